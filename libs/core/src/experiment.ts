@@ -1,0 +1,229 @@
+// The experiment file: one schema, defaults documented on every field, unknown keys rejected
+// with their path, compiled (defaults merged, derived values filled in) and frozen. The compiled
+// form is written into every artifact's metadata.
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const positiveInt = z.number().int().positive();
+const fraction = z.number().min(0).max(1);
+
+/** Model families. `wrn-28-<k>` is WRN-28-k; `efficientnet-b<i>` is EfficientNet-Bi. */
+export const MODEL_NAMES = ['cnn-small', 'mlp', 'wrn-28-1', 'wrn-28-2', 'wrn-28-4', 'wrn-28-8', 'wrn-28-10',
+  ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => `efficientnet-b${i}`)] as const;
+
+export const ModelSpecSchema = z.strictObject({
+  /** Model family and size. @default 'cnn-small' */
+  name: z.string().default('cnn-small'),
+  /** Width multiplier on every layer's channels (students may be wider). @default 1 */
+  width: z.number().positive().default(1),
+  /** Depth multiplier on the number of blocks (students may be deeper). @default 1 */
+  depth: z.number().positive().default(1),
+  /** Dropout before the classifier; null = the model's default (EfficientNet per size, 0.2 else). */
+  dropout: fraction.nullable().default(null),
+  /** Final stochastic-depth drop rate (linear over blocks, identity-skip blocks only). @default 0.2 */
+  stochasticDepth: fraction.default(0.2),
+  /** Hidden layer widths of the MLP (before the width multiplier). @default [256, 128] */
+  hidden: z.array(positiveInt).default([256, 128]),
+});
+
+const RandAugmentSchema = z.strictObject({
+  /** N: ops applied per image. @default 2 */
+  layers: z.number().int().min(0).default(2),
+  /** M: fixed magnitude (0..30, the spec's level table). @default 5 */
+  magnitude: z.number().min(0).max(30).default(5),
+  /** Include Cutout among the 16 ops. @default true */
+  cutoutOp: z.boolean().default(true),
+});
+
+const TabularNoiseSchema = z.strictObject({
+  /** Std of Gaussian noise added to standardized numeric features. @default 0.1 */
+  gaussian: z.number().min(0).default(0.1),
+  /** Probability that a feature is replaced by the same feature of another row (swap noise). @default 0.1 */
+  swap: fraction.default(0.1),
+});
+
+export const TrainSpecSchema = z.strictObject({
+  /** Labeled epochs (the original's unit: steps per epoch = labeled examples / batch). @default 30 */
+  epochs: z.number().positive().default(30),
+  /** Train exactly this many steps instead of `epochs`. */
+  steps: positiveInt.nullable().default(null),
+  /** Labeled batch size B. @default 64 */
+  batchSize: positiveInt.default(64),
+  /** Unlabeled batch = ceil(B * unlabelRatio); also the unlabeled loss weight. 0 = supervised. @default 3 for students */
+  unlabelRatio: z.number().min(0).nullable().default(null),
+  /** Learning rate per 256 labeled examples (scaled by B/256). @default 0.016 */
+  learningRate: z.number().positive().default(0.016),
+  /** Linear warm-up length in epochs. @default 5 */
+  warmupEpochs: z.number().min(0).default(5),
+  /** Staircase decay: rate every `decayEpochs`. @default 0.97 every 2.4 */
+  decayRate: z.number().positive().max(1).default(0.97),
+  decayEpochs: z.number().positive().default(2.4),
+  /** If set, choose decayEpochs so that the LR ends here (the original's final_base_lr). */
+  finalLearningRate: z.number().positive().nullable().default(null),
+  /** Coefficient on sum of 1/2 ||w||^2 over non-batch-norm weights. @default 1e-5 */
+  weightDecay: z.number().min(0).default(1e-5),
+  /** Label smoothing for labeled and hard pseudo-labeled targets. @default 0.1 */
+  labelSmoothing: fraction.default(0.1),
+  /** EMA decay (with TF's num_updates warm-up); EMA weights evaluate and predict. @default 0.9999 */
+  emaDecay: fraction.default(0.9999),
+  /** Optimiser: TF-style RMSProp (decay 0.9, momentum 0.9, eps 1e-3) or Adam. @default 'rmsprop' */
+  optimizer: z.enum(['rmsprop', 'adam']).default('rmsprop'),
+  /** Input noise for images; null = only the small-image pad-crop. */
+  randAugment: RandAugmentSchema.nullable().prefault({}),
+  /** Random horizontal flips of training images (the original flips all but SVHN). @default false */
+  flip: z.boolean().default(false),
+  /** Input noise for tabular rows. */
+  tabularNoise: TabularNoiseSchema.prefault({}),
+  /** Initialise the student from the teacher's EMA weights (same architecture only). @default false */
+  initFromTeacher: z.boolean().default(false),
+});
+
+const FashionMnistSource = z.strictObject({
+  kind: z.literal('fashion-mnist'),
+  /** IDX directory; default /usr/share/datasets/fashion-mnist, else the download cache. */
+  dir: z.string().nullable().default(null),
+});
+const IdxSource = z.strictObject({
+  kind: z.literal('idx'),
+  trainImages: z.string(), trainLabels: z.string(), testImages: z.string(), testLabels: z.string(),
+  classNames: z.array(z.string()).nullable().default(null),
+});
+const ImageFolderSource = z.strictObject({
+  kind: z.literal('image-folder'),
+  /** `<class>/<image>.png|jpg` folders. */
+  train: z.string(), test: z.string(),
+  /** Optional folder of unlabeled images (flat or nested); default: the non-labeled part of train. */
+  unlabeled: z.string().nullable().default(null),
+  /** Resize every image to [height, width]. */
+  size: z.tuple([positiveInt, positiveInt]).nullable().default(null),
+  channels: z.union([z.literal(1), z.literal(3)]).default(3),
+});
+const SyntheticSource = z.strictObject({
+  kind: z.literal('synthetic'),
+  classes: positiveInt.default(4), size: positiveInt.default(12), channels: z.union([z.literal(1), z.literal(3)]).default(1),
+  train: positiveInt.default(400), test: positiveInt.default(200),
+});
+const CsvSource = z.strictObject({
+  kind: z.literal('csv'),
+  train: z.string(), test: z.string(),
+  label: z.string(), id: z.string().nullable().default(null),
+  categorical: z.array(z.string()).nullable().default(null),
+  ignore: z.array(z.string()).default([]),
+});
+
+export const DataSpecSchema = z.strictObject({
+  source: z.discriminatedUnion('kind', [FashionMnistSource, IdxSource, ImageFolderSource, SyntheticSource, CsvSource]),
+  /** Labeled examples per class, chosen by seed from the training split. @default 100 */
+  labeledPerClass: positiveInt.default(100),
+  /** Unlabeled examples: the rest of the training split, or at most this many. @default 'rest' */
+  unlabeled: z.union([z.literal('rest'), positiveInt]).default('rest'),
+  /** Number of unlabeled shards (units of parallel prediction and filtering). @default 8 */
+  unlabeledShards: positiveInt.default(8),
+  /** Evaluate on at most this many test examples (null = all). */
+  testLimit: positiveInt.nullable().default(null),
+});
+
+export const FilterSpecSchema = z.strictObject({
+  /** Lowest per-class threshold (must be on the 0.01 grid). @default 0.3 */
+  minThreshold: fraction.default(0.3),
+  /** Target images per class N; 'auto' = unlabeled count / classes. @default 'auto' */
+  perClass: z.union([z.literal('auto'), positiveInt]).default('auto'),
+  /** balanced (the original), use-all (keep all above threshold once), top-n (exact N most confident). */
+  mode: z.enum(['balanced', 'use-all', 'top-n']).default('balanced'),
+  /** Duplicate images of under-represented classes. @default true */
+  upsample: z.boolean().default(true),
+});
+
+const PseudoLabelSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('soft'), temperature: z.number().positive().default(1) }),
+  z.strictObject({ kind: z.literal('hard') }),
+]);
+
+const TrainOverride = TrainSpecSchema.partial();
+const StageSchema = z.strictObject({ model: ModelSpecSchema.prefault({}), train: TrainOverride.prefault({}) });
+
+export const ExperimentSchema = z.strictObject({
+  /** Human name, also the run-id prefix. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'letters, digits, . _ -').default('experiment'),
+  /** Seeds every random choice of the run. @default 0 */
+  seed: z.number().int().min(0).default(0),
+  /** tfjs backend: auto picks node-gpu -> node -> wasm -> cpu. @default 'auto' */
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  data: DataSpecSchema,
+  /** Training settings shared by the teacher and every student (each may override). */
+  train: TrainSpecSchema.prefault({}),
+  teacher: StageSchema.prefault({}),
+  /** One entry per student generation; each is the next generation's teacher. */
+  students: z.array(StageSchema).min(1),
+  filter: FilterSpecSchema.prefault({}),
+  pseudoLabels: PseudoLabelSchema.prefault({ kind: 'soft' }),
+  /** offline: stored predictions, filtered and balanced (default, resumable). online: the teacher predicts inside training. */
+  mode: z.enum(['offline', 'online']).default('offline'),
+  /** Batch size for prediction and evaluation. @default 256 */
+  predictBatchSize: positiveInt.default(256),
+});
+
+export type ModelSpec = z.infer<typeof ModelSpecSchema>;
+export type TrainSpec = z.infer<typeof TrainSpecSchema>;
+export type DataSpec = z.infer<typeof DataSpecSchema>;
+export type DataSource = DataSpec['source'];
+export type FilterSpec = z.infer<typeof FilterSpecSchema>;
+export type PseudoLabelSpec = z.infer<typeof PseudoLabelSchema>;
+export type RawExperiment = z.input<typeof ExperimentSchema>;
+
+/** A fully resolved stage: the model and the train settings with shared defaults merged in. */
+export interface CompiledStage { readonly generation: number; readonly role: 'teacher' | 'student'; readonly model: ModelSpec; readonly train: TrainSpec & { unlabelRatio: number } }
+
+/** The validated, defaulted, frozen experiment. */
+export interface CompiledExperiment {
+  readonly name: string;
+  readonly seed: number;
+  readonly backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  readonly data: DataSpec;
+  readonly stages: readonly CompiledStage[];
+  readonly filter: FilterSpec;
+  readonly pseudoLabels: PseudoLabelSpec;
+  readonly mode: 'offline' | 'online';
+  readonly predictBatchSize: number;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validate and compile an experiment; throws ConfigError naming every bad field path. */
+export function compileExperiment(raw: unknown): CompiledExperiment {
+  const parsed = ExperimentSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const path = i.path.join('.') || '(root)';
+      const extra = i.code === 'unrecognized_keys' ? ` (${(i as { keys: string[] }).keys.join(', ')})` : '';
+      return `${path}: ${i.message}${extra}`;
+    });
+    const first = parsed.error.issues[0];
+    throw new ConfigError(first?.path.join('.') ?? '', `invalid experiment:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const stageOf = (s: z.infer<typeof StageSchema>, generation: number): CompiledStage => {
+    const train = { ...e.train, ...s.train } as TrainSpec;
+    const unlabelRatio = generation === 0 ? 0 : (train.unlabelRatio ?? 3);
+    const where = generation === 0 ? 'teacher' : `students.${generation - 1}`;
+    if (!(MODEL_NAMES as readonly string[]).includes(s.model.name)) {
+      throw new ConfigError(`${where}.model.name`, `unknown model '${s.model.name}'; expected one of ${MODEL_NAMES.join(', ')}`);
+    }
+    return { generation, role: generation === 0 ? 'teacher' : 'student', model: s.model, train: { ...train, unlabelRatio } };
+  };
+  const stages = [stageOf(e.teacher, 0), ...e.students.map((s, i) => stageOf(s, i + 1))];
+  const threshold = e.filter.minThreshold * 100;
+  if (Math.abs(threshold - Math.round(threshold)) > 1e-9) {
+    throw new ConfigError('filter.minThreshold', `must lie on the 0.01 grid, got ${e.filter.minThreshold}`);
+  }
+  return deepFreeze({
+    name: e.name, seed: e.seed, backend: e.backend, data: e.data, stages, filter: e.filter,
+    pseudoLabels: e.pseudoLabels, mode: e.mode, predictBatchSize: e.predictBatchSize,
+  });
+}

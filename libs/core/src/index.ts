@@ -1,0 +1,5 @@
+// @noisy/core: experiment schema, named errors, seeded randomness.
+export * from './errors.js';
+export * from './rng.js';
+export * from './experiment.js';
+export * from './hash.js';

@@ -1,0 +1,36 @@
+// Exponential moving average of every weight (trainable and batch-norm statistics), with TF's
+// num_updates warm-up: decay_n = min(decay, (1 + n) / (10 + n)). Evaluation and prediction use it.
+import * as tf from '@tensorflow/tfjs';
+
+export function emaDecayAt(decay: number, numUpdates: number): number {
+  return Math.min(decay, (1 + numUpdates) / (10 + numUpdates));
+}
+
+export class Ema {
+  readonly shadows: tf.Variable[];
+  private updates = 0;
+
+  constructor(private readonly weights: tf.LayerVariable[], private readonly decay: number) {
+    this.shadows = weights.map((w) => tf.variable(w.read().clone(), false));
+  }
+
+  /** shadow <- shadow - (1 - d) (shadow - w), after each optimiser step. */
+  update(): void {
+    const d = emaDecayAt(this.decay, this.updates++);
+    tf.tidy(() => {
+      this.weights.forEach((w, i) => {
+        const s = this.shadows[i];
+        s.assign(tf.sub(s, tf.mul(tf.sub(s, w.read()), 1 - d)));
+      });
+    });
+  }
+
+  /** The averaged values, in the order of the model's weights. */
+  values(): tf.Tensor[] {
+    return this.shadows;
+  }
+
+  dispose(): void {
+    for (const s of this.shadows) s.dispose();
+  }
+}

@@ -1,0 +1,88 @@
+// In-process event bus: the embedded default and unit tests. Same semantics as the JetStream
+// adapter: dedup by msgId, explicit ack, nak(delay), term, max deliveries.
+import type { ConsumeOptions, Delivery, EventBus, Subscription } from './port.js';
+
+interface Pending { subject: string; data: unknown; deliveries: number }
+
+export class MemoryEventBus implements EventBus {
+  readonly url = 'memory://';
+  private readonly queues = new Map<string, Pending[]>();
+  private readonly seen = new Set<string>();
+  private readonly wakers = new Map<string, Set<() => void>>();
+  private readonly listeners = new Set<{ prefix: string; handler: (s: string, d: unknown) => void }>();
+  private closed = false;
+
+  async publishTask(subject: string, data: unknown, msgId: string): Promise<{ duplicate: boolean }> {
+    if (this.seen.has(msgId)) return { duplicate: true };
+    this.seen.add(msgId);
+    this.enqueue({ subject, data: structuredClone(data), deliveries: 0 });
+    return { duplicate: false };
+  }
+
+  private enqueue(p: Pending): void {
+    const q = this.queues.get(p.subject) ?? [];
+    q.push(p);
+    this.queues.set(p.subject, q);
+    for (const wake of this.wakers.get(p.subject) ?? []) wake();
+  }
+
+  consumeTasks<T>(subject: string, _durable: string, handler: (d: Delivery<T>) => Promise<void>, options: ConsumeOptions = {}): Subscription {
+    const maxDeliver = options.maxDeliver ?? 5;
+    const concurrency = options.concurrency ?? 1;
+    let stopped = false;
+    let wake: (() => void) | null = null;
+    const wakers = this.wakers.get(subject) ?? new Set();
+    this.wakers.set(subject, wakers);
+    const signal = () => wake?.();
+    wakers.add(signal);
+    const loops: Promise<void>[] = [];
+    const loop = async (): Promise<void> => {
+      while (!stopped && !this.closed) {
+        const p = this.queues.get(subject)?.shift();
+        if (!p) {
+          await new Promise<void>((r) => { wake = r; setTimeout(r, 200); });
+          continue;
+        }
+        p.deliveries++;
+        let settled = false;
+        const settle = (fn: () => void) => { if (!settled) { settled = true; fn(); } };
+        const delivery: Delivery<T> = {
+          subject, data: p.data as T, deliveryCount: p.deliveries,
+          ack: () => settle(() => undefined),
+          nak: (delayMs = 0) => settle(() => {
+            if (p.deliveries >= maxDeliver) return;
+            setTimeout(() => this.enqueue(p), delayMs);
+          }),
+          term: () => settle(() => undefined),
+          working: () => undefined,
+        };
+        try {
+          await handler(delivery);
+        } catch {
+          delivery.nak(1000);
+        }
+        // A handler that returns without settling leaves the message to be redelivered.
+        delivery.nak(0);
+      }
+    };
+    for (let i = 0; i < concurrency; i++) loops.push(loop());
+    return {
+      stop: async () => { stopped = true; wakers.delete(signal); signal(); await Promise.all(loops); },
+    };
+  }
+
+  async publishEvent(subject: string, data: unknown): Promise<void> {
+    for (const l of this.listeners) if (subject.startsWith(l.prefix)) l.handler(subject, data);
+  }
+
+  subscribeEvents<T>(prefix: string, handler: (subject: string, data: T) => void): Subscription {
+    const l = { prefix, handler: handler as (s: string, d: unknown) => void };
+    this.listeners.add(l);
+    return { stop: async () => { this.listeners.delete(l); } };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const set of this.wakers.values()) for (const w of set) w();
+  }
+}

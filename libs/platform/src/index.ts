@@ -1,0 +1,7 @@
+// @noisy/platform: ports (object store, event bus) and their in-process adapters.
+export * from './object-store/port.js';
+export * from './object-store/memory.js';
+export * from './object-store/file.js';
+export * from './object-store/open.js';
+export * from './event-bus/port.js';
+export * from './event-bus/memory.js';

@@ -1,0 +1,28 @@
+// In-memory object store for unit tests; passes the same contract suite as the real adapters.
+import { ArtifactError } from '@noisy/core';
+import { checkKey, type ObjectInfo, type ObjectStore } from './port.js';
+
+export class MemoryObjectStore implements ObjectStore {
+  private readonly objects = new Map<string, Uint8Array>();
+  constructor(readonly url = 'memory://') {}
+
+  async put(key: string, body: Uint8Array | string): Promise<void> {
+    checkKey(key);
+    this.objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : Uint8Array.from(body));
+  }
+  async get(key: string): Promise<Uint8Array> {
+    const v = this.objects.get(key);
+    if (!v) throw new ArtifactError(key, 'no such object');
+    return v;
+  }
+  async head(key: string): Promise<ObjectInfo | null> {
+    const v = this.objects.get(key);
+    return v ? { key, size: v.length } : null;
+  }
+  async list(prefix: string): Promise<string[]> {
+    return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+}

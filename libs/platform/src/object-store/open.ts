@@ -1,0 +1,14 @@
+// Open an object store from a URL: memory://, file://<path> (relative paths allowed), or a bare path.
+import { resolve } from 'node:path';
+import { ConfigError } from '@noisy/core';
+import { FileObjectStore } from './file.js';
+import { MemoryObjectStore } from './memory.js';
+import type { ObjectStore } from './port.js';
+
+export async function openObjectStore(url: string): Promise<ObjectStore> {
+  if (url.startsWith('memory://')) return new MemoryObjectStore(url);
+  if (url.startsWith('file://')) return new FileObjectStore(resolve(url.slice('file://'.length) || '.')).open();
+  if (url.startsWith('s3://')) throw new ConfigError('--store', 's3:// stores are served by the cluster services (not yet in this build); use file:// or memory://');
+  if (/^[a-z0-9+]+:\/\//i.test(url)) throw new ConfigError('--store', `unsupported object store URL '${url}'; use file://PATH or memory://`);
+  return new FileObjectStore(resolve(url)).open();
+}

@@ -1,0 +1,34 @@
+// The object-store port. Keys are write-once paths such as `runs/<id>/gen-1/model/meta.json`.
+// Adapters: memory:// (tests), file:// (embedded default); S3 comes with the services.
+
+export interface ObjectInfo { readonly key: string; readonly size: number }
+
+export interface ObjectStore {
+  /** The URL this store was opened from, e.g. `file:///work/runs`. */
+  readonly url: string;
+  /** Write an object atomically: readers see the old state or the whole new object, never a part. */
+  put(key: string, body: Uint8Array | string): Promise<void>;
+  /** Read an object; throws ArtifactError when it does not exist. */
+  get(key: string): Promise<Uint8Array>;
+  /** Size of an object, or null when it does not exist. */
+  head(key: string): Promise<ObjectInfo | null>;
+  /** Keys under a prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
+  delete(key: string): Promise<void>;
+}
+
+/** Read and parse a JSON object. */
+export async function getJson<T>(store: ObjectStore, key: string): Promise<T> {
+  return JSON.parse(new TextDecoder().decode(await store.get(key))) as T;
+}
+
+/** Write a JSON object (pretty, stable key order as given). */
+export async function putJson(store: ObjectStore, key: string, value: unknown): Promise<void> {
+  await store.put(key, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function checkKey(key: string): void {
+  if (!key || key.startsWith('/') || key.split('/').some((p) => p === '..' || p === '')) {
+    throw new TypeError(`invalid object key '${key}': use relative slash-separated names without '..'`);
+  }
+}
