@@ -103,16 +103,8 @@ const SyntheticSource = z.strictObject({
   classes: positiveInt.default(4), size: positiveInt.default(12), channels: z.union([z.literal(1), z.literal(3)]).default(1),
   train: positiveInt.default(400), test: positiveInt.default(200),
 });
-const CsvSource = z.strictObject({
-  kind: z.literal('csv'),
-  train: z.string(), test: z.string(),
-  label: z.string(), id: z.string().nullable().default(null),
-  categorical: z.array(z.string()).nullable().default(null),
-  ignore: z.array(z.string()).default([]),
-});
-
 export const DataSpecSchema = z.strictObject({
-  source: z.discriminatedUnion('kind', [FashionMnistSource, IdxSource, ImageFolderSource, SyntheticSource, CsvSource]),
+  source: z.discriminatedUnion('kind', [FashionMnistSource, IdxSource, ImageFolderSource, SyntheticSource]),
   /** Labeled examples per class, chosen by seed from the training split. @default 100 */
   labeledPerClass: positiveInt.default(100),
   /** Unlabeled examples: the rest of the training split, or at most this many. @default 'rest' */
@@ -208,8 +200,12 @@ export function compileExperiment(raw: unknown): CompiledExperiment {
     throw new ConfigError(first?.path.join('.') ?? '', `invalid experiment:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  const rawOf = raw as { teacher?: { train?: object }; students?: Array<{ train?: object }> };
   const stageOf = (s: z.infer<typeof StageSchema>, generation: number): CompiledStage => {
-    const train = { ...e.train, ...s.train } as TrainSpec;
+    // Only the keys a stage sets override the shared `train`; the partial schema's defaults do not.
+    const given = Object.keys((generation === 0 ? rawOf.teacher?.train : rawOf.students?.[generation - 1]?.train) ?? {});
+    const overrides = Object.fromEntries(given.map((k) => [k, (s.train as Record<string, unknown>)[k]]));
+    const train = { ...e.train, ...overrides } as TrainSpec;
     const unlabelRatio = generation === 0 ? 0 : (train.unlabelRatio ?? 3);
     const where = generation === 0 ? 'teacher' : `students.${generation - 1}`;
     if (!(MODEL_NAMES as readonly string[]).includes(s.model.name)) {

@@ -5,3 +5,8 @@ export * from './tfrecord.js';
 export * from './idx.js';
 export * from './image.js';
 export * from './sample.js';
+export * from './datasets/source.js';
+export * from './datasets/idx-source.js';
+export * from './datasets/folder-source.js';
+export * from './datasets/synthetic-source.js';
+export * from './datasets/open.js';

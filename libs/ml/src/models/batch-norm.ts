@@ -3,7 +3,9 @@
 // Tile alone was 33% of a small CNN's training step on wasm. Here the backward pass is
 //   dx = rstd / N * (N * g*dy - sum(g*dy) - xhat * sum(g*dy * xhat)),  dgamma = sum(dy*xhat), dbeta = sum(dy)
 // with per-channel sums as [1, N] x [N, C] matrix products (fast GEMM instead of strided reductions).
-// Moving statistics update as in Keras: moving = moving * momentum + batch * (1 - momentum).
+// Moving statistics update as in Keras: moving = moving * m + batch * (1 - m), with the EMA's
+// warm-up m = min(momentum, (1 + n) / (10 + n)) so that short runs (hundreds of steps, not the
+// original's 100k) do not evaluate with statistics still near their initial values.
 import * as tf from '@tensorflow/tfjs';
 
 /** Sum over all leading axes of a [N, C] view: ones[1, N] x x[N, C] -> [C]. */
@@ -41,7 +43,7 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
         return [tf.reshape(dx, xIn.shape), dgamma, dbeta];
       },
     };
-  }) as unknown as (...args: tf.Tensor[]) => tf.Tensor);
+  }) as any);
   const y = f(x, gamma, beta);
   return [y, mean!, variance!];
 }
@@ -57,6 +59,7 @@ export class FastBatchNorm extends tf.layers.Layer {
   private beta!: tf.LayerVariable;
   private movingMean!: tf.LayerVariable;
   private movingVariance!: tf.LayerVariable;
+  private movingUpdates = 0;
 
   constructor(args: BatchNormArgs = {}) {
     super({ name: args.name });
@@ -81,11 +84,13 @@ export class FastBatchNorm extends tf.layers.Layer {
       return tf.tidy(() => tf.add(tf.mul(tf.sub(x, this.movingMean.read()), tf.mul(tf.rsqrt(tf.add(this.movingVariance.read(), this.epsilon)), gamma)), beta));
     }
     const [y, mean, variance] = batchNormTrain(x, gamma, beta, this.epsilon);
+    const m = Math.min(this.momentum, (1 + this.movingUpdates) / (10 + this.movingUpdates));
+    this.movingUpdates++;
     tf.tidy(() => {
       const N = x.size / (x.shape[x.rank - 1] as number);
       const unbiased = tf.mul(variance, N / Math.max(N - 1, 1)); // Keras keeps the unbiased variance
-      this.movingMean.write(tf.add(tf.mul(this.movingMean.read(), this.momentum), tf.mul(mean, 1 - this.momentum)));
-      this.movingVariance.write(tf.add(tf.mul(this.movingVariance.read(), this.momentum), tf.mul(unbiased, 1 - this.momentum)));
+      this.movingMean.write(tf.add(tf.mul(this.movingMean.read(), m), tf.mul(mean, 1 - m)));
+      this.movingVariance.write(tf.add(tf.mul(this.movingVariance.read(), m), tf.mul(unbiased, 1 - m)));
     });
     tf.dispose([mean, variance]);
     return y;

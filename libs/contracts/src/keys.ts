@@ -1,0 +1,42 @@
+// Object keys: the one place that knows the layout of the object store. Keys are write-once;
+// every step writes its data first and its manifest last, and a step whose manifest exists is done.
+//   datasets/<datasetId>/{manifest.json, labeled|unlabeled|test/shard-00007-of-00128.tfrecord}
+//   runs/<runId>/{experiment.json, summary.json, report.html}
+//   runs/<runId>/gen-<g>/{model/, eval/, predictions/, filter/}
+
+/** `shard-00007-of-00128`, the original's zero-padded naming. */
+export function shardName(index: number, count: number): string {
+  return `shard-${String(index).padStart(5, '0')}-of-${String(count).padStart(5, '0')}`;
+}
+
+export type Split = 'labeled' | 'unlabeled' | 'test';
+
+export const datasetKeys = {
+  root: (datasetId: string) => `datasets/${datasetId}`,
+  manifest: (datasetId: string) => `datasets/${datasetId}/manifest.json`,
+  shard: (datasetId: string, split: Split, index: number, count: number) => `datasets/${datasetId}/${split}/${shardName(index, count)}.tfrecord`,
+};
+
+const gen = (runId: string, g: number) => `runs/${runId}/gen-${g}`;
+
+export const runKeys = {
+  root: (runId: string) => `runs/${runId}`,
+  experiment: (runId: string) => `runs/${runId}/experiment.json`,
+  summary: (runId: string) => `runs/${runId}/summary.json`,
+  report: (runId: string) => `runs/${runId}/report.html`,
+  model: (runId: string, g: number) => `${gen(runId, g)}/model`,
+  modelManifest: (runId: string, g: number) => `${gen(runId, g)}/model/manifest.json`,
+  evalManifest: (runId: string, g: number) => `${gen(runId, g)}/eval/manifest.json`,
+  predictions: (runId: string, g: number, shard: number, count: number) => `${gen(runId, g)}/predictions/${shardName(shard, count)}.tfrecord`,
+  predictionsManifest: (runId: string, g: number, shard: number, count: number) => `${gen(runId, g)}/predictions/${shardName(shard, count)}.manifest.json`,
+  filterStats: (runId: string, g: number, shard: number, count: number) => `${gen(runId, g)}/filter/stats/${shardName(shard, count)}.manifest.json`,
+  thresholds: (runId: string, g: number) => `${gen(runId, g)}/filter/thresholds.manifest.json`,
+  filtered: (runId: string, g: number, shard: number, count: number) => `${gen(runId, g)}/filter/data/${shardName(shard, count)}.tfrecord`,
+  filteredManifest: (runId: string, g: number, shard: number, count: number) => `${gen(runId, g)}/filter/data/${shardName(shard, count)}.manifest.json`,
+};
+
+/** Run ids are `<experiment name>-<yyyymmdd-hhmmss>` or given by the user; they must be safe key parts. */
+export function checkRunId(runId: string): string {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/.test(runId)) throw new TypeError(`invalid run id '${runId}': use letters, digits, . _ - (max 128)`);
+  return runId;
+}

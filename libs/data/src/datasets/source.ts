@@ -1,0 +1,24 @@
+// A labeled source dataset before ingest: its splits expose labels up front (to choose the
+// labeled subset by class) and decode examples one at a time (memory bounded by what is asked).
+import type { Sample } from '../sample.js';
+
+export interface SplitSource {
+  readonly count: number;
+  /** 0-based class of every example (null for unlabeled-only splits). */
+  readonly labels: Int32Array | null;
+  /** Decode example i (its id is stable across runs). */
+  get(i: number): Promise<Sample>;
+}
+
+export interface SourceDataset {
+  /** Short name, part of the dataset id. */
+  readonly name: string;
+  readonly kind: 'image' | 'tabular';
+  /** [H, W, C] or [D]. */
+  readonly shape: number[];
+  readonly classNames: string[];
+  readonly train: SplitSource;
+  readonly test: SplitSource;
+  /** Extra unlabeled examples (e.g. an image folder without classes). */
+  readonly unlabeled: SplitSource | null;
+}

@@ -1,0 +1,83 @@
+// What a stage receives besides its task: ports, progress reporting, cancellation, and helpers
+// to read the run's frozen experiment and its shards.
+import { type CompiledExperiment } from '@noisy/core';
+import { runKeys, type ProgressEvent } from '@noisy/contracts';
+import { decodeSample, decodeTFRecords, type Sample } from '@noisy/data';
+import type { ImageSet, InputSet, InputStats } from '@noisy/ml';
+import { getJson, type ObjectStore } from '@noisy/platform';
+import { readPart, type Part } from './manifest.js';
+
+export type StageProgress = Omit<ProgressEvent, 'runId' | 'taskId' | 'step' | 'generation' | 'shard'>;
+
+export interface StageContext {
+  readonly store: ObjectStore;
+  /** Report progress of the running task (rendered as bars, sent as events). */
+  progress(p: StageProgress): void;
+  /** True when the task should stop (cancellation, shutdown). */
+  shouldStop(): boolean;
+  /** Whether datasets may be downloaded (never in tests). */
+  readonly allowDownload: boolean;
+  readonly cacheDir?: string;
+}
+
+/** What `runs/<id>/experiment.json` holds: the frozen experiment and the dataset it uses. */
+export interface RunRecord { runId: string; datasetId: string; experiment: CompiledExperiment; createdAt: string }
+
+export async function loadRun(store: ObjectStore, runId: string): Promise<RunRecord> {
+  return getJson<RunRecord>(store, runKeys.experiment(runId));
+}
+
+/** The dataset manifest's payload. */
+export interface DatasetInfo {
+  datasetId: string;
+  name: string;
+  kind: 'image' | 'tabular';
+  shape: number[];
+  classNames: string[];
+  stats: InputStats;
+  labeled: Part;
+  unlabeled: Part[];
+  test: Part[];
+}
+
+/** Decode every record of a verified shard. */
+export async function readSamples(store: ObjectStore, part: Part, channels: 1 | 3 = 3): Promise<Sample[]> {
+  const bytes = await readPart(store, part);
+  const out: Sample[] = [];
+  let i = 0;
+  for (const rec of decodeTFRecords(bytes, part.key)) out.push(decodeSample(rec, part.key, i++, channels));
+  return out;
+}
+
+/** Pack decoded image samples into one ImageSet (shape checked against the dataset). */
+export function packImages(samples: Sample[], shape: number[], where: string): ImageSet {
+  const [h, w, c] = shape;
+  const size = h * w * c;
+  const pixels = new Uint8Array(samples.length * size);
+  samples.forEach((s, i) => {
+    const img = s.image;
+    if (!img || img.height !== h || img.width !== w || img.channels !== c) {
+      throw new Error(`${where} (record ${i}): image ${img ? `${img.height}x${img.width}x${img.channels}` : 'missing'} but the dataset's shape is ${h}x${w}x${c}`);
+    }
+    pixels.set(img.data, i * size);
+  });
+  return { kind: 'image', count: samples.length, shape: [h, w, c], pixels };
+}
+
+export function packInputs(samples: Sample[], info: DatasetInfo, where: string): InputSet {
+  if (info.kind === 'image') return packImages(samples, info.shape, where);
+  const d = info.shape[0];
+  const features = new Float32Array(samples.length * d);
+  samples.forEach((s, i) => features.set(s.features!, i * d));
+  return { kind: 'tabular', count: samples.length, shape: [d], features };
+}
+
+/** Labels of samples, each checked to lie in [0, classes). */
+export function labelsOf(samples: Sample[], classes: number, where: string): Int32Array {
+  return Int32Array.from(samples, (s, i) => {
+    if (s.label === undefined || s.label < 0 || s.label >= classes) {
+      throw new Error(`${where} (record ${i}): label ${s.label} outside [0, ${classes})`);
+    }
+    return s.label;
+  });
+}

@@ -1,0 +1,96 @@
+// The run controller: a state machine over the run's phases for G generations. It recomputes
+// its state from committed manifests on every start (so a killed run resumes without redoing or
+// duplicating finished shards), fans out one task per shard, waits at the barriers, and fails
+// the run with the reason of a task that failed for good. It talks to workers only through the
+// event-bus and object-store ports: the same controller drives the embedded default and a cluster.
+import { ConfigError, RunFailedError, sha256Hex, type CompiledExperiment } from '@noisy/core';
+import { checkRunId, datasetKeys, runKeys, subjects, type RunEvent, type TaskDone, type TaskFailed } from '@noisy/contracts';
+import { getJson, putJson, type EventBus, type ObjectStore } from '@noisy/platform';
+import { loadRun, type DatasetInfo, type RunRecord } from './context.js';
+import { isCommitted, readManifest } from './manifest.js';
+import { planRun, type Phase } from './plan.js';
+import { datasetIdFor } from './stages/ingest.js';
+import { buildSummary, type RunSummary } from './summary.js';
+
+export interface ControllerOptions {
+  /** Lifecycle events (also published on the bus). */
+  onRunEvent?: (e: RunEvent) => void;
+  /** How often to re-check manifests while waiting (covers lost events). @default 1000 */
+  pollMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The default run id: the experiment's name and a hash of its compiled config, so the same file resumes the same run. */
+export function runIdFor(e: CompiledExperiment): string {
+  return `${e.name}-${sha256Hex(JSON.stringify(e)).slice(0, 8)}`;
+}
+
+export class RunController {
+  constructor(private readonly ports: { store: ObjectStore; bus: EventBus }, private readonly o: ControllerOptions = {}) {}
+
+  /** Create the run record, or check that an existing one has the same experiment. */
+  async create(e: CompiledExperiment, runId = runIdFor(e)): Promise<RunRecord> {
+    checkRunId(runId);
+    const key = runKeys.experiment(runId);
+    if (await this.ports.store.head(key)) {
+      const existing = await getJson<RunRecord>(this.ports.store, key);
+      if (JSON.stringify(existing.experiment) !== JSON.stringify(e)) {
+        throw new ConfigError('--run-id', `run '${runId}' already exists with a different experiment; choose another run id`);
+      }
+      return existing;
+    }
+    const record: RunRecord = { runId, datasetId: datasetIdFor(e, sha256Hex), experiment: e, createdAt: new Date().toISOString() };
+    await putJson(this.ports.store, key, record);
+    return record;
+  }
+
+  private emit(e: RunEvent): void {
+    this.o.onRunEvent?.(e);
+    void this.ports.bus.publishEvent(subjects.run, e);
+  }
+
+  /** Drive a run to completion (or resume it) and return its summary. */
+  async drive(runId: string): Promise<RunSummary> {
+    const record = await loadRun(this.ports.store, runId);
+    const { experiment: e, datasetId } = record;
+    const done = new Set<string>();
+    const failed = new Map<string, string>();
+    let wake: (() => void) | null = null;
+    const subDone = this.ports.bus.subscribeEvents<TaskDone>(subjects.taskDone, (_, d) => { if (d.runId === runId) { done.add(d.taskId); wake?.(); } });
+    const subFailed = this.ports.bus.subscribeEvents<TaskFailed>(subjects.taskFailed, (_, d) => { if (d.runId === runId) { failed.set(d.taskId, d.error); wake?.(); } });
+    this.emit({ runId, state: 'started', message: `run ${runId} on ${this.ports.store.url}` });
+    try {
+      const runPhase = async (phase: Phase) => {
+        const pending = [];
+        for (const t of phase.tasks) if (!(await isCommitted(this.ports.store, t.manifestKey))) pending.push(t);
+        if (!pending.length) return;
+        this.emit({ runId, state: 'step-started', step: phase.tasks[0].task.step, generation: phase.generation, message: `${phase.name} gen ${phase.generation}: ${pending.length} task(s)` });
+        for (const t of pending) await this.ports.bus.publishTask(subjects.task(t.task.step), t.task, t.task.taskId);
+        let open = pending;
+        while (open.length) {
+          if (this.o.signal?.aborted) throw new RunFailedError(`run ${runId} cancelled`);
+          const bad = open.find((t) => failed.has(t.task.taskId));
+          if (bad) throw new RunFailedError(`task ${bad.task.taskId} failed: ${failed.get(bad.task.taskId)}`);
+          const still = [];
+          for (const t of open) if (!done.has(t.task.taskId) && !(await isCommitted(this.ports.store, t.manifestKey))) still.push(t);
+          open = still;
+          if (open.length) await new Promise<void>((r) => { wake = r; setTimeout(r, this.o.pollMs ?? 1000); });
+        }
+        this.emit({ runId, state: 'step-finished', step: phase.tasks[0].task.step, generation: phase.generation, message: `${phase.name} gen ${phase.generation} done` });
+      };
+      for (const phase of planRun(runId, e, datasetId, null)) await runPhase(phase);
+      const shards = (await readManifest<DatasetInfo>(this.ports.store, datasetKeys.manifest(datasetId))).data.unlabeled.length;
+      const phases = planRun(runId, e, datasetId, shards);
+      for (const phase of phases.slice(1)) await runPhase(phase);
+      const summary = await buildSummary(this.ports.store, runId, e, datasetId, phases);
+      this.emit({ runId, state: 'finished', message: `run ${runId} finished` });
+      return summary;
+    } catch (err) {
+      this.emit({ runId, state: 'failed', message: err instanceof Error ? err.message : String(err) });
+      throw err;
+    } finally {
+      await subDone.stop();
+      await subFailed.stop();
+    }
+  }
+}

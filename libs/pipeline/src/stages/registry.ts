@@ -1,0 +1,26 @@
+// Step name -> stage function. Workers look stages up here; tests may wrap one to inject faults.
+import { datasetKeys, type Step, type Task } from '@noisy/contracts';
+import { loadRun, type StageContext } from '../context.js';
+import type { ModelCache } from '../model-cache.js';
+import { evaluateStage } from './evaluate.js';
+import { filterOutputStage, filterStatsStage, filterThresholdsStage } from './filter.js';
+import { ingest } from './ingest.js';
+import { predictStage } from './predict.js';
+import { trainStage } from './train.js';
+
+/** Runs one task and returns the key of the manifest it committed. */
+export type StageFn = (ctx: StageContext, task: Task, models: ModelCache) => Promise<string>;
+
+export const STAGES: Record<Step, StageFn> = {
+  ingest: async (ctx, task) => {
+    const run = await loadRun(ctx.store, task.runId);
+    await ingest(ctx, run.experiment, run.datasetId);
+    return datasetKeys.manifest(run.datasetId);
+  },
+  train: trainStage,
+  predict: (ctx, task, models) => predictStage(ctx, task, models),
+  'filter-stats': filterStatsStage,
+  'filter-thresholds': filterThresholdsStage,
+  'filter-output': filterOutputStage,
+  evaluate: evaluateStage,
+};

@@ -1,0 +1,48 @@
+// The run summary: teacher and every generation with model, top-1, top-5, labeled and
+// pseudo-labeled counts and wall time, built from committed manifests.
+import type { CompiledExperiment } from '@noisy/core';
+import { datasetKeys, runKeys } from '@noisy/contracts';
+import type { Metrics } from '@noisy/ml';
+import { putJson, type ObjectStore } from '@noisy/platform';
+import type { DatasetInfo } from './context.js';
+import { readManifest } from './manifest.js';
+import type { Phase } from './plan.js';
+
+export interface GenerationSummary {
+  generation: number;
+  role: 'teacher' | 'student';
+  model: string;
+  top1: number;
+  top5: number;
+  ece: number;
+  labeled: number;
+  pseudoLabeled: number;
+  parameters: number;
+  seconds: number;
+}
+
+export interface RunSummary { runId: string; name: string; dataset: string; datasetId: string; classes: number; generations: GenerationSummary[] }
+
+const modelLabel = (m: { name: string; width: number; depth: number }) =>
+  `${m.name}${m.width !== 1 ? ` w${m.width}` : ''}${m.depth !== 1 ? ` d${m.depth}` : ''}`;
+
+export async function buildSummary(store: ObjectStore, runId: string, e: CompiledExperiment, datasetId: string, phases: Phase[]): Promise<RunSummary> {
+  const info = (await readManifest<DatasetInfo>(store, datasetKeys.manifest(datasetId))).data;
+  const generations: GenerationSummary[] = [];
+  for (const stage of e.stages) {
+    const g = stage.generation;
+    const model = await readManifest(store, runKeys.modelManifest(runId, g));
+    const evaluation = await readManifest<Metrics>(store, runKeys.evalManifest(runId, g));
+    let seconds = 0;
+    for (const p of phases.filter((ph) => ph.generation === g && ph.name !== 'ingest')) {
+      for (const t of p.tasks) seconds += (await readManifest(store, t.manifestKey)).timing.seconds;
+    }
+    generations.push({
+      generation: g, role: stage.role, model: modelLabel(stage.model), top1: evaluation.data.top1, top5: evaluation.data.top5, ece: evaluation.data.ece,
+      labeled: model.counts.labeled, pseudoLabeled: model.counts.pseudoLabeled, parameters: model.counts.parameters, seconds: Math.round(seconds * 10) / 10,
+    });
+  }
+  const summary: RunSummary = { runId, name: e.name, dataset: info.name, datasetId, classes: info.classNames.length, generations };
+  await putJson(store, runKeys.summary(runId), summary);
+  return summary;
+}

@@ -1,0 +1,71 @@
+// A worker: consumes the tasks of some steps from the work queue, runs the stage, and reports
+// done / failed events. Retryable errors are nak'ed with backoff up to maxDeliver; anything else
+// terminates the task and fails the run with its reason (a poison shard never loops).
+import { NoisyError } from '@noisy/core';
+import { STEPS, durableFor, subjects, type ProgressEvent, type Step, type Task, type TaskDone, type TaskFailed } from '@noisy/contracts';
+import type { EventBus, ObjectStore, Subscription } from '@noisy/platform';
+import type { StageContext } from './context.js';
+import { ModelCache } from './model-cache.js';
+import { STAGES, type StageFn } from './stages/registry.js';
+
+export interface WorkerOptions {
+  /** Steps this worker serves. @default every step */
+  steps?: readonly Step[];
+  /** Deliveries before a retryable failure becomes permanent. @default 3 */
+  maxDeliver?: number;
+  allowDownload?: boolean;
+  cacheDir?: string;
+  /** Replace stage functions (fault injection in tests). */
+  stages?: Partial<Record<Step, StageFn>>;
+}
+
+export interface Worker { stop(): Promise<void> }
+
+export function describeError(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: WorkerOptions = {}): Worker {
+  const models = new ModelCache();
+  const maxDeliver = o.maxDeliver ?? 3;
+  let stopping = false;
+  const subs: Subscription[] = (o.steps ?? STEPS).map((step) => ports.bus.consumeTasks<Task>(subjects.task(step), durableFor(step), async (d) => {
+    const task = d.data;
+    const ctx: StageContext = {
+      store: ports.store,
+      allowDownload: o.allowDownload ?? false,
+      cacheDir: o.cacheDir,
+      shouldStop: () => stopping,
+      progress: (p) => {
+        d.working();
+        const ev: ProgressEvent = { ...p, runId: task.runId, taskId: task.taskId, step: task.step, generation: task.generation, shard: task.shard };
+        void ports.bus.publishEvent(subjects.progress, ev);
+      },
+    };
+    try {
+      const manifestKey = await (o.stages?.[step] ?? STAGES[step])(ctx, task, models);
+      await ports.bus.publishEvent(subjects.taskDone, { taskId: task.taskId, runId: task.runId, manifestKey } satisfies TaskDone);
+      d.ack();
+    } catch (err) {
+      if (stopping) {
+        d.nak(0); // shutting down: release the task for another worker or the next start
+        return;
+      }
+      const retryable = err instanceof NoisyError && err.retryable && d.deliveryCount < maxDeliver;
+      if (retryable) {
+        d.nak(Math.min(30_000, 1000 * 2 ** d.deliveryCount));
+        return;
+      }
+      d.term(describeError(err));
+      const failed: TaskFailed = { taskId: task.taskId, runId: task.runId, error: describeError(err), permanent: true };
+      await ports.bus.publishEvent(subjects.taskFailed, failed);
+    }
+  }, { maxDeliver }));
+  return {
+    stop: async () => {
+      stopping = true;
+      await Promise.all(subs.map((s) => s.stop()));
+      models.clear();
+    },
+  };
+}
