@@ -11,7 +11,7 @@ export class Ema {
   private updates = 0;
 
   constructor(private readonly weights: tf.LayerVariable[], private readonly decay: number) {
-    this.shadows = weights.map((w) => tf.variable(w.read().clone(), false));
+    this.shadows = tf.tidy(() => weights.map((w) => tf.variable(w.read().clone(), false)));
   }
 
   /** shadow <- shadow - (1 - d) (shadow - w), after each optimiser step. */

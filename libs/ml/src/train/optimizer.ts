@@ -12,9 +12,10 @@ export class Optimizer {
 
   constructor(private readonly vars: tf.Variable[], private readonly o: OptimizerOptions) {
     for (const v of vars) {
-      const slots = this.o.kind === 'rmsprop'
+      // tidy disposes the initial values; variables survive it.
+      const slots = tf.tidy(() => this.o.kind === 'rmsprop'
         ? [tf.variable(tf.onesLike(v), false), tf.variable(tf.zerosLike(v), false)] // ms = 1, mom = 0
-        : [tf.variable(tf.zerosLike(v), false), tf.variable(tf.zerosLike(v), false)]; // m, v
+        : [tf.variable(tf.zerosLike(v), false), tf.variable(tf.zerosLike(v), false)]); // m, v
       this.slots.set(v.name, slots);
     }
   }
