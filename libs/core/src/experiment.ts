@@ -33,6 +33,8 @@ const RandAugmentSchema = z.strictObject({
   magnitude: z.number().min(0).max(30).default(5),
   /** Include Cutout among the 16 ops. @default true */
   cutoutOp: z.boolean().default(true),
+  /** Small images: the original's extra cutout of size/4 after RandAugment. @default true */
+  extraCutout: z.boolean().default(true),
 });
 
 const TabularNoiseSchema = z.strictObject({
@@ -72,6 +74,8 @@ export const TrainSpecSchema = z.strictObject({
   randAugment: RandAugmentSchema.nullable().prefault({}),
   /** Random horizontal flips of training images (the original flips all but SVHN). @default false */
   flip: z.boolean().default(false),
+  /** Reflect-pad (size/8, 4 px for small images) and random-crop back, as the original's training preprocessing. @default true */
+  padCrop: z.boolean().default(true),
   /** Input noise for tabular rows. */
   tabularNoise: TabularNoiseSchema.prefault({}),
   /** Initialise the student from the teacher's EMA weights (same architecture only). @default false */

@@ -1,19 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { compileExperiment } from '@noisy/core';
+import { tinyExperiment } from '@noisy/testing';
 import { selectBackend } from '@noisy/ml';
 import { MemoryObjectStore } from '@noisy/platform';
 import { runEmbedded } from './embedded.js';
-
-/** Teacher + 2 generations on tiny synthetic images: seconds, not minutes. */
-export const tinyExperiment = (overrides: Record<string, unknown> = {}) => compileExperiment({
-  name: 'tiny', seed: 3,
-  data: { source: { kind: 'synthetic', classes: 4, size: 12, train: 240, test: 80 }, labeledPerClass: 10, unlabeledShards: 3 },
-  train: { epochs: 12, batchSize: 8, learningRate: 0.1, warmupEpochs: 1, randAugment: { layers: 1, magnitude: 3 } },
-  teacher: { model: { name: 'cnn-small', width: 0.5 } },
-  students: [{ model: { name: 'cnn-small', width: 0.5 }, train: { unlabelRatio: 2, epochs: 12 } }, { model: { name: 'cnn-small', width: 0.75 }, train: { unlabelRatio: 2, epochs: 12 } }],
-  ...overrides,
-});
 
 describe('embedded run', () => {
   beforeAll(async () => { await selectBackend('wasm'); });

@@ -17,7 +17,7 @@ export class SeededDropout extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!kwargs.training || this.rate <= 0) return x;
-    return tf.dropout(x, this.rate, undefined, this.seed * 100_019 + this.calls++);
+    return tf.dropout(x, this.rate, undefined, this.seed * 100_019 + ++this.calls);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -28,7 +28,7 @@ export class StochasticDepth extends tf.layers.Layer {
       const keep = 1 - this.dropRate;
       const shape = [residual.shape[0] as number, ...residual.shape.slice(1).map(() => 1)];
       // floor(keep + U[0,1)) is Bernoulli(keep), as in the original utils.drop_connect.
-      const mask = tf.floor(tf.add(keep, tf.randomUniform(shape, 0, 1, 'float32', this.seed * 100_003 + this.calls++)));
+      const mask = tf.floor(tf.add(keep, tf.randomUniform(shape, 0, 1, 'float32', this.seed * 100_003 + ++this.calls)));
       return tf.add(shortcut, tf.mul(residual, tf.div(mask, keep)));
     });
   }

@@ -62,8 +62,10 @@ export function randAugment(img: Image, o: RandAugmentOptions, rng: Rng): Image 
 
 export interface TrainAugmentOptions {
   /** null = no RandAugment (pad-crop and flip only). */
-  randAugment: { layers: number; magnitude: number; cutoutOp: boolean } | null;
+  randAugment: { layers: number; magnitude: number; cutoutOp: boolean; extraCutout: boolean } | null;
   flip: boolean;
+  /** Reflect-pad and random-crop back (the original always does this for small images). */
+  padCrop: boolean;
 }
 
 /** The training-time input noise of the original's preprocessing for an image of any size. */
@@ -75,9 +77,10 @@ export function augmentForTraining(img: Image, o: TrainAugmentOptions, rng: Rng)
     const c = small ? Math.floor(size / 8) : Math.max(1, Math.round((40 * size) / 224));
     const t = small ? Math.floor(size / 8) : Math.max(1, Math.round((100 * size) / 224));
     out = randAugment(out, { ...o.randAugment, cutoutConst: c, translateConst: t }, rng);
-    if (small) out = op.cutout(out, Math.floor(size / 4), rng.int(out.height), rng.int(out.width));
+    if (small && o.randAugment.extraCutout) out = op.cutout(out, Math.floor(size / 4), rng.int(out.height), rng.int(out.width));
   }
   if (o.flip && rng.next() < 0.5) out = op.flipHorizontal(out);
+  if (!o.padCrop) return out;
   const pad = small ? 4 : Math.max(1, Math.round(size / 8));
   return op.padCrop(out, pad, rng.int(2 * pad + 1), rng.int(2 * pad + 1));
 }

@@ -88,7 +88,7 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
       model.setWeights(teacher.model.weights.map((w) => w.read()));
     }
     const noise: InputNoise = info.kind === 'image'
-      ? { image: (img, rng) => augmentForTraining(img, { randAugment: stage.train.randAugment, flip: stage.train.flip }, rng) }
+      ? { image: (img, rng) => augmentForTraining(img, { randAugment: stage.train.randAugment, flip: stage.train.flip, padCrop: stage.train.padCrop }, rng) }
       : { row: tabularNoise(stage.train.tabularNoise, info.stats.std) };
     const result = await trainModel({
       model, labeled, unlabeled, classes, stats: info.stats, train: stage.train, pseudoLabels: e.pseudoLabels, noise,

@@ -1,0 +1,55 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RunFailedError } from '@noisy/core';
+import { selectBackend } from '@noisy/ml';
+import { MemoryObjectStore, type ObjectStore } from '@noisy/platform';
+import { tinyExperiment } from '@noisy/testing';
+import { runEmbedded } from './embedded.js';
+import { STAGES, type StageFn } from './stages/registry.js';
+
+/** Every manifest of a store, without wall times (the only field that differs between reruns). */
+async function manifests(store: ObjectStore): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const key of await store.list('')) {
+    if (!key.endsWith('manifest.json')) continue;
+    const { timing: _timing, ...rest } = JSON.parse(new TextDecoder().decode(await store.get(key)));
+    out[key] = rest;
+  }
+  return out;
+}
+
+describe('resume', () => {
+  beforeAll(async () => { await selectBackend('wasm'); });
+
+  it('resume - a run killed between shards resumes to the same manifests, each shard counted once', async () => {
+    const experiment = tinyExperiment({ students: [{ model: { name: 'cnn-small', width: 0.5 }, train: { unlabelRatio: 2, epochs: 6 } }] });
+    const clean = new MemoryObjectStore();
+    const reference = await runEmbedded({ store: clean, experiment });
+
+    // Crash the worker on the third prediction shard of generation 1, after two shards committed.
+    const store = new MemoryObjectStore();
+    let predicted = 0;
+    const crashing: StageFn = async (ctx, task, models) => {
+      if (task.generation === 1 && ++predicted === 3) throw new Error('simulated crash (SIGKILL) during shard 2');
+      return STAGES.predict(ctx, task, models);
+    };
+    await expect(runEmbedded({ store, experiment, worker: { stages: { predict: crashing } } })).rejects.toThrow(RunFailedError);
+    const runId = reference.runId;
+    const partial = await store.list(`runs/${runId}/gen-1/predictions/`);
+    expect(partial.filter((k) => k.endsWith('.manifest.json'))).toHaveLength(2);
+    expect(await store.head(`runs/${runId}/gen-1/model/manifest.json`)).toBeNull(); // nothing downstream looks finished
+
+    // The same command again: only the missing work runs.
+    const calls: string[] = [];
+    const counting = Object.fromEntries(Object.entries(STAGES).map(([step, fn]) => [step, (async (ctx, task, models) => {
+      calls.push(task.taskId);
+      return fn(ctx, task, models);
+    }) as StageFn]));
+    const resumed = await runEmbedded({ store, experiment, worker: { stages: counting } });
+    expect(calls.filter((c) => c.includes(':predict:'))).toEqual([`${runId}:1:predict:2`]);
+    expect(calls.some((c) => c.includes(':ingest:') || c.includes(':0:train:'))).toBe(false);
+    expect(await manifests(store)).toEqual(await manifests(clean));
+    expect(resumed.generations.map((g) => g.top1)).toEqual(reference.generations.map((g) => g.top1));
+    const kept = (await store.list(`runs/${runId}/gen-1/filter/data/`)).filter((k) => k.endsWith('.tfrecord'));
+    expect(kept).toHaveLength(3);
+  });
+});

@@ -1,0 +1,3 @@
+// @noisy/testing: shared contract suites and (later) real-server harnesses for tests.
+export * from './contract-suites.js';
+export * from './fixtures.js';

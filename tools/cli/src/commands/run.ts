@@ -1,0 +1,44 @@
+// noisy run <experiment.yaml>: the whole Noisy Student loop on the embedded default.
+import { writeFile } from 'node:fs/promises';
+import { selectBackend } from '@noisy/ml';
+import { openObjectStore } from '@noisy/platform';
+import { runEmbedded, runIdFor, type RunSummary } from '@noisy/pipeline';
+import { runKeys } from '@noisy/contracts';
+import { loadExperimentFile } from '../experiment-file.js';
+import { createProgress } from '../progress.js';
+import { formatTable, pct } from '../table.js';
+import type { CommandIo } from './io.js';
+
+export interface RunFlags { store: string; summary?: string; runId?: string; backend?: string; offline?: boolean }
+
+export function summaryTable(s: RunSummary): string {
+  return formatTable(['gen', 'role', 'model', 'top-1', 'top-5', 'labeled', 'pseudo-labeled', 'seconds'],
+    s.generations.map((g) => [g.generation, g.role, g.model, pct(g.top1), pct(g.top5), g.labeled, g.pseudoLabeled, g.seconds.toFixed(1)]));
+}
+
+export async function runCommand(file: string, flags: RunFlags, io: CommandIo): Promise<number> {
+  const experiment = await loadExperimentFile(file);
+  const store = await openObjectStore(flags.store);
+  const backend = await selectBackend((flags.backend ?? experiment.backend) as 'auto');
+  const runId = flags.runId ?? runIdFor(experiment);
+  io.err(`noisy: backend ${backend.name} (${backend.provider}${backend.gpu ? ', GPU' : ''}); run ${runId}; store ${store.url}\n`);
+  const progress = createProgress(io.stderr);
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    const summary = await runEmbedded({
+      store, experiment, runId, signal: controller.signal,
+      onProgress: (p) => progress.progress(p),
+      onRunEvent: (e) => progress.run(e),
+      worker: { allowDownload: !flags.offline },
+    });
+    progress.done();
+    io.out(`\n${summaryTable(summary)}\n\nsummary: ${store.url}/${runKeys.summary(summary.runId)}\n`);
+    if (flags.summary) await writeFile(flags.summary, `${JSON.stringify(summary, null, 2)}\n`);
+    return 0;
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,58 @@
+// The `noisy` command line: parse, dispatch, map errors to exit codes.
+import { parseArgs } from 'node:util';
+import { evalCommand } from './commands/eval.js';
+import { processIo, type CommandIo } from './commands/io.js';
+import { runCommand } from './commands/run.js';
+import { runsCommand } from './commands/runs.js';
+import { UsageError, reportError } from './errors.js';
+
+export const USAGE = `noisy: Noisy Student Training (teacher -> pseudo-labels -> filtered, balanced data -> noisy student -> repeat)
+
+usage:
+  noisy run <experiment.yaml> [--store DIR|file://DIR|memory://] [--summary PATH] [--run-id ID] [--backend auto|tensorflow|wasm|cpu] [--offline]
+  noisy runs [--store DIR] [--json]
+  noisy eval --model <store key of a checkpoint, e.g. runs/<id>/gen-2/model> --data <experiment.yaml|fashion-mnist> [--store DIR] [--limit N] [--json]
+
+The store defaults to ./runs (a file:// object store). Running the same experiment again resumes it.
+`;
+
+const FLAGS = {
+  store: { type: 'string', default: 'runs' },
+  summary: { type: 'string' },
+  'run-id': { type: 'string' },
+  backend: { type: 'string' },
+  offline: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  model: { type: 'string' },
+  data: { type: 'string' },
+  limit: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UsageError('arguments', `${(err as Error).message}\n\n${USAGE}`);
+    }
+    const { values: v, positionals } = parsed;
+    const [command, ...rest] = positionals;
+    if (v.help || !command) { io.out(USAGE); return command || v.help ? 0 : 2; }
+    switch (command) {
+      case 'run':
+        if (rest.length !== 1) throw new UsageError('run', `expects one experiment file\n\n${USAGE}`);
+        return await runCommand(rest[0], { store: v.store, summary: v.summary, runId: v['run-id'], backend: v.backend, offline: v.offline }, io);
+      case 'runs':
+        return await runsCommand({ store: v.store, json: v.json }, io);
+      case 'eval':
+        if (!v.model || !v.data) throw new UsageError('eval', `needs --model and --data\n\n${USAGE}`);
+        return await evalCommand({ model: v.model, data: v.data, store: v.store, json: v.json, backend: v.backend, limit: v.limit ? Number(v.limit) : undefined, offline: v.offline }, io);
+      default:
+        throw new UsageError('command', `unknown command '${command}'\n\n${USAGE}`);
+    }
+  } catch (err) {
+    return reportError(err, io.err);
+  }
+}
