@@ -9,9 +9,10 @@ const outward = ['**/services/**', '**/tools/**', '@noisy/cli'];
 const processEnv = { object: 'process', property: 'env', message: 'Pure libraries take configuration as parameters; read env only in service mains and the CLI.' };
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'runs/**', 'libs/contracts/src/gen/**', 'bench/results/**', '.nx/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'runs/**', 'scratch/**', 'libs/contracts/src/gen/**', 'bench/results/**', '.nx/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -34,7 +34,7 @@ export function makeTask(runId: string, step: Step, generation: number, shard = 
 }
 
 export interface TaskDone { taskId: string; runId: string; manifestKey: string }
-export interface TaskFailed { taskId: string; runId: string; error: string; permanent: boolean }
+export interface TaskFailed { taskId: string; runId: string; error: string; permanent: boolean; /** The error was about the task's input (config, data), not a fault. */ badInput: boolean }
 
 /** Progress of a running task: epochs and steps of training, batches of prediction. */
 export interface ProgressEvent {

@@ -35,5 +35,14 @@ export class ArtifactError extends NoisyError {
   }
 }
 
-/** The run was cancelled by the user or a poison task failed it. */
-export class RunFailedError extends NoisyError {}
+/** The run was cancelled by the user or a poison task failed it; `badInput` when the task's error was about its input. */
+export class RunFailedError extends NoisyError {
+  constructor(message: string, readonly badInput = false, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Errors about what the user gave (config, data, artifacts, model names), as opposed to faults. */
+export function isInputError(err: unknown): err is NoisyError {
+  return err instanceof ConfigError || err instanceof DataError || err instanceof ArtifactError || err instanceof ModelError;
+}

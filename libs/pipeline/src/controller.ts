@@ -54,10 +54,10 @@ export class RunController {
     const record = await loadRun(this.ports.store, runId);
     const { experiment: e, datasetId } = record;
     const done = new Set<string>();
-    const failed = new Map<string, string>();
+    const failed = new Map<string, TaskFailed>();
     let wake: (() => void) | null = null;
     const subDone = this.ports.bus.subscribeEvents<TaskDone>(subjects.taskDone, (_, d) => { if (d.runId === runId) { done.add(d.taskId); wake?.(); } });
-    const subFailed = this.ports.bus.subscribeEvents<TaskFailed>(subjects.taskFailed, (_, d) => { if (d.runId === runId) { failed.set(d.taskId, d.error); wake?.(); } });
+    const subFailed = this.ports.bus.subscribeEvents<TaskFailed>(subjects.taskFailed, (_, d) => { if (d.runId === runId) { failed.set(d.taskId, d); wake?.(); } });
     this.emit({ runId, state: 'started', message: `run ${runId} on ${this.ports.store.url}` });
     try {
       const runPhase = async (phase: Phase) => {
@@ -70,7 +70,10 @@ export class RunController {
         while (open.length) {
           if (this.o.signal?.aborted) throw new RunFailedError(`run ${runId} cancelled`);
           const bad = open.find((t) => failed.has(t.task.taskId));
-          if (bad) throw new RunFailedError(`task ${bad.task.taskId} failed: ${failed.get(bad.task.taskId)}`);
+          if (bad) {
+            const f = failed.get(bad.task.taskId)!;
+            throw new RunFailedError(`task ${bad.task.taskId} failed: ${f.error}`, f.badInput);
+          }
           const still = [];
           for (const t of open) if (!done.has(t.task.taskId) && !(await isCommitted(this.ports.store, t.manifestKey))) still.push(t);
           open = still;

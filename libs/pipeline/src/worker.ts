@@ -1,7 +1,7 @@
 // A worker: consumes the tasks of some steps from the work queue, runs the stage, and reports
 // done / failed events. Retryable errors are nak'ed with backoff up to maxDeliver; anything else
 // terminates the task and fails the run with its reason (a poison shard never loops).
-import { NoisyError } from '@noisy/core';
+import { NoisyError, isInputError } from '@noisy/core';
 import { STEPS, durableFor, subjects, type ProgressEvent, type Step, type Task, type TaskDone, type TaskFailed } from '@noisy/contracts';
 import type { EventBus, ObjectStore, Subscription } from '@noisy/platform';
 import type { StageContext } from './context.js';
@@ -57,7 +57,7 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
         return;
       }
       d.term(describeError(err));
-      const failed: TaskFailed = { taskId: task.taskId, runId: task.runId, error: describeError(err), permanent: true };
+      const failed: TaskFailed = { taskId: task.taskId, runId: task.runId, error: describeError(err), permanent: true, badInput: isInputError(err) };
       await ports.bus.publishEvent(subjects.taskFailed, failed);
     }
   }, { maxDeliver }));

@@ -1,8 +1,8 @@
 // Map errors to a message and an exit code: 2 for bad input (config, data, missing artifacts), 1 otherwise.
-import { ArtifactError, ConfigError, DataError, ModelError, NoisyError } from '@noisy/core';
+import { ConfigError, NoisyError, RunFailedError, isInputError } from '@noisy/core';
 
 export function reportError(err: unknown, write: (s: string) => void = (s) => process.stderr.write(s)): number {
-  if (err instanceof ConfigError || err instanceof DataError || err instanceof ArtifactError || err instanceof ModelError) {
+  if (isInputError(err) || (err instanceof RunFailedError && err.badInput)) {
     write(`noisy: ${err.message}\n`);
     return 2;
   }

@@ -1,0 +1,93 @@
+import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CommandIo } from './commands/io.js';
+import { main } from './main.js';
+
+function capture(): CommandIo & { stdout: string; stderrText: string } {
+  const io = { stdout: '', stderrText: '', out: (s: string) => { io.stdout += s; }, err: (s: string) => { io.stderrText += s; }, stderr: { write: (s: string) => { io.stderrText += s; return true; }, isTTY: false } as unknown as NodeJS.WriteStream };
+  return io;
+}
+
+const tiny = `
+name: cli-tiny
+seed: 1
+data:
+  source: { kind: synthetic, classes: 3, size: 10, train: 120, test: 60 }
+  labeledPerClass: 8
+  unlabeledShards: 2
+train: { epochs: 15, batchSize: 8, learningRate: 0.1, warmupEpochs: 1, randAugment: { layers: 1, magnitude: 2 } }
+teacher: { model: { name: cnn-small, width: 0.5 } }
+students:
+  - model: { name: cnn-small, width: 0.5 }
+    train: { unlabelRatio: 1 }
+`;
+
+async function runWith(yaml: string, extra: string[] = []) {
+  const dir = await mkdtemp(join(tmpdir(), 'cli-'));
+  await writeFile(join(dir, 'exp.yaml'), yaml);
+  const io = capture();
+  const code = await main(['run', join(dir, 'exp.yaml'), '--store', join(dir, 'store'), '--offline', ...extra], io);
+  return { code, io, dir };
+}
+
+describe('noisy cli', () => {
+  it('noisy run - an unknown key is rejected with its path and exit code 2', async () => {
+    const { code, io } = await runWith(tiny.replace('teacher: { model: { name: cnn-small, width: 0.5 } }', 'teacher: { modle: { name: cnn-small } }'));
+    expect(code).toBe(2);
+    expect(io.stderrText).toMatch(/teacher: Unrecognized key.*modle/);
+  });
+
+  it('noisy run - bad values name their field: negative unlabel_ratio, unknown model', async () => {
+    const neg = await runWith(tiny.replace('unlabelRatio: 1', 'unlabelRatio: -1'));
+    expect(neg.code).toBe(2);
+    expect(neg.io.stderrText).toMatch(/students\.0\.train\.unlabelRatio/);
+    const model = await runWith(tiny.replace('{ name: cnn-small, width: 0.5 } }\nstudents', '{ name: resnet-9 } }\nstudents'));
+    expect(model.code).toBe(2);
+    expect(model.io.stderrText).toMatch(/teacher\.model\.name: unknown model 'resnet-9'/);
+  });
+
+  it('noisy run - too many labels per class and missing dataset files fail before any step looks finished', async () => {
+    const many = await runWith(tiny.replace('labeledPerClass: 8', 'labeledPerClass: 500'));
+    expect(many.code).toBe(2);
+    expect(many.io.stderrText).toMatch(/data\.labeledPerClass: asks 500 labeled examples per class but class 'class-0' has only 40/);
+    const missing = await runWith(tiny.replace('{ kind: synthetic, classes: 3, size: 10, train: 120, test: 60 }', '{ kind: idx, trainImages: nope-images.gz, trainLabels: nope-labels.gz, testImages: a, testLabels: b }'));
+    expect(missing.code).toBe(2);
+    expect(missing.io.stderrText).toMatch(/nope-images\.gz: cannot read IDX file: ENOENT/);
+    const runs = await readdir(join(missing.dir, 'store', 'runs'));
+    const files = await readdir(join(missing.dir, 'store', 'runs', runs[0]));
+    expect(files).toEqual(['experiment.json']); // no manifest, no summary
+  });
+
+  it('noisy run - an unusable work directory is named', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-'));
+    await writeFile(join(dir, 'a-file'), 'x');
+    await writeFile(join(dir, 'exp.yaml'), tiny);
+    const io = capture();
+    expect(await main(['run', join(dir, 'exp.yaml'), '--store', join(dir, 'a-file', 'store')], io)).toBe(2);
+    expect(io.stderrText).toMatch(/--store: work directory .*a-file\/store is not readable and writable/);
+  });
+
+  it('noisy run - a tiny experiment ends with the table, summary.json and a --summary copy; noisy runs lists it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-'));
+    const { code, io } = await runWith(tiny, ['--summary', join(dir, 's.json')]);
+    expect(code).toBe(0);
+    expect(io.stdout).toMatch(/gen\s+role\s+model\s+top-1/);
+    const s = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));
+    expect(s).toMatchObject({ runId: expect.stringMatching(/^cli-tiny-/), dataset: 'synthetic' });
+    expect(s.generations.map((g: { role: string }) => g.role)).toEqual(['teacher', 'student']);
+    for (const g of s.generations) {
+      expect(g.top1).toBeGreaterThan(0.34); // chance is 1/3
+      expect(g.top1).toBeLessThanOrEqual(1);
+      expect(Object.keys(g)).toEqual(expect.arrayContaining(['generation', 'role', 'model', 'top1', 'top5', 'pseudoLabeled', 'seconds']));
+    }
+  });
+
+  it('noisy - unknown commands and flags print usage with exit code 2', async () => {
+    const io = capture();
+    expect(await main(['fly'], io)).toBe(2);
+    expect(io.stderrText).toMatch(/unknown command 'fly'/);
+    expect(await main(['run', 'x.yaml', '--bogus'], capture())).toBe(2);
+  });
+});
