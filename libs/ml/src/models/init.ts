@@ -9,7 +9,12 @@ export class Initializers {
   conv(): ReturnType<typeof tf.initializers.glorotUniform> {
     return tf.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal', seed: this.seed * 7919 + ++this.n });
   }
-  /** Dense kernels: uniform, glorot-style. */
+  /** Classifier kernels: U(-1/sqrt(units), 1/sqrt(units)) as in the original's dense initializer. */
+  classifier(units: number): ReturnType<typeof tf.initializers.glorotUniform> {
+    const limit = 1 / Math.sqrt(units);
+    return tf.initializers.randomUniform({ minval: -limit, maxval: limit, seed: this.seed * 7919 + ++this.n });
+  }
+  /** Hidden dense kernels (the MLP): glorot-uniform. */
   dense(): ReturnType<typeof tf.initializers.glorotUniform> {
     return tf.initializers.glorotUniform({ seed: this.seed * 7919 + ++this.n });
   }

@@ -33,6 +33,6 @@ export class Builder {
   head(x: T, classes: number, dropout: number): T {
     const pooled = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as T;
     const dropped = new SeededDropout({ rate: dropout, seed: this.seed, name: 'dropout' }).apply(pooled) as T;
-    return tf.layers.dense({ units: classes, kernelInitializer: this.init.dense(), name: 'logits' }).apply(dropped) as T;
+    return tf.layers.dense({ units: classes, kernelInitializer: this.init.classifier(classes), name: 'logits' }).apply(dropped) as T;
   }
 }
