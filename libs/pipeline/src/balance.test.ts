@@ -65,9 +65,16 @@ describe('balance', () => {
 
   it('balance - the same seed gives the same copies, another seed other copies', () => {
     const many = preds(0, Array.from({ length: 200 }, (_, i) => 0.5 + i / 500));
-    const t = computeThresholds([shardStats(many, 1, null)], 150, filter());
+    const t = computeThresholds([shardStats(many, 1, null)], 148, filter()); // A = 150 -> keep probability 148/150
     const draw = (seed: number) => { const r = createRng(seed); return many.map((p) => copiesFor(p, t, r)); };
     expect(draw(7)).toEqual(draw(7));
     expect(draw(7)).not.toEqual(draw(8));
+  });
+});
+
+describe('labels', () => {
+  it('labels - a label outside [0, classes) names the shard and record', async () => {
+    const { labelsOf } = await import('./context.js');
+    expect(() => labelsOf([{ id: 'a', label: 1 }, { id: 'b', label: 10 }], 10, 'labeled/shard-00000-of-00001.tfrecord')).toThrow(/shard-00000-of-00001.tfrecord \(record 1\): label 10 outside \[0, 10\)/);
   });
 });
