@@ -10,3 +10,4 @@ export * from './datasets/idx-source.js';
 export * from './datasets/folder-source.js';
 export * from './datasets/synthetic-source.js';
 export * from './datasets/open.js';
+export * from './datasets/inputs.js';

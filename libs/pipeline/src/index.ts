@@ -15,3 +15,4 @@ export * from './summary.js';
 export * from './worker.js';
 export * from './controller.js';
 export * from './embedded.js';
+export * from './export.js';

@@ -1,6 +1,8 @@
 // The `noisy` command line: parse, dispatch, map errors to exit codes.
 import { parseArgs } from 'node:util';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
+import { predictCommand } from './commands/predict.js';
 import { processIo, type CommandIo } from './commands/io.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
@@ -11,6 +13,8 @@ export const USAGE = `noisy: Noisy Student Training (teacher -> pseudo-labels ->
 usage:
   noisy run <experiment.yaml> [--store DIR|file://DIR|memory://] [--summary PATH] [--run-id ID] [--backend auto|tensorflow|wasm|cpu] [--offline]
   noisy runs [--store DIR] [--json]
+  noisy predict --model <checkpoint key> --input <image folder | IDX file | TFRecord> --out preds.csv|preds.jsonl [--top-k 3] [--batch 256]
+  noisy export --run <run-id> --generation <g> --out set.csv|set.jsonl [--label-issues [--min-confidence 0.8]]
   noisy eval --model <store key of a checkpoint, e.g. runs/<id>/gen-2/model> --data <experiment.yaml|fashion-mnist> [--store DIR] [--limit N] [--json]
 
 The store defaults to ./runs (a file:// object store). Running the same experiment again resumes it.
@@ -26,6 +30,14 @@ const FLAGS = {
   model: { type: 'string' },
   data: { type: 'string' },
   limit: { type: 'string' },
+  input: { type: 'string' },
+  out: { type: 'string' },
+  'top-k': { type: 'string', default: '3' },
+  batch: { type: 'string', default: '256' },
+  run: { type: 'string' },
+  generation: { type: 'string' },
+  'label-issues': { type: 'boolean', default: false },
+  'min-confidence': { type: 'string', default: '0.8' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -49,6 +61,12 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
       case 'eval':
         if (!v.model || !v.data) throw new UsageError('eval', `needs --model and --data\n\n${USAGE}`);
         return await evalCommand({ model: v.model, data: v.data, store: v.store, json: v.json, backend: v.backend, limit: v.limit ? Number(v.limit) : undefined, offline: v.offline }, io);
+      case 'predict':
+        if (!v.model || !v.input || !v.out) throw new UsageError('predict', `needs --model, --input and --out\n\n${USAGE}`);
+        return await predictCommand({ model: v.model, input: v.input, out: v.out, store: v.store, topK: Number(v['top-k']), batch: Number(v.batch), backend: v.backend }, io);
+      case 'export':
+        if (!v.run || v.generation === undefined || !v.out) throw new UsageError('export', `needs --run, --generation and --out\n\n${USAGE}`);
+        return await exportCommand({ run: v.run, generation: Number(v.generation), out: v.out, store: v.store, labelIssues: v['label-issues'], minConfidence: Number(v['min-confidence']) }, io);
       default:
         throw new UsageError('command', `unknown command '${command}'\n\n${USAGE}`);
     }

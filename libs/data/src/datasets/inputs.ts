@@ -1,0 +1,56 @@
+// Users' own inputs for prediction, streamed: an image folder (any nesting; ids are relative
+// paths), an IDX image file, or a TFRecord file (our shards or the original's). Images are
+// converted to the model's channels and resized to its input size.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { DataError } from '@noisy/core';
+import { readIdx } from '../idx.js';
+import { decodeImage, resizeImage, type Image } from '../image.js';
+import { decodeSample, type Sample } from '../sample.js';
+import { readTFRecordFile } from '../tfrecord.js';
+
+const IMAGE = /\.(png|jpe?g)$/i;
+
+async function* walk(dir: string): AsyncGenerator<string> {
+  for (const e of (await readdir(dir)).sort()) {
+    const p = join(dir, e);
+    if ((await stat(p)).isDirectory()) yield* walk(p);
+    else if (IMAGE.test(e)) yield p;
+  }
+}
+
+function fit(img: Image, shape: number[], where: string): Image {
+  const [h, w, c] = shape;
+  if (img.channels !== c) throw new DataError(where, `image has ${img.channels} channels; the model expects ${c}`);
+  return img.height === h && img.width === w ? img : resizeImage(img, h, w);
+}
+
+/** Stream the examples of `path` shaped for a model with input `shape` ([H, W, C]). */
+export async function* readPredictInput(path: string, shape: number[]): AsyncGenerator<Sample> {
+  const info = await stat(path).catch((cause) => { throw new DataError(path, `cannot read input: ${(cause as NodeJS.ErrnoException).code}`, undefined, { cause }); });
+  const channels = shape[2] as 1 | 3;
+  if (shape.length !== 3) throw new DataError(path, 'this model takes tabular rows; tabular prediction input is not supported yet');
+  if (info.isDirectory()) {
+    let n = 0;
+    for await (const file of walk(path)) {
+      n++;
+      yield { id: relative(path, file), image: fit(decodeImage(await readFile(file), channels, file), shape, file) };
+    }
+    if (n === 0) throw new DataError(path, 'contains no .png or .jpg images');
+  } else if (/\.tfrecords?$|tfrecord-|-of-\d{5}$/.test(path)) {
+    let i = 0;
+    for await (const rec of readTFRecordFile(path)) {
+      const s = decodeSample(rec, path, i, channels);
+      i++;
+      yield { id: s.id, image: fit(s.image!, shape, `${path} (record ${i - 1})`), label: s.label };
+    }
+  } else {
+    const idx = await readIdx(path);
+    const [n, h, w] = idx.shape;
+    const c = idx.shape[3] ?? 1;
+    for (let i = 0; i < n; i++) {
+      const img = { height: h, width: w, channels: c, data: idx.data.subarray(i * h * w * c, (i + 1) * h * w * c) };
+      yield { id: String(i), image: fit(img, shape, `${path} (image ${i})`) };
+    }
+  }
+}

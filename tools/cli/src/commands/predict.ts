@@ -1,0 +1,48 @@
+// noisy predict --model <checkpoint> --input <folder | IDX | TFRecord> --out preds.csv|jsonl:
+// a trained model on your own data: id, top-k classes and probabilities, streamed in batches.
+import { readPredictInput, type Sample } from '@noisy/data';
+import { loadCheckpoint, predictProbabilities, selectBackend } from '@noisy/ml';
+import { openObjectStore } from '@noisy/platform';
+import { packImages } from '@noisy/pipeline';
+import { createProgress } from '../progress.js';
+import { RowsFile } from '../rows-file.js';
+import type { CommandIo } from './io.js';
+
+export interface PredictFlags { model: string; input: string; out: string; store: string; topK: number; batch: number; backend?: string }
+
+export async function predictCommand(f: PredictFlags, io: CommandIo): Promise<number> {
+  await selectBackend((f.backend ?? 'auto') as 'auto');
+  const store = await openObjectStore(f.store);
+  const { model, meta } = await loadCheckpoint(store, f.model.replace(/\/(meta|model)\.json$/, '').replace(/\/$/, ''));
+  const out = new RowsFile(f.out);
+  const progress = createProgress(io.stderr);
+  const C = meta.input.classes;
+  const k = Math.min(f.topK, C);
+  let done = 0;
+  const flush = async (batch: Sample[]) => {
+    const probs = await predictProbabilities(model, packImages(batch, meta.input.shape, f.input), meta.input.stats, f.batch);
+    batch.forEach((s, i) => {
+      const row = probs.subarray(i * C, (i + 1) * C);
+      const order = Array.from({ length: C }, (_, c) => c).sort((a, b) => row[b] - row[a]).slice(0, k);
+      const r: Record<string, string | number> = { id: s.id };
+      order.forEach((c, j) => { r[`class${j + 1}`] = meta.input.classNames[c] ?? c; r[`prob${j + 1}`] = Number(row[c].toFixed(6)); });
+      out.write(r);
+    });
+    done += batch.length;
+    progress.progress({ runId: '', taskId: '', step: 'predict', generation: -1, shard: -1, unit: 'examples', done, total: 0 });
+  };
+  try {
+    let batch: Sample[] = [];
+    for await (const s of readPredictInput(f.input, meta.input.shape)) {
+      batch.push(s);
+      if (batch.length === f.batch) { await flush(batch); batch = []; }
+    }
+    if (batch.length) await flush(batch);
+  } finally {
+    progress.done();
+    await out.close();
+    model.dispose();
+  }
+  io.out(`${done} predictions -> ${f.out}\n`);
+  return 0;
+}
