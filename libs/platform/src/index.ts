@@ -5,3 +5,4 @@ export * from './object-store/file.js';
 export * from './object-store/open.js';
 export * from './event-bus/port.js';
 export * from './event-bus/memory.js';
+export * from './event-bus/nats.js';

@@ -31,10 +31,10 @@ export function eventBusContract(name: string, open: () => Promise<EventBus>): v
   describe(`${name} event bus contract`, () => {
     it(`${name} - a task published twice with one id is delivered once and acked`, async () => {
       const bus = await open();
-      expect(await bus.publishTask('t.a', { n: 1 }, 'id-1')).toEqual({ duplicate: false });
-      expect(await bus.publishTask('t.a', { n: 1 }, 'id-1')).toEqual({ duplicate: true });
+      expect(await bus.publishTask('noisy.tasks.contract-a', { n: 1 }, 'id-1')).toEqual({ duplicate: false });
+      expect(await bus.publishTask('noisy.tasks.contract-a', { n: 1 }, 'id-1')).toEqual({ duplicate: true });
       const seen: number[] = [];
-      const sub = bus.consumeTasks<{ n: number }>('t.a', 'dur', async (d) => { seen.push(d.data.n); d.ack(); });
+      const sub = bus.consumeTasks<{ n: number }>('noisy.tasks.contract-a', 'contract-a', async (d) => { seen.push(d.data.n); d.ack(); });
       await new Promise((r) => setTimeout(r, 300));
       await sub.stop();
       expect(seen).toEqual([1]);
@@ -42,15 +42,15 @@ export function eventBusContract(name: string, open: () => Promise<EventBus>): v
     });
     it(`${name} - nak redelivers with a growing count until max deliveries; term stops`, async () => {
       const bus = await open();
-      await bus.publishTask('t.b', 'x', 'id-2');
+      await bus.publishTask('noisy.tasks.contract-b', 'x', 'id-2');
       const counts: number[] = [];
-      const sub = bus.consumeTasks('t.b', 'dur', async (d) => { counts.push(d.deliveryCount); d.nak(10); }, { maxDeliver: 3 });
+      const sub = bus.consumeTasks('noisy.tasks.contract-b', 'contract-b', async (d) => { counts.push(d.deliveryCount); d.nak(10); }, { maxDeliver: 3 });
       await new Promise((r) => setTimeout(r, 500));
       await sub.stop();
       expect(counts).toEqual([1, 2, 3]);
-      await bus.publishTask('t.c', 'y', 'id-3');
+      await bus.publishTask('noisy.tasks.contract-c', 'y', 'id-3');
       const termed: number[] = [];
-      const sub2 = bus.consumeTasks('t.c', 'dur', async (d) => { termed.push(d.deliveryCount); d.term('bad input'); });
+      const sub2 = bus.consumeTasks('noisy.tasks.contract-c', 'contract-c', async (d) => { termed.push(d.deliveryCount); d.term('bad input'); });
       await new Promise((r) => setTimeout(r, 300));
       await sub2.stop();
       expect(termed).toEqual([1]);
@@ -59,12 +59,13 @@ export function eventBusContract(name: string, open: () => Promise<EventBus>): v
     it(`${name} - events reach subscribers by prefix`, async () => {
       const bus = await open();
       const got: string[] = [];
-      const sub = bus.subscribeEvents('ev.', (s) => got.push(s));
-      await bus.publishEvent('ev.one', {});
-      await bus.publishEvent('other', {});
+      const sub = bus.subscribeEvents('noisy.events.contract.', (s) => got.push(s));
+      await new Promise((r) => setTimeout(r, 50));
+      await bus.publishEvent('noisy.events.contract.one', {});
+      await bus.publishEvent('noisy.events.other', {});
       await new Promise((r) => setTimeout(r, 50));
       await sub.stop();
-      expect(got).toEqual(['ev.one']);
+      expect(got).toEqual(['noisy.events.contract.one']);
       await bus.close();
     });
   });

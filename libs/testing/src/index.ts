@@ -1,3 +1,4 @@
 // @noisy/testing: shared contract suites and (later) real-server harnesses for tests.
 export * from './contract-suites.js';
 export * from './fixtures.js';
+export * from './nats-server.js';

@@ -1,0 +1,119 @@
+// NATS JetStream adapter of the event-bus port (@nats-io/transport-node + @nats-io/jetstream v3).
+// Tasks: a work-queue stream with one durable pull consumer per step, explicit ack, nak(delay),
+// term, max_deliver, working() heartbeats, and Nats-Msg-Id dedup from deterministic task ids.
+// Events: a limits stream; subscribers receive new events through core subscriptions.
+import { connect } from '@nats-io/transport-node';
+import { AckPolicy, RetentionPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/nats-core';
+import { NoisyError } from '@noisy/core';
+import type { ConsumeOptions, Delivery, EventBus, Subscription } from './port.js';
+
+export interface NatsBusOptions {
+  /** e.g. nats://127.0.0.1:4222 */
+  servers: string;
+  /** Stream names (no dots). @default NOISY_TASKS / NOISY_EVENTS */
+  taskStream?: string;
+  eventStream?: string;
+  /** Subjects the streams capture. @default noisy.tasks.> / noisy.events.> */
+  taskSubjects?: string;
+  eventSubjects?: string;
+  /** How long a publish with the same message id is a duplicate. @default 2 minutes */
+  duplicateWindowMs?: number;
+  /** How long a delivered task may go without ack or working() before redelivery. @default 60 s */
+  ackWaitMs?: number;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export class NatsEventBus implements EventBus {
+  private constructor(readonly url: string, private readonly nc: NatsConnection, private readonly js: JetStreamClient, private readonly jsm: JetStreamManager, private readonly o: Required<NatsBusOptions>) {}
+
+  static async connect(options: NatsBusOptions): Promise<NatsEventBus> {
+    const o: Required<NatsBusOptions> = {
+      taskStream: 'NOISY_TASKS', eventStream: 'NOISY_EVENTS', taskSubjects: 'noisy.tasks.>', eventSubjects: 'noisy.events.>',
+      duplicateWindowMs: 120_000, ackWaitMs: 60_000, ...options,
+    };
+    let nc: NatsConnection;
+    try {
+      nc = await connect({ servers: o.servers.replace(/^nats:\/\//, '') });
+    } catch (cause) {
+      throw new NoisyError(`cannot connect to NATS at ${o.servers}: ${(cause as Error).message}`, { cause, retryable: true });
+    }
+    const jsm = await jetstreamManager(nc);
+    const ensure = async (name: string, subjects: string, retention: RetentionPolicy) => {
+      const config = { name, subjects: [subjects], retention, duplicate_window: nanos(o.duplicateWindowMs) };
+      try {
+        await jsm.streams.info(name);
+        await jsm.streams.update(name, config);
+      } catch {
+        await jsm.streams.add(config);
+      }
+    };
+    await ensure(o.taskStream, o.taskSubjects, RetentionPolicy.Workqueue);
+    await ensure(o.eventStream, o.eventSubjects, RetentionPolicy.Limits);
+    return new NatsEventBus(o.servers, nc, jetstream(nc), jsm, o);
+  }
+
+  async publishTask(subject: string, data: unknown, msgId: string): Promise<{ duplicate: boolean }> {
+    const ack = await this.js.publish(subject, enc.encode(JSON.stringify(data)), { msgID: msgId });
+    return { duplicate: ack.duplicate };
+  }
+
+  consumeTasks<T>(subject: string, durable: string, handler: (d: Delivery<T>) => Promise<void>, options: ConsumeOptions = {}): Subscription {
+    let stopped = false;
+    let messages: { stop(): void } | null = null;
+    const loop = (async () => {
+      await this.jsm.consumers.add(this.o.taskStream, {
+        durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: subject,
+        max_deliver: options.maxDeliver ?? 5, ack_wait: nanos(this.o.ackWaitMs),
+      }).catch(async () => this.jsm.consumers.update(this.o.taskStream, durable, { max_deliver: options.maxDeliver ?? 5, ack_wait: nanos(this.o.ackWaitMs) }));
+      const consumer = await this.js.consumers.get(this.o.taskStream, durable);
+      const iter = await consumer.consume({ max_messages: options.concurrency ?? 1 });
+      messages = iter;
+      for await (const m of iter) {
+        if (stopped) { m.nak(); break; }
+        let settled = false;
+        const once = (fn: () => void) => { if (!settled) { settled = true; fn(); } };
+        const delivery: Delivery<T> = {
+          subject: m.subject, data: JSON.parse(dec.decode(m.data)) as T, deliveryCount: m.info.deliveryCount,
+          ack: () => once(() => m.ack()),
+          nak: (delayMs) => once(() => m.nak(delayMs)),
+          term: (reason) => once(() => m.term(reason)),
+          working: () => { if (!settled) m.working(); },
+        };
+        try {
+          await handler(delivery);
+        } catch {
+          delivery.nak(1000);
+        }
+        delivery.nak(0);
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        messages?.stop();
+        await loop.catch(() => undefined);
+      },
+    };
+  }
+
+  async publishEvent(subject: string, data: unknown): Promise<void> {
+    const bytes = enc.encode(JSON.stringify(data));
+    // Events under the events stream's subjects are kept (for late watchers); others are fire-and-forget.
+    if (subject.startsWith(this.o.eventSubjects.replace(/>$/, ''))) await this.js.publish(subject, bytes);
+    else this.nc.publish(subject, bytes);
+  }
+
+  subscribeEvents<T>(prefix: string, handler: (subject: string, data: T) => void): Subscription {
+    const sub = this.nc.subscribe(prefix.endsWith('.') ? `${prefix}>` : prefix, {
+      callback: (err, msg) => { if (!err) handler(msg.subject, JSON.parse(dec.decode(msg.data)) as T); },
+    });
+    return { stop: async () => { sub.unsubscribe(); } };
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain();
+  }
+}
