@@ -6,3 +6,4 @@ export * from './object-store/open.js';
 export * from './event-bus/port.js';
 export * from './event-bus/memory.js';
 export * from './event-bus/nats.js';
+export * from './object-store/s3.js';

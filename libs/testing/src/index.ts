@@ -2,3 +2,4 @@
 export * from './contract-suites.js';
 export * from './fixtures.js';
 export * from './nats-server.js';
+export * from './s3-server.js';

@@ -3,7 +3,7 @@
 import { ConfigError, compileExperiment } from '@noisy/core';
 import { openSource } from '@noisy/data';
 import { computeMetrics, loadCheckpoint, predictProbabilities, selectBackend } from '@noisy/ml';
-import { openObjectStore } from '@noisy/platform';
+import { openStore } from '../store.js';
 import { packInputs, type DatasetInfo } from '@noisy/pipeline';
 import { loadExperimentFile } from '../experiment-file.js';
 import { formatTable, pct } from '../table.js';
@@ -13,7 +13,7 @@ export interface EvalFlags { model: string; data: string; store: string; json?: 
 
 export async function evalCommand(flags: EvalFlags, io: CommandIo): Promise<number> {
   await selectBackend((flags.backend ?? 'auto') as 'auto');
-  const store = await openObjectStore(flags.store);
+  const store = await openStore(flags.store);
   const prefix = flags.model.replace(/\/(meta|model)\.json$/, '').replace(/\/$/, '');
   const { model, meta } = await loadCheckpoint(store, prefix);
   const experiment = flags.data.endsWith('.yaml') || flags.data.endsWith('.yml') || flags.data.endsWith('.json')

@@ -3,7 +3,7 @@
 // model confidently contradicts (the noisy instances).
 import { ConfigError } from '@noisy/core';
 import { selectBackend } from '@noisy/ml';
-import { openObjectStore } from '@noisy/platform';
+import { openStore } from '../store.js';
 import { ModelCache, exportFiltered, findLabelIssues } from '@noisy/pipeline';
 import { RowsFile } from '../rows-file.js';
 import type { CommandIo } from './io.js';
@@ -12,7 +12,7 @@ export interface ExportFlags { run: string; generation: number; out: string; sto
 
 export async function exportCommand(f: ExportFlags, io: CommandIo): Promise<number> {
   if (!Number.isInteger(f.generation) || f.generation < 0) throw new ConfigError('--generation', `must be a generation number, got '${f.generation}'`);
-  const store = await openObjectStore(f.store);
+  const store = await openStore(f.store);
   const out = new RowsFile(f.out);
   let n = 0;
   try {

@@ -2,7 +2,7 @@
 // a trained model on your own data: id, top-k classes and probabilities, streamed in batches.
 import { readPredictInput, type Sample } from '@noisy/data';
 import { loadCheckpoint, predictProbabilities, selectBackend } from '@noisy/ml';
-import { openObjectStore } from '@noisy/platform';
+import { openStore } from '../store.js';
 import { packImages } from '@noisy/pipeline';
 import { createProgress } from '../progress.js';
 import { RowsFile } from '../rows-file.js';
@@ -12,7 +12,7 @@ export interface PredictFlags { model: string; input: string; out: string; store
 
 export async function predictCommand(f: PredictFlags, io: CommandIo): Promise<number> {
   await selectBackend((f.backend ?? 'auto') as 'auto');
-  const store = await openObjectStore(f.store);
+  const store = await openStore(f.store);
   const { model, meta } = await loadCheckpoint(store, f.model.replace(/\/(meta|model)\.json$/, '').replace(/\/$/, ''));
   const out = new RowsFile(f.out);
   const progress = createProgress(io.stderr);

@@ -1,7 +1,7 @@
 // noisy run <experiment.yaml>: the whole Noisy Student loop on the embedded default.
 import { writeFile } from 'node:fs/promises';
 import { selectBackend } from '@noisy/ml';
-import { openObjectStore } from '@noisy/platform';
+import { openStore } from '../store.js';
 import { runEmbedded, runIdFor, type RunSummary } from '@noisy/pipeline';
 import { runKeys } from '@noisy/contracts';
 import { loadExperimentFile } from '../experiment-file.js';
@@ -18,7 +18,7 @@ export function summaryTable(s: RunSummary): string {
 
 export async function runCommand(file: string, flags: RunFlags, io: CommandIo): Promise<number> {
   const experiment = await loadExperimentFile(file);
-  const store = await openObjectStore(flags.store);
+  const store = await openStore(flags.store);
   const backend = await selectBackend((flags.backend ?? experiment.backend) as 'auto');
   const runId = flags.runId ?? runIdFor(experiment);
   io.err(`noisy: backend ${backend.name} (${backend.provider}${backend.gpu ? ', GPU' : ''}); run ${runId}; store ${store.url}\n`);

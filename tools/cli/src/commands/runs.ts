@@ -1,12 +1,13 @@
 // noisy runs: the runs in a store, with their state and last accuracy.
 import { runKeys } from '@noisy/contracts';
-import { getJson, openObjectStore } from '@noisy/platform';
+import { getJson } from '@noisy/platform';
+import { openStore } from '../store.js';
 import type { RunRecord, RunSummary } from '@noisy/pipeline';
 import { formatTable, pct } from '../table.js';
 import type { CommandIo } from './io.js';
 
 export async function runsCommand(flags: { store: string; json?: boolean }, io: CommandIo): Promise<number> {
-  const store = await openObjectStore(flags.store);
+  const store = await openStore(flags.store);
   const records = (await store.list('runs/')).filter((k) => k.endsWith('/experiment.json'));
   const rows = [];
   for (const key of records) {
