@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './rng.js';
 export * from './experiment.js';
 export * from './hash.js';
+export * from './experiment-text.js';

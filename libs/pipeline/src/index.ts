@@ -16,3 +16,5 @@ export * from './worker.js';
 export * from './controller.js';
 export * from './embedded.js';
 export * from './export.js';
+export * from './run-manager.js';
+export * from './predict-images.js';

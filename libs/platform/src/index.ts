@@ -7,3 +7,7 @@ export * from './event-bus/port.js';
 export * from './event-bus/memory.js';
 export * from './event-bus/nats.js';
 export * from './object-store/s3.js';
+export * from './grpc/server.js';
+export * from './grpc/status.js';
+export * from './grpc/shutdown.js';
+export * from './service-config.js';

@@ -47,11 +47,14 @@ export interface ProgressEvent {
   unit: string;
   done: number;
   total: number;
-  epoch: number;
-  epochs: number;
-  loss: number;
-  epochLoss: number;
-  rate: number;
+  epoch?: number | undefined;
+  epochs?: number | undefined;
+  loss?:
+    | number
+    | undefined;
+  /** Set on the last event of an epoch. */
+  epochLoss?: number | undefined;
+  rate?: number | undefined;
 }
 
 export interface RunEvent {
@@ -472,11 +475,11 @@ function createBaseProgressEvent(): ProgressEvent {
     unit: "",
     done: 0,
     total: 0,
-    epoch: 0,
-    epochs: 0,
-    loss: 0,
-    epochLoss: 0,
-    rate: 0,
+    epoch: undefined,
+    epochs: undefined,
+    loss: undefined,
+    epochLoss: undefined,
+    rate: undefined,
   };
 }
 
@@ -506,19 +509,19 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
     if (message.total !== 0) {
       writer.uint32(64).int64(message.total);
     }
-    if (message.epoch !== 0) {
+    if (message.epoch !== undefined) {
       writer.uint32(72).int32(message.epoch);
     }
-    if (message.epochs !== 0) {
+    if (message.epochs !== undefined) {
       writer.uint32(80).int32(message.epochs);
     }
-    if (message.loss !== 0) {
+    if (message.loss !== undefined) {
       writer.uint32(89).double(message.loss);
     }
-    if (message.epochLoss !== 0) {
+    if (message.epochLoss !== undefined) {
       writer.uint32(97).double(message.epochLoss);
     }
-    if (message.rate !== 0) {
+    if (message.rate !== undefined) {
       writer.uint32(105).double(message.rate);
     }
     return writer;
@@ -671,15 +674,15 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
       unit: isSet(object.unit) ? globalThis.String(object.unit) : "",
       done: isSet(object.done) ? globalThis.Number(object.done) : 0,
       total: isSet(object.total) ? globalThis.Number(object.total) : 0,
-      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
-      epochs: isSet(object.epochs) ? globalThis.Number(object.epochs) : 0,
-      loss: isSet(object.loss) ? globalThis.Number(object.loss) : 0,
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : undefined,
+      epochs: isSet(object.epochs) ? globalThis.Number(object.epochs) : undefined,
+      loss: isSet(object.loss) ? globalThis.Number(object.loss) : undefined,
       epochLoss: isSet(object.epochLoss)
         ? globalThis.Number(object.epochLoss)
         : isSet(object.epoch_loss)
         ? globalThis.Number(object.epoch_loss)
-        : 0,
-      rate: isSet(object.rate) ? globalThis.Number(object.rate) : 0,
+        : undefined,
+      rate: isSet(object.rate) ? globalThis.Number(object.rate) : undefined,
     };
   },
 
@@ -709,19 +712,19 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
     if (message.total !== 0) {
       obj.total = Math.round(message.total);
     }
-    if (message.epoch !== 0) {
+    if (message.epoch !== undefined) {
       obj.epoch = Math.round(message.epoch);
     }
-    if (message.epochs !== 0) {
+    if (message.epochs !== undefined) {
       obj.epochs = Math.round(message.epochs);
     }
-    if (message.loss !== 0) {
+    if (message.loss !== undefined) {
       obj.loss = floatToJson(message.loss);
     }
-    if (message.epochLoss !== 0) {
+    if (message.epochLoss !== undefined) {
       obj.epochLoss = floatToJson(message.epochLoss);
     }
-    if (message.rate !== 0) {
+    if (message.rate !== undefined) {
       obj.rate = floatToJson(message.rate);
     }
     return obj;
@@ -740,11 +743,11 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
     message.unit = object.unit ?? "";
     message.done = object.done ?? 0;
     message.total = object.total ?? 0;
-    message.epoch = object.epoch ?? 0;
-    message.epochs = object.epochs ?? 0;
-    message.loss = object.loss ?? 0;
-    message.epochLoss = object.epochLoss ?? 0;
-    message.rate = object.rate ?? 0;
+    message.epoch = object.epoch ?? undefined;
+    message.epochs = object.epochs ?? undefined;
+    message.loss = object.loss ?? undefined;
+    message.epochLoss = object.epochLoss ?? undefined;
+    message.rate = object.rate ?? undefined;
     return message;
   },
 };

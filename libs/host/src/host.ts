@@ -1,0 +1,62 @@
+// What every service main does, once: compile config, pick the tfjs backend (refusing a GPU
+// role on the CPU unless allowed), connect NATS and the object store, start the work-queue
+// consumers of the service's steps and a gRPC server with health, shut down gracefully.
+import type * as grpc from '@grpc/grpc-js';
+import { ConfigError } from '@noisy/core';
+import type { Step } from '@noisy/contracts';
+import { selectBackend, type BackendReport } from '@noisy/ml';
+import { ModelCache, startWorker, type Worker } from '@noisy/pipeline';
+import { NatsEventBus, onShutdown, openObjectStore, serviceConfigFromEnv, startGrpcServer, type EventBus, type GrpcServer, type ObjectStore, type ServiceConfig } from '@noisy/platform';
+
+export interface HostContext { store: ObjectStore; bus: EventBus; models: ModelCache; config: ServiceConfig; backend: BackendReport | null }
+
+export interface ServiceSpec {
+  name: string;
+  /** Work-queue steps this service consumes. */
+  steps: readonly Step[];
+  /** Needs tfjs (and a GPU in production). */
+  ml: boolean;
+  gpuRole: boolean;
+  register(server: grpc.Server, ctx: HostContext): void;
+}
+
+export interface RunningService { grpc: GrpcServer; worker: Worker | null; ctx: HostContext; stop(): Promise<void> }
+
+export const log = (level: string, msg: string, extra: Record<string, unknown> = {}) =>
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...extra })}\n`);
+
+export async function hostService(spec: ServiceSpec, env: Record<string, string | undefined> = process.env): Promise<RunningService> {
+  const config = serviceConfigFromEnv(env);
+  let backend: BackendReport | null = null;
+  if (spec.ml) {
+    backend = await selectBackend(config.backend);
+    if (spec.gpuRole && !backend.gpu && !config.allowCpu) {
+      throw new ConfigError('NOISY_ALLOW_CPU_FOR_GPU_ROLE', `${spec.name} is a GPU role but got the ${backend.name} backend (${backend.skipped.join('; ') || 'no GPU'}); set NOISY_ALLOW_CPU_FOR_GPU_ROLE=true to run it on the CPU`);
+    }
+  }
+  const store = await openObjectStore(config.storeUrl, config.s3Credentials);
+  const bus = await NatsEventBus.connect({ servers: config.natsUrl });
+  const ctx: HostContext = { store, bus, models: new ModelCache(), config, backend };
+  const worker = spec.steps.length ? startWorker({ store, bus }, { steps: spec.steps }) : null;
+  const server = await startGrpcServer(config.grpcPort, (s) => spec.register(s, ctx));
+  log('info', `${spec.name} ready`, { service: spec.name, grpcPort: server.port, backend: backend?.name ?? 'none', provider: backend?.provider, gpu: backend?.gpu ?? false, store: store.url, nats: config.natsUrl, steps: spec.steps });
+  const stop = async () => {
+    server.setServing(false);
+    await worker?.stop(); // finishes or releases the task in hand
+    await server.shutdown();
+    ctx.models.clear();
+    await bus.close();
+  };
+  return { grpc: server, worker, ctx, stop };
+}
+
+/** The whole main of a service: host it, print failures clearly, stop on SIGTERM/SIGINT. */
+export async function serviceMain(spec: ServiceSpec): Promise<void> {
+  try {
+    const running = await hostService(spec);
+    onShutdown(running.stop);
+  } catch (err) {
+    log('error', `${spec.name} failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  }
+}
