@@ -15,6 +15,8 @@ export interface WorkerOptions {
   maxDeliver?: number;
   allowDownload?: boolean;
   cacheDir?: string;
+  /** Called after every task with its outcome (service mains log it). */
+  onTask?: (task: Task, outcome: 'done' | 'retry' | 'failed' | 'released', seconds: number, error?: string) => void;
   /** Replace stage functions (fault injection in tests). */
   stages?: Partial<Record<Step, StageFn>>;
 }
@@ -42,23 +44,29 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
         void ports.bus.publishEvent(subjects.progress, ev);
       },
     };
+    const started = performance.now();
+    const report = (outcome: 'done' | 'retry' | 'failed' | 'released', error?: string) => o.onTask?.(task, outcome, (performance.now() - started) / 1000, error);
     try {
       const manifestKey = await (o.stages?.[step] ?? STAGES[step])(ctx, task, models);
       await ports.bus.publishEvent(subjects.taskDone, { taskId: task.taskId, runId: task.runId, manifestKey } satisfies TaskDone);
       d.ack();
+      report('done');
     } catch (err) {
       if (stopping) {
         d.nak(0); // shutting down: release the task for another worker or the next start
+        report('released');
         return;
       }
       const retryable = err instanceof NoisyError && err.retryable && d.deliveryCount < maxDeliver;
       if (retryable) {
         d.nak(Math.min(30_000, 1000 * 2 ** d.deliveryCount));
+        report('retry', describeError(err));
         return;
       }
       d.term(describeError(err));
       const failed: TaskFailed = { taskId: task.taskId, runId: task.runId, error: describeError(err), permanent: true, badInput: isInputError(err) };
       await ports.bus.publishEvent(subjects.taskFailed, failed);
+      report('failed', failed.error);
     }
   }, { maxDeliver }));
   return {

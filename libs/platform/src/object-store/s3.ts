@@ -54,7 +54,10 @@ export class S3ObjectStore implements ObjectStore {
       await this.client.send(new HeadBucketCommand({ Bucket: this.o.bucket }));
     } catch (cause) {
       if (!this.o.createBucket) throw new ConfigError('--store', `bucket '${this.o.bucket}' is not reachable at ${this.o.endpoint ?? 'AWS'}: ${(cause as Error).name}`, { cause });
-      await this.client.send(new CreateBucketCommand({ Bucket: this.o.bucket }));
+      // Several services may race to create it: losing the race is fine.
+      await this.client.send(new CreateBucketCommand({ Bucket: this.o.bucket })).catch(async (err) => {
+        if (!/BucketAlready(Exists|OwnedByYou)/.test((err as Error).name)) throw err;
+      });
     }
     return this;
   }
