@@ -10,6 +10,7 @@ import { loadRun, type DatasetInfo, type RunRecord } from './context.js';
 import { isCommitted, readManifest } from './manifest.js';
 import { planRun, type Phase } from './plan.js';
 import { datasetIdFor } from './stages/ingest.js';
+import { writeReport } from './report/html.js';
 import { buildSummary, type RunSummary } from './summary.js';
 
 export interface ControllerOptions {
@@ -86,6 +87,12 @@ export class RunController {
       const phases = planRun(runId, e, datasetId, shards);
       for (const phase of phases.slice(1)) await runPhase(phase);
       const summary = await buildSummary(this.ports.store, runId, e, datasetId, phases);
+      try {
+        await writeReport(this.ports.store, runId);
+      } catch (err) {
+        // The report is a view of committed results: failing to draw it must not fail the run.
+        this.emit({ runId, state: 'step-finished', message: `report not written: ${err instanceof Error ? err.message : String(err)}` });
+      }
       this.emit({ runId, state: 'finished', message: `run ${runId} finished` });
       return summary;
     } catch (err) {

@@ -18,3 +18,4 @@ export * from './embedded.js';
 export * from './export.js';
 export * from './run-manager.js';
 export * from './predict-images.js';
+export * from './report/html.js';

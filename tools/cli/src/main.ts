@@ -5,6 +5,7 @@ import { devDown, devUp } from './commands/dev.js';
 import { exportCommand } from './commands/export.js';
 import { remoteRun, remoteRuns, remoteStatus, remoteWatch } from './commands/remote.js';
 import { predictCommand } from './commands/predict.js';
+import { reportCommand } from './commands/report.js';
 import { processIo, type CommandIo } from './commands/io.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
@@ -21,6 +22,7 @@ usage:
   noisy dev up [--inference N] | noisy dev down     (nats-server, s3rver and every service on loopback)
   noisy predict --model <checkpoint key> --input <image folder | IDX file | TFRecord> --out preds.csv|preds.jsonl [--top-k 3] [--batch 256]
   noisy export --run <run-id> --generation <g> --out set.csv|set.jsonl [--label-issues [--min-confidence 0.8]]
+  noisy report --run <run-id> [--out report.html]
   noisy eval --model <store key of a checkpoint, e.g. runs/<id>/gen-2/model> --data <experiment.yaml|fashion-mnist> [--store DIR] [--limit N] [--json]
 
 The store defaults to ./runs (a file:// object store). Running the same experiment again resumes it.
@@ -82,6 +84,9 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
       case 'predict':
         if (!v.model || !v.input || !v.out) throw new UsageError('predict', `needs --model, --input and --out\n\n${USAGE}`);
         return await predictCommand({ model: v.model, input: v.input, out: v.out, store: v.store, topK: Number(v['top-k']), batch: Number(v.batch), backend: v.backend }, io);
+      case 'report':
+        if (!v.run) throw new UsageError('report', `needs --run\n\n${USAGE}`);
+        return await reportCommand({ run: v.run, store: v.store, out: v.out }, io);
       case 'export':
         if (!v.run || v.generation === undefined || !v.out) throw new UsageError('export', `needs --run, --generation and --out\n\n${USAGE}`);
         return await exportCommand({ run: v.run, generation: Number(v.generation), out: v.out, store: v.store, labelIssues: v['label-issues'], minConfidence: Number(v['min-confidence']) }, io);

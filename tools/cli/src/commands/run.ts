@@ -34,7 +34,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
       worker: { allowDownload: !flags.offline },
     });
     progress.done();
-    io.out(`\n${summaryTable(summary)}\n\nsummary: ${store.url}/${runKeys.summary(summary.runId)}\n`);
+    io.out(`\n${summaryTable(summary)}\n\nsummary: ${store.url}/${runKeys.summary(summary.runId)}\nreport:  ${store.url}/${runKeys.report(summary.runId)}\n`);
     if (flags.summary) await writeFile(flags.summary, `${JSON.stringify(summary, null, 2)}\n`);
     return 0;
   } finally {
