@@ -13,7 +13,7 @@ describe('embedded run', () => {
     const before = tf.memory().numTensors;
     const summary = await runEmbedded({ store, experiment: tinyExperiment() });
     expect(summary.generations.map((g) => g.role)).toEqual(['teacher', 'student', 'student']);
-    for (const g of summary.generations) expect(g.top1).toBeGreaterThan(0.45); // chance is 0.25
+    for (const g of summary.generations) expect(g.top1).toBeGreaterThan(0.8); // chance is 0.25
     expect(summary.generations[1].pseudoLabeled).toBeGreaterThan(0);
     const keys = await store.list(`runs/${summary.runId}/`);
     for (const g of [1, 2]) {

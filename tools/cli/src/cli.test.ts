@@ -17,7 +17,7 @@ data:
   source: { kind: synthetic, classes: 3, size: 10, train: 120, test: 60 }
   labeledPerClass: 8
   unlabeledShards: 2
-train: { epochs: 15, batchSize: 8, learningRate: 0.1, warmupEpochs: 1, randAugment: { layers: 1, magnitude: 2 } }
+train: { epochs: 15, batchSize: 8, learningRate: 0.5, warmupEpochs: 1, randAugment: { layers: 1, magnitude: 2, extraCutout: false }, padCrop: false }
 teacher: { model: { name: cnn-small, width: 0.5 } }
 students:
   - model: { name: cnn-small, width: 0.5 }

@@ -15,7 +15,7 @@ const yaml = `
 name: cluster-tiny
 seed: 5
 data: { source: { kind: synthetic, classes: 3, size: 10, train: 150, test: 45 }, labeledPerClass: 8, unlabeledShards: 4 }
-train: { epochs: 12, batchSize: 8, learningRate: 0.1, warmupEpochs: 1, randAugment: { layers: 1, magnitude: 2 } }
+train: { epochs: 12, batchSize: 8, learningRate: 0.5, warmupEpochs: 1, randAugment: { layers: 1, magnitude: 2, extraCutout: false }, padCrop: false }
 teacher: { model: { name: cnn-small, width: 0.5 } }
 students: [ { model: { name: cnn-small, width: 0.5 }, train: { unlabelRatio: 1 } } ]
 `;

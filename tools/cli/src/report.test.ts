@@ -15,7 +15,7 @@ const yaml = `
 name: report-tiny
 seed: 4
 data: { source: { kind: synthetic, classes: 3, size: 10, train: 150, test: 30 }, labeledPerClass: 10, unlabeledShards: 2 }
-train: { epochs: 8, batchSize: 8, learningRate: 0.1, warmupEpochs: 1, randAugment: null }
+train: { epochs: 8, batchSize: 8, learningRate: 0.5, warmupEpochs: 1, randAugment: null, padCrop: false }
 teacher: { model: { name: cnn-small, width: 0.5 } }
 students: [ { model: { name: cnn-small, width: 0.5 }, train: { unlabelRatio: 1 } } ]
 `;
