@@ -35,14 +35,14 @@ export async function hostService(spec: ServiceSpec, env: Record<string, string 
     }
   }
   const store = await openObjectStore(config.storeUrl, config.s3Credentials);
-  const bus = await NatsEventBus.connect({ servers: config.natsUrl });
+  const bus = await NatsEventBus.connect({ servers: config.natsUrl, ackWaitMs: config.ackWaitMs, ...config.nats });
   const ctx: HostContext = { store, bus, models: new ModelCache(), config, backend };
   const worker = spec.steps.length ? startWorker({ store, bus }, {
     steps: spec.steps,
     onTask: (task, outcome, seconds, error) => log(outcome === 'done' ? 'info' : 'warn', `task ${outcome}`, { service: spec.name, taskId: task.taskId, runId: task.runId, step: task.step, generation: task.generation, shard: task.shard, seconds, error }),
   }) : null;
-  const server = await startGrpcServer(config.grpcPort, (s) => spec.register(s, ctx));
-  log('info', `${spec.name} ready`, { service: spec.name, grpcPort: server.port, backend: backend?.name ?? 'none', provider: backend?.provider, gpu: backend?.gpu ?? false, store: store.url, nats: config.natsUrl, steps: spec.steps });
+  const server = await startGrpcServer(config.grpcPort, (s) => spec.register(s, ctx), '0.0.0.0', config.grpcTls);
+  log('info', `${spec.name} ready`, { service: spec.name, grpcPort: server.port, backend: backend?.name ?? 'none', provider: backend?.provider, gpu: backend?.gpu ?? false, store: store.url, nats: bus.url, tls: Boolean(config.grpcTls), steps: spec.steps });
   const stop = async () => {
     server.setServing(false);
     await worker?.stop(); // finishes or releases the task in hand

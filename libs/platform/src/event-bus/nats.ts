@@ -21,6 +21,11 @@ export interface NatsBusOptions {
   duplicateWindowMs?: number;
   /** How long a delivered task may go without ack or working() before redelivery. @default 60 s */
   ackWaitMs?: number;
+  /** User/password authentication. */
+  user?: string;
+  password?: string;
+  /** PEM file of the CA that signed the server's certificate: connect with TLS. */
+  tlsCaFile?: string;
 }
 
 const enc = new TextEncoder();
@@ -30,15 +35,21 @@ export class NatsEventBus implements EventBus {
   private constructor(readonly url: string, private readonly nc: NatsConnection, private readonly js: JetStreamClient, private readonly jsm: JetStreamManager, private readonly o: Required<NatsBusOptions>) {}
 
   static async connect(options: NatsBusOptions): Promise<NatsEventBus> {
-    const o: Required<NatsBusOptions> = {
+    const o = {
       taskStream: 'NOISY_TASKS', eventStream: 'NOISY_EVENTS', taskSubjects: 'noisy.tasks.>', eventSubjects: 'noisy.events.>',
       duplicateWindowMs: 120_000, ackWaitMs: 60_000, ...options,
-    };
+    } as Required<NatsBusOptions>;
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: o.servers.replace(/^nats:\/\//, '') });
+      nc = await connect({
+        servers: o.servers.replace(/^nats:\/\//, ''), user: o.user, pass: o.password,
+        tls: o.tlsCaFile ? { caFile: o.tlsCaFile } : undefined,
+        // Ride out a restart of nats-server: keep reconnecting for about two minutes.
+        maxReconnectAttempts: 60, reconnectTimeWait: 2000,
+      });
     } catch (cause) {
-      throw new NoisyError(`cannot connect to NATS at ${o.servers}: ${(cause as Error).message}`, { cause, retryable: true });
+      // The URL is logged without credentials.
+      throw new NoisyError(`cannot connect to NATS at ${o.servers.replace(/\/\/[^@/]*@/, '//')}: ${(cause as Error).message}`, { cause, retryable: true });
     }
     const jsm = await jetstreamManager(nc);
     const ensure = async (name: string, subjects: string, retention: RetentionPolicy) => {
@@ -52,7 +63,7 @@ export class NatsEventBus implements EventBus {
     };
     await ensure(o.taskStream, o.taskSubjects, RetentionPolicy.Workqueue);
     await ensure(o.eventStream, o.eventSubjects, RetentionPolicy.Limits);
-    return new NatsEventBus(o.servers, nc, jetstream(nc), jsm, o);
+    return new NatsEventBus(o.servers.replace(/\/\/[^@/]*@/, '//'), nc, jetstream(nc), jsm, o);
   }
 
   async publishTask(subject: string, data: unknown, msgId: string): Promise<{ duplicate: boolean }> {

@@ -1,4 +1,5 @@
 // A gRPC server with grpc.health.v1 (Check and Watch) for every service, on a port or a free one.
+import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { healthPb } from '@noisy/contracts';
 
@@ -11,7 +12,13 @@ export interface GrpcServer {
   shutdown(graceMs?: number): Promise<void>;
 }
 
-export async function startGrpcServer(port: number, register: (server: grpc.Server) => void, host = '0.0.0.0'): Promise<GrpcServer> {
+/** TLS from PEM files; with a CA, clients must present a certificate it signed (mTLS). */
+export function serverCredentials(tls?: { certFile: string; keyFile: string; caFile?: string }): grpc.ServerCredentials {
+  if (!tls) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(tls.caFile ? readFileSync(tls.caFile) : null, [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }], Boolean(tls.caFile));
+}
+
+export async function startGrpcServer(port: number, register: (server: grpc.Server) => void, host = '0.0.0.0', tls?: { certFile: string; keyFile: string; caFile?: string }): Promise<GrpcServer> {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 });
   let status: Status = healthPb.HealthCheckResponse_ServingStatus.SERVING;
   const watchers = new Set<grpc.ServerWritableStream<healthPb.HealthCheckRequest, healthPb.HealthCheckResponse>>();
@@ -24,7 +31,7 @@ export async function startGrpcServer(port: number, register: (server: grpc.Serv
     },
   });
   register(server);
-  const bound = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  const bound = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${port}`, serverCredentials(tls), (err, p) => (err ? reject(err) : resolve(p))));
   return {
     port: bound,
     setServing(serving) {
