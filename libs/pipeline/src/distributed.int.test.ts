@@ -2,11 +2,15 @@
 // workers (two of them serving only prediction) talking only through those adapters, gives the
 // same per-generation metrics as the embedded run with the same seed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunFailedError } from '@noisy/core';
+import { datasetKeys, makeTask, subjects } from '@noisy/contracts';
 import { selectBackend } from '@noisy/ml';
 import { MemoryObjectStore, NatsEventBus, S3ObjectStore, parseS3Url } from '@noisy/platform';
 import { startNatsServer, startS3Server, tinyExperiment, type RunningServer } from '@noisy/testing';
 import { RunController } from './controller.js';
 import { runEmbedded } from './embedded.js';
+import { readManifest } from './manifest.js';
+import type { DatasetInfo } from './context.js';
 import { startWorker } from './worker.js';
 
 let nats: RunningServer;
@@ -39,6 +43,62 @@ describe('distributed run', () => {
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
       await Promise.all(buses.map((b) => b.close()));
+    }
+  });
+});
+
+describe('poison and duplicates', () => {
+  it('distributed run - a corrupt shard fails its run once, naming the shard, instead of looping', async () => {
+    const experiment = tinyExperiment({ name: 'poison' });
+    const store = new MemoryObjectStore();
+    const [bus, cbus] = await Promise.all([NatsEventBus.connect({ servers: nats.url }), NatsEventBus.connect({ servers: nats.url })]);
+    const outcomes: string[] = [];
+    const worker = startWorker({ store, bus }, { onTask: (t, outcome) => outcomes.push(`${t.step}:${t.shard}:${outcome}`) });
+    try {
+      const controller = new RunController({ store, bus: cbus }, { pollMs: 300 });
+      const record = await controller.create(experiment);
+      // Ingest, then flip one byte of unlabeled shard 1.
+      await cbus.publishTask(subjects.task('ingest'), makeTask(record.runId, 'ingest', 0), `${record.runId}:ingest-first`);
+      const dsKey = datasetKeys.manifest(record.datasetId);
+      while (!(await store.head(dsKey))) await new Promise((r) => setTimeout(r, 100));
+      const shard = (await readManifest<DatasetInfo>(store, dsKey)).data.unlabeled[1];
+      const bytes = Uint8Array.from(await store.get(shard.key));
+      bytes[40] ^= 0xff;
+      await store.put(shard.key, bytes);
+      const err = await controller.drive(record.runId).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(RunFailedError);
+      expect(String(err)).toMatch(/shard-00001-of-00003\.tfrecord/);
+      expect(outcomes.filter((o) => o === 'predict:1:failed')).toHaveLength(1);
+      expect(outcomes.filter((o) => o.startsWith('predict:1:'))).toHaveLength(1);
+    } finally {
+      await worker.stop();
+      await Promise.all([bus.close(), cbus.close()]);
+    }
+  });
+
+  it('distributed run - a duplicate task delivery writes nothing twice', async () => {
+    const experiment = tinyExperiment({ name: 'dupes', students: [{ model: { name: 'cnn-small', width: 0.5 }, train: { unlabelRatio: 1, epochs: 2 } }] });
+    const inner = new MemoryObjectStore();
+    const puts: string[] = [];
+    const store = Object.assign(Object.create(inner), { put: async (k: string, b: Uint8Array | string) => { puts.push(k); return inner.put(k, b); } }) as MemoryObjectStore;
+    const bus = await NatsEventBus.connect({ servers: nats.url });
+    const worker = startWorker({ store, bus });
+    try {
+      const controller = new RunController({ store, bus }, { pollMs: 300 });
+      const record = await controller.create(experiment);
+      await controller.drive(record.runId);
+      const before = puts.length;
+      const done: string[] = [];
+      const sub = bus.subscribeEvents<{ taskId: string }>(subjects.taskDone, (_, d) => done.push(d.taskId));
+      const again = makeTask(record.runId, 'predict', 1, 0);
+      await bus.publishTask(subjects.task('predict'), again, `${again.taskId}:redelivered`); // a new message id defeats dedup
+      await bus.publishTask(subjects.task('train'), makeTask(record.runId, 'train', 1), `${record.runId}:train-again`);
+      while (done.length < 2) await new Promise((r) => setTimeout(r, 100));
+      await sub.stop();
+      expect(puts.slice(before)).toEqual([]);
+    } finally {
+      await worker.stop();
+      await bus.close();
     }
   });
 });

@@ -65,8 +65,8 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
       }
       d.term(describeError(err));
       const failed: TaskFailed = { taskId: task.taskId, runId: task.runId, error: describeError(err), permanent: true, badInput: isInputError(err) };
-      await ports.bus.publishEvent(subjects.taskFailed, failed);
       report('failed', failed.error);
+      await ports.bus.publishEvent(subjects.taskFailed, failed);
     }
   }, { maxDeliver }));
   return {

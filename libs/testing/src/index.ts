@@ -3,3 +3,4 @@ export * from './contract-suites.js';
 export * from './fixtures.js';
 export * from './nats-server.js';
 export * from './s3-server.js';
+export * from './service-process.js';

@@ -35,5 +35,6 @@ export function watchRun(client: Client, runId: string, onRun: (e: RunEvent) => 
 export const rpc = {
   startRun: (c: Client, req: controllerPb.StartRunRequest) => call<controllerPb.StartRunRequest, controllerPb.StartRunResponse>((r, cb) => c.startRun(r, cb), req),
   getRun: (c: Client, runId: string) => call<controllerPb.GetRunRequest, controllerPb.GetRunResponse>((r, cb) => c.getRun(r, cb), { runId }),
+  resumeRun: (c: Client, runId: string) => call<controllerPb.ResumeRunRequest, controllerPb.ResumeRunResponse>((r, cb) => c.resumeRun(r, cb), { runId }),
   listRuns: (c: Client) => call<controllerPb.ListRunsRequest, controllerPb.ListRunsResponse>((r, cb) => c.listRuns(r, cb), {}),
 };
