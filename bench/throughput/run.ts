@@ -8,12 +8,16 @@ import * as tf from '@tensorflow/tfjs';
 import { compileExperiment, createRng } from '@noisy/core';
 import { buildModel, predictProbabilities, selectBackend, trainModel, type ImageSet } from '@noisy/ml';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '3' }, backends: { type: 'string', default: 'wasm,cpu' }, models: { type: 'string', default: 'cnn-small,efficientnet-b0' } } });
+const { values } = parseArgs({ options: { out: { type: 'string', default: 'bench/results/throughput.json' }, reps: { type: 'string', default: '3' }, backends: { type: 'string', default: 'wasm,cpu' }, models: { type: 'string', default: 'cnn-small,efficientnet-b0' } } });
 const reps = Number(values.reps);
 const shapes: Record<string, [number, number, number]> = { 'cnn-small': [28, 28, 1], 'efficientnet-b0': [32, 32, 3], 'wrn-28-2': [32, 32, 3] };
 // The pure-JS cpu backend is orders of magnitude slower: measure it on smaller batches.
 // EfficientNet-B0-small training at batch 128 exceeds the wasm heap (4 GB): batch 32.
-const batches = (backend: string, model = 'cnn-small') => (backend === 'cpu' ? { train: 8, predict: 32 } : model.startsWith('efficientnet') ? { train: 32, predict: 128 } : { train: 128, predict: 256 });
+const batches = (backend: string, model = 'cnn-small') => {
+  const eff = model.startsWith('efficientnet');
+  if (backend === 'cpu') return eff ? { train: 2, predict: 8 } : { train: 8, predict: 32 };
+  return eff ? { train: 32, predict: 128 } : { train: 128, predict: 256 };
+};
 
 function images(n: number, shape: [number, number, number]): ImageSet {
   const rng = createRng(1);
@@ -60,7 +64,7 @@ for (const [key, s] of Object.entries(samples)) {
   rows.push({ backend, model, batch: batches(backend, model), trainImagesPerSecond: median(s.train), predictImagesPerSecond: median(s.predict), reps: s.train.length });
 }
 await mkdir('bench/results', { recursive: true });
-await writeFile('bench/results/throughput.json', `${JSON.stringify({ date: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, rows }, null, 2)}\n`);
+await writeFile(values.out, `${JSON.stringify({ date: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, rows }, null, 2)}\n`);
 console.log('| backend | model | train img/s (batch) | predict img/s (batch) |');
 console.log('|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.backend} | ${r.model} | ${r.trainImagesPerSecond.toFixed(1)} (${r.batch.train}) | ${r.predictImagesPerSecond.toFixed(1)} (${r.batch.predict}) |`);
