@@ -24,3 +24,14 @@ describe('embedded run', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('online mode', () => {
+  it('embedded run - online mode: the teacher labels batches inside training, no stored predictions', async () => {
+    await selectBackend('wasm');
+    const store = new MemoryObjectStore();
+    const summary = await runEmbedded({ store, experiment: tinyExperiment({ mode: 'online', students: [{ model: { name: 'cnn-small', width: 0.5 }, train: { unlabelRatio: 2 } }] }) });
+    expect(summary.generations[1].top1).toBeGreaterThan(0.8);
+    expect(summary.generations[1].pseudoLabeled).toBe(200); // every unlabeled image, unfiltered
+    expect(await store.list(`runs/${summary.runId}/gen-1/predictions/`)).toEqual([]);
+  });
+});
