@@ -6,6 +6,7 @@ import { ConfigError } from '@noisy/core';
 import type { Step } from '@noisy/contracts';
 import { selectBackend, type BackendReport } from '@noisy/ml';
 import { ModelCache, startWorker, type Worker } from '@noisy/pipeline';
+import { setupTelemetry } from '@noisy/platform/telemetry';
 import { NatsEventBus, onShutdown, openObjectStore, serviceConfigFromEnv, startGrpcServer, type EventBus, type GrpcServer, type ObjectStore, type ServiceConfig } from '@noisy/platform';
 
 export interface HostContext { store: ObjectStore; bus: EventBus; models: ModelCache; config: ServiceConfig; backend: BackendReport | null }
@@ -27,6 +28,7 @@ export const log = (level: string, msg: string, extra: Record<string, unknown> =
 
 export async function hostService(spec: ServiceSpec, env: Record<string, string | undefined> = process.env): Promise<RunningService> {
   const config = serviceConfigFromEnv(env);
+  const telemetry = setupTelemetry(`noisy-${spec.name}`, env);
   let backend: BackendReport | null = null;
   if (spec.ml) {
     backend = await selectBackend(config.backend);
@@ -39,16 +41,17 @@ export async function hostService(spec: ServiceSpec, env: Record<string, string 
   const ctx: HostContext = { store, bus, models: new ModelCache(), config, backend };
   const worker = spec.steps.length ? startWorker({ store, bus }, {
     steps: spec.steps,
-    onTask: (task, outcome, seconds, error) => log(outcome === 'done' ? 'info' : 'warn', `task ${outcome}`, { service: spec.name, taskId: task.taskId, runId: task.runId, step: task.step, generation: task.generation, shard: task.shard, seconds, error }),
+    onTask: (task, outcome, seconds, error, traceId) => log(outcome === 'done' ? 'info' : 'warn', `task ${outcome}`, { service: spec.name, taskId: task.taskId, runId: task.runId, step: task.step, generation: task.generation, shard: task.shard, seconds, error, traceId }),
   }) : null;
   const server = await startGrpcServer(config.grpcPort, (s) => spec.register(s, ctx), '0.0.0.0', config.grpcTls);
-  log('info', `${spec.name} ready`, { service: spec.name, grpcPort: server.port, backend: backend?.name ?? 'none', provider: backend?.provider, gpu: backend?.gpu ?? false, store: store.url, nats: bus.url, tls: Boolean(config.grpcTls), steps: spec.steps });
+  log('info', `${spec.name} ready`, { service: spec.name, grpcPort: server.port, backend: backend?.name ?? 'none', provider: backend?.provider, gpu: backend?.gpu ?? false, store: store.url, nats: bus.url, tls: Boolean(config.grpcTls), tracing: telemetry.enabled, steps: spec.steps });
   const stop = async () => {
     server.setServing(false);
     await worker?.stop(); // finishes or releases the task in hand
     await server.shutdown();
     ctx.models.clear();
     await bus.close();
+    await telemetry.shutdown(); // flush spans
   };
   return { grpc: server, worker, ctx, stop };
 }

@@ -3,12 +3,13 @@
 // duplicating finished shards), fans out one task per shard, waits at the barriers, and fails
 // the run with the reason of a task that failed for good. It talks to workers only through the
 // event-bus and object-store ports: the same controller drives the embedded default and a cluster.
+import { SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
 import { ConfigError, RunFailedError, sha256Hex, type CompiledExperiment } from '@noisy/core';
 import { checkRunId, datasetKeys, runKeys, subjects, type RunEvent, type TaskDone, type TaskFailed } from '@noisy/contracts';
 import { getJson, putJson, type EventBus, type ObjectStore } from '@noisy/platform';
 import { loadRun, type DatasetInfo, type RunRecord } from './context.js';
 import { isCommitted, readManifest } from './manifest.js';
-import { planRun, type Phase } from './plan.js';
+import { planRun, type Phase, type PlannedTask } from './plan.js';
 import { datasetIdFor } from './stages/ingest.js';
 import { writeReport } from './report/html.js';
 import { buildSummary, type RunSummary } from './summary.js';
@@ -50,6 +51,24 @@ export class RunController {
     void this.ports.bus.publishEvent(subjects.run, e);
   }
 
+  /** Publish `pending` tasks (with trace headers) and wait until each is committed; a failed task fails the run. */
+  private async awaitTasks(runId: string, pending: PlannedTask[], headers: Record<string, string>, done: Set<string>, failed: Map<string, TaskFailed>, sleep: () => Promise<void>): Promise<void> {
+    for (const t of pending) await this.ports.bus.publishTask(subjects.task(t.task.step), t.task, t.task.taskId, headers);
+    let open = pending;
+    while (open.length) {
+      if (this.o.signal?.aborted) throw new RunFailedError(`run ${runId} cancelled`);
+      const bad = open.find((t) => failed.has(t.task.taskId));
+      if (bad) {
+        const f = failed.get(bad.task.taskId)!;
+        throw new RunFailedError(`task ${bad.task.taskId} failed: ${f.error}`, f.badInput);
+      }
+      const still = [];
+      for (const t of open) if (!done.has(t.task.taskId) && !(await isCommitted(this.ports.store, t.manifestKey))) still.push(t);
+      open = still;
+      if (open.length) await sleep();
+    }
+  }
+
   /** Drive a run to completion (or resume it) and return its summary. */
   async drive(runId: string): Promise<RunSummary> {
     const record = await loadRun(this.ports.store, runId);
@@ -60,27 +79,34 @@ export class RunController {
     const subDone = this.ports.bus.subscribeEvents<TaskDone>(subjects.taskDone, (_, d) => { if (d.runId === runId) { done.add(d.taskId); wake?.(); } });
     const subFailed = this.ports.bus.subscribeEvents<TaskFailed>(subjects.taskFailed, (_, d) => { if (d.runId === runId) { failed.set(d.taskId, d); wake?.(); } });
     this.emit({ runId, state: 'started', message: `run ${runId} on ${this.ports.store.url}` });
+    // One trace per generation: a root span per generation, a child per phase, and the workers'
+    // spans per task under the phase (its context rides in the task messages' headers).
+    const tracer = trace.getTracer('noisy.controller');
+    const generations = new Map<number, Span>();
+    const generationSpan = (g: number) => {
+      let s = generations.get(g);
+      if (!s) {
+        s = tracer.startSpan(`generation ${g}`, { root: true, attributes: { 'noisy.run_id': runId, 'noisy.generation': g, 'noisy.role': g === 0 ? 'teacher' : 'student' } });
+        generations.set(g, s);
+      }
+      return s;
+    };
     try {
       const runPhase = async (phase: Phase) => {
         const pending = [];
         for (const t of phase.tasks) if (!(await isCommitted(this.ports.store, t.manifestKey))) pending.push(t);
         if (!pending.length) return;
         this.emit({ runId, state: 'step-started', step: phase.tasks[0].task.step, generation: phase.generation, message: `${phase.name} gen ${phase.generation}: ${pending.length} task(s)` });
-        for (const t of pending) await this.ports.bus.publishTask(subjects.task(t.task.step), t.task, t.task.taskId);
-        let open = pending;
-        while (open.length) {
-          if (this.o.signal?.aborted) throw new RunFailedError(`run ${runId} cancelled`);
-          const bad = open.find((t) => failed.has(t.task.taskId));
-          if (bad) {
-            const f = failed.get(bad.task.taskId)!;
-            throw new RunFailedError(`task ${bad.task.taskId} failed: ${f.error}`, f.badInput);
-          }
-          const still = [];
-          for (const t of open) if (!done.has(t.task.taskId) && !(await isCommitted(this.ports.store, t.manifestKey))) still.push(t);
-          open = still;
-          if (open.length) await new Promise<void>((r) => { wake = r; setTimeout(r, this.o.pollMs ?? 1000); });
+        const span = tracer.startSpan(phase.name, { attributes: { 'noisy.run_id': runId, 'noisy.generation': phase.generation, 'noisy.tasks': pending.length, 'noisy.barrier': phase.name === 'filter-thresholds' } }, trace.setSpan(context.active(), generationSpan(phase.generation)));
+        const headers: Record<string, string> = {};
+        propagation.inject(trace.setSpan(context.active(), span), headers);
+        try {
+          await this.awaitTasks(runId, pending, headers, done, failed, () => new Promise<void>((r) => { wake = r; setTimeout(r, this.o.pollMs ?? 1000); }));
+        } finally {
+          span.end();
         }
         this.emit({ runId, state: 'step-finished', step: phase.tasks[0].task.step, generation: phase.generation, message: `${phase.name} gen ${phase.generation} done` });
+        if (phase.name === 'evaluate') { generationSpan(phase.generation).end(); generations.delete(phase.generation); }
       };
       for (const phase of planRun(runId, e, datasetId, null)) await runPhase(phase);
       const shards = (await readManifest<DatasetInfo>(this.ports.store, datasetKeys.manifest(datasetId))).data.unlabeled.length;
@@ -97,8 +123,10 @@ export class RunController {
       return summary;
     } catch (err) {
       this.emit({ runId, state: 'failed', message: err instanceof Error ? err.message : String(err) });
+      for (const s of generations.values()) s.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
       throw err;
     } finally {
+      for (const s of generations.values()) s.end();
       await subDone.stop();
       await subFailed.stop();
     }

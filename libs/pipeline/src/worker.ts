@@ -1,9 +1,10 @@
 // A worker: consumes the tasks of some steps from the work queue, runs the stage, and reports
 // done / failed events. Retryable errors are nak'ed with backoff up to maxDeliver; anything else
 // terminates the task and fails the run with its reason (a poison shard never loops).
+import { ROOT_CONTEXT, SpanStatusCode, propagation, trace, type Span } from '@opentelemetry/api';
 import { NoisyError, isInputError } from '@noisy/core';
 import { STEPS, durableFor, subjects, type ProgressEvent, type Step, type Task, type TaskDone, type TaskFailed } from '@noisy/contracts';
-import type { EventBus, ObjectStore, Subscription } from '@noisy/platform';
+import type { Delivery, EventBus, ObjectStore, Subscription } from '@noisy/platform';
 import type { StageContext } from './context.js';
 import { ModelCache } from './model-cache.js';
 import { STAGES, type StageFn } from './stages/registry.js';
@@ -16,7 +17,7 @@ export interface WorkerOptions {
   allowDownload?: boolean;
   cacheDir?: string;
   /** Called after every task with its outcome (service mains log it). */
-  onTask?: (task: Task, outcome: 'done' | 'retry' | 'failed' | 'released', seconds: number, error?: string) => void;
+  onTask?: (task: Task, outcome: 'done' | 'retry' | 'failed' | 'released', seconds: number, error?: string, traceId?: string) => void;
   /** Replace stage functions (fault injection in tests). */
   stages?: Partial<Record<Step, StageFn>>;
 }
@@ -31,7 +32,20 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
   const models = new ModelCache();
   const maxDeliver = o.maxDeliver ?? 3;
   let stopping = false;
-  const subs: Subscription[] = (o.steps ?? STEPS).map((step) => ports.bus.consumeTasks<Task>(subjects.task(step), durableFor(step), async (d) => {
+  const tracer = trace.getTracer('noisy.worker');
+  const subs: Subscription[] = (o.steps ?? STEPS).map((step) => ports.bus.consumeTasks<Task>(subjects.task(step), durableFor(step), (d) => {
+    const task = d.data;
+    const parent = propagation.extract(ROOT_CONTEXT, d.headers);
+    const attributes = { 'noisy.run_id': task.runId, 'noisy.generation': task.generation, 'noisy.step': task.step, 'noisy.shard': task.shard, 'noisy.delivery': d.deliveryCount };
+    return tracer.startActiveSpan(task.shard >= 0 ? `${task.step} shard ${task.shard}` : task.step, { attributes }, parent, async (span) => {
+      try {
+        await handle(step, d, span);
+      } finally {
+        span.end();
+      }
+    });
+  }, { maxDeliver }));
+  async function handle(step: Step, d: Delivery<Task>, span: Span): Promise<void> {
     const task = d.data;
     const ctx: StageContext = {
       store: ports.store,
@@ -45,9 +59,14 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
       },
     };
     const started = performance.now();
-    const report = (outcome: 'done' | 'retry' | 'failed' | 'released', error?: string) => o.onTask?.(task, outcome, (performance.now() - started) / 1000, error);
+    const report = (outcome: 'done' | 'retry' | 'failed' | 'released', error?: string) => {
+      span.setAttribute('noisy.outcome', outcome);
+      if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
+      o.onTask?.(task, outcome, (performance.now() - started) / 1000, error, span.spanContext().traceId);
+    };
     try {
       const manifestKey = await (o.stages?.[step] ?? STAGES[step])(ctx, task, models);
+      span.setAttribute('noisy.manifest', manifestKey);
       await ports.bus.publishEvent(subjects.taskDone, { taskId: task.taskId, runId: task.runId, manifestKey } satisfies TaskDone);
       d.ack();
       report('done');
@@ -68,7 +87,7 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
       report('failed', failed.error);
       await ports.bus.publishEvent(subjects.taskFailed, failed);
     }
-  }, { maxDeliver }));
+  }
   return {
     stop: async () => {
       stopping = true;

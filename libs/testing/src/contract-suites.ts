@@ -29,15 +29,17 @@ export function objectStoreContract(name: string, open: () => Promise<ObjectStor
 
 export function eventBusContract(name: string, open: () => Promise<EventBus>): void {
   describe(`${name} event bus contract`, () => {
-    it(`${name} - a task published twice with one id is delivered once and acked`, async () => {
+    it(`${name} - a task published twice with one id is delivered once, with its headers, and acked`, async () => {
       const bus = await open();
-      expect(await bus.publishTask('noisy.tasks.contract-a', { n: 1 }, 'id-1')).toEqual({ duplicate: false });
+      expect(await bus.publishTask('noisy.tasks.contract-a', { n: 1 }, 'id-1', { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' })).toEqual({ duplicate: false });
       expect(await bus.publishTask('noisy.tasks.contract-a', { n: 1 }, 'id-1')).toEqual({ duplicate: true });
       const seen: number[] = [];
-      const sub = bus.consumeTasks<{ n: number }>('noisy.tasks.contract-a', 'contract-a', async (d) => { seen.push(d.data.n); d.ack(); });
+      const headers: Array<Record<string, string>> = [];
+      const sub = bus.consumeTasks<{ n: number }>('noisy.tasks.contract-a', 'contract-a', async (d) => { seen.push(d.data.n); headers.push(d.headers); d.ack(); });
       await new Promise((r) => setTimeout(r, 300));
       await sub.stop();
       expect(seen).toEqual([1]);
+      expect(headers[0].traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
       await bus.close();
     });
     it(`${name} - nak redelivers with a growing count until max deliveries; term stops`, async () => {

@@ -2,7 +2,7 @@
 // adapter: dedup by msgId, explicit ack, nak(delay), term, max deliveries.
 import type { ConsumeOptions, Delivery, EventBus, Subscription } from './port.js';
 
-interface Pending { subject: string; data: unknown; deliveries: number }
+interface Pending { subject: string; data: unknown; deliveries: number; headers: Record<string, string> }
 
 export class MemoryEventBus implements EventBus {
   readonly url = 'memory://';
@@ -12,10 +12,10 @@ export class MemoryEventBus implements EventBus {
   private readonly listeners = new Set<{ prefix: string; handler: (s: string, d: unknown) => void }>();
   private closed = false;
 
-  async publishTask(subject: string, data: unknown, msgId: string): Promise<{ duplicate: boolean }> {
+  async publishTask(subject: string, data: unknown, msgId: string, headers: Record<string, string> = {}): Promise<{ duplicate: boolean }> {
     if (this.seen.has(msgId)) return { duplicate: true };
     this.seen.add(msgId);
-    this.enqueue({ subject, data: structuredClone(data), deliveries: 0 });
+    this.enqueue({ subject, data: structuredClone(data), deliveries: 0, headers: { ...headers } });
     return { duplicate: false };
   }
 
@@ -47,7 +47,7 @@ export class MemoryEventBus implements EventBus {
         let settled = false;
         const settle = (fn: () => void) => { if (!settled) { settled = true; fn(); } };
         const delivery: Delivery<T> = {
-          subject, data: p.data as T, deliveryCount: p.deliveries,
+          subject, data: p.data as T, deliveryCount: p.deliveries, headers: p.headers,
           ack: () => settle(() => undefined),
           nak: (delayMs = 0) => settle(() => {
             if (p.deliveries >= maxDeliver) return;

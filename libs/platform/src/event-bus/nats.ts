@@ -4,7 +4,7 @@
 // Events: a limits stream; subscribers receive new events through core subscriptions.
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, RetentionPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { nanos, type NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/nats-core';
 import { NoisyError } from '@noisy/core';
 import type { ConsumeOptions, Delivery, EventBus, Subscription } from './port.js';
 
@@ -66,8 +66,10 @@ export class NatsEventBus implements EventBus {
     return new NatsEventBus(o.servers.replace(/\/\/[^@/]*@/, '//'), nc, jetstream(nc), jsm, o);
   }
 
-  async publishTask(subject: string, data: unknown, msgId: string): Promise<{ duplicate: boolean }> {
-    const ack = await this.js.publish(subject, enc.encode(JSON.stringify(data)), { msgID: msgId });
+  async publishTask(subject: string, data: unknown, msgId: string, headers: Record<string, string> = {}): Promise<{ duplicate: boolean }> {
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(headers)) h.set(k, v);
+    const ack = await this.js.publish(subject, enc.encode(JSON.stringify(data)), { msgID: msgId, headers: h });
     return { duplicate: ack.duplicate };
   }
 
@@ -88,6 +90,7 @@ export class NatsEventBus implements EventBus {
         const once = (fn: () => void) => { if (!settled) { settled = true; fn(); } };
         const delivery: Delivery<T> = {
           subject: m.subject, data: JSON.parse(dec.decode(m.data)) as T, deliveryCount: m.info.deliveryCount,
+          headers: Object.fromEntries((m.headers?.keys() ?? []).filter((k) => !k.startsWith('Nats-')).map((k) => [k, m.headers!.get(k)])),
           ack: () => once(() => m.ack()),
           nak: (delayMs) => once(() => m.nak(delayMs)),
           term: (reason) => once(() => m.term(reason)),

@@ -7,6 +7,8 @@ export interface Delivery<T = unknown> {
   readonly data: T;
   /** 1 on the first delivery. */
   readonly deliveryCount: number;
+  /** Message headers (trace context rides here). */
+  readonly headers: Record<string, string>;
   ack(): void;
   /** Give the message back for redelivery after `delayMs`. */
   nak(delayMs?: number): void;
@@ -28,7 +30,7 @@ export interface Subscription { stop(): Promise<void> }
 export interface EventBus {
   readonly url: string;
   /** Queue a task; a second publish with the same `msgId` is a no-op (`duplicate: true`). */
-  publishTask(subject: string, data: unknown, msgId: string): Promise<{ duplicate: boolean }>;
+  publishTask(subject: string, data: unknown, msgId: string, headers?: Record<string, string>): Promise<{ duplicate: boolean }>;
   /** Pull tasks of `subject` through the durable consumer `durable`. */
   consumeTasks<T>(subject: string, durable: string, handler: (d: Delivery<T>) => Promise<void>, options?: ConsumeOptions): Subscription;
   /** Publish an event (lifecycle, progress). */

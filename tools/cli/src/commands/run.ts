@@ -4,6 +4,7 @@ import { selectBackend } from '@noisy/ml';
 import { openStore } from '../store.js';
 import { runEmbedded, runIdFor, type RunSummary } from '@noisy/pipeline';
 import { runKeys } from '@noisy/contracts';
+import { setupTelemetry } from '@noisy/platform/telemetry';
 import { loadExperimentFile } from '../experiment-file.js';
 import { createProgress } from '../progress.js';
 import { formatTable, pct } from '../table.js';
@@ -22,6 +23,8 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
   const backend = await selectBackend((flags.backend ?? experiment.backend) as 'auto');
   const runId = flags.runId ?? runIdFor(experiment);
   io.err(`noisy: backend ${backend.name} (${backend.provider}${backend.gpu ? ', GPU' : ''}); run ${runId}; store ${store.url}\n`);
+  // Traces are off in the embedded default unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT).
+  const telemetry = setupTelemetry('noisy-cli');
   const progress = createProgress(io.stderr);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -40,5 +43,6 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
   } finally {
     progress.done();
     process.off('SIGINT', onSignal);
+    await telemetry.shutdown();
   }
 }
