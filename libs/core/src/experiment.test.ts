@@ -9,7 +9,7 @@ describe('experiment', () => {
     const e = compileExperiment({ ...base, train: { epochs: 7, learningRate: 0.1 }, students: [{ train: { epochs: 3 } }] });
     expect(e.stages[0].train).toMatchObject({ epochs: 7, learningRate: 0.1, unlabelRatio: 0, batchSize: 64, optimizer: 'rmsprop' });
     expect(e.stages[1].train).toMatchObject({ epochs: 3, learningRate: 0.1, unlabelRatio: 3 });
-    expect(e.filter).toEqual({ minThreshold: 0.3, perClass: 'auto', mode: 'balanced', upsample: true });
+    expect(e.filter).toEqual({ minThreshold: 0.3, perClass: 'auto', mode: 'balanced', upsample: true, encode: 'raw' });
     expect(e.pseudoLabels).toEqual({ kind: 'soft', temperature: 1 });
     expect(Object.isFrozen(e.stages[1].train)).toBe(true);
   });

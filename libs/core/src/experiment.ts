@@ -102,13 +102,22 @@ const ImageFolderSource = z.strictObject({
   size: z.tuple([positiveInt, positiveInt]).nullable().default(null),
   channels: z.union([z.literal(1), z.literal(3)]).default(3),
 });
+const TFRecordSource = z.strictObject({
+  kind: z.literal('tfrecord'),
+  /** Directory of train-* and test-* (or dev-*) shards: 1-based image/class/label, JPEG/PNG image/encoded. */
+  dir: z.string(),
+  /** Directory of unlabeled extra-* (or train-*) shards, e.g. the original's proc/unlabeled. */
+  unlabeled: z.string().nullable().default(null),
+  channels: z.union([z.literal(1), z.literal(3)]).default(3),
+  classNames: z.array(z.string()).nullable().default(null),
+});
 const SyntheticSource = z.strictObject({
   kind: z.literal('synthetic'),
   classes: positiveInt.default(4), size: positiveInt.default(12), channels: z.union([z.literal(1), z.literal(3)]).default(1),
   train: positiveInt.default(400), test: positiveInt.default(200),
 });
 export const DataSpecSchema = z.strictObject({
-  source: z.discriminatedUnion('kind', [FashionMnistSource, IdxSource, ImageFolderSource, SyntheticSource]),
+  source: z.discriminatedUnion('kind', [FashionMnistSource, IdxSource, ImageFolderSource, TFRecordSource, SyntheticSource]),
   /** Labeled examples per class, chosen by seed from the training split. @default 100 */
   labeledPerClass: positiveInt.default(100),
   /** Unlabeled examples: the rest of the training split, or at most this many. @default 'rest' */
@@ -128,6 +137,8 @@ export const FilterSpecSchema = z.strictObject({
   mode: z.enum(['balanced', 'use-all', 'top-n']).default('balanced'),
   /** Duplicate images of under-represented classes. @default true */
   upsample: z.boolean().default(true),
+  /** Images in filtered shards: raw pixels, or JPEG `image/encoded` as the original's filter output. @default 'raw' */
+  encode: z.enum(['raw', 'jpeg']).default('raw'),
 });
 
 const PseudoLabelSchema = z.discriminatedUnion('kind', [

@@ -43,6 +43,16 @@ export function encodePng(img: Image): Uint8Array {
   return PNG.sync.write(png);
 }
 
+/** Encode an image as JPEG (RGB; grey is replicated), as the original stores `image/encoded`. */
+export function encodeJpeg(img: Image, quality = 100): Uint8Array {
+  const rgba = new Uint8Array(img.width * img.height * 4);
+  for (let i = 0; i < img.width * img.height; i++) {
+    for (let c = 0; c < 3; c++) rgba[4 * i + c] = img.data[i * img.channels + (img.channels === 1 ? 0 : c)];
+    rgba[4 * i + 3] = 255;
+  }
+  return jpeg.encode({ data: rgba, width: img.width, height: img.height }, quality).data;
+}
+
 /** Bilinear resize (align-corners false), as used for folder datasets of mixed sizes. */
 export function resizeImage(img: Image, height: number, width: number): Image {
   if (img.height === height && img.width === width) return img;

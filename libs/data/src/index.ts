@@ -11,3 +11,4 @@ export * from './datasets/folder-source.js';
 export * from './datasets/synthetic-source.js';
 export * from './datasets/open.js';
 export * from './datasets/inputs.js';
+export * from './datasets/tfrecord-source.js';

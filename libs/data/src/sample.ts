@@ -16,6 +16,8 @@ export interface Sample {
   features?: Float32Array;
   label?: number;
   probabilities?: Float32Array;
+  /** Write the image as this encoded JPEG/PNG (`image/encoded`) instead of raw pixels. */
+  encoded?: Uint8Array;
 }
 
 const utf8 = new TextEncoder();
@@ -23,7 +25,9 @@ const utf8d = new TextDecoder();
 
 export function sampleToExample(s: Sample): Example {
   const ex: Example = { id: bytesFeature(utf8.encode(s.id)) };
-  if (s.image) {
+  if (s.encoded) {
+    ex['image/encoded'] = bytesFeature(s.encoded);
+  } else if (s.image) {
     ex['image/raw'] = bytesFeature(s.image.data);
     ex['image/height'] = int64Feature(s.image.height);
     ex['image/width'] = int64Feature(s.image.width);

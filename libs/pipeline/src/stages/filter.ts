@@ -3,7 +3,7 @@
 // image and teacher distribution, in the original's schema, seeded-shuffled).
 import { createRng, shuffleInPlace, type CompiledExperiment } from '@noisy/core';
 import { datasetKeys, runKeys, type Task } from '@noisy/contracts';
-import { encodeSample, encodeTFRecords, type Sample } from '@noisy/data';
+import { encodeJpeg, encodeSample, encodeTFRecords, type Sample } from '@noisy/data';
 import { computeThresholds, copiesFor, shardStats, type ShardStats, type Thresholds } from '../balance.js';
 import { loadRun, readSamples, type DatasetInfo, type StageContext } from '../context.js';
 import { putPart, readManifest, readPart, writeManifest, type Manifest } from '../manifest.js';
@@ -81,7 +81,8 @@ export async function filterOutputStage(ctx: StageContext, task: Task): Promise<
     if (images[i].id !== p.id) throw new Error(`${pm.parts[0].key} (record ${i}): prediction for '${p.id}' but the image is '${images[i].id}'`);
     const copies = copiesFor(p, thresholds, rng);
     if (copies > 0) uniquePerClass[p.label]++;
-    for (let c = 0; c < copies; c++) kept.push({ ...images[i], probabilities: p.probabilities });
+    const encoded = copies > 0 && e.filter.encode === 'jpeg' && images[i].image ? encodeJpeg(images[i].image!) : undefined;
+    for (let c = 0; c < copies; c++) kept.push({ ...images[i], probabilities: p.probabilities, encoded });
     keptPerClass[p.label] += copies;
   });
   shuffleInPlace(kept, rng);
