@@ -20,6 +20,7 @@ export class ServiceProcess {
 
   async start(): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services', this.service, 'src', 'main.ts')], {
+      cwd: ROOT,
       env: { ...process.env, ...this.env, NOISY_GRPC_PORT: String(this.port) }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr!.on('data', (d: Buffer) => { this.log += d.toString(); });

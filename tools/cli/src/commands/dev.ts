@@ -29,12 +29,14 @@ async function waitPort(port: number, name: string, ms = 30_000): Promise<void> 
 export async function devUp(o: { dir: string; inference: number }, io: CommandIo): Promise<number> {
   const stateFile = join(o.dir, 'dev.json');
   if (await readFile(stateFile, 'utf8').catch(() => null)) throw new ConfigError('dev', `a local cluster is already recorded in ${stateFile}; run 'noisy dev down' first`);
-  const logs = join(o.dir, 'logs');
+  const logs = resolve(o.dir, 'logs');
   await mkdir(logs, { recursive: true });
   const processes: DevState['processes'] = [];
+  // Services run from the repository root, where `--import tsx` resolves, whatever the caller's directory.
+  const root = resolve(dirname(createRequire(import.meta.url).resolve('@noisy/host')), '..', '..', '..');
   const start = async (name: string, cmd: string, args: string[], env: Record<string, string> = {}) => {
     const log = await open(join(logs, `${name}.log`), 'a');
-    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log.fd, log.fd], env: { ...process.env, ...env } });
+    const child = spawn(cmd, args, { cwd: root, detached: true, stdio: ['ignore', log.fd, log.fd], env: { ...process.env, ...env } });
     child.unref();
     await log.close();
     return child.pid!;
@@ -48,7 +50,6 @@ export async function devUp(o: { dir: string; inference: number }, io: CommandIo
   await Promise.all([waitPort(natsPort, 'nats-server'), waitPort(s3Port, 's3rver')]);
   const store = `s3://noisy/runs?endpoint=http://127.0.0.1:${s3Port}&pathStyle=true&checksums=when_required&create=true`;
   const env = { NOISY_NATS_URL: `nats://127.0.0.1:${natsPort}`, NOISY_STORE_URL: store, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', NOISY_ALLOW_CPU_FOR_GPU_ROLE: 'true' };
-  const root = resolve(dirname(createRequire(import.meta.url).resolve('@noisy/host')), '..', '..', '..');
   const names = SERVICES.flatMap((s) => (s === 'inference' ? Array.from({ length: o.inference }, (_, i) => `inference-${i}`) : [s]));
   for (const name of names) {
     const port = await freePort();
