@@ -66,17 +66,30 @@ export class NatsEventBus implements EventBus {
     return new NatsEventBus(o.servers.replace(/\/\/[^@/]*@/, '//'), nc, jetstream(nc), jsm, o);
   }
 
+  /** Retry a JetStream call while the server is unreachable (e.g. restarting), up to ~60 s. */
+  private async retrying<R>(what: string, fn: () => Promise<R>): Promise<R> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (this.closed || attempt >= 12) throw new NoisyError(`${what}: ${(err as Error).message}`, { cause: err, retryable: true });
+        await new Promise((r) => setTimeout(r, Math.min(8000, 250 * 2 ** attempt)));
+      }
+    }
+  }
+
   async publishTask(subject: string, data: unknown, msgId: string, headers: Record<string, string> = {}): Promise<{ duplicate: boolean }> {
     const h = natsHeaders();
     for (const [k, v] of Object.entries(headers)) h.set(k, v);
-    const ack = await this.js.publish(subject, enc.encode(JSON.stringify(data)), { msgID: msgId, headers: h });
+    // Retrying with the same msgID is safe: JetStream drops the duplicate.
+    const ack = await this.retrying(`publish ${subject}`, () => this.js.publish(subject, enc.encode(JSON.stringify(data)), { msgID: msgId, headers: h }));
     return { duplicate: ack.duplicate };
   }
 
   consumeTasks<T>(subject: string, durable: string, handler: (d: Delivery<T>) => Promise<void>, options: ConsumeOptions = {}): Subscription {
     let stopped = false;
     let messages: { stop(): void } | null = null;
-    const loop = (async () => {
+    const once = async () => {
       await this.jsm.consumers.add(this.o.taskStream, {
         durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: subject,
         max_deliver: options.maxDeliver ?? 5, ack_wait: nanos(this.o.ackWaitMs),
@@ -103,6 +116,18 @@ export class NatsEventBus implements EventBus {
         }
         delivery.nak(0);
       }
+    };
+    // The pull loop survives server restarts and lost consumers: it starts again until stopped.
+    const loop = (async () => {
+      for (let failures = 0; !stopped && !this.closed; ) {
+        try {
+          await once();
+          failures = 0;
+        } catch {
+          failures++;
+        }
+        if (!stopped && !this.closed) await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(failures, 5))));
+      }
     })();
     return {
       stop: async () => {
@@ -116,7 +141,7 @@ export class NatsEventBus implements EventBus {
   async publishEvent(subject: string, data: unknown): Promise<void> {
     const bytes = enc.encode(JSON.stringify(data));
     // Events under the events stream's subjects are kept (for late watchers); others are fire-and-forget.
-    if (subject.startsWith(this.o.eventSubjects.replace(/>$/, ''))) await this.js.publish(subject, bytes);
+    if (subject.startsWith(this.o.eventSubjects.replace(/>$/, ''))) await this.retrying(`publish ${subject}`, () => this.js.publish(subject, bytes));
     else this.nc.publish(subject, bytes);
   }
 
@@ -127,7 +152,10 @@ export class NatsEventBus implements EventBus {
     return { stop: async () => { sub.unsubscribe(); } };
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    this.closed = true;
     await this.nc.drain();
   }
 }
