@@ -48,7 +48,8 @@ export class RunController {
 
   private emit(e: RunEvent): void {
     this.o.onRunEvent?.(e);
-    void this.ports.bus.publishEvent(subjects.run, e);
+    // Events are notifications: a bus that is down or closed must not fail the run (state lives in manifests).
+    this.ports.bus.publishEvent(subjects.run, e).catch(() => undefined);
   }
 
   /** Publish `pending` tasks (with trace headers) and wait until each is committed; a failed task fails the run. */

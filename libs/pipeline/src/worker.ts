@@ -55,7 +55,7 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
       progress: (p) => {
         d.working();
         const ev: ProgressEvent = { ...p, runId: task.runId, taskId: task.taskId, step: task.step, generation: task.generation, shard: task.shard };
-        void ports.bus.publishEvent(subjects.progress, ev);
+        ports.bus.publishEvent(subjects.progress, ev).catch(() => undefined);
       },
     };
     const started = performance.now();
@@ -67,9 +67,10 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
     try {
       const manifestKey = await (o.stages?.[step] ?? STAGES[step])(ctx, task, models);
       span.setAttribute('noisy.manifest', manifestKey);
-      await ports.bus.publishEvent(subjects.taskDone, { taskId: task.taskId, runId: task.runId, manifestKey } satisfies TaskDone);
       d.ack();
       report('done');
+      // The manifest is committed: a lost notification only delays the controller until its next poll.
+      await ports.bus.publishEvent(subjects.taskDone, { taskId: task.taskId, runId: task.runId, manifestKey } satisfies TaskDone).catch(() => undefined);
     } catch (err) {
       if (stopping) {
         d.nak(0); // shutting down: release the task for another worker or the next start
@@ -85,7 +86,7 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
       d.term(describeError(err));
       const failed: TaskFailed = { taskId: task.taskId, runId: task.runId, error: describeError(err), permanent: true, badInput: isInputError(err) };
       report('failed', failed.error);
-      await ports.bus.publishEvent(subjects.taskFailed, failed);
+      await ports.bus.publishEvent(subjects.taskFailed, failed).catch(() => undefined);
     }
   }
   return {
