@@ -104,7 +104,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
   const schedule = { ...train, stepsPerEpoch, totalSteps: steps };
   const epochs: EpochRecord[] = [];
   const started = performance.now();
-  let epochLoss = 0, epochSteps = 0, epochStart = started, lastReport = started;
+  let epochLoss = 0, epochSteps = 0, epochStart = started, lastReport = started, done = 0;
   try {
     for (let step = 0; step < steps; step++) {
       if (req.shouldStop?.()) break;
@@ -129,6 +129,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
       if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step}: loss is ${loss}; lower train.learningRate`);
       epochLoss += loss;
       epochSteps++;
+      done++;
       const now = performance.now();
       const epochDone = (step + 1) % stepsPerEpoch === 0 || step === steps - 1;
       if (req.onProgress && (now - lastReport > 500 || epochDone)) {
@@ -144,7 +145,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
       }
     }
     model.setWeights(ema.values());
-    return { steps: epochs.length ? steps : 0, epochs, seconds: (performance.now() - started) / 1000, examplesSeen: steps * (B + U) };
+    return { steps: done, epochs, seconds: (performance.now() - started) / 1000, examplesSeen: done * (B + U) };
   } finally {
     optimizer.dispose();
     ema.dispose();
