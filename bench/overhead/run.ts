@@ -27,12 +27,12 @@ const cli = (args: string[], cwd = process.cwd()) => {
 };
 const devDir = join(dir, 'dev');
 await mkdir(devDir, { recursive: true });
-const up = spawnSync(process.execPath, [join(process.cwd(), 'tools/cli/bin/noisy.js'), 'dev', 'up'], { cwd: dir, encoding: 'utf8' });
-if (up.status !== 0) throw new Error(up.stderr);
-const controller = JSON.parse(await readFile(join(dir, '.noisy', 'dev.json'), 'utf8')).controller as string;
 const embedded: number[] = [];
 const distributed: number[] = [];
 try {
+  const up = spawnSync(process.execPath, [join(process.cwd(), 'tools/cli/bin/noisy.js'), 'dev', 'up'], { cwd: dir, encoding: 'utf8' });
+  if (up.status !== 0) throw new Error(up.stderr);
+  const controller = JSON.parse(await readFile(join(dir, '.noisy', 'dev.json'), 'utf8')).controller as string;
   for (let r = 0; r < Number(values.reps); r++) {
     embedded.push(cli(['run', join(dir, 'exp.yaml'), '--store', join(dir, `embedded-${r}`), '--offline', '--run-id', `overhead-e${r}`]).seconds);
     distributed.push(cli(['run', join(dir, 'exp.yaml'), '--controller', controller, '--run-id', `overhead-d${r}`]).seconds);

@@ -41,27 +41,38 @@ export async function devUp(o: { dir: string; inference: number }, io: CommandIo
     await log.close();
     return child.pid!;
   };
-  const natsPort = await freePort();
-  processes.push({ name: 'nats-server', pid: await start('nats-server', 'nats-server', ['-js', '-a', '127.0.0.1', '-p', String(natsPort), '-sd', resolve(o.dir, 'nats')]), port: natsPort });
-  const s3Port = await freePort();
-  const s3rver = join(dirname(createRequire(import.meta.url).resolve('s3rver/package.json')), 'bin', 's3rver.js');
-  await mkdir(join(o.dir, 's3'), { recursive: true });
-  processes.push({ name: 's3rver', pid: await start('s3rver', process.execPath, ['--openssl-legacy-provider', s3rver, '--address', '127.0.0.1', '--port', String(s3Port), '--directory', resolve(o.dir, 's3'), '--silent']), port: s3Port });
-  await Promise.all([waitPort(natsPort, 'nats-server'), waitPort(s3Port, 's3rver')]);
-  const store = `s3://noisy/runs?endpoint=http://127.0.0.1:${s3Port}&pathStyle=true&checksums=when_required&create=true`;
-  const env = { NOISY_NATS_URL: `nats://127.0.0.1:${natsPort}`, NOISY_STORE_URL: store, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', NOISY_ALLOW_CPU_FOR_GPU_ROLE: 'true' };
-  const names = SERVICES.flatMap((s) => (s === 'inference' ? Array.from({ length: o.inference }, (_, i) => `inference-${i}`) : [s]));
-  for (const name of names) {
-    const port = await freePort();
-    const service = name.replace(/-\d+$/, '');
-    processes.push({ name, pid: await start(name, process.execPath, ['--import', 'tsx', join(root, 'services', service, 'src', 'main.ts')], { ...env, NOISY_GRPC_PORT: String(port) }), port });
+  try {
+    return await bringUp();
+  } catch (err) {
+    // Stop whatever did start, so that a failed `up` leaves nothing running.
+    for (const p of processes) { try { process.kill(p.pid, 'SIGTERM'); } catch { /* gone */ } }
+    await rm(stateFile, { force: true });
+    throw err;
   }
-  const controller = processes.find((p) => p.name === 'controller')!;
-  const state: DevState = { controller: `127.0.0.1:${controller.port}`, nats: env.NOISY_NATS_URL, store, processes };
-  await writeFile(stateFile, `${JSON.stringify(state, null, 2)}\n`);
-  for (const p of processes.slice(2)) await waitPort(p.port, p.name, 60_000);
-  io.out(`local cluster up (${processes.length} processes; logs in ${logs})\n  controller: ${state.controller}\n  nats:       ${state.nats}\n  store:      ${store}\n\n  npx --no -- noisy run examples/fashion-mnist-quick.yaml --controller ${state.controller}\n  npx --no -- noisy dev down\n`);
-  return 0;
+
+  async function bringUp(): Promise<number> {
+    const natsPort = await freePort();
+    processes.push({ name: 'nats-server', pid: await start('nats-server', 'nats-server', ['-js', '-a', '127.0.0.1', '-p', String(natsPort), '-sd', resolve(o.dir, 'nats')]), port: natsPort });
+    const s3Port = await freePort();
+    const s3rver = join(dirname(createRequire(import.meta.url).resolve('s3rver/package.json')), 'bin', 's3rver.js');
+    await mkdir(join(o.dir, 's3'), { recursive: true });
+    processes.push({ name: 's3rver', pid: await start('s3rver', process.execPath, ['--openssl-legacy-provider', s3rver, '--address', '127.0.0.1', '--port', String(s3Port), '--directory', resolve(o.dir, 's3'), '--silent']), port: s3Port });
+    await Promise.all([waitPort(natsPort, 'nats-server'), waitPort(s3Port, 's3rver')]);
+    const store = `s3://noisy/runs?endpoint=http://127.0.0.1:${s3Port}&pathStyle=true&checksums=when_required&create=true`;
+    const env = { NOISY_NATS_URL: `nats://127.0.0.1:${natsPort}`, NOISY_STORE_URL: store, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', NOISY_ALLOW_CPU_FOR_GPU_ROLE: 'true' };
+    const names = SERVICES.flatMap((s) => (s === 'inference' ? Array.from({ length: o.inference }, (_, i) => `inference-${i}`) : [s]));
+    for (const name of names) {
+      const port = await freePort();
+      const service = name.replace(/-\d+$/, '');
+      processes.push({ name, pid: await start(name, process.execPath, ['--import', 'tsx', join(root, 'services', service, 'src', 'main.ts')], { ...env, NOISY_GRPC_PORT: String(port) }), port });
+    }
+    const controller = processes.find((p) => p.name === 'controller')!;
+    const state: DevState = { controller: `127.0.0.1:${controller.port}`, nats: env.NOISY_NATS_URL, store, processes };
+    await writeFile(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+    for (const p of processes.slice(2)) await waitPort(p.port, p.name, 60_000);
+    io.out(`local cluster up (${processes.length} processes; logs in ${logs})\n  controller: ${state.controller}\n  nats:       ${state.nats}\n  store:      ${store}\n\n  npx --no -- noisy run examples/fashion-mnist-quick.yaml --controller ${state.controller}\n  npx --no -- noisy dev down\n`);
+    return 0;
+  }
 }
 
 export async function devDown(o: { dir: string }, io: CommandIo): Promise<number> {
