@@ -11,3 +11,4 @@ export * from './grpc/server.js';
 export * from './grpc/status.js';
 export * from './grpc/shutdown.js';
 export * from './service-config.js';
+export * from './net.js';

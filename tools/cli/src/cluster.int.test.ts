@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devDown, devUp } from './commands/dev.js';
-import type { CommandIo } from './commands/io.js';
 import { main } from './main.js';
+import { quietIo } from './test-io.js';
 
-const quiet = (): CommandIo => ({ out: () => undefined, err: () => undefined, stderr: { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream });
+const quiet = quietIo;
 
 const yaml = `
 name: cluster-tiny

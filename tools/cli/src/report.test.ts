@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import type { CommandIo } from './commands/io.js';
 import { main } from './main.js';
+import { quietIo } from './test-io.js';
 
-const quiet = (): CommandIo => ({ out: () => undefined, err: () => undefined, stderr: { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream });
+const quiet = quietIo;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const yaml = `

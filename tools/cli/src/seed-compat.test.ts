@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytesFeature, decodeExample, decodeTFRecords, encodeExample, encodeJpeg, encodeTFRecords, floatFeature, int64Feature, openSynthetic } from '@noisy/data';
-import type { CommandIo } from './commands/io.js';
 import { main } from './main.js';
+import { quietIo } from './test-io.js';
 
-const quiet = (): CommandIo => ({ out: () => undefined, err: () => undefined, stderr: { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream });
+const quiet = quietIo;
 
 async function writeOriginalShards(dir: string): Promise<void> {
   const src = openSynthetic({ classes: 3, size: 12, channels: 1, train: 120, test: 30, seed: 8 });

@@ -7,3 +7,11 @@ export function formatTable(headers: string[], rows: Array<Array<string | number
 }
 
 export const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+export interface GenerationRow { generation: number; role: string; model: string; top1: number; top5: number; labeled: number; pseudoLabeled: number; seconds: number }
+
+/** The end-of-run table of teacher and students, for embedded and controller runs alike. */
+export function generationTable(rows: GenerationRow[]): string {
+  return formatTable(['gen', 'role', 'model', 'top-1', 'top-5', 'labeled', 'pseudo-labeled', 'seconds'],
+    rows.map((g) => [g.generation, g.role, g.model, pct(g.top1), pct(g.top5), g.labeled, g.pseudoLabeled, g.seconds.toFixed(1)]));
+}

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, openSynthetic } from '@noisy/data';
-import type { CommandIo } from './commands/io.js';
 import { main } from './main.js';
+import { quietIo } from './test-io.js';
 
-const quiet = (): CommandIo => ({ out: () => undefined, err: () => undefined, stderr: { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream });
+const quiet = quietIo;
 
 const yaml = `
 name: users

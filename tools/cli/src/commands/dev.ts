@@ -4,26 +4,17 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer, connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '@noisy/core';
+import { freePort, waitForPort } from '@noisy/platform';
 import type { CommandIo } from './io.js';
 
 const SERVICES = ['controller', 'ingestion', 'inference', 'filter', 'trainer', 'evaluator'] as const;
 
 interface DevState { controller: string; nats: string; store: string; processes: Array<{ name: string; pid: number; port: number }> }
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => res(p)); }); s.on('error', rej); });
-}
-
 async function waitPort(port: number, name: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await new Promise<boolean>((r) => { const c = connect(port, '127.0.0.1', () => { c.end(); r(true); }); c.on('error', () => r(false)); })) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new ConfigError('dev', `${name} did not listen on 127.0.0.1:${port} within ${ms / 1000} s; see .noisy/logs/${name}.log`);
+  await waitForPort(port, ms).catch(() => { throw new ConfigError('dev', `${name} did not listen on 127.0.0.1:${port} within ${ms / 1000} s; see its log in .noisy/logs/${name}.log`); });
 }
 
 export async function devUp(o: { dir: string; inference: number }, io: CommandIo): Promise<number> {

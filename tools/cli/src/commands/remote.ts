@@ -5,13 +5,8 @@ import type { controllerPb } from '@noisy/contracts';
 import { connectController, rpc, watchRun, type Client } from '../controller-client.js';
 import { readExperimentFile } from '../experiment-file.js';
 import { createProgress } from '../progress.js';
-import { formatTable, pct } from '../table.js';
+import { formatTable, generationTable, pct } from '../table.js';
 import type { CommandIo } from './io.js';
-
-function runTable(run: controllerPb.Run): string {
-  return formatTable(['gen', 'role', 'model', 'top-1', 'top-5', 'labeled', 'pseudo-labeled', 'seconds'],
-    run.generations.map((g) => [g.generation, g.role, g.model, pct(g.top1), pct(g.top5), g.labeled, g.pseudoLabeled, g.seconds.toFixed(1)]));
-}
 
 async function follow(client: Client, runId: string, io: CommandIo): Promise<controllerPb.Run> {
   const progress = createProgress(io.stderr);
@@ -32,7 +27,7 @@ export async function remoteRun(file: string, o: { controller: string; runId?: s
     io.err(`noisy: run ${run!.runId} on controller ${o.controller}\n`);
     const done = await follow(client, run!.runId, io);
     if (done.state !== 'finished') throw new RunFailedError(`run ${done.runId} ${done.state}: ${done.message}`, /ConfigError|DataError/.test(done.message));
-    io.out(`\n${runTable(done)}\n`);
+    io.out(`\n${generationTable(done.generations)}\n`);
     if (o.summary) await writeFile(o.summary, `${JSON.stringify({ runId: done.runId, name: done.name, generations: done.generations }, null, 2)}\n`);
     return 0;
   } finally {
@@ -45,7 +40,7 @@ export async function remoteStatus(runId: string, o: { controller: string; json?
   try {
     const { run } = await rpc.getRun(client, runId);
     if (o.json) io.out(`${JSON.stringify(run, null, 2)}\n`);
-    else io.out(`${run!.runId}: ${run!.state}${run!.message ? ` (${run!.message})` : ''}\n${run!.generations.length ? `\n${runTable(run!)}\n` : ''}`);
+    else io.out(`${run!.runId}: ${run!.state}${run!.message ? ` (${run!.message})` : ''}\n${run!.generations.length ? `\n${generationTable(run!.generations)}\n` : ''}`);
     return 0;
   } finally {
     client.close();
@@ -56,7 +51,7 @@ export async function remoteWatch(runId: string, o: { controller: string }, io: 
   const client = connectController(o.controller);
   try {
     const run = await follow(client, runId, io);
-    io.out(`${run.runId}: ${run.state}\n${run.generations.length ? `\n${runTable(run)}\n` : ''}`);
+    io.out(`${run.runId}: ${run.state}\n${run.generations.length ? `\n${generationTable(run.generations)}\n` : ''}`);
     return run.state === 'finished' ? 0 : 1;
   } finally {
     client.close();

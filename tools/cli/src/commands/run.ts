@@ -2,20 +2,15 @@
 import { writeFile } from 'node:fs/promises';
 import { selectBackend } from '@noisy/ml';
 import { openStore } from '../store.js';
-import { runEmbedded, runIdFor, type RunSummary } from '@noisy/pipeline';
+import { runEmbedded, runIdFor } from '@noisy/pipeline';
 import { runKeys } from '@noisy/contracts';
 import { setupTelemetry } from '@noisy/platform/telemetry';
 import { loadExperimentFile } from '../experiment-file.js';
 import { createProgress } from '../progress.js';
-import { formatTable, pct } from '../table.js';
+import { generationTable } from '../table.js';
 import type { CommandIo } from './io.js';
 
 export interface RunFlags { store: string; summary?: string; runId?: string; backend?: string; offline?: boolean }
-
-export function summaryTable(s: RunSummary): string {
-  return formatTable(['gen', 'role', 'model', 'top-1', 'top-5', 'labeled', 'pseudo-labeled', 'seconds'],
-    s.generations.map((g) => [g.generation, g.role, g.model, pct(g.top1), pct(g.top5), g.labeled, g.pseudoLabeled, g.seconds.toFixed(1)]));
-}
 
 export async function runCommand(file: string, flags: RunFlags, io: CommandIo): Promise<number> {
   const experiment = await loadExperimentFile(file);
@@ -37,7 +32,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
       worker: { allowDownload: !flags.offline },
     });
     progress.done();
-    io.out(`\n${summaryTable(summary)}\n\nsummary: ${store.url}/${runKeys.summary(summary.runId)}\nreport:  ${store.url}/${runKeys.report(summary.runId)}\n`);
+    io.out(`\n${generationTable(summary.generations)}\n\nsummary: ${store.url}/${runKeys.summary(summary.runId)}\nreport:  ${store.url}/${runKeys.report(summary.runId)}\n`);
     if (flags.summary) await writeFile(flags.summary, `${JSON.stringify(summary, null, 2)}\n`);
     return 0;
   } finally {
