@@ -116,8 +116,34 @@ const SyntheticSource = z.strictObject({
   classes: positiveInt.default(4), size: positiveInt.default(12), channels: z.union([z.literal(1), z.literal(3)]).default(1),
   train: positiveInt.default(400), test: positiveInt.default(200),
 });
+const TableSource = z.strictObject({
+  kind: z.literal('table'),
+  /** Training rows: CSV/TSV with a header row, or ARFF; `.gz` is read too. Rows with an empty label are unlabeled. */
+  train: z.string(),
+  /** Test rows (same columns); null = hold out `testFraction` of the labeled training rows, chosen by seed. */
+  test: z.string().nullable().default(null),
+  testFraction: z.number().gt(0).lt(1).default(0.2),
+  /** Extra unlabeled rows (the label column may be absent). */
+  unlabeled: z.string().nullable().default(null),
+  /** Label column; null = ARFF's last attribute, else a column named label or class, else the last column. */
+  label: z.string().nullable().default(null),
+  /** Column holding example ids; null = `<file>:<line>`. */
+  id: z.string().nullable().default(null),
+  /** Declared column types; undeclared columns are inferred (all values numbers -> numeric, else categorical). */
+  columns: z.record(z.string(), z.enum(['numeric', 'categorical', 'ignore'])).default({}),
+  /** Field separator; null = tab for .tsv, comma otherwise. */
+  delimiter: z.string().length(1).nullable().default(null),
+  /** CSV files start with a header row (else columns are named c0, c1, ...). @default true */
+  header: z.boolean().default(true),
+  /** Field values that mean missing. */
+  missing: z.array(z.string()).default(['', 'NA', 'N/A', '?', 'null']),
+  /** Class order; null = ARFF's declared order, else the sorted training labels. */
+  classNames: z.array(z.string()).nullable().default(null),
+  /** A text column with more distinct values than this is an error (declare it id or ignore). @default 100 */
+  maxCategories: positiveInt.default(100),
+});
 export const DataSpecSchema = z.strictObject({
-  source: z.discriminatedUnion('kind', [FashionMnistSource, IdxSource, ImageFolderSource, TFRecordSource, SyntheticSource]),
+  source: z.discriminatedUnion('kind', [FashionMnistSource, IdxSource, ImageFolderSource, TFRecordSource, SyntheticSource, TableSource]),
   /** Labeled examples per class, chosen by seed from the training split. @default 100 */
   labeledPerClass: positiveInt.default(100),
   /** Unlabeled examples: the rest of the training split, or at most this many. @default 'rest' */
@@ -225,6 +251,12 @@ export function compileExperiment(raw: unknown): CompiledExperiment {
     const where = generation === 0 ? 'teacher' : `students.${generation - 1}`;
     if (!(MODEL_NAMES as readonly string[]).includes(s.model.name)) {
       throw new ConfigError(`${where}.model.name`, `unknown model '${s.model.name}'; expected one of ${MODEL_NAMES.join(', ')}`);
+    }
+    const tabular = e.data.source.kind === 'table';
+    if (tabular !== (s.model.name === 'mlp')) {
+      throw new ConfigError(`${where}.model.name`, tabular
+        ? `'${s.model.name}' takes images; table data needs model 'mlp'`
+        : `'mlp' takes table rows; image data needs an image model (cnn-small, wrn-28-k, efficientnet-bN)`);
     }
     return { generation, role: generation === 0 ? 'teacher' : 'student', model: s.model, train: { ...train, unlabelRatio } };
   };

@@ -12,3 +12,8 @@ export * from './datasets/synthetic-source.js';
 export * from './datasets/open.js';
 export * from './datasets/inputs.js';
 export * from './datasets/tfrecord-source.js';
+export * from './datasets/table-source.js';
+export * from './table/delimited.js';
+export * from './table/arff.js';
+export * from './table/read-table.js';
+export * from './table/encoding.js';

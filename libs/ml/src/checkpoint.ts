@@ -4,12 +4,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArtifactError, sha256Hex } from '@noisy/core';
 import type { ObjectStore } from '@noisy/platform';
+import type { TableEncoding } from '@noisy/data';
 import type { InputStats } from './input.js';
 
 export interface CheckpointMeta {
   format: 'noisy-checkpoint/v1';
   model: { name: string; width: number; depth: number };
-  input: { kind: 'image' | 'tabular'; shape: number[]; classes: number; classNames: string[]; stats: InputStats; featureNames?: string[] };
+  input: { kind: 'image' | 'tabular'; shape: number[]; classes: number; classNames: string[]; stats: InputStats; encoding?: TableEncoding };
   config: unknown;
   metrics: Record<string, unknown>;
   parents: string[];

@@ -2,7 +2,7 @@
 // to read the run's frozen experiment and its shards.
 import { type CompiledExperiment } from '@noisy/core';
 import { runKeys, type ProgressEvent } from '@noisy/contracts';
-import { decodeSample, decodeTFRecords, type Sample } from '@noisy/data';
+import { decodeSample, decodeTFRecords, type Sample, type TableEncoding } from '@noisy/data';
 import type { ImageSet, InputSet, InputStats } from '@noisy/ml';
 import { getJson, type ObjectStore } from '@noisy/platform';
 import { readPart, type Part } from './manifest.js';
@@ -35,6 +35,8 @@ export interface DatasetInfo {
   shape: number[];
   classNames: string[];
   stats: InputStats;
+  /** Table datasets: the row encoding fitted on the training file. */
+  encoding?: TableEncoding;
   labeled: Part;
   unlabeled: Part[];
   test: Part[];
@@ -64,11 +66,14 @@ export function packImages(samples: Sample[], shape: number[], where: string): I
   return { kind: 'image', count: samples.length, shape: [h, w, c], pixels };
 }
 
-export function packInputs(samples: Sample[], info: DatasetInfo, where: string): InputSet {
+export function packInputs(samples: Sample[], info: Pick<DatasetInfo, 'kind' | 'shape'>, where: string): InputSet {
   if (info.kind === 'image') return packImages(samples, info.shape, where);
   const d = info.shape[0];
   const features = new Float32Array(samples.length * d);
-  samples.forEach((s, i) => features.set(s.features!, i * d));
+  samples.forEach((s, i) => {
+    if (!s.features || s.features.length !== d) throw new Error(`${where} (record ${i}): ${s.features ? `${s.features.length} features` : 'no features'} but the dataset has ${d}`);
+    features.set(s.features, i * d);
+  });
   return { kind: 'tabular', count: samples.length, shape: [d], features };
 }
 

@@ -1,6 +1,7 @@
 // Users' own inputs for prediction, streamed: an image folder (any nesting; ids are relative
 // paths), an IDX image file, or a TFRecord file (our shards or the original's). Images are
-// converted to the model's channels and resized to its input size.
+// converted to the model's channels and resized to its input size. Table models read CSV/TSV/ARFF
+// rows encoded with the encoding stored in their checkpoint.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { DataError } from '@noisy/core';
@@ -8,6 +9,8 @@ import { readIdx } from '../idx.js';
 import { decodeImage, resizeImage, type Image } from '../image.js';
 import { decodeSample, type Sample } from '../sample.js';
 import { readTFRecordFile } from '../tfrecord.js';
+import { encodeTable, type TableEncoding } from '../table/encoding.js';
+import { readTable } from '../table/read-table.js';
 
 const IMAGE = /\.(png|jpe?g)$/i;
 
@@ -25,11 +28,21 @@ function fit(img: Image, shape: number[], where: string): Image {
   return img.height === h && img.width === w ? img : resizeImage(img, h, w);
 }
 
-/** Stream the examples of `path` shaped for a model with input `shape` ([H, W, C]). */
-export async function* readPredictInput(path: string, shape: number[]): AsyncGenerator<Sample> {
+const TABLE = /\.(csv|tsv|arff)(\.gz)?$/i;
+
+/** Stream the examples of `path` for a model with input `shape` ([H, W, C], or [D] with its table encoding). */
+export async function* readPredictInput(path: string, input: { shape: number[]; encoding?: TableEncoding }): AsyncGenerator<Sample> {
+  const { shape, encoding } = input;
   const info = await stat(path).catch((cause) => { throw new DataError(path, `cannot read input: ${(cause as NodeJS.ErrnoException).code}`, undefined, { cause }); });
   const channels = shape[2] as 1 | 3;
-  if (shape.length !== 3) throw new DataError(path, 'this model takes tabular rows; tabular prediction input is not supported yet');
+  if (shape.length !== 3) {
+    if (!encoding) throw new DataError(path, 'this model takes table rows but its checkpoint has no table encoding');
+    if (!TABLE.test(path)) throw new DataError(path, 'this model takes table rows: give a .csv, .tsv or .arff file');
+    const rows = encodeTable(encoding, await readTable(path, { delimiter: null, header: true }), false, path.split('/').pop()!);
+    for (const r of rows) yield { id: r.id, features: r.features, label: r.label };
+    return;
+  }
+  if (TABLE.test(path)) throw new DataError(path, 'this model takes images, not table rows');
   if (info.isDirectory()) {
     let n = 0;
     for await (const file of walk(path)) {

@@ -4,6 +4,7 @@ import { openImageFolder } from './folder-source.js';
 import { openFashionMnist, openIdxSource } from './idx-source.js';
 import type { SourceDataset } from './source.js';
 import { openSynthetic } from './synthetic-source.js';
+import { openTableSource } from './table-source.js';
 import { openTFRecordSource } from './tfrecord-source.js';
 
 export interface OpenSourceOptions { seed: number; allowDownload: boolean; cacheDir?: string }
@@ -15,6 +16,7 @@ export async function openSource(source: DataSource, o: OpenSourceOptions): Prom
     case 'image-folder': return openImageFolder(source.train, source.test, source.unlabeled, { size: source.size, channels: source.channels });
     case 'synthetic': return openSynthetic({ ...source, seed: o.seed });
     case 'tfrecord': return openTFRecordSource({ dir: source.dir, unlabeledDir: source.unlabeled, channels: source.channels, classNames: source.classNames });
+    case 'table': return openTableSource(source, o.seed);
     default: {
       const never: never = source;
       throw new Error(`unknown data source ${JSON.stringify(never)}`);

@@ -1,6 +1,7 @@
 // A labeled source dataset before ingest: its splits expose labels up front (to choose the
 // labeled subset by class) and decode examples one at a time (memory bounded by what is asked).
 import type { Sample } from '../sample.js';
+import type { TableEncoding } from '../table/encoding.js';
 
 export interface SplitSource {
   readonly count: number;
@@ -21,4 +22,6 @@ export interface SourceDataset {
   readonly test: SplitSource;
   /** Extra unlabeled examples (e.g. an image folder without classes). */
   readonly unlabeled: SplitSource | null;
+  /** Table datasets: how rows become features (stored with every checkpoint for prediction). */
+  readonly encoding?: TableEncoding;
 }

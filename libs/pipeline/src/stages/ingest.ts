@@ -4,8 +4,8 @@
 import { ConfigError, createRng, shuffleInPlace, type CompiledExperiment } from '@noisy/core';
 import { datasetKeys } from '@noisy/contracts';
 import { encodeSample, encodeTFRecords, openSource, type Sample, type SplitSource } from '@noisy/data';
-import { computeStats, type ImageSet } from '@noisy/ml';
-import type { DatasetInfo, StageContext } from '../context.js';
+import { computeStats } from '@noisy/ml';
+import { packInputs, type DatasetInfo, type StageContext } from '../context.js';
 import { isCommitted, putPart, writeManifest, type Manifest, type Part } from '../manifest.js';
 
 const TEST_SHARD = 10_000;
@@ -71,12 +71,9 @@ export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId
   const statSamples: Sample[] = [];
   for (const i of labeled) statSamples.push(await source.train.get(i));
   for (const it of unl.slice(0, 10_000)) statSamples.push(await it.src.get(it.i));
-  const [h, w, c] = source.shape;
-  const pixels = new Uint8Array(statSamples.length * h * w * c);
-  statSamples.forEach((s, i) => pixels.set(s.image!.data, i * h * w * c));
-  const stats = computeStats({ kind: 'image', count: statSamples.length, shape: [h, w, c], pixels } as ImageSet, statSamples.length);
+  const stats = computeStats(packInputs(statSamples, { kind: source.kind, shape: source.shape }, 'ingest statistics'), statSamples.length);
 
-  const info: DatasetInfo = { datasetId, name: source.name, kind: source.kind, shape: source.shape, classNames: source.classNames, stats, labeled: labeledPart, unlabeled: unlabeledParts, test: testParts };
+  const info: DatasetInfo = { datasetId, name: source.name, kind: source.kind, shape: source.shape, classNames: source.classNames, stats, ...(source.encoding ? { encoding: source.encoding } : {}), labeled: labeledPart, unlabeled: unlabeledParts, test: testParts };
   const m: Manifest<DatasetInfo> = {
     kind: 'dataset', parts: [labeledPart, ...unlabeledParts, ...testParts],
     counts: { classes, labeled: labeled.length, unlabeled: unl.length, test: testCount, unlabeledShards: unlabeledParts.length },

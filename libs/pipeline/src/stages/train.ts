@@ -101,7 +101,7 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
     const prefix = runKeys.model(runId, g);
     const meta = await saveCheckpoint(ctx.store, prefix, model, {
       model: { name: stage.model.name, width: stage.model.width, depth: stage.model.depth },
-      input: { kind: info.kind, shape: info.shape, classes, classNames: info.classNames, stats: info.stats },
+      input: { kind: info.kind, shape: info.shape, classes, classNames: info.classNames, stats: info.stats, ...(info.encoding ? { encoding: info.encoding } : {}) },
       config: { stage, pseudoLabels: e.pseudoLabels, mode: e.mode, seed: e.seed },
       metrics: { finalLoss: result.epochs.at(-1)?.loss ?? null },
       parents,

@@ -1,9 +1,9 @@
-// noisy predict --model <checkpoint> --input <folder | IDX | TFRecord> --out preds.csv|jsonl:
+// noisy predict --model <checkpoint> --input <folder | IDX | TFRecord | CSV/ARFF> --out preds.csv|jsonl:
 // a trained model on your own data: id, top-k classes and probabilities, streamed in batches.
 import { readPredictInput, type Sample } from '@noisy/data';
 import { loadCheckpoint, predictProbabilities, selectBackend } from '@noisy/ml';
 import { openStore } from '../store.js';
-import { packImages } from '@noisy/pipeline';
+import { packInputs } from '@noisy/pipeline';
 import { createProgress } from '../progress.js';
 import { RowsFile } from '../rows-file.js';
 import type { CommandIo } from './io.js';
@@ -20,7 +20,7 @@ export async function predictCommand(f: PredictFlags, io: CommandIo): Promise<nu
   const k = Math.min(f.topK, C);
   let done = 0;
   const flush = async (batch: Sample[]) => {
-    const probs = await predictProbabilities(model, packImages(batch, meta.input.shape, f.input), meta.input.stats, f.batch);
+    const probs = await predictProbabilities(model, packInputs(batch, meta.input, f.input), meta.input.stats, f.batch);
     batch.forEach((s, i) => {
       const row = probs.subarray(i * C, (i + 1) * C);
       const order = Array.from({ length: C }, (_, c) => c).sort((a, b) => row[b] - row[a]).slice(0, k);
@@ -33,7 +33,7 @@ export async function predictCommand(f: PredictFlags, io: CommandIo): Promise<nu
   };
   try {
     let batch: Sample[] = [];
-    for await (const s of readPredictInput(f.input, meta.input.shape)) {
+    for await (const s of readPredictInput(f.input, meta.input)) {
       batch.push(s);
       if (batch.length === f.batch) { await flush(batch); batch = []; }
     }
