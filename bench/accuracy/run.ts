@@ -1,15 +1,19 @@
 // bench/accuracy: the full Fashion-MNIST experiment with several seeds, as separate `noisy run`
 // processes (two at a time on two cores), then mean and spread per generation.
 //   npm run bench:accuracy -- [--seeds 0,1,2] [--parallel 2] [--example examples/fashion-mnist.yaml]
+//     [--name accuracy] [--supervised-students]
+// --supervised-students is the control: the same students with unlabelRatio 0 (no pseudo-labels),
+// so that a gain from self-training is not confused with a gain from a bigger model.
 // Seeds whose summary already exists are reused, so the bench can be split and resumed.
-// Writes bench/results/accuracy.json and prints the markdown table used in docs/results.md.
+// Writes bench/results/<name>.json and prints the markdown table used in docs/results.md.
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { readExperimentFile } from '../../tools/cli/src/experiment-file.js';
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '0,1,2' }, parallel: { type: 'string', default: '2' }, example: { type: 'string', default: 'examples/fashion-mnist.yaml' }, out: { type: 'string', default: 'bench/results' } } });
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: '0,1,2' }, parallel: { type: 'string', default: '2' }, example: { type: 'string', default: 'examples/fashion-mnist.yaml' }, name: { type: 'string', default: 'accuracy' }, 'supervised-students': { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/results' } } });
 const seeds = values.seeds.split(',').map(Number);
 const out = values.out;
 await mkdir(join(out, 'tmp'), { recursive: true });
@@ -17,12 +21,13 @@ await mkdir(join(out, 'tmp'), { recursive: true });
 interface Gen { generation: number; role: string; model: string; top1: number; top5: number; pseudoLabeled: number; seconds: number }
 
 async function runSeed(seed: number): Promise<{ seed: number; generations: Gen[] }> {
-  const exp = parse(await readFile(values.example, 'utf8'));
+  const exp = await readExperimentFile(values.example) as { seed: number; name: string; students: Array<{ train?: Record<string, unknown> }> };
   exp.seed = seed;
-  exp.name = `${exp.name}-s${seed}`;
+  exp.name = `${exp.name}${values['supervised-students'] ? '-control' : ''}-s${seed}`;
+  if (values['supervised-students']) for (const s of exp.students) s.train = { ...s.train, unlabelRatio: 0 };
   const file = join(out, 'tmp', `${exp.name}.yaml`);
   await writeFile(file, stringify(exp));
-  const summary = join(out, `accuracy-seed${seed}.json`);
+  const summary = join(out, `${values.name}-seed${seed}.json`);
   const done = await readFile(summary, 'utf8').catch(() => null);
   if (done) return { seed, generations: JSON.parse(done).generations }; // finished earlier: reuse
   const started = Date.now();
@@ -52,8 +57,8 @@ const gens = results[0].generations.map((g, i) => ({
   top1: stat(results.map((r) => r.generations[i].top1)), top5: stat(results.map((r) => r.generations[i].top5)),
   pseudoLabeled: stat(results.map((r) => r.generations[i].pseudoLabeled)), seconds: stat(results.map((r) => r.generations[i].seconds)),
 }));
-const report = { example: values.example, seeds, date: new Date().toISOString(), perSeed: results, generations: gens };
-await writeFile(join(out, 'accuracy.json'), `${JSON.stringify(report, null, 2)}\n`);
+const report = { example: values.example, supervisedStudents: values['supervised-students'], seeds, date: new Date().toISOString(), perSeed: results, generations: gens };
+await writeFile(join(out, `${values.name}.json`), `${JSON.stringify(report, null, 2)}\n`);
 const p = (x: number) => (100 * x).toFixed(2);
 console.log('| gen | role | model | top-1 mean ± sd (min-max) | top-5 mean | pseudo-labeled | seconds |');
 console.log('|---|---|---|---|---|---|---|');

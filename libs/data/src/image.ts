@@ -12,12 +12,15 @@ const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8
 /** Decode PNG or JPEG bytes into `channels` (1 = grey, 3 = RGB); `where` names the source in errors. */
 export function decodeImage(bytes: Uint8Array, channels: 1 | 3, where: string): Image {
   let rgba: { width: number; height: number; data: Uint8Array };
+  const kind = isPng(bytes) ? 'PNG' : isJpeg(bytes) ? 'JPEG' : null;
+  if (!kind) throw new DataError(where, 'cannot decode image: neither PNG nor JPEG');
   try {
-    if (isPng(bytes)) rgba = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    else if (isJpeg(bytes)) rgba = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
-    else throw new Error('neither PNG nor JPEG');
+    rgba = kind === 'PNG'
+      ? PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+      : jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
   } catch (cause) {
-    throw new DataError(where, `cannot decode image: ${(cause as Error).message}`, undefined, { cause });
+    // The decoders' own words for a cut-off file are cryptic ("read requests waiting on finished stream").
+    throw new DataError(where, `cannot decode image: truncated or corrupt ${kind} (${bytes.length} bytes; decoder said: ${(cause as Error).message})`, undefined, { cause });
   }
   return fromRgba(rgba.data, rgba.height, rgba.width, channels);
 }

@@ -1,5 +1,8 @@
-// Write rows as CSV or JSON lines, chosen by the output file's extension; streamed line by line.
+// Write rows as CSV or JSON lines, chosen by the output file's extension; streamed line by line
+// into `<out>.partial`, renamed to `<out>` only when the command finished: a failed command
+// leaves no output that looks complete.
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { ConfigError } from '@noisy/core';
 
 export type Row = Record<string, string | number>;
@@ -18,7 +21,7 @@ export class RowsFile {
     if (/\.csv$/i.test(path)) this.format = 'csv';
     else if (/\.jsonl$/i.test(path)) this.format = 'jsonl';
     else throw new ConfigError('--out', `'${path}' must end in .csv or .jsonl`);
-    this.stream = createWriteStream(path);
+    this.stream = createWriteStream(`${path}.partial`);
   }
 
   write(row: Row): void {
@@ -27,7 +30,30 @@ export class RowsFile {
     this.stream.write(`${this.header.map((k) => csvCell(row[k] ?? '')).join(',')}\n`);
   }
 
-  async close(): Promise<void> {
+  private async end(): Promise<void> {
     await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+
+  /** Finish the file and put it in place. */
+  async commit(): Promise<void> {
+    await this.end();
+    await rename(`${this.path}.partial`, this.path);
+  }
+
+  /** Drop what was written (the command failed). */
+  async discard(): Promise<void> {
+    await this.end().catch(() => undefined);
+    await rm(`${this.path}.partial`, { force: true });
+  }
+
+  /** Run `write` over the rows, then commit; discard on any error. */
+  async writeAll(produce: () => Promise<void>): Promise<void> {
+    try {
+      await produce();
+    } catch (err) {
+      await this.discard();
+      throw err;
+    }
+    await this.commit();
   }
 }

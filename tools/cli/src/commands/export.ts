@@ -15,7 +15,7 @@ export async function exportCommand(f: ExportFlags, io: CommandIo): Promise<numb
   const store = await openStore(f.store);
   const out = new RowsFile(f.out);
   let n = 0;
-  try {
+  await out.writeAll(async () => {
     if (f.labelIssues) {
       await selectBackend('auto');
       const models = new ModelCache();
@@ -25,9 +25,7 @@ export async function exportCommand(f: ExportFlags, io: CommandIo): Promise<numb
       if (f.generation < 1) throw new ConfigError('--generation', 'the filtered set belongs to a student generation (1 or more)');
       for (const r of await exportFiltered(store, f.run, f.generation)) { out.write({ ...r, confidence: Number(r.confidence.toFixed(6)) }); n++; }
     }
-  } finally {
-    await out.close();
-  }
+  });
   io.out(`${n} rows -> ${f.out}\n`);
   return 0;
 }

@@ -32,15 +32,16 @@ export async function predictCommand(f: PredictFlags, io: CommandIo): Promise<nu
     progress.progress({ runId: '', taskId: '', step: 'predict', generation: -1, shard: -1, unit: 'examples', done, total: 0 });
   };
   try {
-    let batch: Sample[] = [];
-    for await (const s of readPredictInput(f.input, meta.input)) {
-      batch.push(s);
-      if (batch.length === f.batch) { await flush(batch); batch = []; }
-    }
-    if (batch.length) await flush(batch);
+    await out.writeAll(async () => {
+      let batch: Sample[] = [];
+      for await (const s of readPredictInput(f.input, meta.input)) {
+        batch.push(s);
+        if (batch.length === f.batch) { await flush(batch); batch = []; }
+      }
+      if (batch.length) await flush(batch);
+    });
   } finally {
     progress.done();
-    await out.close();
     model.dispose();
   }
   io.out(`${done} predictions -> ${f.out}\n`);
