@@ -4,3 +4,4 @@ export * from './fixtures.js';
 export * from './nats-server.js';
 export * from './s3-server.js';
 export * from './service-process.js';
+export * from './k8s-tools.js';

@@ -1,0 +1,83 @@
+{{/* Names, labels, images and the environment shared by every service. */}}
+
+{{- define "noisy.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "noisy.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "noisy.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "noisy.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{/* Selector labels of one component: (dict "root" $ "component" "trainer") */}}
+{{- define "noisy.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "noisy.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "noisy.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "noisy.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The roles that train or predict: on GPUs when gpu.enabled. */}}
+{{- define "noisy.gpuRoles" -}}
+inference trainer evaluator
+{{- end -}}
+
+{{/* Whether a role runs on a GPU: (dict "root" $ "role" "trainer") -> "true" or "" */}}
+{{- define "noisy.onGpu" -}}
+{{- if and .root.Values.gpu.enabled (has .role (splitList " " (include "noisy.gpuRoles" .root))) -}}true{{- end -}}
+{{- end -}}
+
+{{- define "noisy.image" -}}
+{{- $tag := default .root.Chart.AppVersion .root.Values.image.tag -}}
+{{- printf "%s:%s-%s" .root.Values.image.repository $tag (ternary "gpu" "cpu" (eq (include "noisy.onGpu" .) "true")) -}}
+{{- end -}}
+
+{{/* Credentials: only ever from Secrets. */}}
+{{- define "noisy.secretEnv" -}}
+{{- with .Values.nats.auth.existingSecret }}
+- name: NOISY_NATS_USER
+  valueFrom: { secretKeyRef: { name: {{ . }}, key: {{ $.Values.nats.auth.userKey }} } }
+- name: NOISY_NATS_PASSWORD
+  valueFrom: { secretKeyRef: { name: {{ . }}, key: {{ $.Values.nats.auth.passwordKey }} } }
+{{- end }}
+{{- with .Values.objectStore.credentials.existingSecret }}
+- name: AWS_ACCESS_KEY_ID
+  valueFrom: { secretKeyRef: { name: {{ . }}, key: {{ $.Values.objectStore.credentials.accessKeyIdKey }} } }
+- name: AWS_SECRET_ACCESS_KEY
+  valueFrom: { secretKeyRef: { name: {{ . }}, key: {{ $.Values.objectStore.credentials.secretAccessKeyKey }} } }
+{{- end }}
+{{- end -}}
+
+{{- define "noisy.natsUrl" -}}
+{{- if .Values.nats.bundled.enabled -}}
+nats://{{ include "noisy.fullname" . }}-nats:4222
+{{- else -}}
+{{- .Values.nats.url -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "noisy.storeUrl" -}}
+{{- if .Values.objectStore.bundled.enabled -}}
+s3://{{ .Values.objectStore.bundled.bucket }}?endpoint=http://{{ include "noisy.fullname" . }}-minio:9000&pathStyle=true
+{{- else -}}
+{{- .Values.objectStore.url -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,128 @@
+// The Helm chart and the dev manifests, checked as far as a machine without a cluster allows:
+// helm lint --strict, helm template (default and GPU values) validated against the Kubernetes
+// API types with unknown fields rejected, and the properties a GPU deployment depends on.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chartDir, helm, helmTemplate, kubectl, parseManifests, repoRoot, validateManifests, type K8sObject } from './index.js';
+import { devManifestPath, renderDevManifests } from './render-dev.js';
+
+type Container = { name: string; env?: Array<{ name: string; value?: string; valueFrom?: unknown }>; resources?: { limits?: Record<string, string> }; livenessProbe?: unknown; readinessProbe?: unknown; securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean } };
+type PodSpec = { containers: Container[]; securityContext?: { runAsNonRoot?: boolean }; nodeSelector?: Record<string, string>; tolerations?: unknown[] };
+
+const gpuValues = resolve(chartDir, 'values-gpu.yaml');
+const workloads = (docs: K8sObject[]) => docs.filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet');
+const podOf = (d: K8sObject) => (d as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
+const role = (d: K8sObject) => (d.metadata.labels as Record<string, string>)['app.kubernetes.io/component'];
+const SECRETISH = /PASSWORD|SECRET|TOKEN|ACCESS_KEY|_KEY$/i;
+
+describe('helm chart helm/noisy-student', () => {
+  let cpu: K8sObject[] = [];
+  let gpu: K8sObject[] = [];
+  beforeAll(async () => {
+    cpu = parseManifests(await helmTemplate());
+    gpu = parseManifests(await helmTemplate({ values: [gpuValues], set: ['nats.auth.existingSecret=nats-auth', 'objectStore.credentials.existingSecret=s3-keys', 'telemetry.otlpEndpoint=http://otel-collector:4318'] }));
+  });
+
+  it('passes helm lint --strict with default and with GPU values', async () => {
+    expect(await helm(['lint', '--strict', chartDir])).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+    expect(await helm(['lint', '--strict', chartDir, '-f', gpuValues])).toMatch(/0 chart\(s\) failed/);
+  });
+
+  it('renders manifests that the Kubernetes API types accept, default and GPU', () => {
+    expect(validateManifests(cpu)).toEqual([]);
+    expect(validateManifests(gpu)).toEqual([]);
+    expect(cpu.map((d) => d.kind).sort()).toEqual([...Array(6).fill('Deployment'), ...Array(6).fill('PodDisruptionBudget'), ...Array(6).fill('Service'), 'ConfigMap', 'ServiceAccount'].sort());
+    expect(gpu.filter((d) => d.kind === 'ScaledObject')).toHaveLength(1);
+  });
+
+  it('the validator rejects unknown fields at any depth, wrong types and unknown kinds', () => {
+    const dep = structuredClone(cpu.find((d) => d.kind === 'Deployment')!);
+    (podOf(dep).containers[0] as Record<string, unknown>).gpus = 1;
+    expect(validateManifests([dep]).join('\n')).toMatch(/Deployment\/noisy-noisy-student-controller: .*'"gpus"' does not exist in type 'Container'/);
+    const probe = structuredClone(cpu.find((d) => d.kind === 'Deployment')!);
+    (podOf(probe).containers[0].livenessProbe as Record<string, unknown>).grpcPort = 1;
+    expect(validateManifests([probe]).join('\n')).toMatch(/'"grpcPort"' does not exist in type 'Probe'/);
+    const typed = structuredClone(cpu.find((d) => d.kind === 'Service')!);
+    (typed as unknown as { spec: { ports: Array<{ port: unknown }> } }).spec.ports[0].port = 'fifty';
+    expect(validateManifests([typed]).join('\n')).toMatch(/Type 'string' is not assignable to type 'number'/);
+    expect(validateManifests([{ apiVersion: 'v9', kind: 'Gadget', metadata: { name: 'x' } }])).toEqual(['Gadget/x: no schema for apiVersion v9 kind Gadget']);
+  });
+
+  it('GPU values: inference, trainer and evaluator request nvidia.com/gpu on GPU nodes with the GPU image; the others do not', () => {
+    for (const d of workloads(gpu)) {
+      const pod = podOf(d);
+      const c = pod.containers[0];
+      if (['inference', 'trainer', 'evaluator'].includes(role(d))) {
+        expect(c.resources?.limits?.['nvidia.com/gpu'], role(d)).toBe('1');
+        expect((c as { image?: string }).image).toMatch(/-gpu$/);
+        expect(pod.nodeSelector).toEqual({ 'nvidia.com/gpu.present': 'true' });
+        expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+      } else {
+        expect(c.resources?.limits?.['nvidia.com/gpu'], role(d)).toBeUndefined();
+        expect((c as { image?: string }).image).toMatch(/-cpu$/);
+      }
+    }
+    for (const d of workloads(cpu)) expect(podOf(d).containers[0].resources?.limits?.['nvidia.com/gpu']).toBeUndefined();
+  });
+
+  it('KEDA scales inference on the predict consumer lag, capped at the GPU count', async () => {
+    const so = gpu.find((d) => d.kind === 'ScaledObject') as unknown as { spec: { maxReplicaCount: number; scaleTargetRef: { name: string }; triggers: Array<{ type: string; metadata: Record<string, string> }> } };
+    expect(so.spec.scaleTargetRef.name).toBe('noisy-noisy-student-inference');
+    expect(so.spec.maxReplicaCount).toBe(4); // maxReplicas 8, gpuCount 4, 1 GPU per pod
+    expect(so.spec.triggers[0]).toMatchObject({ type: 'nats-jetstream', metadata: { stream: 'NOISY_TASKS', consumer: 'noisy-predict' } });
+    const two = parseManifests(await helmTemplate({ values: [gpuValues], set: ['gpu.perPod=2'] }));
+    expect((two.find((d) => d.kind === 'ScaledObject') as unknown as { spec: { maxReplicaCount: number } }).spec.maxReplicaCount).toBe(2);
+    const inference = gpu.find((d) => d.kind === 'Deployment' && role(d) === 'inference') as unknown as { spec: { replicas?: number } };
+    expect(inference.spec.replicas).toBeUndefined(); // owned by KEDA's HPA
+  });
+
+  it('every container has liveness and readiness probes, limits, and a non-root read-only security context', () => {
+    for (const docs of [cpu, gpu]) {
+      for (const d of workloads(docs)) {
+        const pod = podOf(d);
+        expect(pod.securityContext?.runAsNonRoot, d.metadata.name).toBe(true);
+        for (const c of pod.containers) {
+          expect(c.livenessProbe, `${d.metadata.name}/${c.name}`).toBeDefined();
+          expect(c.readinessProbe, `${d.metadata.name}/${c.name}`).toBeDefined();
+          expect(Object.keys(c.resources?.limits ?? {}), `${d.metadata.name}/${c.name}`).toEqual(expect.arrayContaining(['cpu', 'memory']));
+          expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+        }
+      }
+    }
+  });
+
+  it('no credential in plain env: NATS and S3 secrets come from secretKeyRef; config from the ConfigMap', () => {
+    for (const d of workloads(gpu)) {
+      for (const c of podOf(d).containers) {
+        for (const e of c.env ?? []) {
+          if (SECRETISH.test(e.name)) {
+            expect(e.value, `${d.metadata.name} ${e.name}`).toBeUndefined();
+            expect(e.valueFrom).toHaveProperty('secretKeyRef');
+          }
+        }
+      }
+    }
+    const names = podOf(workloads(gpu).find((d) => role(d) === 'trainer')!).containers[0].env!.map((e) => e.name);
+    expect(names).toEqual(expect.arrayContaining(['NOISY_NATS_USER', 'NOISY_NATS_PASSWORD', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']));
+    const config = gpu.find((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
+    expect(Object.keys(config.data).filter((k) => SECRETISH.test(k))).toEqual([]);
+    expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector:4318');
+  });
+
+  it('values.schema.json rejects a misspelt key and a bad value; the bundled store needs a credentials Secret', async () => {
+    await expect(helmTemplate({ set: ['services.trainer.replica=2'] })).rejects.toThrow(/additional properties 'replica' not allowed/);
+    await expect(helmTemplate({ set: ['nats.url=http://nats:4222'] })).rejects.toThrow(/nats\/url/);
+    await expect(helmTemplate({ set: ['objectStore.bundled.enabled=true'] })).rejects.toThrow(/needs objectStore\.credentials\.existingSecret/);
+  });
+
+  it('k8s/dev: the rendered manifests are current and the kustomization builds into valid objects', async () => {
+    expect(await readFile(devManifestPath, 'utf8'), 'k8s/dev/noisy-student.yaml is stale: npm run k8s:render').toBe(await renderDevManifests());
+    const docs = parseManifests(await kubectl(['kustomize', resolve(repoRoot, 'k8s/dev')]));
+    expect(validateManifests(docs)).toEqual([]);
+    expect(docs.filter((d) => d.kind !== 'Namespace').every((d) => d.metadata.namespace === 'noisy-dev')).toBe(true);
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(expect.arrayContaining(['Secret/noisy-dev-s3', 'StatefulSet/noisy-noisy-student-nats', 'StatefulSet/noisy-noisy-student-minio', 'Deployment/noisy-noisy-student-trainer']));
+    const gpuRoles = workloads(docs).filter((d) => ['inference', 'trainer', 'evaluator'].includes(role(d)));
+    for (const d of gpuRoles) expect(podOf(d).containers[0].env).toContainEqual({ name: 'NOISY_ALLOW_CPU_FOR_GPU_ROLE', value: 'true' });
+  });
+});
