@@ -15,7 +15,7 @@ async function tool(which: 'helm' | 'kubectl', args: string[]): Promise<string> 
     return stdout;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${which} ${args.join(' ')} failed:\n${e.stderr || e.stdout || e.message}`);
+    throw new Error(`${which} ${args.join(' ')} failed:\n${e.stderr || e.stdout || e.message}`, { cause: err });
   }
 }
 
