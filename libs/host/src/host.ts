@@ -2,8 +2,9 @@
 // role on the CPU unless allowed), connect NATS and the object store, start the work-queue
 // consumers of the service's steps and a gRPC server with health, shut down gracefully.
 import type * as grpc from '@grpc/grpc-js';
+import { metrics } from '@opentelemetry/api';
 import { ConfigError } from '@noisy/core';
-import type { Step } from '@noisy/contracts';
+import { durableFor, type Step } from '@noisy/contracts';
 import { selectBackend, type BackendReport } from '@noisy/ml';
 import { ModelCache, startWorker, type Worker } from '@noisy/pipeline';
 import { setupTelemetry } from '@noisy/platform/telemetry';
@@ -39,6 +40,7 @@ export async function hostService(spec: ServiceSpec, env: Record<string, string 
   const store = await openObjectStore(config.storeUrl, config.s3Credentials);
   const bus = await NatsEventBus.connect({ servers: config.natsUrl, ackWaitMs: config.ackWaitMs, ...config.nats });
   const ctx: HostContext = { store, bus, models: new ModelCache(), config, backend };
+  if (telemetry.metrics && spec.steps.length) observeQueueLag(bus, spec.steps);
   const worker = spec.steps.length ? startWorker({ store, bus }, {
     steps: spec.steps,
     onTask: (task, outcome, seconds, error, traceId) => log(outcome === 'done' ? 'info' : 'warn', `task ${outcome}`, { service: spec.name, taskId: task.taskId, runId: task.runId, step: task.step, generation: task.generation, shard: task.shard, seconds, error, traceId }),
@@ -54,6 +56,21 @@ export async function hostService(spec: ServiceSpec, env: Record<string, string 
     await telemetry.shutdown(); // flush spans
   };
   return { grpc: server, worker, ctx, stop };
+}
+
+/** JetStream lag of the service's own consumers as gauges (what KEDA scales inference on). */
+function observeQueueLag(bus: NatsEventBus, steps: readonly Step[]): void {
+  const meter = metrics.getMeter('noisy.host');
+  const pending = meter.createObservableGauge('noisy.jetstream.pending', { description: 'Tasks waiting in the work queue, per consumer' });
+  const ackPending = meter.createObservableGauge('noisy.jetstream.ack_pending', { description: 'Tasks delivered and not yet acknowledged, per consumer' });
+  meter.addBatchObservableCallback(async (result) => {
+    for (const step of steps) {
+      const lag = await bus.consumerLag(durableFor(step)).catch(() => null); // telemetry never throws into the work
+      if (!lag) continue;
+      result.observe(pending, lag.pending, { 'noisy.consumer': durableFor(step) });
+      result.observe(ackPending, lag.ackPending, { 'noisy.consumer': durableFor(step) });
+    }
+  }, [pending, ackPending]);
 }
 
 /** The whole main of a service: host it, print failures clearly, stop on SIGTERM/SIGINT. */

@@ -19,3 +19,4 @@ export * from './export.js';
 export * from './run-manager.js';
 export * from './predict-images.js';
 export * from './report/html.js';
+export * from './metrics.js';

@@ -6,6 +6,7 @@ import { NoisyError, isInputError } from '@noisy/core';
 import { STEPS, durableFor, subjects, type ProgressEvent, type Step, type Task, type TaskDone, type TaskFailed } from '@noisy/contracts';
 import type { Delivery, EventBus, ObjectStore, Subscription } from '@noisy/platform';
 import type { StageContext } from './context.js';
+import { runMetrics } from './metrics.js';
 import { ModelCache } from './model-cache.js';
 import { STAGES, type StageFn } from './stages/registry.js';
 
@@ -47,6 +48,7 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
   }, { maxDeliver }));
   async function handle(step: Step, d: Delivery<Task>, span: Span): Promise<void> {
     const task = d.data;
+    const started = performance.now();
     const ctx: StageContext = {
       store: ports.store,
       allowDownload: o.allowDownload ?? false,
@@ -54,12 +56,16 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
       shouldStop: () => stopping,
       progress: (p) => {
         d.working();
+        const seconds = (performance.now() - started) / 1000;
+        if (p.rate !== undefined) runMetrics.throughput(task, p.rate);
+        else if (p.unit === 'examples' && p.done > 0 && seconds > 0) runMetrics.throughput(task, p.done / seconds);
+        if (p.loss !== undefined) runMetrics.loss(task, p.loss);
         const ev: ProgressEvent = { ...p, runId: task.runId, taskId: task.taskId, step: task.step, generation: task.generation, shard: task.shard };
         ports.bus.publishEvent(subjects.progress, ev).catch(() => undefined);
       },
     };
-    const started = performance.now();
     const report = (outcome: 'done' | 'retry' | 'failed' | 'released', error?: string) => {
+      runMetrics.task(task, outcome);
       span.setAttribute('noisy.outcome', outcome);
       if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
       o.onTask?.(task, outcome, (performance.now() - started) / 1000, error, span.spanContext().traceId);

@@ -4,6 +4,7 @@ import { datasetKeys, runKeys, type Task } from '@noisy/contracts';
 import { computeMetrics, predictProbabilities, type Metrics } from '@noisy/ml';
 import { labelsOf, loadRun, packInputs, readSamples, type DatasetInfo, type StageContext } from '../context.js';
 import { readManifest, writeManifest, type Manifest } from '../manifest.js';
+import { runMetrics } from '../metrics.js';
 import type { ModelCache } from '../model-cache.js';
 
 export async function evaluateStage(ctx: StageContext, task: Task, models: ModelCache): Promise<string> {
@@ -38,5 +39,6 @@ export async function evaluateStage(ctx: StageContext, task: Task, models: Model
     timing: { seconds: (performance.now() - started) / 1000 },
   };
   await writeManifest(ctx.store, key, m);
+  runMetrics.accuracy({ runId, generation: g, step: 'evaluate' }, metrics.top1, metrics.top5);
   return key;
 }

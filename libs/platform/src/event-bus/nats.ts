@@ -86,6 +86,12 @@ export class NatsEventBus implements EventBus {
     return { duplicate: ack.duplicate };
   }
 
+  /** Tasks waiting for a consumer (`pending`, what KEDA scales on) and delivered but not yet acked. */
+  async consumerLag(durable: string): Promise<{ pending: number; ackPending: number } | null> {
+    const info = await this.jsm.consumers.info(this.o.taskStream, durable).catch(() => null);
+    return info ? { pending: info.num_pending, ackPending: info.num_ack_pending } : null;
+  }
+
   consumeTasks<T>(subject: string, durable: string, handler: (d: Delivery<T>) => Promise<void>, options: ConsumeOptions = {}): Subscription {
     let stopped = false;
     let messages: { stop(): void } | null = null;
