@@ -71,6 +71,9 @@ describe('helm chart helm/noisy-student', () => {
     expect(so.spec.scaleTargetRef.name).toBe('noisy-noisy-student-inference');
     expect(so.spec.maxReplicaCount).toBe(4); // maxReplicas 8, gpuCount 4, 1 GPU per pod
     expect(so.spec.triggers[0]).toMatchObject({ type: 'nats-jetstream', metadata: { stream: 'NOISY_TASKS', consumer: 'noisy-predict' } });
+    const mounted = parseManifests(await helmTemplate({ set: ['services.ingestion.extraVolumes[0].name=datasets', 'services.ingestion.extraVolumes[0].persistentVolumeClaim.claimName=datasets', 'services.ingestion.extraVolumeMounts[0].name=datasets', 'services.ingestion.extraVolumeMounts[0].mountPath=/datasets'] }));
+    expect(validateManifests(mounted)).toEqual([]);
+    expect(JSON.stringify(podOf(workloads(mounted).find((d) => role(d) === 'ingestion')!))).toContain('"claimName":"datasets"');
     const two = parseManifests(await helmTemplate({ values: [gpuValues], set: ['gpu.perPod=2'] }));
     expect((two.find((d) => d.kind === 'ScaledObject') as unknown as { spec: { maxReplicaCount: number } }).spec.maxReplicaCount).toBe(2);
     const inference = gpu.find((d) => d.kind === 'Deployment' && role(d) === 'inference') as unknown as { spec: { replicas?: number } };
