@@ -12,7 +12,7 @@ export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'runs/**', 'scratch/**', 'libs/contracts/src/gen/**', 'bench/results/**', '.nx/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
-  { files: ['**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
