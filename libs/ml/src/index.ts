@@ -17,3 +17,4 @@ export * from './train/trainer.js';
 export * from './predict.js';
 export * from './metrics.js';
 export * from './checkpoint.js';
+export * from './flops.js';
