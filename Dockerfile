@@ -11,29 +11,27 @@ ARG CUDA_IMAGE=nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04
 
 FROM node:${NODE_VERSION}-bookworm-slim AS node
 
-# ---- build stage, CPU: production dependencies only; optional native TF packages are skipped.
-FROM node AS deps-cpu
+# ---- the workspace sources every build stage installs from.
+FROM node AS source
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY libs ./libs
 COPY services ./services
 COPY tools ./tools
 COPY proto ./proto
+
+# ---- build stage, CPU: production dependencies only; optional native TF packages are skipped.
+FROM source AS deps-cpu
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 
-# ---- build stage, GPU: also @tensorflow/tfjs-node-gpu, whose install fetches libtensorflow (GPU build).
-FROM node AS deps-gpu
+# ---- build stage, GPU: also @tensorflow/tfjs-node-gpu, whose install fetches libtensorflow (GPU build)
+# and may compile its binding (python3, make, g++).
+FROM source AS deps-gpu
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
- && rm -rf /var/lib/apt/lists/*
-WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-COPY libs ./libs
-COPY services ./services
-COPY tools ./tools
-COPY proto ./proto
-RUN npm ci --omit=dev --no-audit --no-fund \
+ && rm -rf /var/lib/apt/lists/* \
+ && npm ci --omit=dev --no-audit --no-fund \
  && ls node_modules/@tensorflow/tfjs-node-gpu/lib/napi-v*/tfjs_binding.node \
  && npm cache clean --force
 
