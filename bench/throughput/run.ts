@@ -50,7 +50,7 @@ async function measure(backend: string, name: string): Promise<{ train: number; 
   const stats = { mean: new Array(shape[2]).fill(0.5), std: new Array(shape[2]).fill(0.25) };
   const set = images(b.predict, shape);
   await predictProbabilities(model, set, stats, b.predict); // warm-up
-  let t = performance.now();
+  const t = performance.now();
   await predictProbabilities(model, set, stats, b.predict);
   const predict = b.predict / ((performance.now() - t) / 1000);
   const labels = Int32Array.from({ length: b.train }, (_, i) => i % 10);
