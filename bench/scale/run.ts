@@ -10,7 +10,7 @@
 //    10x apart: same peak RSS expected, time linear.
 // Writes bench/results/scale.json and prints markdown tables for docs/performance.md.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -74,7 +74,7 @@ for (const n of values.sizes.split(',').map(Number)) {
   process.stderr.write(`filter ${n.toLocaleString()}: ${r.seconds.total.toFixed(1)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB, kept ${r.kept}\n`);
 }
 
-// Teacher prediction: a tiny trained-shape model (weights need not be trained to measure cost and memory).
+// Teacher prediction: an untrained cnn-small checkpoint (cost and memory do not depend on the weights).
 const dir = await mkdtemp(join(tmpdir(), 'scale-'));
 const predict = [];
 try {
@@ -91,7 +91,6 @@ try {
   for (const n of values.predict.split(',').map(Number)) {
     const file = join(dir, `images-${n}.tfrecord`);
     const rng = createRng(n);
-    await mkdir(dir, { recursive: true });
     const chunks: Uint8Array[] = [];
     for (let i = 0; i < n; i++) chunks.push(encodeSample({ id: `img-${i}`, image: { height: 28, width: 28, channels: 1, data: Uint8Array.from({ length: 784 }, () => rng.int(256)) } }));
     await writeFile(file, encodeTFRecords(chunks));

@@ -1,6 +1,6 @@
 // What a stage receives besides its task: ports, progress reporting, cancellation, and helpers
 // to read the run's frozen experiment and its shards.
-import { type CompiledExperiment } from '@noisy/core';
+import { DataError, type CompiledExperiment } from '@noisy/core';
 import { runKeys, type ProgressEvent } from '@noisy/contracts';
 import { decodeSample, decodeTFRecords, type Sample, type TableEncoding } from '@noisy/data';
 import type { ImageSet, InputSet, InputStats } from '@noisy/ml';
@@ -59,7 +59,7 @@ export function packImages(samples: Sample[], shape: number[], where: string): I
   samples.forEach((s, i) => {
     const img = s.image;
     if (!img || img.height !== h || img.width !== w || img.channels !== c) {
-      throw new Error(`${where} (record ${i}): image ${img ? `${img.height}x${img.width}x${img.channels}` : 'missing'} but the dataset's shape is ${h}x${w}x${c}`);
+      throw new DataError(where, `image ${img ? `${img.height}x${img.width}x${img.channels}` : 'missing'} but the dataset's shape is ${h}x${w}x${c}`, i);
     }
     pixels.set(img.data, i * size);
   });
@@ -71,7 +71,7 @@ export function packInputs(samples: Sample[], info: Pick<DatasetInfo, 'kind' | '
   const d = info.shape[0];
   const features = new Float32Array(samples.length * d);
   samples.forEach((s, i) => {
-    if (!s.features || s.features.length !== d) throw new Error(`${where} (record ${i}): ${s.features ? `${s.features.length} features` : 'no features'} but the dataset has ${d}`);
+    if (!s.features || s.features.length !== d) throw new DataError(where, `${s.features ? `${s.features.length} features` : 'no features'} but the dataset has ${d}`, i);
     features.set(s.features, i * d);
   });
   return { kind: 'tabular', count: samples.length, shape: [d], features };
@@ -81,7 +81,7 @@ export function packInputs(samples: Sample[], info: Pick<DatasetInfo, 'kind' | '
 export function labelsOf(samples: Sample[], classes: number, where: string): Int32Array {
   return Int32Array.from(samples, (s, i) => {
     if (s.label === undefined || s.label < 0 || s.label >= classes) {
-      throw new Error(`${where} (record ${i}): label ${s.label} outside [0, ${classes})`);
+      throw new DataError(where, `label ${s.label} outside [0, ${classes})`, i);
     }
     return s.label;
   });

@@ -28,6 +28,4 @@ export const runMetrics = {
   loss: (t: TaskAttributes, loss: number) => { if (Number.isFinite(loss)) get().loss.record(loss, attrs(t)); },
   accuracy: (t: TaskAttributes, top1: number, top5: number) => { get().top1.record(top1, attrs(t)); get().top5.record(top5, attrs(t)); },
   task: (t: TaskAttributes, outcome: string) => get().tasks.add(1, attrs(t, { 'noisy.outcome': outcome })),
-  /** Forget instruments (tests that swap meter providers). */
-  reset: () => { instruments = null; },
 };

@@ -2,6 +2,7 @@
 // into `<out>.partial`, renamed to `<out>` only when the command finished: a failed command
 // leaves no output that looks complete.
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { rename, rm } from 'node:fs/promises';
 import { ConfigError } from '@noisy/core';
 
@@ -24,10 +25,15 @@ export class RowsFile {
     this.stream = createWriteStream(`${path}.partial`);
   }
 
-  write(row: Row): void {
-    if (this.format === 'jsonl') { this.stream.write(`${JSON.stringify(row)}\n`); return; }
-    if (!this.header) { this.header = Object.keys(row); this.stream.write(`${this.header.join(',')}\n`); }
-    this.stream.write(`${this.header.map((k) => csvCell(row[k] ?? '')).join(',')}\n`);
+  /** Append a row; resolves once the stream can take more, so a fast producer never buffers the whole file in memory. */
+  async write(row: Row): Promise<void> {
+    let line: string;
+    if (this.format === 'jsonl') line = `${JSON.stringify(row)}\n`;
+    else {
+      if (!this.header) { this.header = Object.keys(row); line = `${this.header.join(',')}\n`; } else line = '';
+      line += `${this.header.map((k) => csvCell(row[k] ?? '')).join(',')}\n`;
+    }
+    if (!this.stream.write(line)) await once(this.stream, 'drain');
   }
 
   private async end(): Promise<void> {

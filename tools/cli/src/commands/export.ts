@@ -19,11 +19,11 @@ export async function exportCommand(f: ExportFlags, io: CommandIo): Promise<numb
     if (f.labelIssues) {
       await selectBackend('auto');
       const models = new ModelCache();
-      for (const r of await findLabelIssues(store, f.run, f.generation, models, f.minConfidence)) { out.write({ ...r, confidence: Number(r.confidence.toFixed(6)), givenProbability: Number(r.givenProbability.toFixed(6)) }); n++; }
+      for (const r of await findLabelIssues(store, f.run, f.generation, models, f.minConfidence)) { await out.write({ ...r, confidence: Number(r.confidence.toFixed(6)), givenProbability: Number(r.givenProbability.toFixed(6)) }); n++; }
       models.clear();
     } else {
       if (f.generation < 1) throw new ConfigError('--generation', 'the filtered set belongs to a student generation (1 or more)');
-      for (const r of await exportFiltered(store, f.run, f.generation)) { out.write({ ...r, confidence: Number(r.confidence.toFixed(6)) }); n++; }
+      for (const r of await exportFiltered(store, f.run, f.generation)) { await out.write({ ...r, confidence: Number(r.confidence.toFixed(6)) }); n++; }
     }
   });
   io.out(`${n} rows -> ${f.out}\n`);

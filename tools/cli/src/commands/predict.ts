@@ -21,13 +21,13 @@ export async function predictCommand(f: PredictFlags, io: CommandIo): Promise<nu
   let done = 0;
   const flush = async (batch: Sample[]) => {
     const probs = await predictProbabilities(model, packInputs(batch, meta.input, f.input), meta.input.stats, f.batch);
-    batch.forEach((s, i) => {
+    for (const [i, s] of batch.entries()) {
       const row = probs.subarray(i * C, (i + 1) * C);
       const order = Array.from({ length: C }, (_, c) => c).sort((a, b) => row[b] - row[a]).slice(0, k);
       const r: Record<string, string | number> = { id: s.id };
       order.forEach((c, j) => { r[`class${j + 1}`] = meta.input.classNames[c] ?? c; r[`prob${j + 1}`] = Number(row[c].toFixed(6)); });
-      out.write(r);
-    });
+      await out.write(r);
+    }
     done += batch.length;
     progress.progress({ runId: '', taskId: '', step: 'predict', generation: -1, shard: -1, unit: 'examples', done, total: 0 });
   };
