@@ -27,7 +27,11 @@ function split(images: IdxArray, labels: IdxArray, prefix: string, paths: [strin
 export interface IdxPaths { trainImages: string; trainLabels: string; testImages: string; testLabels: string }
 
 export async function openIdxSource(name: string, p: IdxPaths, classNames: string[] | null): Promise<SourceDataset> {
-  const [ti, tl, vi, vl] = await Promise.all([readIdx(p.trainImages), readIdx(p.trainLabels), readIdx(p.testImages), readIdx(p.testLabels)]);
+  // Read in parallel, but report the first bad file in declaration order so the error is stable.
+  const settled = await Promise.allSettled([p.trainImages, p.trainLabels, p.testImages, p.testLabels].map((f) => readIdx(f)));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [ti, tl, vi, vl] = settled.map((s) => (s as PromiseFulfilledResult<IdxArray>).value);
   if (ti.shape.length < 3) throw new DataError(p.trainImages, `expected images [N, H, W] or [N, H, W, C]; got shape [${ti.shape}]`);
   const classes = Math.max(...tl.data, ...vl.data) + 1;
   const names = classNames ?? Array.from({ length: classes }, (_, i) => String(i));
