@@ -1,12 +1,14 @@
 // bench/throughput: images/s of prediction and of a full training step (loss, gradients,
 // RMSProp, EMA) per model and backend, interleaved repetitions, medians; plus the wasm gradient
 // kernels' error against the cpu backend. Writes bench/results/throughput.json.
-//   npm run bench:throughput -- [--reps 3] [--backends wasm,cpu] [--models cnn-small,wrn-28-2,efficientnet-b0]
+//   npm run bench:throughput -- [--reps 3] [--backends onednn-1t,onednn-2t,wasm,cpu] [--models cnn-small,wrn-28-2,efficientnet-b0]
 //     [--pytorch] [--torch-threads 1,2]
 // --pytorch runs bench/throughput/pytorch_ref.py (the same architectures in PyTorch, Debian
 // python3-torch, installed here with apt-get when missing) interleaved with ours in every
 // repetition, and reports ours/PyTorch ratios. FLOPs per image come from the tfjs models
 // (libs/ml/src/flops.ts); GFLOP/s = FLOPs x images/s (x3 for a training step).
+// Backends: 'wasm' is tfjs's wasm backend alone (XNNPACK, one thread); 'onednn-Nt' is the same
+// backend with its convolutions on the oneDNN addon at N threads (the default when the addon built).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -14,9 +16,9 @@ import { compileExperiment, createRng } from '@noisy/core';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { buildModel, forwardFlops, predictProbabilities, selectBackend, trainModel, type ImageSet } from '@noisy/ml';
+import { buildModel, configureOnednn, currentBackend, forwardFlops, predictProbabilities, selectBackend, trainModel, type ImageSet } from '@noisy/ml';
 
-const { values } = parseArgs({ options: { out: { type: 'string', default: 'bench/results/throughput.json' }, reps: { type: 'string', default: '3' }, backends: { type: 'string', default: 'wasm,cpu' }, models: { type: 'string', default: 'cnn-small,wrn-28-2,efficientnet-b0' }, pytorch: { type: 'boolean', default: false }, 'torch-threads': { type: 'string', default: '1,2' } } });
+const { values } = parseArgs({ options: { out: { type: 'string', default: 'bench/results/throughput.json' }, reps: { type: 'string', default: '3' }, backends: { type: 'string', default: 'onednn-1t,onednn-2t,wasm,cpu' }, models: { type: 'string', default: 'cnn-small,wrn-28-2,efficientnet-b0' }, pytorch: { type: 'boolean', default: false }, 'torch-threads': { type: 'string', default: '1,2' } } });
 const exec = promisify(execFile);
 // Debian's interpreter, where apt installs python3-torch (a python3 earlier on PATH may be another one).
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -39,9 +41,19 @@ function images(n: number, shape: [number, number, number]): ImageSet {
   return { kind: 'image', count: n, shape, pixels: Uint8Array.from({ length: n * shape[0] * shape[1] * shape[2] }, () => rng.int(256)) };
 }
 
+/** Select the tfjs backend for a bench backend name; 'onednn-Nt' is wasm + oneDNN at N threads. */
+async function useBackend(backend: string): Promise<string> {
+  const onednn = /^onednn-(\d+)t$/.exec(backend);
+  const tfBackend = onednn ? 'wasm' : backend;
+  await selectBackend(tfBackend as 'wasm');
+  await tf.setBackend(tfBackend);
+  if (onednn && !currentBackend()?.kernels) throw new Error(`${backend}: the oneDNN addon is not loaded (${currentBackend()?.kernelsSkipped})`);
+  if (tfBackend === 'wasm') configureOnednn({ enabled: Boolean(onednn), threads: onednn ? Number(onednn[1]) : undefined });
+  return tfBackend;
+}
+
 async function measure(backend: string, name: string): Promise<{ train: number; predict: number; flops: number }> {
-  await selectBackend(backend as 'wasm');
-  await tf.setBackend(backend);
+  backend = await useBackend(backend);
   const shape = shapes[name];
   const b = batches(backend, name);
   const e = compileExperiment({ data: { source: { kind: 'synthetic' } }, students: [{}], teacher: { model: { name } }, train: { steps: 4, batchSize: b.train, randAugment: null, padCrop: false } });
@@ -118,12 +130,13 @@ for (const [key, s] of Object.entries(samples)) {
     ...(f ? { mflopsPerImage: f / 1e6, trainGflops, predictGflops, peakFraction: { train: trainGflops! / PEAK_GFLOPS, predict: predictGflops! / PEAK_GFLOPS } } : {}),
   });
 }
-// Ours / PyTorch at the same thread count (the wasm backend runs one thread).
-const ratios = values.pytorch ? models.map((model) => {
-  const ours = rows.find((r) => r.backend === 'wasm' && r.model === model);
-  const ref = rows.find((r) => r.backend === 'pytorch-1t' && r.model === model);
-  return ours && ref ? { model, ours: 'wasm (1 thread)', reference: 'pytorch-1t', train: ours.trainImagesPerSecond / ref.trainImagesPerSecond, predict: ours.predictImagesPerSecond / ref.predictImagesPerSecond } : null;
-}).filter(Boolean) : [];
+// Ours / PyTorch at the same thread count: onednn-Nt against pytorch-Nt, and wasm (one thread) against pytorch-1t.
+const pairs = [...torchThreads.map((t) => [`onednn-${t}t`, `pytorch-${t}t`]), ['wasm', 'pytorch-1t']];
+const ratios = values.pytorch ? pairs.flatMap(([oursName, refName]) => models.map((model) => {
+  const ours = rows.find((r) => r.backend === oursName && r.model === model);
+  const ref = rows.find((r) => r.backend === refName && r.model === model);
+  return ours && ref ? { model, ours: oursName, reference: refName, train: ours.trainImagesPerSecond / ref.trainImagesPerSecond, predict: ours.predictImagesPerSecond / ref.predictImagesPerSecond } : null;
+})).filter(Boolean) : [];
 await mkdir('bench/results', { recursive: true });
 await writeFile(values.out, `${JSON.stringify({ date: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, peakGflops: PEAK_GFLOPS, torch: torchInfo, rows, ratios }, null, 2)}\n`);
 console.log('| backend | model | MFLOP/img | train img/s (batch) | train GFLOP/s (% peak) | predict img/s (batch) | predict GFLOP/s (% peak) |');
@@ -131,7 +144,7 @@ console.log('|---|---|---|---|---|---|---|');
 const pc = (x?: number) => (x === undefined ? '' : `${(100 * x).toFixed(1)}%`);
 for (const r of rows) console.log(`| ${r.backend} | ${r.model} | ${r.mflopsPerImage?.toFixed(1) ?? ''} | ${r.trainImagesPerSecond.toFixed(1)} (${r.batch.train}) | ${r.trainGflops?.toFixed(2) ?? ''} (${pc(r.peakFraction?.train)}) | ${r.predictImagesPerSecond.toFixed(1)} (${r.batch.predict}) | ${r.predictGflops?.toFixed(2) ?? ''} (${pc(r.peakFraction?.predict)}) |`);
 if (ratios.length) {
-  console.log('\n| model | train ours/PyTorch | predict ours/PyTorch |');
-  console.log('|---|---|---|');
-  for (const r of ratios) console.log(`| ${r!.model} | ${r!.train.toFixed(2)} | ${r!.predict.toFixed(2)} |`);
+  console.log('\n| ours | PyTorch | model | train ours/PyTorch | predict ours/PyTorch |');
+  console.log('|---|---|---|---|---|');
+  for (const r of ratios) console.log(`| ${r!.ours} | ${r!.reference} | ${r!.model} | ${r!.train.toFixed(2)} | ${r!.predict.toFixed(2)} |`);
 }

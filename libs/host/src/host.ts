@@ -46,7 +46,7 @@ export async function hostService(spec: ServiceSpec, env: Record<string, string 
     onTask: (task, outcome, seconds, error, traceId) => log(outcome === 'done' ? 'info' : 'warn', `task ${outcome}`, { service: spec.name, taskId: task.taskId, runId: task.runId, step: task.step, generation: task.generation, shard: task.shard, seconds, error, traceId }),
   }) : null;
   const server = await startGrpcServer(config.grpcPort, (s) => spec.register(s, ctx), '0.0.0.0', config.grpcTls);
-  log('info', `${spec.name} ready`, { service: spec.name, grpcPort: server.port, backend: backend?.name ?? 'none', provider: backend?.provider, gpu: backend?.gpu ?? false, store: store.url, nats: bus.url, tls: Boolean(config.grpcTls), tracing: telemetry.enabled, steps: spec.steps });
+  log('info', `${spec.name} ready`, { service: spec.name, grpcPort: server.port, backend: backend?.name ?? 'none', provider: backend?.provider, kernels: backend?.kernels ?? null, gpu: backend?.gpu ?? false, store: store.url, nats: bus.url, tls: Boolean(config.grpcTls), tracing: telemetry.enabled, steps: spec.steps });
   const stop = async () => {
     server.setServing(false);
     await worker?.stop(); // finishes or releases the task in hand

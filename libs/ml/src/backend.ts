@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '@noisy/core';
 import { registerWasmGradientKernels } from './kernels/wasm-gradients.js';
+import { registerOnednnKernels } from './kernels/onednn-kernels.js';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -17,6 +18,10 @@ export interface BackendReport {
   readonly gpu: boolean;
   /** Why better backends were skipped. */
   readonly skipped: readonly string[];
+  /** Native kernels the backend's convolutions run on, e.g. 'oneDNN 2.6.3, 2 threads'; null if none. */
+  readonly kernels: string | null;
+  /** Why the native kernels are not in use (wasm only). */
+  readonly kernelsSkipped: string | null;
 }
 
 let current: BackendReport | null = null;
@@ -41,6 +46,13 @@ async function tryWasm(): Promise<boolean> {
   }
 }
 
+/** On wasm, convolutions go to oneDNN when its addon was built; otherwise say why not. */
+function nativeKernels(backend: string): { kernels: string | null; kernelsSkipped: string | null } {
+  if (backend !== 'wasm') return { kernels: null, kernelsSkipped: null };
+  const r = registerOnednnKernels();
+  return 'error' in r ? { kernels: null, kernelsSkipped: r.error } : { kernels: `oneDNN ${r.version}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`, kernelsSkipped: null };
+}
+
 /** Select and initialise a backend; repeated calls with the same preference are no-ops. */
 export async function selectBackend(preference: BackendPreference = 'auto'): Promise<BackendReport> {
   if (current && (preference === 'auto' || preference === current.name)) return current;
@@ -56,7 +68,7 @@ export async function selectBackend(preference: BackendPreference = 'auto'): Pro
   for (const [name, provider, gpu, attempt] of attempts) {
     if (await attempt()) {
       await tf.ready();
-      current = { name, provider, gpu, skipped };
+      current = { name, provider, gpu, skipped, ...nativeKernels(name) };
       return current;
     }
     skipped.push(`${provider}: not loadable`);

@@ -1,6 +1,7 @@
 // @noisy/ml: the TensorFlow.js core of Noisy Student. Pure: no network, no environment.
 export * from './backend.js';
 export * from './kernels/wasm-gradients.js';
+export * from './kernels/onednn-kernels.js';
 export * from './models/registry.js';
 export * from './models/stochastic-depth.js';
 export * from './models/seeded-dropout.js';

@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadOnednn } from '@noisy/onednn';
+import { convAndGrads, relErr, type ConvCase } from './kernel-check.js';
+import { registerWasmGradientKernels } from './wasm-gradients.js';
+import { onednnCalls, registerOnednnKernels } from './onednn-kernels.js';
+
+const { addon, error } = loadOnednn();
+// CI installs libdnnl-dev and sets this, so a failed build cannot pass as "skipped".
+const required = process.env.NOISY_REQUIRE_ONEDNN === '1';
+
+const cases: ConvCase[] = [
+  { x: [2, 9, 9, 3], k: [3, 3, 3, 4], stride: 1, pad: 'same' },
+  { x: [2, 9, 9, 3], k: [3, 3, 3, 4], stride: 2, pad: 'same' },
+  { x: [1, 10, 7, 2], k: [3, 2, 2, 5], stride: 3, pad: 'valid' },
+  { x: [3, 8, 8, 4], k: [5, 5, 4, 2], stride: 2, pad: 'valid' },
+  { x: [2, 11, 11, 3], k: [1, 1, 3, 6], stride: 2, pad: 'same' },
+  { x: [2, 8, 8, 16], k: [3, 3, 16, 32], stride: 1, pad: 'same' }, // channels oneDNN runs in blocked JIT kernels
+  { x: [2, 9, 9, 3], k: [3, 3, 3, 4], stride: 1, pad: 'same', fused: 'relu' },
+  { x: [2, 9, 9, 3], k: [3, 3, 3, 4], stride: 2, pad: 'valid', fused: 'linear' },
+  { x: [2, 9, 9, 3], k: [3, 3, 3, 4], stride: 1, pad: 'same', fused: 'elu' }, // not taken: falls back
+  { x: [1, 12, 12, 3], k: [3, 3, 3, 4], stride: 1, pad: 'same', dilation: 2 },
+  { x: [2, 9, 9, 4], k: [3, 3, 4, 1], stride: 1, pad: 'same', depthwise: true },
+  { x: [2, 10, 10, 3], k: [5, 5, 3, 1], stride: 2, pad: 'same', depthwise: true },
+  { x: [1, 9, 8, 2], k: [3, 3, 2, 2], stride: 2, pad: 'valid', depthwise: true },
+  { x: [2, 8, 8, 16], k: [3, 3, 16, 1], stride: 1, pad: 'same', depthwise: true, fused: 'relu' },
+];
+
+describe.skipIf(!addon && !required)('oneDNN convolution kernels', () => {
+  beforeAll(async () => {
+    await tf.setBackend('wasm');
+    registerWasmGradientKernels();
+    const r = registerOnednnKernels();
+    if ('error' in r) throw new Error(`oneDNN kernels not registered: ${r.error} (${error})`);
+  });
+
+  it.each(cases)('oneDNN kernels - forward and both gradients match cpu for %j', async (c) => {
+    const cpu = await convAndGrads('cpu', c);
+    const native = await convAndGrads('wasm', c);
+    // Measured: <= 1e-6 relative to the largest entry (oneDNN accumulates in a different order).
+    expect(relErr(native.y, cpu.y)).toBeLessThan(1e-5);
+    expect(relErr(native.dx, cpu.dx)).toBeLessThan(1e-5);
+    expect(relErr(native.dw, cpu.dw)).toBeLessThan(1e-5);
+  });
+
+  it('oneDNN kernels - every kernel ran natively; only the ELU fusion fell back', () => {
+    expect([...onednnCalls.native.keys()].sort()).toEqual(['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNative',
+      'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'FusedConv2D', 'FusedDepthwiseConv2D']);
+    expect([...onednnCalls.fallback.keys()]).toEqual(['FusedConv2D']);
+    expect(onednnCalls.fallback.get('FusedConv2D')).toBe(1);
+  });
+
+  it('oneDNN kernels - survive heap growth between calls and leak no tensors', async () => {
+    await tf.setBackend('wasm');
+    await convAndGrads('wasm', cases[0]);
+    const before = tf.memory().numTensors;
+    // A 64 MB tensor forces the wasm heap to grow (and its ArrayBuffer to be replaced).
+    const big = tf.zeros([16, 1024, 1024]);
+    for (const c of cases) await convAndGrads('wasm', c);
+    big.dispose();
+    await tf.setBackend('wasm');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('oneDNN kernels - the addon refuses offsets outside the heap instead of crashing', () => {
+    const dims = Int32Array.from([1, 4, 4, 1, 4, 4, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0]);
+    expect(() => addon!.conv(0, new ArrayBuffer(64), Float64Array.from([0, 0, 1 << 20, 0]), dims)).toThrow(/y lies outside the wasm heap/);
+  });
+});

@@ -1,0 +1,138 @@
+// The wasm backend's convolution kernels (forward, fused bias + ReLU, both gradients, regular and
+// depthwise) replaced by oneDNN calls on the wasm heap, when the optional addon @noisy/onednn
+// loaded. Any case the addon does not take (other activations, NCHW, odd padding) or a oneDNN
+// error falls through to the kernel that was registered before, so results never depend on
+// whether the addon is present; onednn-kernels.test.ts checks both paths against the cpu backend.
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { ConvKind, loadOnednn, packDims, type OnednnAddon } from '@noisy/onednn';
+
+interface WasmData { memoryOffset: number }
+interface WasmBackend {
+  dataIdMap: { get(dataId: unknown): WasmData };
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  wasm: { HEAPU8: Uint8Array };
+}
+type Conv2DInfo = tf.backend_util.Conv2DInfo;
+type Args = Parameters<KernelFunc>[0];
+type Attrs = Record<string, unknown>;
+
+const KERNELS = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'] as const;
+type KernelName = (typeof KERNELS)[number];
+
+/** Convolution geometry for oneDNN, or null when it does not fit (then the old kernel runs). */
+function dimsOf(info: Conv2DInfo, depthwise: boolean, relu: boolean, bias: boolean): Int32Array | null {
+  if (info.dataFormat !== 'channelsLast') return null;
+  const effH = (info.filterHeight - 1) * info.dilationHeight + 1, effW = (info.filterWidth - 1) * info.dilationWidth + 1;
+  const pt = info.padInfo.top, pl = info.padInfo.left;
+  // oneDNN checks out = floor((in + pad_l + pad_r - eff) / stride) + 1. 'valid' with a stride can
+  // leave up to stride-1 input rows unused; a bottom/right pad of 0 gives the same floor.
+  const pb = Math.max((info.outHeight - 1) * info.strideHeight + effH - info.inHeight - pt, 0);
+  const pr = Math.max((info.outWidth - 1) * info.strideWidth + effW - info.inWidth - pl, 0);
+  const fits = (inSize: number, p0: number, p1: number, eff: number, stride: number, out: number) => Math.floor((inSize + p0 + p1 - eff) / stride) + 1 === out;
+  if (pt < 0 || pl < 0 || !fits(info.inHeight, pt, pb, effH, info.strideHeight, info.outHeight) || !fits(info.inWidth, pl, pr, effW, info.strideWidth, info.outWidth)) return null;
+  if ([info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels].some((v) => v <= 0)) return null;
+  return packDims({
+    n: info.batchSize, h: info.inHeight, w: info.inWidth, ci: info.inChannels, oh: info.outHeight, ow: info.outWidth, co: info.outChannels,
+    kh: info.filterHeight, kw: info.filterWidth, sh: info.strideHeight, sw: info.strideWidth, dh: info.dilationHeight, dw: info.dilationWidth,
+    pt, pl, pb, pr, groups: depthwise ? info.inChannels : 1, relu, bias,
+  });
+}
+
+function convInfo(name: KernelName, inputs: Args['inputs'], attrs: Attrs): Conv2DInfo {
+  const a = attrs as { strides: [number, number] | number; pad: 'same'; dilations?: [number, number] | number; dimRoundingMode?: 'floor'; dataFormat?: 'NHWC' | 'NCHW' };
+  const format = a.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast';
+  const depthwise = name.includes('Depthwise');
+  const dil = a.dilations ?? 1;
+  type S4 = [number, number, number, number];
+  switch (name) {
+    case 'Conv2DBackpropInput':
+    case 'DepthwiseConv2dNativeBackpropInput':
+      return tf.backend_util.computeConv2DInfo(attrs.inputShape as S4, inputs.filter!.shape as S4, a.strides, dil, a.pad, a.dimRoundingMode, depthwise, format);
+    case 'Conv2DBackpropFilter':
+    case 'DepthwiseConv2dNativeBackpropFilter':
+      return tf.backend_util.computeConv2DInfo(inputs.x!.shape as S4, attrs.filterShape as S4, a.strides, dil, a.pad, a.dimRoundingMode, depthwise, format);
+    default:
+      return tf.backend_util.computeConv2DInfo(inputs.x!.shape as S4, inputs.filter!.shape as S4, a.strides, dil, a.pad, a.dimRoundingMode, depthwise, format);
+  }
+}
+
+/** Calls that ran on oneDNN, and calls handed to the previous kernel, per kernel name. */
+export const onednnCalls = { native: new Map<string, number>(), fallback: new Map<string, number>(), errors: new Map<string, string>() };
+const count = (m: Map<string, number>, name: string) => m.set(name, (m.get(name) ?? 0) + 1);
+
+function nativeKernel(addon: OnednnAddon, name: KernelName, fallback: KernelFunc): KernelFunc {
+  const fused = name.startsWith('Fused');
+  const depthwise = name.includes('Depthwise');
+  const kind = name.endsWith('BackpropInput') ? ConvKind.backwardData : name.endsWith('BackpropFilter') ? ConvKind.backwardWeights : ConvKind.forward;
+  const offsets = new Float64Array(4);
+  const fallBack = (args: Args) => {
+    count(onednnCalls.fallback, name);
+    return fallback(args);
+  };
+  return (args: Args) => {
+    if (!enabled) return fallback(args);
+    const { inputs, attrs } = args;
+    const backend = args.backend as unknown as WasmBackend;
+    const activation = fused ? ((attrs as Attrs).activation as string) : 'linear';
+    const bias = fused ? inputs.bias : undefined;
+    if ((activation !== 'linear' && activation !== 'relu') || (fused && inputs.preluActivationWeights)) return fallBack(args);
+    if (Object.values(inputs).some((t) => t && t.dtype !== 'float32') || (bias && bias.shape.length !== 1)) return fallBack(args);
+    const info = convInfo(name, inputs, attrs as Attrs);
+    const dims = dimsOf(info, depthwise, activation === 'relu', bias != null);
+    if (!dims) return fallBack(args);
+    const outShape = kind === ConvKind.forward ? info.outShape : kind === ConvKind.backwardData ? (attrs as Attrs).inputShape as number[] : (attrs as Attrs).filterShape as number[];
+    const out = backend.makeOutput(outShape, 'float32');
+    const at = (t: TensorInfo | undefined) => (t ? backend.dataIdMap.get(t.dataId).memoryOffset : 0);
+    // Slots: [x | dx, filter | dfilter, y | dy, bias].
+    if (kind === ConvKind.forward) offsets.set([at(inputs.x), at(inputs.filter), at(out), at(bias)]);
+    else if (kind === ConvKind.backwardData) offsets.set([at(out), at(inputs.filter), at(inputs.dy), 0]);
+    else offsets.set([at(inputs.x), at(out), at(inputs.dy), 0]);
+    try {
+      // Read the heap after makeOutput: an allocation may have grown (and replaced) it.
+      addon.conv(kind, backend.wasm.HEAPU8.buffer, offsets, dims);
+      count(onednnCalls.native, name);
+      return out;
+    } catch (err) {
+      onednnCalls.errors.set(name, (err as Error).message);
+      (args.backend as unknown as { disposeData(id: unknown): void }).disposeData(out.dataId);
+      return fallBack(args);
+    }
+  };
+}
+
+let registered: { version: string; threads: number } | null = null;
+let enabled = true;
+
+/**
+ * Switch the registered oneDNN kernels off (back to wasm's) or on, and optionally set oneDNN's
+ * thread count; for benchmarks that compare both in one process. Returns the thread count.
+ */
+export function configureOnednn(options: { enabled?: boolean; threads?: number }): number {
+  if (options.enabled !== undefined) enabled = options.enabled;
+  const { addon } = loadOnednn();
+  return addon ? addon.threads(options.threads ?? 0) : 0;
+}
+
+/**
+ * Route the wasm backend's convolutions through oneDNN. Returns what got registered, or the
+ * reason nothing did. Set NOISY_ONEDNN=0 to keep the wasm kernels.
+ */
+export function registerOnednnKernels(): { version: string; threads: number } | { error: string } {
+  if (registered) return registered;
+  if (process.env.NOISY_ONEDNN === '0') return { error: 'disabled by NOISY_ONEDNN=0' };
+  const { addon, error } = loadOnednn();
+  if (!addon) return { error };
+  for (const name of KERNELS) {
+    const previous = tf.getKernel(name, 'wasm');
+    if (!previous) continue;
+    tf.unregisterKernel(name, 'wasm');
+    const config: KernelConfig = { kernelName: name, backendName: 'wasm', kernelFunc: nativeKernel(addon, name, previous.kernelFunc) };
+    if (previous.setupFunc) config.setupFunc = previous.setupFunc;
+    if (previous.disposeFunc) config.disposeFunc = previous.disposeFunc;
+    tf.registerKernel(config);
+  }
+  registered = { version: addon.version(), threads: addon.threads() };
+  return registered;
+}

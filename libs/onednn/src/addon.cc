@@ -1,0 +1,234 @@
+// Convolution kernels from oneDNN (the library PyTorch uses on CPUs) for tfjs's wasm backend.
+//
+// The tensors stay where the wasm backend put them: every call receives the wasm heap's
+// ArrayBuffer and byte offsets into it, and oneDNN reads and writes that memory directly
+// (activations in NHWC, filters in TF's HWIO / depthwise HW-C-M layout). Only the small weight
+// tensors are reordered into oneDNN's blocked layout. oneDNN runs on its OpenMP thread pool.
+//
+// One entry point, conv(kind, heap, offsets, dims); kinds: 0 forward (optional bias + ReLU),
+// 1 gradient of the input, 2 gradient of the filter. Primitives are cached per shape.
+#include <node_api.h>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <omp.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+using dnnl::algorithm;
+using dnnl::memory;
+using dnnl::prop_kind;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+namespace {
+
+enum Kind { kForward = 0, kBackwardData = 1, kBackwardWeights = 2 };
+
+// Integer parameters, in the order the JS side packs them.
+struct Dims {
+  int64_t n, h, w, ci, oh, ow, co, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups, relu, bias;
+};
+constexpr int kDimCount = 20;
+
+struct Entry {
+  dnnl::primitive prim;
+  memory::desc src, weights, dst;  // descriptors the primitive runs on
+  memory::desc user_weights;       // TF layout of the filter
+  bool reorder_weights = false;
+  memory weights_buffer;           // blocked weights (forward, backward data) or their gradient
+};
+
+dnnl::engine& engine() {
+  static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  return eng;
+}
+
+dnnl::stream& stream() {
+  static dnnl::stream s(engine());
+  return s;
+}
+
+std::unordered_map<std::string, std::unique_ptr<Entry>>& cache() {
+  static std::unordered_map<std::string, std::unique_ptr<Entry>> c;
+  return c;
+}
+
+memory::desc weights_md(const Dims& d, tag t) {
+  if (d.groups == 1) return memory::desc({d.co, d.ci, d.kh, d.kw}, dt::f32, t);
+  return memory::desc({d.groups, d.co / d.groups, d.ci / d.groups, d.kh, d.kw}, dt::f32, t);
+}
+
+memory::desc user_weights_md(const Dims& d) { return weights_md(d, d.groups == 1 ? tag::hwio : tag::hwigo); }
+
+dnnl::convolution_forward::primitive_desc forward_pd(const Dims& d, const memory::desc& src, const memory::desc& dst, prop_kind prop) {
+  const memory::dims strides = {d.sh, d.sw}, dil = {d.dh - 1, d.dw - 1}, pad_l = {d.pt, d.pl}, pad_r = {d.pb, d.pr};
+  const auto w = weights_md(d, tag::any);
+  const auto conv_desc = d.bias
+      ? dnnl::convolution_forward::desc(prop, algorithm::convolution_direct, src, w, memory::desc({d.co}, dt::f32, tag::a), dst, strides, dil, pad_l, pad_r)
+      : dnnl::convolution_forward::desc(prop, algorithm::convolution_direct, src, w, dst, strides, dil, pad_l, pad_r);
+  dnnl::primitive_attr attr;
+  if (d.relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  return dnnl::convolution_forward::primitive_desc(conv_desc, attr, engine());
+}
+
+std::unique_ptr<Entry> make_entry(Kind kind, const Dims& d) {
+  auto e = std::make_unique<Entry>();
+  e->src = memory::desc({d.n, d.ci, d.h, d.w}, dt::f32, tag::nhwc);
+  e->dst = memory::desc({d.n, d.co, d.oh, d.ow}, dt::f32, tag::nhwc);
+  e->user_weights = user_weights_md(d);
+  const memory::dims strides = {d.sh, d.sw}, dil = {d.dh - 1, d.dw - 1}, pad_l = {d.pt, d.pl}, pad_r = {d.pb, d.pr};
+  if (kind == kForward) {
+    auto pd = forward_pd(d, e->src, e->dst, prop_kind::forward_inference);
+    e->weights = pd.weights_desc();
+    e->prim = dnnl::convolution_forward(pd);
+  } else {
+    Dims plain = d;
+    plain.bias = 0;
+    plain.relu = 0;
+    auto hint = forward_pd(plain, e->src, e->dst, prop_kind::forward_training);
+    const auto w = weights_md(d, tag::any);
+    if (kind == kBackwardData) {
+      dnnl::convolution_backward_data::desc desc(algorithm::convolution_direct, e->src, w, e->dst, strides, dil, pad_l, pad_r);
+      dnnl::convolution_backward_data::primitive_desc pd(desc, engine(), hint);
+      e->weights = pd.weights_desc();
+      e->prim = dnnl::convolution_backward_data(pd);
+    } else {
+      dnnl::convolution_backward_weights::desc desc(algorithm::convolution_direct, e->src, w, e->dst, strides, dil, pad_l, pad_r);
+      dnnl::convolution_backward_weights::primitive_desc pd(desc, engine(), hint);
+      e->weights = pd.diff_weights_desc();
+      e->prim = dnnl::convolution_backward_weights(pd);
+    }
+  }
+  e->reorder_weights = e->weights != e->user_weights;
+  if (e->reorder_weights) e->weights_buffer = memory(e->weights, engine());
+  return e;
+}
+
+// Byte offset + size checked against the heap, so a bad offset is an exception, not a crash.
+void* at(uint8_t* heap, size_t heap_len, double offset, int64_t elements, const char* name) {
+  const auto off = static_cast<size_t>(offset);
+  const auto bytes = static_cast<size_t>(elements) * sizeof(float);
+  if (offset < 0 || off + bytes > heap_len) throw std::runtime_error(std::string("onednn: ") + name + " lies outside the wasm heap");
+  return heap + off;
+}
+
+void run(Kind kind, const Dims& d, uint8_t* heap, size_t heap_len, const double* off) {
+  std::string key(reinterpret_cast<const char*>(&d), sizeof(Dims));
+  key.push_back(static_cast<char>(kind));
+  auto& slot = cache()[key];
+  if (!slot) slot = make_entry(kind, d);
+  Entry& e = *slot;
+  const int64_t src_n = d.n * d.h * d.w * d.ci, dst_n = d.n * d.oh * d.ow * d.co;
+  const int64_t w_n = d.kh * d.kw * d.ci / d.groups * d.co;
+  auto& s = stream();
+  // off: [src or diff_src, weights or diff_weights, dst or diff_dst, bias]
+  memory src(e.src, engine(), at(heap, heap_len, off[0], src_n, "x"));
+  memory user_w(e.user_weights, engine(), at(heap, heap_len, off[1], w_n, "filter"));
+  memory dst(e.dst, engine(), at(heap, heap_len, off[2], dst_n, "y"));
+  memory w = e.reorder_weights ? e.weights_buffer : user_w;
+  if (kind != kBackwardWeights && e.reorder_weights) dnnl::reorder(user_w, w).execute(s, user_w, w);
+  if (kind == kForward) {
+    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}};
+    if (d.bias) args[DNNL_ARG_BIAS] = memory(memory::desc({d.co}, dt::f32, tag::a), engine(), at(heap, heap_len, off[3], d.co, "bias"));
+    e.prim.execute(s, args);
+  } else if (kind == kBackwardData) {
+    e.prim.execute(s, {{DNNL_ARG_DIFF_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_DST, dst}});
+  } else {
+    e.prim.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_WEIGHTS, w}, {DNNL_ARG_DIFF_DST, dst}});
+    if (e.reorder_weights) dnnl::reorder(w, user_w).execute(s, w, user_w);
+  }
+  s.wait();
+}
+
+#define CHECK(call)                                              \
+  do {                                                           \
+    if ((call) != napi_ok) {                                     \
+      napi_throw_error(env, nullptr, "onednn: bad arguments");   \
+      return nullptr;                                            \
+    }                                                            \
+  } while (0)
+
+// conv(kind: number, heap: ArrayBuffer, offsets: Float64Array(4), dims: Int32Array(20))
+napi_value Conv(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc != 4) {
+    napi_throw_error(env, nullptr, "onednn: conv(kind, heap, offsets, dims)");
+    return nullptr;
+  }
+  int32_t kind;
+  CHECK(napi_get_value_int32(env, argv[0], &kind));
+  void* heap;
+  size_t heap_len;
+  CHECK(napi_get_arraybuffer_info(env, argv[1], &heap, &heap_len));
+  napi_typedarray_type type;
+  size_t len;
+  void* data;
+  napi_value buf;
+  size_t byte_offset;
+  CHECK(napi_get_typedarray_info(env, argv[2], &type, &len, &data, &buf, &byte_offset));
+  if (type != napi_float64_array || len != 4) {
+    napi_throw_type_error(env, nullptr, "onednn: offsets must be a Float64Array of 4");
+    return nullptr;
+  }
+  const double* offsets = static_cast<const double*>(data);
+  CHECK(napi_get_typedarray_info(env, argv[3], &type, &len, &data, &buf, &byte_offset));
+  if (type != napi_int32_array || len != kDimCount || kind < 0 || kind > 2) {
+    napi_throw_type_error(env, nullptr, "onednn: dims must be an Int32Array of 20 and kind 0..2");
+    return nullptr;
+  }
+  Dims d;
+  const int32_t* p = static_cast<const int32_t*>(data);
+  int64_t* fields = &d.n;
+  for (int i = 0; i < kDimCount; i++) fields[i] = p[i];
+  try {
+    run(static_cast<Kind>(kind), d, static_cast<uint8_t*>(heap), heap_len, offsets);
+  } catch (const dnnl::error& err) {
+    napi_throw_error(env, nullptr, (std::string("onednn: ") + err.what()).c_str());
+  } catch (const std::exception& err) {
+    napi_throw_error(env, nullptr, err.what());
+  }
+  return nullptr;
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  int32_t n = 0;
+  if (argc == 1) CHECK(napi_get_value_int32(env, argv[0], &n));
+  if (n > 0) omp_set_num_threads(n);
+  napi_value out;
+  CHECK(napi_create_int32(env, omp_get_max_threads(), &out));
+  return out;
+}
+
+napi_value Version(napi_env env, napi_callback_info) {
+  const dnnl_version_t* v = dnnl_version();
+  std::string s = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+  napi_value out;
+  CHECK(napi_create_string_utf8(env, s.c_str(), s.size(), &out));
+  return out;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"threads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,41 @@
+// Loader for the optional oneDNN addon built by ../build.mjs at install time. Returns null (with
+// the reason) when it was not built or cannot load, so callers fall back to the wasm kernels.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export const ConvKind = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
+
+/** Packed integer parameters of one convolution; order matches `Dims` in addon.cc. */
+export interface ConvDims {
+  n: number; h: number; w: number; ci: number; oh: number; ow: number; co: number; kh: number; kw: number;
+  sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; pb: number; pr: number;
+  groups: number; relu: boolean; bias: boolean;
+}
+
+export interface OnednnAddon {
+  /** offsets: byte offsets into heap of [x | dx, filter | dfilter, y | dy, bias]. */
+  conv(kind: number, heap: ArrayBufferLike, offsets: Float64Array, dims: Int32Array): void;
+  /** Set (n > 0) and return oneDNN's OpenMP thread count. */
+  threads(n?: number): number;
+  version(): string;
+}
+
+export function packDims(d: ConvDims): Int32Array {
+  return Int32Array.from([d.n, d.h, d.w, d.ci, d.oh, d.ow, d.co, d.kh, d.kw, d.sh, d.sw, d.dh, d.dw, d.pt, d.pl, d.pb, d.pr, d.groups, d.relu ? 1 : 0, d.bias ? 1 : 0]);
+}
+
+export type LoadResult = { addon: OnednnAddon; error: null } | { addon: null; error: string };
+
+let loaded: LoadResult | null = null;
+
+export function loadOnednn(): LoadResult {
+  if (loaded) return loaded;
+  const path = fileURLToPath(new URL('../build/onednn.node', import.meta.url));
+  try {
+    loaded = { addon: createRequire(import.meta.url)(path) as OnednnAddon, error: null };
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? 'not built (see libs/onednn/build.mjs)' : (err as Error).message;
+    loaded = { addon: null, error: why };
+  }
+  return loaded;
+}
