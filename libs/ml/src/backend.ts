@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '@noisy/core';
 import { registerWasmGradientKernels } from './kernels/wasm-gradients.js';
 import { registerOnednnKernels } from './kernels/onednn-kernels.js';
+import { registerWasmIdentity } from './kernels/wasm-identity.js';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -40,6 +41,7 @@ async function tryWasm(): Promise<boolean> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
     registerWasmGradientKernels();
+    registerWasmIdentity();
     return await tf.setBackend('wasm');
   } catch {
     return false;

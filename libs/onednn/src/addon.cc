@@ -5,8 +5,10 @@
 // (activations in NHWC, filters in TF's HWIO / depthwise HW-C-M layout). Only the small weight
 // tensors are reordered into oneDNN's blocked layout. oneDNN runs on its OpenMP thread pool.
 //
-// One entry point, conv(kind, heap, offsets, dims); kinds: 0 forward (optional bias + ReLU),
-// 1 gradient of the input, 2 gradient of the filter. Primitives are cached per shape.
+// conv(kind, heap, offsets, dims); kinds: 0 forward (optional bias + ReLU), 1 gradient of the
+// input, 2 gradient of the filter. batchNorm(kind, heap, offsets, n, c, epsilon) over an [n, c]
+// view of a channels-last tensor; kinds: 0 training forward (batch statistics out), 1 backward,
+// 2 inference with given statistics. Primitives are cached per shape.
 #include <node_api.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
@@ -147,6 +149,61 @@ void run(Kind kind, const Dims& d, uint8_t* heap, size_t heap_len, const double*
   s.wait();
 }
 
+
+enum BnKind { kBnTrain = 0, kBnBackward = 1, kBnInfer = 2 };
+
+struct BnEntry {
+  dnnl::primitive prim;
+  memory::desc data, channel;
+};
+
+std::unique_ptr<BnEntry> make_bn(BnKind kind, int64_t n, int64_t c, float eps) {
+  auto e = std::make_unique<BnEntry>();
+  // [n, c] row-major as a 4D channels-last tensor, the layout oneDNN's JIT batch norm handles.
+  e->data = memory::desc({n, c, 1, 1}, dt::f32, tag::nhwc);
+  e->channel = memory::desc({c}, dt::f32, tag::a);
+  const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+  if (kind == kBnInfer) {
+    dnnl::batch_normalization_forward::desc desc(prop_kind::forward_inference, e->data, eps, flags | dnnl::normalization_flags::use_global_stats);
+    e->prim = dnnl::batch_normalization_forward(dnnl::batch_normalization_forward::primitive_desc(desc, engine()));
+    return e;
+  }
+  dnnl::batch_normalization_forward::desc fwd(prop_kind::forward_training, e->data, eps, flags);
+  dnnl::batch_normalization_forward::primitive_desc fwd_pd(fwd, engine());
+  if (kind == kBnTrain) {
+    e->prim = dnnl::batch_normalization_forward(fwd_pd);
+  } else {
+    dnnl::batch_normalization_backward::desc bwd(prop_kind::backward, e->data, e->data, eps, flags);
+    e->prim = dnnl::batch_normalization_backward(dnnl::batch_normalization_backward::primitive_desc(bwd, engine(), fwd_pd));
+  }
+  return e;
+}
+
+// off: train [x, gamma, beta, y, mean, var]; backward [x, dy, mean, var, gamma, dx, dgamma, dbeta];
+// inference [x, gamma, beta, mean, var, y].
+void run_bn(BnKind kind, int64_t n, int64_t c, float eps, uint8_t* heap, size_t heap_len, const double* off) {
+  std::string key = std::to_string(kind) + ":" + std::to_string(n) + ":" + std::to_string(c) + ":" + std::to_string(eps);
+  static std::unordered_map<std::string, std::unique_ptr<BnEntry>> bn_cache;
+  auto& slot = bn_cache[key];
+  if (!slot) slot = make_bn(kind, n, c, eps);
+  BnEntry& e = *slot;
+  auto data = [&](int i, const char* name) { return memory(e.data, engine(), at(heap, heap_len, off[i], n * c, name)); };
+  auto chan = [&](int i, const char* name) { return memory(e.channel, engine(), at(heap, heap_len, off[i], c, name)); };
+  auto& s = stream();
+  if (kind == kBnTrain) {
+    e.prim.execute(s, {{DNNL_ARG_SRC, data(0, "x")}, {DNNL_ARG_SCALE, chan(1, "gamma")}, {DNNL_ARG_SHIFT, chan(2, "beta")},
+                       {DNNL_ARG_DST, data(3, "y")}, {DNNL_ARG_MEAN, chan(4, "mean")}, {DNNL_ARG_VARIANCE, chan(5, "variance")}});
+  } else if (kind == kBnBackward) {
+    e.prim.execute(s, {{DNNL_ARG_SRC, data(0, "x")}, {DNNL_ARG_DIFF_DST, data(1, "dy")}, {DNNL_ARG_MEAN, chan(2, "mean")},
+                       {DNNL_ARG_VARIANCE, chan(3, "variance")}, {DNNL_ARG_SCALE, chan(4, "gamma")}, {DNNL_ARG_SHIFT, chan(4, "gamma")}, {DNNL_ARG_DIFF_SRC, data(5, "dx")},
+                       {DNNL_ARG_DIFF_SCALE, chan(6, "dgamma")}, {DNNL_ARG_DIFF_SHIFT, chan(7, "dbeta")}});
+  } else {
+    e.prim.execute(s, {{DNNL_ARG_SRC, data(0, "x")}, {DNNL_ARG_SCALE, chan(1, "gamma")}, {DNNL_ARG_SHIFT, chan(2, "beta")},
+                       {DNNL_ARG_MEAN, chan(3, "mean")}, {DNNL_ARG_VARIANCE, chan(4, "variance")}, {DNNL_ARG_DST, data(5, "y")}});
+  }
+  s.wait();
+}
+
 #define CHECK(call)                                              \
   do {                                                           \
     if ((call) != napi_ok) {                                     \
@@ -199,6 +256,45 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// batchNorm(kind: number, heap: ArrayBuffer, offsets: Float64Array(8), n: number, c: number, epsilon: number)
+napi_value BatchNorm(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc != 6) {
+    napi_throw_error(env, nullptr, "onednn: batchNorm(kind, heap, offsets, n, c, epsilon)");
+    return nullptr;
+  }
+  int32_t kind;
+  int64_t n, c;
+  double eps;
+  CHECK(napi_get_value_int32(env, argv[0], &kind));
+  CHECK(napi_get_value_int64(env, argv[3], &n));
+  CHECK(napi_get_value_int64(env, argv[4], &c));
+  CHECK(napi_get_value_double(env, argv[5], &eps));
+  void* heap;
+  size_t heap_len;
+  CHECK(napi_get_arraybuffer_info(env, argv[1], &heap, &heap_len));
+  napi_typedarray_type type;
+  size_t len;
+  void* data;
+  napi_value buf;
+  size_t byte_offset;
+  CHECK(napi_get_typedarray_info(env, argv[2], &type, &len, &data, &buf, &byte_offset));
+  if (type != napi_float64_array || len != 8 || kind < 0 || kind > 2 || n <= 0 || c <= 0) {
+    napi_throw_type_error(env, nullptr, "onednn: batchNorm needs a Float64Array of 8 offsets, kind 0..2, n and c > 0");
+    return nullptr;
+  }
+  try {
+    run_bn(static_cast<BnKind>(kind), n, c, static_cast<float>(eps), static_cast<uint8_t*>(heap), heap_len, static_cast<const double*>(data));
+  } catch (const dnnl::error& err) {
+    napi_throw_error(env, nullptr, (std::string("onednn: ") + err.what()).c_str());
+  } catch (const std::exception& err) {
+    napi_throw_error(env, nullptr, err.what());
+  }
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -222,6 +318,7 @@ napi_value Version(napi_env env, napi_callback_info) {
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 export const ConvKind = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
+export const BatchNormKind = { train: 0, backward: 1, inference: 2 } as const;
 
 /** Packed integer parameters of one convolution; order matches `Dims` in addon.cc. */
 export interface ConvDims {
@@ -15,6 +16,12 @@ export interface ConvDims {
 export interface OnednnAddon {
   /** offsets: byte offsets into heap of [x | dx, filter | dfilter, y | dy, bias]. */
   conv(kind: number, heap: ArrayBufferLike, offsets: Float64Array, dims: Int32Array): void;
+  /**
+   * Batch norm over an [n, c] view of a channels-last tensor. offsets (bytes into heap):
+   * train [x, gamma, beta, y, mean, variance]; backward [x, dy, mean, variance, gamma, dx, dgamma, dbeta];
+   * inference [x, gamma, beta, mean, variance, y] (unused slots 0). Variances are biased (divide by n).
+   */
+  batchNorm(kind: number, heap: ArrayBufferLike, offsets: Float64Array, n: number, c: number, epsilon: number): void;
   /** Set (n > 0) and return oneDNN's OpenMP thread count. */
   threads(n?: number): number;
   version(): string;

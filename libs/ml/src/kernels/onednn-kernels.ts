@@ -6,13 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { ConvKind, loadOnednn, packDims, type OnednnAddon } from '@noisy/onednn';
+import { registerOnednnBatchNorm } from './onednn-batch-norm.js';
+import { countCall, onednnCalls, onednnState, type WasmBackend } from './onednn-state.js';
 
-interface WasmData { memoryOffset: number }
-interface WasmBackend {
-  dataIdMap: { get(dataId: unknown): WasmData };
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  wasm: { HEAPU8: Uint8Array };
-}
+export { onednnCalls };
+
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 type Args = Parameters<KernelFunc>[0];
 type Attrs = Record<string, unknown>;
@@ -58,9 +56,6 @@ function convInfo(name: KernelName, inputs: Args['inputs'], attrs: Attrs): Conv2
   }
 }
 
-/** Calls that ran on oneDNN, and calls handed to the previous kernel, per kernel name. */
-export const onednnCalls = { native: new Map<string, number>(), fallback: new Map<string, number>(), errors: new Map<string, string>() };
-const count = (m: Map<string, number>, name: string) => m.set(name, (m.get(name) ?? 0) + 1);
 
 function nativeKernel(addon: OnednnAddon, name: KernelName, fallback: KernelFunc): KernelFunc {
   const fused = name.startsWith('Fused');
@@ -68,11 +63,11 @@ function nativeKernel(addon: OnednnAddon, name: KernelName, fallback: KernelFunc
   const kind = name.endsWith('BackpropInput') ? ConvKind.backwardData : name.endsWith('BackpropFilter') ? ConvKind.backwardWeights : ConvKind.forward;
   const offsets = new Float64Array(4);
   const fallBack = (args: Args) => {
-    count(onednnCalls.fallback, name);
+    countCall('fallback', name);
     return fallback(args);
   };
   return (args: Args) => {
-    if (!enabled) return fallback(args);
+    if (!onednnState.enabled) return fallback(args);
     const { inputs, attrs } = args;
     const backend = args.backend as unknown as WasmBackend;
     const activation = fused ? ((attrs as Attrs).activation as string) : 'linear';
@@ -92,25 +87,24 @@ function nativeKernel(addon: OnednnAddon, name: KernelName, fallback: KernelFunc
     try {
       // Read the heap after makeOutput: an allocation may have grown (and replaced) it.
       addon.conv(kind, backend.wasm.HEAPU8.buffer, offsets, dims);
-      count(onednnCalls.native, name);
+      countCall('native', name);
       return out;
     } catch (err) {
       onednnCalls.errors.set(name, (err as Error).message);
-      (args.backend as unknown as { disposeData(id: unknown): void }).disposeData(out.dataId);
+      backend.disposeData(out.dataId);
       return fallBack(args);
     }
   };
 }
 
 let registered: { version: string; threads: number } | null = null;
-let enabled = true;
 
 /**
  * Switch the registered oneDNN kernels off (back to wasm's) or on, and optionally set oneDNN's
  * thread count; for benchmarks that compare both in one process. Returns the thread count.
  */
 export function configureOnednn(options: { enabled?: boolean; threads?: number }): number {
-  if (options.enabled !== undefined) enabled = options.enabled;
+  if (options.enabled !== undefined) onednnState.enabled = options.enabled;
   const { addon } = loadOnednn();
   return addon ? addon.threads(options.threads ?? 0) : 0;
 }
@@ -133,6 +127,8 @@ export function registerOnednnKernels(): { version: string; threads: number } | 
     if (previous.disposeFunc) config.disposeFunc = previous.disposeFunc;
     tf.registerKernel(config);
   }
+  registerOnednnBatchNorm(addon);
+  onednnState.registered = true;
   registered = { version: addon.version(), threads: addon.threads() };
   return registered;
 }

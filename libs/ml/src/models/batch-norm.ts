@@ -6,7 +6,9 @@
 // Moving statistics update as in Keras: moving = moving * m + batch * (1 - m), with the EMA's
 // warm-up m = min(momentum, (1 + n) / (10 + n)) so that short runs (hundreds of steps, not the
 // original's 100k) do not evaluate with statistics still near their initial values.
+// On wasm with the oneDNN addon, all three passes run as single native kernels instead.
 import * as tf from '@tensorflow/tfjs';
+import { batchNormGradNative, batchNormInferNative, batchNormTrainNative, nativeBatchNorm } from '../kernels/onednn-batch-norm.js';
 
 /** Sum over all leading axes of a [N, C] view: ones[1, N] x x[N, C] -> [C]. */
 function channelSum(x2d: tf.Tensor2D): tf.Tensor1D {
@@ -15,6 +17,7 @@ function channelSum(x2d: tf.Tensor2D): tf.Tensor1D {
 
 /** Training-mode batch norm of x [..., C] with per-channel gamma/beta; returns [y, mean, variance]. */
 export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+  if (nativeBatchNorm()) return batchNormTrainOnednn(x, gamma, beta, epsilon);
   const C = x.shape[x.rank - 1] as number;
   const N = x.size / C;
   let mean: tf.Tensor1D | null = null;
@@ -46,6 +49,35 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
   }) as any);
   const y = f(x, gamma, beta);
   return [y, mean!, variance!];
+}
+
+function batchNormTrainOnednn(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+  let mean: tf.Tensor1D | null = null;
+  let variance: tf.Tensor1D | null = null;
+  const f = tf.customGrad(((xIn: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [y, m, v] = batchNormTrainNative(xIn, g, b, epsilon);
+    save([xIn, m, v, g]);
+    mean = tf.keep(tf.clone(m)) as tf.Tensor1D;
+    variance = tf.keep(tf.clone(v)) as tf.Tensor1D;
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, ms, vs, gs] = saved;
+        return batchNormGradNative(xs, dy as tf.Tensor, ms, vs, gs, epsilon);
+      },
+    };
+  }) as any);
+  const y = f(x, gamma, beta);
+  return [y, mean!, variance!];
+}
+
+/** Inference with moving statistics: y = x * scale + shift, scale = gamma / sqrt(var + eps), shift = beta - mean * scale. */
+export function batchNormInfer(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D, epsilon: number): tf.Tensor {
+  if (nativeBatchNorm()) return batchNormInferNative(x, gamma, beta, mean, variance, epsilon);
+  return tf.tidy(() => {
+    const scale = tf.mul(tf.rsqrt(tf.add(variance, epsilon)), gamma);
+    return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale)));
+  });
 }
 
 export interface BatchNormArgs { momentum?: number; epsilon?: number; name?: string }
@@ -81,7 +113,7 @@ export class FastBatchNorm extends tf.layers.Layer {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const gamma = this.gamma.read() as tf.Tensor1D, beta = this.beta.read() as tf.Tensor1D;
     if (!kwargs.training) {
-      return tf.tidy(() => tf.add(tf.mul(tf.sub(x, this.movingMean.read()), tf.mul(tf.rsqrt(tf.add(this.movingVariance.read(), this.epsilon)), gamma)), beta));
+      return batchNormInfer(x, gamma, beta, this.movingMean.read() as tf.Tensor1D, this.movingVariance.read() as tf.Tensor1D, this.epsilon);
     }
     const [y, mean, variance] = batchNormTrain(x, gamma, beta, this.epsilon);
     const m = Math.min(this.momentum, (1 + this.movingUpdates) / (10 + this.movingUpdates));
