@@ -8,7 +8,8 @@
 // conv(kind, heap, offsets, dims); kinds: 0 forward (optional bias + ReLU), 1 gradient of the
 // input, 2 gradient of the filter. batchNorm(kind, heap, offsets, n, c, epsilon) over an [n, c]
 // view of a channels-last tensor; kinds: 0 training forward (batch statistics out), 1 backward,
-// 2 inference with given statistics. Primitives are cached per shape.
+// 2 inference with given statistics. activation(kind, heap, offsets, n): ReLU and swish, forward
+// and backward (elementwise.cc). Primitives are cached per shape.
 #include <node_api.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
@@ -18,6 +19,8 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+
+#include "elementwise.h"
 
 using dnnl::algorithm;
 using dnnl::memory;
@@ -295,6 +298,52 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// activation(kind: number, heap: ArrayBuffer, offsets: Float64Array(>= 3), n: number); kinds:
+// 0 relu [x, y], 1 relu backward [x, dy, dx], 2 swish [x, y], 3 swish backward [x, dy, dx].
+napi_value Activation(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  int32_t kind = -1;
+  int64_t n = 0;
+  if (argc == 4) {
+    CHECK(napi_get_value_int32(env, argv[0], &kind));
+    CHECK(napi_get_value_int64(env, argv[3], &n));
+  }
+  void* heap;
+  size_t heap_len;
+  napi_typedarray_type type = napi_int8_array;
+  size_t len = 0;
+  void* data = nullptr;
+  if (argc == 4) {
+    CHECK(napi_get_arraybuffer_info(env, argv[1], &heap, &heap_len));
+    napi_value buf;
+    size_t byte_offset;
+    CHECK(napi_get_typedarray_info(env, argv[2], &type, &len, &data, &buf, &byte_offset));
+  }
+  if (argc != 4 || type != napi_float64_array || len < 3 || kind < 0 || kind > 3 || n < 0) {
+    napi_throw_type_error(env, nullptr, "onednn: activation(kind 0..3, heap, Float64Array offsets (3+), n >= 0)");
+    return nullptr;
+  }
+  const double* off = static_cast<const double*>(data);
+  auto* h = static_cast<uint8_t*>(heap);
+  try {
+    const bool backward = kind == 1 || kind == 3;
+    auto* x = static_cast<const float*>(at(h, heap_len, off[0], n, "x"));
+    if (!backward) {
+      auto* y = static_cast<float*>(at(h, heap_len, off[1], n, "y"));
+      (kind == 0 ? noisy::relu_forward : noisy::swish_forward)(x, y, n);
+    } else {
+      auto* dy = static_cast<const float*>(at(h, heap_len, off[1], n, "dy"));
+      auto* dx = static_cast<float*>(at(h, heap_len, off[2], n, "dx"));
+      (kind == 1 ? noisy::relu_backward : noisy::swish_backward)(x, dy, dx, n);
+    }
+  } catch (const std::exception& err) {
+    napi_throw_error(env, nullptr, err.what());
+  }
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -319,6 +368,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"activation", nullptr, Activation, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

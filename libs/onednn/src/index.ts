@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ConvKind = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
 export const BatchNormKind = { train: 0, backward: 1, inference: 2 } as const;
+export const ActivationKind = { relu: 0, reluBackward: 1, swish: 2, swishBackward: 3 } as const;
 
 /** Packed integer parameters of one convolution; order matches `Dims` in addon.cc. */
 export interface ConvDims {
@@ -22,6 +23,8 @@ export interface OnednnAddon {
    * inference [x, gamma, beta, mean, variance, y] (unused slots 0). Variances are biased (divide by n).
    */
   batchNorm(kind: number, heap: ArrayBufferLike, offsets: Float64Array, n: number, c: number, epsilon: number): void;
+  /** Elementwise activation over n floats; offsets: forward [x, y], backward [x, dy, dx] (unused slot 0). */
+  activation(kind: number, heap: ArrayBufferLike, offsets: Float64Array, n: number): void;
   /** Set (n > 0) and return oneDNN's OpenMP thread count. */
   threads(n?: number): number;
   version(): string;

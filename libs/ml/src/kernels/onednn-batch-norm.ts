@@ -2,34 +2,15 @@
 // statistics), NoisyBatchNormGrad and NoisyBatchNormInfer (moving statistics), each one pass over
 // the activations instead of the ~10 elementwise ops and two matrix products of the JS version
 // (which was a third of a training step once the convolutions ran on oneDNN).
-// models/batch-norm.ts uses them when nativeBatchNorm() says so, else its JS path.
+// models/batch-norm.ts uses them when onednnActive() says so, else its JS path.
 import * as tf from '@tensorflow/tfjs';
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs';
 import { BatchNormKind, type OnednnAddon } from '@noisy/onednn';
-import { countCall, onednnState, type WasmBackend } from './onednn-state.js';
+import { heapKernel } from './onednn-state.js';
 
 export const BN_TRAIN = 'NoisyBatchNormTrain';
 export const BN_GRAD = 'NoisyBatchNormGrad';
 export const BN_INFER = 'NoisyBatchNormInfer';
-
-type Args = Parameters<KernelFunc>[0];
-
-function kernel(addon: OnednnAddon, name: string, kind: number, inputNames: string[], outputs: (x: TensorInfo) => number[][]): KernelFunc {
-  const offsets = new Float64Array(8);
-  return (args: Args) => {
-    const backend = args.backend as unknown as WasmBackend;
-    const x = args.inputs.x!;
-    const c = x.shape[x.shape.length - 1];
-    const n = x.shape.reduce((a, b) => a * b, 1) / c;
-    const outs = outputs(x).map((shape) => backend.makeOutput(shape, 'float32'));
-    const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-    offsets.fill(0);
-    offsets.set([...inputNames.map((k) => at(args.inputs[k]!)), ...outs.map(at)]);
-    addon.batchNorm(kind, backend.wasm.HEAPU8.buffer, offsets, n, c, (args.attrs as { epsilon: number }).epsilon);
-    countCall('native', name);
-    return outs.length === 1 ? outs[0] : outs;
-  };
-}
 
 export function registerOnednnBatchNorm(addon: OnednnAddon): void {
   const channels = (x: TensorInfo) => [x.shape[x.shape.length - 1]];
@@ -40,13 +21,12 @@ export function registerOnednnBatchNorm(addon: OnednnAddon): void {
   ];
   for (const [name, kind, inputs, outputs] of specs) {
     if (tf.getKernel(name, 'wasm')) continue;
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernel(addon, name, kind, inputs, outputs) });
+    const kernelFunc = heapKernel(name, inputs, outputs, (heap, offsets, x, attrs) => {
+      const c = x.shape[x.shape.length - 1];
+      addon.batchNorm(kind, heap, offsets, x.shape.reduce((a, b) => a * b, 1) / c, c, attrs.epsilon as number);
+    });
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
   }
-}
-
-/** Whether batch norm should run on the oneDNN kernels now (wasm backend, addon on). */
-export function nativeBatchNorm(): boolean {
-  return onednnState.registered && onednnState.enabled && tf.getBackend() === 'wasm';
 }
 
 const run = (name: string, inputs: Record<string, tf.Tensor>, epsilon: number) => tf.engine().runKernel(name, inputs as never, { epsilon } as never);

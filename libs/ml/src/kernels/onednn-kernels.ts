@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { ConvKind, loadOnednn, packDims, type OnednnAddon } from '@noisy/onednn';
 import { registerOnednnBatchNorm } from './onednn-batch-norm.js';
+import { registerOnednnActivations } from './onednn-activations.js';
 import { countCall, onednnCalls, onednnState, type WasmBackend } from './onednn-state.js';
 
 export { onednnCalls };
@@ -128,6 +129,7 @@ export function registerOnednnKernels(): { version: string; threads: number } | 
     tf.registerKernel(config);
   }
   registerOnednnBatchNorm(addon);
+  registerOnednnActivations(addon);
   onednnState.registered = true;
   registered = { version: addon.version(), threads: addon.threads() };
   return registered;

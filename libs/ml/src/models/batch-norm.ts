@@ -8,7 +8,8 @@
 // original's 100k) do not evaluate with statistics still near their initial values.
 // On wasm with the oneDNN addon, all three passes run as single native kernels instead.
 import * as tf from '@tensorflow/tfjs';
-import { batchNormGradNative, batchNormInferNative, batchNormTrainNative, nativeBatchNorm } from '../kernels/onednn-batch-norm.js';
+import { batchNormGradNative, batchNormInferNative, batchNormTrainNative } from '../kernels/onednn-batch-norm.js';
+import { onednnActive } from '../kernels/onednn-state.js';
 
 /** Sum over all leading axes of a [N, C] view: ones[1, N] x x[N, C] -> [C]. */
 function channelSum(x2d: tf.Tensor2D): tf.Tensor1D {
@@ -17,7 +18,7 @@ function channelSum(x2d: tf.Tensor2D): tf.Tensor1D {
 
 /** Training-mode batch norm of x [..., C] with per-channel gamma/beta; returns [y, mean, variance]. */
 export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
-  if (nativeBatchNorm()) return batchNormTrainOnednn(x, gamma, beta, epsilon);
+  if (onednnActive()) return batchNormTrainOnednn(x, gamma, beta, epsilon);
   const C = x.shape[x.rank - 1] as number;
   const N = x.size / C;
   let mean: tf.Tensor1D | null = null;
@@ -73,7 +74,7 @@ function batchNormTrainOnednn(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1
 
 /** Inference with moving statistics: y = x * scale + shift, scale = gamma / sqrt(var + eps), shift = beta - mean * scale. */
 export function batchNormInfer(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D, epsilon: number): tf.Tensor {
-  if (nativeBatchNorm()) return batchNormInferNative(x, gamma, beta, mean, variance, epsilon);
+  if (onednnActive()) return batchNormInferNative(x, gamma, beta, mean, variance, epsilon);
   return tf.tidy(() => {
     const scale = tf.mul(tf.rsqrt(tf.add(variance, epsilon)), gamma);
     return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale)));

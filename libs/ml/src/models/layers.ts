@@ -1,5 +1,6 @@
 // Small functional helpers over tfjs layers shared by the model families.
 import * as tf from '@tensorflow/tfjs';
+import { FastActivation } from './activation.js';
 import { FastBatchNorm } from './batch-norm.js';
 import { Initializers } from './init.js';
 import { SeededDropout } from './seeded-dropout.js';
@@ -23,7 +24,7 @@ export class Builder {
     return new FastBatchNorm({ momentum: 0.99, epsilon: 1e-3, name }).apply(x) as T;
   }
   act(x: T, kind: 'relu' | 'swish', name: string): T {
-    return (kind === 'relu' ? tf.layers.reLU({ name }) : tf.layers.activation({ activation: 'swish', name })).apply(x) as T;
+    return new FastActivation({ activation: kind, name }).apply(x) as T;
   }
   /** shortcut + residual, with stochastic depth at `dropRate`. */
   skip(shortcut: T, residual: T, dropRate: number, index: number, name: string): T {
