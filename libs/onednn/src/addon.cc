@@ -9,7 +9,7 @@
 // input, 2 gradient of the filter. batchNorm(kind, heap, offsets, n, c, epsilon) over an [n, c]
 // view of a channels-last tensor; kinds: 0 training forward (batch statistics out), 1 backward,
 // 2 inference with given statistics. activation(kind, heap, offsets, n): ReLU and swish, forward
-// and backward (elementwise.cc). Primitives are cached per shape.
+// and backward, and spatialMean (global average pooling), in elementwise.cc. Primitives are cached per shape.
 #include <node_api.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
@@ -344,6 +344,40 @@ napi_value Activation(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// spatialMean(heap: ArrayBuffer, offsets: Float64Array(>= 2) [x, y], b, hw, c): mean over hw of [b, hw, c].
+napi_value SpatialMean(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  int64_t dims[3] = {0, 0, 0};
+  napi_typedarray_type type = napi_int8_array;
+  size_t len = 0;
+  void* data = nullptr;
+  void* heap = nullptr;
+  size_t heap_len = 0;
+  if (argc == 5) {
+    CHECK(napi_get_arraybuffer_info(env, argv[0], &heap, &heap_len));
+    napi_value buf;
+    size_t byte_offset;
+    CHECK(napi_get_typedarray_info(env, argv[1], &type, &len, &data, &buf, &byte_offset));
+    for (int i = 0; i < 3; i++) CHECK(napi_get_value_int64(env, argv[2 + i], &dims[i]));
+  }
+  if (argc != 5 || type != napi_float64_array || len < 2 || dims[0] <= 0 || dims[1] <= 0 || dims[2] <= 0) {
+    napi_throw_type_error(env, nullptr, "onednn: spatialMean(heap, Float64Array offsets [x, y], b > 0, hw > 0, c > 0)");
+    return nullptr;
+  }
+  const double* off = static_cast<const double*>(data);
+  auto* h = static_cast<uint8_t*>(heap);
+  try {
+    auto* x = static_cast<const float*>(at(h, heap_len, off[0], dims[0] * dims[1] * dims[2], "x"));
+    auto* y = static_cast<float*>(at(h, heap_len, off[1], dims[0] * dims[2], "y"));
+    noisy::spatial_mean(x, y, dims[0], dims[1], dims[2]);
+  } catch (const std::exception& err) {
+    napi_throw_error(env, nullptr, err.what());
+  }
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -369,6 +403,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"activation", nullptr, Activation, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"spatialMean", nullptr, SpatialMean, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

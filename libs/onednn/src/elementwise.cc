@@ -43,3 +43,24 @@ CLONES void swish_backward(const float* x, const float* dy, float* dx, int64_t n
 }
 
 }  // namespace noisy
+
+namespace noisy {
+
+// Mean over the middle axis of [b, hw, c]: global average pooling of a channels-last tensor, the
+// squeeze of squeeze-and-excitation. tfjs's wasm Mean transposes the tensor first.
+CLONES void spatial_mean(const float* x, float* y, int64_t b, int64_t hw, int64_t c) {
+  const float scale = 1.f / static_cast<float>(hw);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < b; i++) {
+    float* out = y + i * c;
+    for (int64_t k = 0; k < c; k++) out[k] = 0.f;
+    for (int64_t p = 0; p < hw; p++) {
+      const float* row = x + (i * hw + p) * c;
+#pragma omp simd
+      for (int64_t k = 0; k < c; k++) out[k] += row[k];
+    }
+    for (int64_t k = 0; k < c; k++) out[k] *= scale;
+  }
+}
+
+}  // namespace noisy

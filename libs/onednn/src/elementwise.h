@@ -6,4 +6,5 @@ void relu_forward(const float* x, float* y, int64_t n);
 void relu_backward(const float* x, const float* dy, float* dx, int64_t n);
 void swish_forward(const float* x, float* y, int64_t n);
 void swish_backward(const float* x, const float* dy, float* dx, int64_t n);
+void spatial_mean(const float* x, float* y, int64_t b, int64_t hw, int64_t c);
 }  // namespace noisy

@@ -25,6 +25,8 @@ export interface OnednnAddon {
   batchNorm(kind: number, heap: ArrayBufferLike, offsets: Float64Array, n: number, c: number, epsilon: number): void;
   /** Elementwise activation over n floats; offsets: forward [x, y], backward [x, dy, dx] (unused slot 0). */
   activation(kind: number, heap: ArrayBufferLike, offsets: Float64Array, n: number): void;
+  /** Mean over the middle axis of a [b, hw, c] tensor; offsets [x, y]. */
+  spatialMean(heap: ArrayBufferLike, offsets: Float64Array, b: number, hw: number, c: number): void;
   /** Set (n > 0) and return oneDNN's OpenMP thread count. */
   threads(n?: number): number;
   version(): string;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadOnednn } from '@noisy/onednn';
-import { convAndGrads, relErr, type ConvCase } from './kernel-check.js';
+import { convAndGrads, random, relErr, type ConvCase } from './kernel-check.js';
 import { registerWasmGradientKernels } from './wasm-gradients.js';
 import { onednnCalls, registerOnednnKernels } from './onednn-kernels.js';
 
@@ -49,6 +49,21 @@ describe.skipIf(!addon && !required)('oneDNN convolution kernels', () => {
       'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'FusedConv2D', 'FusedDepthwiseConv2D']);
     expect([...onednnCalls.fallback.keys()]).toEqual(['FusedConv2D']);
     expect(onednnCalls.fallback.get('FusedConv2D')).toBe(1);
+  });
+
+  it('oneDNN kernels - global average pooling (Mean over H, W) matches cpu; other means fall through', async () => {
+    const x = random([3, 5, 7, 19], 9);
+    const means = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const t = tf.tensor4d(x, [3, 5, 7, 19]);
+        return [tf.mean(t, [1, 2]), tf.mean(t, [2, 1], true), tf.mean(t, 3), tf.mean(t)].map((m) => m.dataSync() as Float32Array);
+      });
+    };
+    const before = onednnCalls.native.get('Mean') ?? 0;
+    const [cpu, native] = [await means('cpu'), await means('wasm')];
+    expect(onednnCalls.native.get('Mean')).toBe(before + 2);
+    cpu.forEach((ref, i) => expect(relErr(native[i], ref)).toBeLessThan(1e-6));
   });
 
   it('oneDNN kernels - survive heap growth between calls and leak no tensors', async () => {

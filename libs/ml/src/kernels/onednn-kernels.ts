@@ -98,6 +98,24 @@ function nativeKernel(addon: OnednnAddon, name: KernelName, fallback: KernelFunc
   };
 }
 
+/** Mean over axes [1, 2] of a float32 [B, H, W, C] tensor (global average pooling) natively. */
+function meanKernel(addon: OnednnAddon, fallback: KernelFunc): KernelFunc {
+  const offsets = new Float64Array(2);
+  return (args: Args) => {
+    const x = args.inputs.x!;
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    if (!onednnState.enabled || x.dtype !== 'float32' || x.shape.length !== 4 || axes.join() !== '1,2') return fallback(args); // other means: not counted, by design
+    const [b, h, w, c] = x.shape;
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput(keepDims ? [b, 1, 1, c] : [b, c], 'float32');
+    offsets.set([backend.dataIdMap.get(x.dataId).memoryOffset, backend.dataIdMap.get(out.dataId).memoryOffset]);
+    addon.spatialMean(backend.wasm.HEAPU8.buffer, offsets, b, h * w, c);
+    countCall('native', 'Mean');
+    return out;
+  };
+}
+
 let registered: { version: string; threads: number } | null = null;
 
 /**
@@ -127,6 +145,11 @@ export function registerOnednnKernels(): { version: string; threads: number } | 
     if (previous.setupFunc) config.setupFunc = previous.setupFunc;
     if (previous.disposeFunc) config.disposeFunc = previous.disposeFunc;
     tf.registerKernel(config);
+  }
+  const mean = tf.getKernel('Mean', 'wasm');
+  if (mean) {
+    tf.unregisterKernel('Mean', 'wasm');
+    tf.registerKernel({ ...mean, kernelFunc: meanKernel(addon, mean.kernelFunc) });
   }
   registerOnednnBatchNorm(addon);
   registerOnednnActivations(addon);
