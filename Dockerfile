@@ -21,8 +21,15 @@ COPY tools ./tools
 COPY proto ./proto
 
 # ---- build stage, CPU: production dependencies only; optional native TF packages are skipped.
+# The oneDNN kernel addon (libs/onednn) is compiled against Debian's libdnnl-dev; the build fails
+# here if it does not come out, rather than shipping an image that quietly runs on wasm kernels.
 FROM source AS deps-cpu
-RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends g++ libdnnl-dev \
+ && rm -rf /var/lib/apt/lists/* \
+ && npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+ && node libs/onednn/build.mjs \
+ && test -f libs/onednn/build/onednn.node \
  && npm cache clean --force
 
 # ---- build stage, GPU: also @tensorflow/tfjs-node-gpu, whose install fetches libtensorflow (GPU build)
@@ -35,8 +42,12 @@ RUN apt-get update \
  && ls node_modules/@tensorflow/tfjs-node-gpu/lib/napi-v*/tfjs_binding.node \
  && npm cache clean --force
 
-# ---- runtime, CPU: slim Node, non-root, read-only friendly (tsx caches under /tmp).
+# ---- runtime, CPU: slim Node, non-root, read-only friendly (tsx caches under /tmp); oneDNN's
+# runtime library for the kernel addon.
 FROM node AS cpu
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libdnnl2 libgomp1 \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     NOISY_BACKEND=auto \
     NOISY_GRPC_PORT=50051

@@ -1,6 +1,8 @@
-// bench/data-path: the share of a training step spent on the data path (PNG decode, RandAugment
-// N=2 M=5 with cutout and pad-crop, batch assembly) per image, against the step time per image
-// measured by bench/throughput (bench/results/throughput-vs-pytorch.json, wasm rows).
+// bench/data-path: the share of a training step spent on the data path (RandAugment N=2 M=5 with
+// cutout and pad-crop, batch assembly: per image per step; PNG decode: once per image per stage,
+// when the trainer unpacks its shards) against the step time per image measured by
+// bench/throughput (bench/results/throughput-vs-pytorch.json: the default backend, wasm + oneDNN at
+// 2 threads, and plain wasm for comparison).
 //   npm run bench:data-path
 import { readFile, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
@@ -25,13 +27,17 @@ for (const { model, shape } of cases) {
   images.forEach((img, i) => set.pixels.set(img.data, i * h * w * c));
   const stats = { mean: new Array(c).fill(0.5), std: new Array(c).fill(0.25) };
   const batch = time(() => { for (let i = 0; i < n; i += 128) tf.dispose(makeBatch([{ set, indices: Array.from({ length: 128 }, (_, k) => (i + k) % n) }], stats, rng)); });
-  const row = throughput.rows.find((r) => r.backend === 'wasm' && r.model === model);
-  const step = row ? 1 / row.trainImagesPerSecond : NaN;
-  const data = decode + augment + batch;
-  results.push({ model, shape, secondsPerImage: { decode, augment, batch, data, trainStep: step }, share: data / (data + step) });
-  process.stderr.write(`${model}: data path ${(data * 1e3).toFixed(3)} ms/img, step ${(step * 1e3).toFixed(2)} ms/img, share ${(100 * data / (data + step)).toFixed(1)}%\n`);
+  for (const backend of ['onednn-2t', 'wasm']) {
+    const row = throughput.rows.find((r) => r.backend === backend && r.model === model);
+    if (!row) continue;
+    const step = 1 / row.trainImagesPerSecond;
+    const perStep = augment + batch;
+    // share: of a step, the per-step work; shareIfDecodedEveryStep: as if every image were decoded again each step (tf.data in the original).
+    results.push({ model, backend, shape, secondsPerImage: { decode, augment, batch, perStep, trainStep: step }, share: perStep / (perStep + step), shareIfDecodedEveryStep: (perStep + decode) / (perStep + decode + step) });
+    process.stderr.write(`${model} ${backend}: augment + batch ${(perStep * 1e3).toFixed(3)} ms/img, decode ${(decode * 1e3).toFixed(3)} ms/img, step ${(step * 1e3).toFixed(2)} ms/img, share ${(100 * perStep / (perStep + step)).toFixed(1)}%\n`);
+  }
 }
 await writeFile('bench/results/data-path.json', `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`);
-console.log('| model (input) | decode ms/img | RandAugment+crop ms/img | batch ms/img | train step ms/img (wasm) | data-path share |');
-console.log('|---|---|---|---|---|---|');
-for (const r of results) console.log(`| ${r.model} (${r.shape.join('×')}) | ${(r.secondsPerImage.decode * 1e3).toFixed(3)} | ${(r.secondsPerImage.augment * 1e3).toFixed(3)} | ${(r.secondsPerImage.batch * 1e3).toFixed(3)} | ${(r.secondsPerImage.trainStep * 1e3).toFixed(2)} | ${(100 * r.share).toFixed(1)}% |`);
+console.log('| model (input) | backend | RandAugment+crop ms/img | batch ms/img | train step ms/img | share of a step | decode ms/img (once per stage) | share if decoded every step |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const r of results) console.log(`| ${r.model} (${r.shape.join('×')}) | ${r.backend} | ${(r.secondsPerImage.augment * 1e3).toFixed(3)} | ${(r.secondsPerImage.batch * 1e3).toFixed(3)} | ${(r.secondsPerImage.trainStep * 1e3).toFixed(2)} | ${(100 * r.share).toFixed(1)}% | ${(r.secondsPerImage.decode * 1e3).toFixed(3)} | ${(100 * r.shareIfDecodedEveryStep).toFixed(1)}% |`);

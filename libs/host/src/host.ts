@@ -5,7 +5,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { metrics } from '@opentelemetry/api';
 import { ConfigError } from '@noisy/core';
 import { durableFor, type Step } from '@noisy/contracts';
-import { selectBackend, type BackendReport } from '@noisy/ml';
+import { selectBackend, useNativeKernels, type BackendReport } from '@noisy/ml';
 import { ModelCache, startWorker, type Worker } from '@noisy/pipeline';
 import { setupTelemetry } from '@noisy/platform/telemetry';
 import { NatsEventBus, onShutdown, openObjectStore, serviceConfigFromEnv, startGrpcServer, type EventBus, type GrpcServer, type ObjectStore, type ServiceConfig } from '@noisy/platform';
@@ -32,6 +32,7 @@ export async function hostService(spec: ServiceSpec, env: Record<string, string 
   const telemetry = setupTelemetry(`noisy-${spec.name}`, env);
   let backend: BackendReport | null = null;
   if (spec.ml) {
+    useNativeKernels(env.NOISY_ONEDNN !== '0');
     backend = await selectBackend(config.backend);
     if (spec.gpuRole && !backend.gpu && !config.allowCpu) {
       throw new ConfigError('NOISY_ALLOW_CPU_FOR_GPU_ROLE', `${spec.name} is a GPU role but got the ${backend.name} backend (${backend.skipped.join('; ') || 'no GPU'}); set NOISY_ALLOW_CPU_FOR_GPU_ROLE=true to run it on the CPU`);

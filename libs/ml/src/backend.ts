@@ -48,9 +48,17 @@ async function tryWasm(): Promise<boolean> {
   }
 }
 
+let nativeKernelsWanted = true;
+
+/** Whether selectBackend may put wasm's hot kernels on the oneDNN addon (default yes; CLI/services: NOISY_ONEDNN=0 says no). */
+export function useNativeKernels(enabled: boolean): void {
+  nativeKernelsWanted = enabled;
+}
+
 /** On wasm, convolutions go to oneDNN when its addon was built; otherwise say why not. */
 function nativeKernels(backend: string): { kernels: string | null; kernelsSkipped: string | null } {
   if (backend !== 'wasm') return { kernels: null, kernelsSkipped: null };
+  if (!nativeKernelsWanted) return { kernels: null, kernelsSkipped: 'switched off (NOISY_ONEDNN=0)' };
   const r = registerOnednnKernels();
   return 'error' in r ? { kernels: null, kernelsSkipped: r.error } : { kernels: `oneDNN ${r.version}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`, kernelsSkipped: null };
 }

@@ -55,16 +55,19 @@ export function makeBatch(parts: Array<{ set: InputSet; indices: ArrayLike<numbe
   const total = parts.reduce((a, p) => a + p.indices.length, 0);
   const out = new Float32Array(total * size);
   const ch = stats.mean.length;
+  // Images: (v / 255 - mean) / std as one multiply-add per pixel, channel by channel.
+  const scale = stats.std.map((s) => 1 / (255 * s));
+  const shift = stats.mean.map((m, c) => -m / stats.std[c]);
   let row = 0;
   for (const { set, indices, noise } of parts) {
     for (let k = 0; k < indices.length; k++, row++) {
       const i = indices[k];
       const base = row * size;
       if (set.kind === 'image') {
-        const img = noise?.image ? noise.image(imageAt(set, i), rng) : imageAt(set, i);
-        for (let j = 0; j < size; j++) {
-          const c = j % ch;
-          out[base + j] = (img.data[j] / 255 - stats.mean[c]) / stats.std[c];
+        const data = (noise?.image ? noise.image(imageAt(set, i), rng) : imageAt(set, i)).data;
+        for (let c = 0; c < ch; c++) {
+          const a = scale[c], b = shift[c];
+          for (let j = c; j < size; j += ch) out[base + j] = data[j] * a + b;
         }
       } else {
         const src = set.features.subarray(i * size, (i + 1) * size);

@@ -29,6 +29,9 @@ describe('Dockerfile', () => {
     const byName = Object.fromEntries(s.map((x) => [x.name, x]));
     expect(byName['deps-cpu'].lines.join('\n')).toMatch(/npm ci --omit=dev --omit=optional/);
     expect(byName['deps-gpu'].lines.join('\n')).toMatch(/npm ci --omit=dev (?!.*--omit=optional)/);
+    // The CPU image builds the oneDNN addon (and fails if it does not) and ships oneDNN's runtime.
+    expect(byName['deps-cpu'].lines.join('\n')).toMatch(/libdnnl-dev[\s\S]*node libs\/onednn\/build\.mjs[\s\S]*test -f libs\/onednn\/build\/onednn\.node/);
+    expect(byName.cpu.lines.join('\n')).toMatch(/apt-get install .*libdnnl2/);
     expect(byName.gpu.base).toBe('${CUDA_IMAGE}');
     for (const target of ['cpu', 'gpu']) {
       const lines = byName[target].lines.join('\n');

@@ -129,12 +129,11 @@ export function configureOnednn(options: { enabled?: boolean; threads?: number }
 }
 
 /**
- * Route the wasm backend's convolutions through oneDNN. Returns what got registered, or the
- * reason nothing did. Set NOISY_ONEDNN=0 to keep the wasm kernels.
+ * Route the wasm backend's convolutions, batch norm, activations and global pooling through
+ * oneDNN. Returns what got registered, or the reason nothing did.
  */
 export function registerOnednnKernels(): { version: string; threads: number } | { error: string } {
   if (registered) return registered;
-  if (process.env.NOISY_ONEDNN === '0') return { error: 'disabled by NOISY_ONEDNN=0' };
   const { addon, error } = loadOnednn();
   if (!addon) return { error };
   for (const name of KERNELS) {
