@@ -9,7 +9,8 @@
 // input, 2 gradient of the filter. batchNorm(kind, heap, offsets, n, c, epsilon) over an [n, c]
 // view of a channels-last tensor; kinds: 0 training forward (batch statistics out), 1 backward,
 // 2 inference with given statistics. activation(kind, heap, offsets, n): ReLU and swish, forward
-// and backward, and spatialMean (global average pooling), in elementwise.cc. Primitives are cached per shape.
+// and backward, spatialMean (global average pooling) and binary (large adds and multiplies), in
+// elementwise.cc. Primitives are cached per shape.
 #include <node_api.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
@@ -378,6 +379,47 @@ napi_value SpatialMean(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// binary(kind, heap, offsets: Float64Array(>= 3) [a, b, y], n, inner): kinds 0 y = a + b,
+// 1 y = a * b (same shape, n elements), 2 y[r, j] = a[r, j] * b[r] with n = rows * inner.
+napi_value Binary(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  int32_t kind = -1;
+  int64_t n = 0, inner = 0;
+  napi_typedarray_type type = napi_int8_array;
+  size_t len = 0;
+  void* data = nullptr;
+  void* heap = nullptr;
+  size_t heap_len = 0;
+  if (argc == 5) {
+    CHECK(napi_get_value_int32(env, argv[0], &kind));
+    CHECK(napi_get_arraybuffer_info(env, argv[1], &heap, &heap_len));
+    napi_value buf;
+    size_t byte_offset;
+    CHECK(napi_get_typedarray_info(env, argv[2], &type, &len, &data, &buf, &byte_offset));
+    CHECK(napi_get_value_int64(env, argv[3], &n));
+    CHECK(napi_get_value_int64(env, argv[4], &inner));
+  }
+  if (argc != 5 || type != napi_float64_array || len < 3 || kind < 0 || kind > 2 || n < 0 || inner <= 0 || n % inner != 0) {
+    napi_throw_type_error(env, nullptr, "onednn: binary(kind 0..2, heap, Float64Array offsets [a, b, y], n >= 0, inner > 0 dividing n)");
+    return nullptr;
+  }
+  const double* off = static_cast<const double*>(data);
+  auto* h = static_cast<uint8_t*>(heap);
+  try {
+    auto* a = static_cast<const float*>(at(h, heap_len, off[0], n, "a"));
+    auto* b = static_cast<const float*>(at(h, heap_len, off[1], kind == 2 ? n / inner : n, "b"));
+    auto* y = static_cast<float*>(at(h, heap_len, off[2], n, "y"));
+    if (kind == 0) noisy::add(a, b, y, n);
+    else if (kind == 1) noisy::multiply(a, b, y, n);
+    else noisy::scale_rows(a, b, y, n / inner, inner);
+  } catch (const std::exception& err) {
+    napi_throw_error(env, nullptr, err.what());
+  }
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -404,6 +446,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"activation", nullptr, Activation, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"spatialMean", nullptr, SpatialMean, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

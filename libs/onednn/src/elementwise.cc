@@ -64,3 +64,30 @@ CLONES void spatial_mean(const float* x, float* y, int64_t b, int64_t hw, int64_
 }
 
 }  // namespace noisy
+
+namespace noisy {
+
+// Same-shape add and multiply, and x [rows, inner] scaled per row (stochastic depth's per-example
+// mask): the large elementwise ops of a training step, on all threads.
+CLONES void add(const float* a, const float* b, float* y, int64_t n) {
+#pragma omp parallel for simd schedule(static)
+  for (int64_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+}
+
+CLONES void multiply(const float* a, const float* b, float* y, int64_t n) {
+#pragma omp parallel for simd schedule(static)
+  for (int64_t i = 0; i < n; i++) y[i] = a[i] * b[i];
+}
+
+CLONES void scale_rows(const float* x, const float* m, float* y, int64_t rows, int64_t inner) {
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; r++) {
+    const float s = m[r];
+    const float* in = x + r * inner;
+    float* out = y + r * inner;
+#pragma omp simd
+    for (int64_t j = 0; j < inner; j++) out[j] = in[j] * s;
+  }
+}
+
+}  // namespace noisy

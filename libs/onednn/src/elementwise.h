@@ -7,4 +7,7 @@ void relu_backward(const float* x, const float* dy, float* dx, int64_t n);
 void swish_forward(const float* x, float* y, int64_t n);
 void swish_backward(const float* x, const float* dy, float* dx, int64_t n);
 void spatial_mean(const float* x, float* y, int64_t b, int64_t hw, int64_t c);
+void add(const float* a, const float* b, float* y, int64_t n);
+void multiply(const float* a, const float* b, float* y, int64_t n);
+void scale_rows(const float* x, const float* m, float* y, int64_t rows, int64_t inner);
 }  // namespace noisy

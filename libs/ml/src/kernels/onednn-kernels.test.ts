@@ -66,6 +66,22 @@ describe.skipIf(!addon && !required)('oneDNN convolution kernels', () => {
     cpu.forEach((ref, i) => expect(relErr(native[i], ref)).toBeLessThan(1e-6));
   });
 
+  it('oneDNN kernels - large adds and multiplies (same shape, per-example factor) match cpu; broadcasts fall through', async () => {
+    const [a, b, m, ch] = [random([4, 16, 16, 20], 1), random([4, 16, 16, 20], 2), random([4, 1, 1, 1], 3), random([20], 4)];
+    const ops = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const [ta, tb] = [tf.tensor4d(a, [4, 16, 16, 20]), tf.tensor4d(b, [4, 16, 16, 20])];
+        const [tm, tc] = [tf.tensor4d(m, [4, 1, 1, 1]), tf.tensor1d(ch)];
+        return [tf.add(ta, tb), tf.mul(ta, tb), tf.mul(ta, tm), tf.mul(tm, tb), tf.mul(ta, tc), tf.add(ta, tm)].map((t) => t.dataSync() as Float32Array);
+      });
+    };
+    const before = [onednnCalls.native.get('Add') ?? 0, onednnCalls.native.get('Multiply') ?? 0];
+    const [cpu, native] = [await ops('cpu'), await ops('wasm')];
+    expect([onednnCalls.native.get('Add'), onednnCalls.native.get('Multiply')]).toEqual([before[0] + 1, before[1] + 3]);
+    cpu.forEach((ref, i) => expect(relErr(native[i], ref), `op ${i}`).toBeLessThan(1e-6));
+  });
+
   it('oneDNN kernels - survive heap growth between calls and leak no tensors', async () => {
     await tf.setBackend('wasm');
     await convAndGrads('wasm', cases[0]);

@@ -4,8 +4,8 @@
 // error falls through to the kernel that was registered before, so results never depend on
 // whether the addon is present; onednn-kernels.test.ts checks both paths against the cpu backend.
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { ConvKind, loadOnednn, packDims, type OnednnAddon } from '@noisy/onednn';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { BinaryKind, ConvKind, loadOnednn, packDims, type OnednnAddon } from '@noisy/onednn';
 import { registerOnednnBatchNorm } from './onednn-batch-norm.js';
 import { registerOnednnActivations } from './onednn-activations.js';
 import { countCall, onednnCalls, onednnState, type WasmBackend } from './onednn-state.js';
@@ -116,6 +116,37 @@ function meanKernel(addon: OnednnAddon, fallback: KernelFunc): KernelFunc {
   };
 }
 
+// Below this many elements the native call's fixed cost outweighs the work.
+const MIN_NATIVE_ELEMENTS = 16384;
+const sizeOf = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+/** `small` is [B, 1, ..., 1] against `big` [B, ...]: one factor per example (stochastic depth's mask). */
+const perRow = (big: TensorInfo, small: TensorInfo) => big.shape.length === small.shape.length && big.shape.length > 1 && big.shape[0] === small.shape[0] && small.shape.slice(1).every((d) => d === 1);
+
+/** Large same-shape Add / Multiply, and Multiply by a per-example factor, natively on all threads. */
+function binaryKernel(addon: OnednnAddon, name: 'Add' | 'Multiply', fallback: KernelFunc): KernelFunc {
+  const offsets = new Float64Array(3);
+  return (args: Args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    if (!onednnState.enabled || a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(args);
+    let [x, y, kind] = [a, b, name === 'Add' ? BinaryKind.add : BinaryKind.multiply] as [TensorInfo, TensorInfo, number];
+    if (a.shape.join() !== b.shape.join()) {
+      if (name !== 'Multiply') return fallback(args);
+      if (perRow(b, a)) [x, y] = [b, a];
+      else if (!perRow(a, b)) return fallback(args);
+      kind = BinaryKind.scaleRows;
+    }
+    const n = sizeOf(x);
+    if (n < MIN_NATIVE_ELEMENTS) return fallback(args);
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput(x.shape, 'float32');
+    const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+    offsets.set([at(x), at(y), at(out)]);
+    addon.binary(kind, backend.wasm.HEAPU8.buffer, offsets, n, kind === BinaryKind.scaleRows ? n / x.shape[0] : 1);
+    countCall('native', name);
+    return out;
+  };
+}
+
 let registered: { version: string; threads: number } | null = null;
 
 /**
@@ -136,20 +167,16 @@ export function registerOnednnKernels(): { version: string; threads: number } | 
   if (registered) return registered;
   const { addon, error } = loadOnednn();
   if (!addon) return { error };
-  for (const name of KERNELS) {
+  const wrap = (name: string, make: (previous: KernelFunc) => KernelFunc) => {
     const previous = tf.getKernel(name, 'wasm');
-    if (!previous) continue;
+    if (!previous) return;
     tf.unregisterKernel(name, 'wasm');
-    const config: KernelConfig = { kernelName: name, backendName: 'wasm', kernelFunc: nativeKernel(addon, name, previous.kernelFunc) };
-    if (previous.setupFunc) config.setupFunc = previous.setupFunc;
-    if (previous.disposeFunc) config.disposeFunc = previous.disposeFunc;
-    tf.registerKernel(config);
-  }
-  const mean = tf.getKernel('Mean', 'wasm');
-  if (mean) {
-    tf.unregisterKernel('Mean', 'wasm');
-    tf.registerKernel({ ...mean, kernelFunc: meanKernel(addon, mean.kernelFunc) });
-  }
+    tf.registerKernel({ ...previous, kernelFunc: make(previous.kernelFunc) });
+  };
+  for (const name of KERNELS) wrap(name, (previous) => nativeKernel(addon, name, previous));
+  wrap('Mean', (previous) => meanKernel(addon, previous));
+  wrap('Add', (previous) => binaryKernel(addon, 'Add', previous));
+  wrap('Multiply', (previous) => binaryKernel(addon, 'Multiply', previous));
   registerOnednnBatchNorm(addon);
   registerOnednnActivations(addon);
   onednnState.registered = true;
