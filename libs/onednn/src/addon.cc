@@ -9,7 +9,7 @@
 // input, 2 gradient of the filter. batchNorm(kind, heap, offsets, n, c, epsilon) over an [n, c]
 // view of a channels-last tensor; kinds: 0 training forward (batch statistics out), 1 backward,
 // 2 inference with given statistics. activation(kind, heap, offsets, n): ReLU and swish, forward
-// and backward, spatialMean (global average pooling) and binary (large adds and multiplies), in
+// and backward, spatialSum (global pooling) and binary (large adds and multiplies), in
 // elementwise.cc. Primitives are cached per shape.
 #include <node_api.h>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -345,10 +345,10 @@ napi_value Activation(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// spatialMean(heap: ArrayBuffer, offsets: Float64Array(>= 2) [x, y], b, hw, c): mean over hw of [b, hw, c].
-napi_value SpatialMean(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+// spatialSum(heap: ArrayBuffer, offsets: Float64Array(>= 2) [x, y], b, hw, c, scale): scale * sum over hw of [b, hw, c].
+napi_value SpatialSum(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   int64_t dims[3] = {0, 0, 0};
   napi_typedarray_type type = napi_int8_array;
@@ -356,15 +356,17 @@ napi_value SpatialMean(napi_env env, napi_callback_info info) {
   void* data = nullptr;
   void* heap = nullptr;
   size_t heap_len = 0;
-  if (argc == 5) {
+  double scale = 1;
+  if (argc == 6) {
     CHECK(napi_get_arraybuffer_info(env, argv[0], &heap, &heap_len));
     napi_value buf;
     size_t byte_offset;
     CHECK(napi_get_typedarray_info(env, argv[1], &type, &len, &data, &buf, &byte_offset));
     for (int i = 0; i < 3; i++) CHECK(napi_get_value_int64(env, argv[2 + i], &dims[i]));
+    CHECK(napi_get_value_double(env, argv[5], &scale));
   }
-  if (argc != 5 || type != napi_float64_array || len < 2 || dims[0] <= 0 || dims[1] <= 0 || dims[2] <= 0) {
-    napi_throw_type_error(env, nullptr, "onednn: spatialMean(heap, Float64Array offsets [x, y], b > 0, hw > 0, c > 0)");
+  if (argc != 6 || type != napi_float64_array || len < 2 || dims[0] <= 0 || dims[1] <= 0 || dims[2] <= 0) {
+    napi_throw_type_error(env, nullptr, "onednn: spatialSum(heap, Float64Array offsets [x, y], b > 0, hw > 0, c > 0, scale)");
     return nullptr;
   }
   const double* off = static_cast<const double*>(data);
@@ -372,27 +374,28 @@ napi_value SpatialMean(napi_env env, napi_callback_info info) {
   try {
     auto* x = static_cast<const float*>(at(h, heap_len, off[0], dims[0] * dims[1] * dims[2], "x"));
     auto* y = static_cast<float*>(at(h, heap_len, off[1], dims[0] * dims[2], "y"));
-    noisy::spatial_mean(x, y, dims[0], dims[1], dims[2]);
+    noisy::spatial_sum(x, y, dims[0], dims[1], dims[2], static_cast<float>(scale));
   } catch (const std::exception& err) {
     napi_throw_error(env, nullptr, err.what());
   }
   return nullptr;
 }
 
-// binary(kind, heap, offsets: Float64Array(>= 3) [a, b, y], n, inner): kinds 0 y = a + b,
-// 1 y = a * b (same shape, n elements), 2 y[r, j] = a[r, j] * b[r] with n = rows * inner.
+// binary(kind, heap, offsets: Float64Array(>= 3) [a, b, y], n, inner, channels): kinds 0 y = a + b,
+// 1 y = a * b (same shape, n elements), 2 y[r, j] = a[r, j] * b[r] (rows of `inner`),
+// 3 y[r, p, k] = a[r, p, k] * b[r, k] (rows of `inner` = hw * channels).
 napi_value Binary(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   int32_t kind = -1;
-  int64_t n = 0, inner = 0;
+  int64_t n = 0, inner = 0, channels = 0;
   napi_typedarray_type type = napi_int8_array;
   size_t len = 0;
   void* data = nullptr;
   void* heap = nullptr;
   size_t heap_len = 0;
-  if (argc == 5) {
+  if (argc == 6) {
     CHECK(napi_get_value_int32(env, argv[0], &kind));
     CHECK(napi_get_arraybuffer_info(env, argv[1], &heap, &heap_len));
     napi_value buf;
@@ -400,20 +403,25 @@ napi_value Binary(napi_env env, napi_callback_info info) {
     CHECK(napi_get_typedarray_info(env, argv[2], &type, &len, &data, &buf, &byte_offset));
     CHECK(napi_get_value_int64(env, argv[3], &n));
     CHECK(napi_get_value_int64(env, argv[4], &inner));
+    CHECK(napi_get_value_int64(env, argv[5], &channels));
   }
-  if (argc != 5 || type != napi_float64_array || len < 3 || kind < 0 || kind > 2 || n < 0 || inner <= 0 || n % inner != 0) {
-    napi_throw_type_error(env, nullptr, "onednn: binary(kind 0..2, heap, Float64Array offsets [a, b, y], n >= 0, inner > 0 dividing n)");
+  if (argc != 6 || type != napi_float64_array || len < 3 || kind < 0 || kind > 3 || n < 0 || inner <= 0 || n % inner != 0 ||
+      channels <= 0 || inner % channels != 0) {
+    napi_throw_type_error(env, nullptr, "onednn: binary(kind 0..3, heap, Float64Array offsets [a, b, y], n >= 0, inner > 0 dividing n, channels > 0 dividing inner)");
     return nullptr;
   }
   const double* off = static_cast<const double*>(data);
   auto* h = static_cast<uint8_t*>(heap);
+  const int64_t rows = n / inner;
+  const int64_t b_size = kind == 2 ? rows : kind == 3 ? rows * channels : n;
   try {
     auto* a = static_cast<const float*>(at(h, heap_len, off[0], n, "a"));
-    auto* b = static_cast<const float*>(at(h, heap_len, off[1], kind == 2 ? n / inner : n, "b"));
+    auto* b = static_cast<const float*>(at(h, heap_len, off[1], b_size, "b"));
     auto* y = static_cast<float*>(at(h, heap_len, off[2], n, "y"));
     if (kind == 0) noisy::add(a, b, y, n);
     else if (kind == 1) noisy::multiply(a, b, y, n);
-    else noisy::scale_rows(a, b, y, n / inner, inner);
+    else if (kind == 2) noisy::scale_rows(a, b, y, rows, inner);
+    else noisy::scale_channels(a, b, y, rows, inner / channels, channels);
   } catch (const std::exception& err) {
     napi_throw_error(env, nullptr, err.what());
   }
@@ -445,7 +453,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"activation", nullptr, Activation, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"spatialMean", nullptr, SpatialMean, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"spatialSum", nullptr, SpatialSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -46,10 +46,10 @@ CLONES void swish_backward(const float* x, const float* dy, float* dx, int64_t n
 
 namespace noisy {
 
-// Mean over the middle axis of [b, hw, c]: global average pooling of a channels-last tensor, the
-// squeeze of squeeze-and-excitation. tfjs's wasm Mean transposes the tensor first.
-CLONES void spatial_mean(const float* x, float* y, int64_t b, int64_t hw, int64_t c) {
-  const float scale = 1.f / static_cast<float>(hw);
+// Sum (times `scale`) over the middle axis of [b, hw, c]: global average pooling of a channels-last
+// tensor (scale 1/hw), the squeeze of squeeze-and-excitation, and its gradient's sums (scale 1).
+// tfjs's wasm Mean and Sum transpose the tensor first.
+CLONES void spatial_sum(const float* x, float* y, int64_t b, int64_t hw, int64_t c, float scale) {
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < b; i++) {
     float* out = y + i * c;
@@ -77,6 +77,18 @@ CLONES void add(const float* a, const float* b, float* y, int64_t n) {
 CLONES void multiply(const float* a, const float* b, float* y, int64_t n) {
 #pragma omp parallel for simd schedule(static)
   for (int64_t i = 0; i < n; i++) y[i] = a[i] * b[i];
+}
+
+// x [b, hw, c] times m [b, c]: squeeze-and-excitation's channel gates.
+CLONES void scale_channels(const float* x, const float* m, float* y, int64_t b, int64_t hw, int64_t c) {
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < b * hw; r++) {
+    const float* gate = m + (r / hw) * c;
+    const float* in = x + r * c;
+    float* out = y + r * c;
+#pragma omp simd
+    for (int64_t k = 0; k < c; k++) out[k] = in[k] * gate[k];
+  }
 }
 
 CLONES void scale_rows(const float* x, const float* m, float* y, int64_t rows, int64_t inner) {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ConvKind = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
 export const BatchNormKind = { train: 0, backward: 1, inference: 2 } as const;
-export const BinaryKind = { add: 0, multiply: 1, scaleRows: 2 } as const;
+export const BinaryKind = { add: 0, multiply: 1, scaleRows: 2, scaleChannels: 3 } as const;
 export const ActivationKind = { relu: 0, reluBackward: 1, swish: 2, swishBackward: 3 } as const;
 
 /** Packed integer parameters of one convolution; order matches `Dims` in addon.cc. */
@@ -26,10 +26,13 @@ export interface OnednnAddon {
   batchNorm(kind: number, heap: ArrayBufferLike, offsets: Float64Array, n: number, c: number, epsilon: number): void;
   /** Elementwise activation over n floats; offsets: forward [x, y], backward [x, dy, dx] (unused slot 0). */
   activation(kind: number, heap: ArrayBufferLike, offsets: Float64Array, n: number): void;
-  /** Mean over the middle axis of a [b, hw, c] tensor; offsets [x, y]. */
-  spatialMean(heap: ArrayBufferLike, offsets: Float64Array, b: number, hw: number, c: number): void;
-  /** kind 0: y = a + b, 1: y = a * b (n elements each); 2: y[r, j] = a[r, j] * b[r] (n = rows * inner). Offsets [a, b, y]. */
-  binary(kind: number, heap: ArrayBufferLike, offsets: Float64Array, n: number, inner: number): void;
+  /** scale * sum over the middle axis of a [b, hw, c] tensor; offsets [x, y]. */
+  spatialSum(heap: ArrayBufferLike, offsets: Float64Array, b: number, hw: number, c: number, scale: number): void;
+  /**
+   * kind 0: y = a + b, 1: y = a * b (n elements each); 2: y[r, j] = a[r, j] * b[r] (rows of `inner`);
+   * 3: y[r, p, k] = a[r, p, k] * b[r, k] (rows of inner = hw * channels). Offsets [a, b, y].
+   */
+  binary(kind: number, heap: ArrayBufferLike, offsets: Float64Array, n: number, inner: number, channels: number): void;
   /** Set (n > 0) and return oneDNN's OpenMP thread count. */
   threads(n?: number): number;
   version(): string;

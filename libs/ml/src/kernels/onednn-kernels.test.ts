@@ -51,34 +51,34 @@ describe.skipIf(!addon && !required)('oneDNN convolution kernels', () => {
     expect(onednnCalls.fallback.get('FusedConv2D')).toBe(1);
   });
 
-  it('oneDNN kernels - global average pooling (Mean over H, W) matches cpu; other means fall through', async () => {
+  it('oneDNN kernels - global pooling (Mean and Sum over H, W) matches cpu; other reductions fall through', async () => {
     const x = random([3, 5, 7, 19], 9);
     const means = async (backend: string) => {
       await tf.setBackend(backend);
       return tf.tidy(() => {
         const t = tf.tensor4d(x, [3, 5, 7, 19]);
-        return [tf.mean(t, [1, 2]), tf.mean(t, [2, 1], true), tf.mean(t, 3), tf.mean(t)].map((m) => m.dataSync() as Float32Array);
+        return [tf.mean(t, [1, 2]), tf.mean(t, [2, 1], true), tf.mean(t, 3), tf.mean(t), tf.sum(t, [1, 2], true), tf.sum(t, 0)].map((m) => m.dataSync() as Float32Array);
       });
     };
-    const before = onednnCalls.native.get('Mean') ?? 0;
+    const before = [onednnCalls.native.get('Mean') ?? 0, onednnCalls.native.get('Sum') ?? 0];
     const [cpu, native] = [await means('cpu'), await means('wasm')];
-    expect(onednnCalls.native.get('Mean')).toBe(before + 2);
+    expect([onednnCalls.native.get('Mean'), onednnCalls.native.get('Sum')]).toEqual([before[0] + 2, before[1] + 1]);
     cpu.forEach((ref, i) => expect(relErr(native[i], ref)).toBeLessThan(1e-6));
   });
 
-  it('oneDNN kernels - large adds and multiplies (same shape, per-example factor) match cpu; broadcasts fall through', async () => {
-    const [a, b, m, ch] = [random([4, 16, 16, 20], 1), random([4, 16, 16, 20], 2), random([4, 1, 1, 1], 3), random([20], 4)];
+  it('oneDNN kernels - large adds and multiplies (same shape, per-example and per-channel factors) match cpu; broadcasts fall through', async () => {
+    const [a, b, m, ch, g] = [random([4, 16, 16, 20], 1), random([4, 16, 16, 20], 2), random([4, 1, 1, 1], 3), random([20], 4), random([4, 1, 1, 20], 5)];
     const ops = async (backend: string) => {
       await tf.setBackend(backend);
       return tf.tidy(() => {
         const [ta, tb] = [tf.tensor4d(a, [4, 16, 16, 20]), tf.tensor4d(b, [4, 16, 16, 20])];
-        const [tm, tc] = [tf.tensor4d(m, [4, 1, 1, 1]), tf.tensor1d(ch)];
-        return [tf.add(ta, tb), tf.mul(ta, tb), tf.mul(ta, tm), tf.mul(tm, tb), tf.mul(ta, tc), tf.add(ta, tm)].map((t) => t.dataSync() as Float32Array);
+        const [tm, tc, tg] = [tf.tensor4d(m, [4, 1, 1, 1]), tf.tensor1d(ch), tf.tensor4d(g, [4, 1, 1, 20])];
+        return [tf.add(ta, tb), tf.mul(ta, tb), tf.mul(ta, tm), tf.mul(tm, tb), tf.mul(tg, ta), tf.mul(ta, tc), tf.add(ta, tm)].map((t) => t.dataSync() as Float32Array);
       });
     };
     const before = [onednnCalls.native.get('Add') ?? 0, onednnCalls.native.get('Multiply') ?? 0];
     const [cpu, native] = [await ops('cpu'), await ops('wasm')];
-    expect([onednnCalls.native.get('Add'), onednnCalls.native.get('Multiply')]).toEqual([before[0] + 1, before[1] + 3]);
+    expect([onednnCalls.native.get('Add'), onednnCalls.native.get('Multiply')]).toEqual([before[0] + 1, before[1] + 4]);
     cpu.forEach((ref, i) => expect(relErr(native[i], ref), `op ${i}`).toBeLessThan(1e-6));
   });
 

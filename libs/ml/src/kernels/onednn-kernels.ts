@@ -98,20 +98,20 @@ function nativeKernel(addon: OnednnAddon, name: KernelName, fallback: KernelFunc
   };
 }
 
-/** Mean over axes [1, 2] of a float32 [B, H, W, C] tensor (global average pooling) natively. */
-function meanKernel(addon: OnednnAddon, fallback: KernelFunc): KernelFunc {
+/** Mean or Sum over axes [1, 2] of a float32 [B, H, W, C] tensor (global pooling) natively. */
+function spatialKernel(addon: OnednnAddon, name: 'Mean' | 'Sum', fallback: KernelFunc): KernelFunc {
   const offsets = new Float64Array(2);
   return (args: Args) => {
     const x = args.inputs.x!;
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
-    if (!onednnState.enabled || x.dtype !== 'float32' || x.shape.length !== 4 || axes.join() !== '1,2') return fallback(args); // other means: not counted, by design
+    if (!onednnState.enabled || x.dtype !== 'float32' || x.shape.length !== 4 || axes.join() !== '1,2') return fallback(args); // other reductions: not counted, by design
     const [b, h, w, c] = x.shape;
     const backend = args.backend as unknown as WasmBackend;
     const out = backend.makeOutput(keepDims ? [b, 1, 1, c] : [b, c], 'float32');
     offsets.set([backend.dataIdMap.get(x.dataId).memoryOffset, backend.dataIdMap.get(out.dataId).memoryOffset]);
-    addon.spatialMean(backend.wasm.HEAPU8.buffer, offsets, b, h * w, c);
-    countCall('native', 'Mean');
+    addon.spatialSum(backend.wasm.HEAPU8.buffer, offsets, b, h * w, c, name === 'Mean' ? 1 / (h * w) : 1);
+    countCall('native', name);
     return out;
   };
 }
@@ -121,8 +121,10 @@ const MIN_NATIVE_ELEMENTS = 16384;
 const sizeOf = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
 /** `small` is [B, 1, ..., 1] against `big` [B, ...]: one factor per example (stochastic depth's mask). */
 const perRow = (big: TensorInfo, small: TensorInfo) => big.shape.length === small.shape.length && big.shape.length > 1 && big.shape[0] === small.shape[0] && small.shape.slice(1).every((d) => d === 1);
+/** `small` is [B, 1, 1, C] against `big` [B, H, W, C]: one factor per example and channel (squeeze-and-excitation). */
+const perChannel = (big: TensorInfo, small: TensorInfo) => big.shape.length === 4 && small.shape.length === 4 && small.shape[0] === big.shape[0] && small.shape[1] === 1 && small.shape[2] === 1 && small.shape[3] === big.shape[3];
 
-/** Large same-shape Add / Multiply, and Multiply by a per-example factor, natively on all threads. */
+/** Large same-shape Add / Multiply, and Multiply by per-example or per-example-and-channel factors, natively on all threads. */
 function binaryKernel(addon: OnednnAddon, name: 'Add' | 'Multiply', fallback: KernelFunc): KernelFunc {
   const offsets = new Float64Array(3);
   return (args: Args) => {
@@ -131,9 +133,11 @@ function binaryKernel(addon: OnednnAddon, name: 'Add' | 'Multiply', fallback: Ke
     let [x, y, kind] = [a, b, name === 'Add' ? BinaryKind.add : BinaryKind.multiply] as [TensorInfo, TensorInfo, number];
     if (a.shape.join() !== b.shape.join()) {
       if (name !== 'Multiply') return fallback(args);
-      if (perRow(b, a)) [x, y] = [b, a];
-      else if (!perRow(a, b)) return fallback(args);
-      kind = BinaryKind.scaleRows;
+      const [big, small] = sizeOf(a) >= sizeOf(b) ? [a, b] : [b, a];
+      if (perRow(big, small)) kind = BinaryKind.scaleRows;
+      else if (perChannel(big, small)) kind = BinaryKind.scaleChannels;
+      else return fallback(args);
+      [x, y] = [big, small];
     }
     const n = sizeOf(x);
     if (n < MIN_NATIVE_ELEMENTS) return fallback(args);
@@ -141,7 +145,8 @@ function binaryKernel(addon: OnednnAddon, name: 'Add' | 'Multiply', fallback: Ke
     const out = backend.makeOutput(x.shape, 'float32');
     const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
     offsets.set([at(x), at(y), at(out)]);
-    addon.binary(kind, backend.wasm.HEAPU8.buffer, offsets, n, kind === BinaryKind.scaleRows ? n / x.shape[0] : 1);
+    const perExample = kind === BinaryKind.scaleRows || kind === BinaryKind.scaleChannels;
+    addon.binary(kind, backend.wasm.HEAPU8.buffer, offsets, n, perExample ? n / x.shape[0] : 1, kind === BinaryKind.scaleChannels ? x.shape[3] : 1);
     countCall('native', name);
     return out;
   };
@@ -174,7 +179,8 @@ export function registerOnednnKernels(): { version: string; threads: number } | 
     tf.registerKernel({ ...previous, kernelFunc: make(previous.kernelFunc) });
   };
   for (const name of KERNELS) wrap(name, (previous) => nativeKernel(addon, name, previous));
-  wrap('Mean', (previous) => meanKernel(addon, previous));
+  wrap('Mean', (previous) => spatialKernel(addon, 'Mean', previous));
+  wrap('Sum', (previous) => spatialKernel(addon, 'Sum', previous));
   wrap('Add', (previous) => binaryKernel(addon, 'Add', previous));
   wrap('Multiply', (previous) => binaryKernel(addon, 'Multiply', previous));
   registerOnednnBatchNorm(addon);
