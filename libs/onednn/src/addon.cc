@@ -9,8 +9,8 @@
 // input, 2 gradient of the filter. batchNorm(kind, heap, offsets, n, c, epsilon) over an [n, c]
 // view of a channels-last tensor; kinds: 0 training forward (batch statistics out), 1 backward,
 // 2 inference with given statistics. activation(kind, heap, offsets, n): ReLU and swish, forward
-// and backward, spatialSum (global pooling) and binary (large adds and multiplies), in
-// elementwise.cc. Primitives are cached per shape.
+// and backward, spatialSum (global pooling), binary (large adds and multiplies) and update (fused
+// RMSProp and EMA steps), in elementwise.cc. Primitives are cached per shape.
 #include <node_api.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
@@ -428,6 +428,53 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// update(kind, heap, offsets: Float64Array(>= 7), n, params: Float64Array(5)): kind 0 RMSProp,
+// offsets [w, g, ms, mom, w', ms', mom'], params [lr, rho, momentum, eps, weight decay];
+// kind 1 EMA, offsets [shadow, w, shadow'], params [decay].
+napi_value Update(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  int32_t kind = -1;
+  int64_t n = -1;
+  napi_typedarray_type type = napi_int8_array, ptype = napi_int8_array;
+  size_t len = 0, plen = 0;
+  void* data = nullptr;
+  void* pdata = nullptr;
+  void* heap = nullptr;
+  size_t heap_len = 0;
+  if (argc == 5) {
+    CHECK(napi_get_value_int32(env, argv[0], &kind));
+    CHECK(napi_get_arraybuffer_info(env, argv[1], &heap, &heap_len));
+    napi_value buf;
+    size_t byte_offset;
+    CHECK(napi_get_typedarray_info(env, argv[2], &type, &len, &data, &buf, &byte_offset));
+    CHECK(napi_get_value_int64(env, argv[3], &n));
+    CHECK(napi_get_typedarray_info(env, argv[4], &ptype, &plen, &pdata, &buf, &byte_offset));
+  }
+  if (argc != 5 || type != napi_float64_array || ptype != napi_float64_array || kind < 0 || kind > 1 || n < 0 ||
+      len < (kind == 0 ? 7u : 3u) || plen < (kind == 0 ? 5u : 1u)) {
+    napi_throw_type_error(env, nullptr, "onednn: update(kind 0..1, heap, Float64Array offsets, n, Float64Array params)");
+    return nullptr;
+  }
+  const double* off = static_cast<const double*>(data);
+  const double* p = static_cast<const double*>(pdata);
+  auto* h = static_cast<uint8_t*>(heap);
+  auto in = [&](int i, const char* name) { return static_cast<const float*>(at(h, heap_len, off[i], n, name)); };
+  auto out = [&](int i, const char* name) { return static_cast<float*>(at(h, heap_len, off[i], n, name)); };
+  try {
+    if (kind == 0) {
+      noisy::rmsprop(in(0, "w"), in(1, "g"), in(2, "ms"), in(3, "mom"), out(4, "w'"), out(5, "ms'"), out(6, "mom'"), n,
+                     static_cast<float>(p[0]), static_cast<float>(p[1]), static_cast<float>(p[2]), static_cast<float>(p[3]), static_cast<float>(p[4]));
+    } else {
+      noisy::ema(in(0, "shadow"), in(1, "w"), out(2, "shadow'"), n, static_cast<float>(p[0]));
+    }
+  } catch (const std::exception& err) {
+    napi_throw_error(env, nullptr, err.what());
+  }
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -455,6 +502,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"activation", nullptr, Activation, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"spatialSum", nullptr, SpatialSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"update", nullptr, Update, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -103,3 +103,29 @@ CLONES void scale_rows(const float* x, const float* m, float* y, int64_t rows, i
 }
 
 }  // namespace noisy
+
+namespace noisy {
+
+// One TF-style RMSProp step (the original's optimizer) for one variable, out of place:
+//   g' = g + wd w;  ms' = rho ms + (1 - rho) g'^2;  mom' = mu mom + lr g' / sqrt(ms' + eps);  w' = w - mom'
+// tfjs runs this as ~14 separate ops per variable, each with its own dispatch cost.
+CLONES void rmsprop(const float* w, const float* g, const float* ms, const float* mom, float* w_out, float* ms_out,
+                    float* mom_out, int64_t n, float lr, float rho, float mu, float eps, float wd) {
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; i++) {
+    const float grad = g[i] + wd * w[i];
+    const float s = rho * ms[i] + (1.f - rho) * grad * grad;
+    const float m = mu * mom[i] + lr * grad / std::sqrt(s + eps);
+    ms_out[i] = s;
+    mom_out[i] = m;
+    w_out[i] = w[i] - m;
+  }
+}
+
+// EMA of a weight: s' = s - (1 - d) (s - w).
+CLONES void ema(const float* s, const float* w, float* out, int64_t n, float decay) {
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; i++) out[i] = s[i] - (1.f - decay) * (s[i] - w[i]);
+}
+
+}  // namespace noisy

@@ -11,4 +11,7 @@ void scale_channels(const float* x, const float* m, float* y, int64_t b, int64_t
 void add(const float* a, const float* b, float* y, int64_t n);
 void multiply(const float* a, const float* b, float* y, int64_t n);
 void scale_rows(const float* x, const float* m, float* y, int64_t rows, int64_t inner);
+void rmsprop(const float* w, const float* g, const float* ms, const float* mom, float* w_out, float* ms_out, float* mom_out, int64_t n,
+             float lr, float rho, float mu, float eps, float wd);
+void ema(const float* s, const float* w, float* out, int64_t n, float decay);
 }  // namespace noisy

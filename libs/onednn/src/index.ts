@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 export const ConvKind = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
 export const BatchNormKind = { train: 0, backward: 1, inference: 2 } as const;
 export const BinaryKind = { add: 0, multiply: 1, scaleRows: 2, scaleChannels: 3 } as const;
+export const UpdateKind = { rmsprop: 0, ema: 1 } as const;
 export const ActivationKind = { relu: 0, reluBackward: 1, swish: 2, swishBackward: 3 } as const;
 
 /** Packed integer parameters of one convolution; order matches `Dims` in addon.cc. */
@@ -33,6 +34,11 @@ export interface OnednnAddon {
    * 3: y[r, p, k] = a[r, p, k] * b[r, k] (rows of inner = hw * channels). Offsets [a, b, y].
    */
   binary(kind: number, heap: ArrayBufferLike, offsets: Float64Array, n: number, inner: number, channels: number): void;
+  /**
+   * kind 0: one RMSProp step, offsets [w, g, ms, mom, w', ms', mom'], params [lr, rho, momentum, eps, weightDecay];
+   * kind 1: one EMA step, offsets [shadow, w, shadow'], params [decay]. n elements each.
+   */
+  update(kind: number, heap: ArrayBufferLike, offsets: Float64Array, n: number, params: Float64Array): void;
   /** Set (n > 0) and return oneDNN's OpenMP thread count. */
   threads(n?: number): number;
   version(): string;

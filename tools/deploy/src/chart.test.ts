@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { chartDir, helm, helmTemplate, kubectl, parseManifests, repoRoot, validateManifests, type K8sObject } from './index.js';
 import { devManifestPath, renderDevManifests } from './render-dev.js';
 
-type Container = { name: string; env?: Array<{ name: string; value?: string; valueFrom?: unknown }>; resources?: { limits?: Record<string, string> }; livenessProbe?: unknown; readinessProbe?: unknown; securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean } };
+type Container = { name: string; env?: Array<{ name: string; value?: string; valueFrom?: { resourceFieldRef?: unknown; secretKeyRef?: unknown } }>; image?: string; resources?: { limits?: Record<string, string> }; livenessProbe?: unknown; readinessProbe?: unknown; securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean } };
 type PodSpec = { containers: Container[]; securityContext?: { runAsNonRoot?: boolean }; nodeSelector?: Record<string, string>; tolerations?: unknown[] };
 
 const gpuValues = resolve(chartDir, 'values-gpu.yaml');
@@ -62,6 +62,10 @@ describe('helm chart helm/noisy-student', () => {
         expect(c.resources?.limits?.['nvidia.com/gpu'], role(d)).toBeUndefined();
         expect((c as { image?: string }).image).toMatch(/-cpu$/);
       }
+      // CPU containers size the oneDNN kernels' OpenMP pool to their CPU limit; GPU ones do not need it.
+      const omp = c.env?.find((e) => e.name === 'OMP_NUM_THREADS');
+      if (c.image?.endsWith('-cpu')) expect(omp?.valueFrom?.resourceFieldRef, role(d)).toEqual({ resource: 'limits.cpu', divisor: '1' });
+      else expect(omp, role(d)).toBeUndefined();
     }
     for (const d of workloads(cpu)) expect(podOf(d).containers[0].resources?.limits?.['nvidia.com/gpu']).toBeUndefined();
   });

@@ -8,6 +8,7 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { BinaryKind, ConvKind, loadOnednn, packDims, type OnednnAddon } from '@noisy/onednn';
 import { registerOnednnBatchNorm } from './onednn-batch-norm.js';
 import { registerOnednnActivations } from './onednn-activations.js';
+import { registerOnednnUpdates } from './onednn-updates.js';
 import { countCall, onednnCalls, onednnState, type WasmBackend } from './onednn-state.js';
 
 export { onednnCalls };
@@ -185,6 +186,7 @@ export function registerOnednnKernels(): { version: string; threads: number } | 
   wrap('Multiply', (previous) => binaryKernel(addon, 'Multiply', previous));
   registerOnednnBatchNorm(addon);
   registerOnednnActivations(addon);
+  registerOnednnUpdates(addon);
   onednnState.registered = true;
   registered = { version: addon.version(), threads: addon.threads() };
   return registered;

@@ -29,19 +29,20 @@ type Args = Parameters<KernelFunc>[0];
 /**
  * A kernel whose float32 inputs and outputs are passed to native code as byte offsets into the
  * wasm heap: offsets = [...inputs in `inputNames` order, ...outputs], zero-filled to 8 slots.
+ * Shapes and sizes come from the first input.
  */
-export function heapKernel(name: string, inputNames: string[], outputShapes: (x: TensorInfo) => number[][],
-  call: (heap: ArrayBufferLike, offsets: Float64Array, x: TensorInfo, attrs: Record<string, unknown>) => void): KernelFunc {
+export function heapKernel(name: string, inputNames: string[], outputShapes: (first: TensorInfo) => number[][],
+  call: (heap: ArrayBufferLike, offsets: Float64Array, first: TensorInfo, attrs: Record<string, unknown>) => void): KernelFunc {
   const offsets = new Float64Array(8);
   return (args: Args) => {
     const backend = args.backend as unknown as WasmBackend;
-    const x = args.inputs.x!;
-    const outs = outputShapes(x).map((shape) => backend.makeOutput(shape, 'float32'));
+    const first = args.inputs[inputNames[0]]!;
+    const outs = outputShapes(first).map((shape) => backend.makeOutput(shape, 'float32'));
     const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
     offsets.fill(0);
     offsets.set([...inputNames.map((k) => at(args.inputs[k]!)), ...outs.map(at)]);
     // Read the heap after makeOutput: an allocation may have grown (and replaced) it.
-    call(backend.wasm.HEAPU8.buffer, offsets, x, args.attrs as Record<string, unknown>);
+    call(backend.wasm.HEAPU8.buffer, offsets, first, args.attrs as Record<string, unknown>);
     countCall('native', name);
     return outs.length === 1 ? outs[0] : outs;
   };

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend.js';
-import { emaDecayAt } from './ema.js';
+import { Ema, emaDecayAt } from './ema.js';
+import { configureOnednn } from '../kernels/onednn-kernels.js';
+import { onednnCalls } from '../kernels/onednn-state.js';
+import { random, relErr } from '../kernels/kernel-check.js';
 import { Optimizer } from './optimizer.js';
 import { learningRateAt } from './schedule.js';
 
@@ -29,6 +32,34 @@ describe('optimisation', () => {
     expect(w.dataSync()[0]).toBeCloseTo(2 - 0.1 / Math.sqrt(1 + 1e-3), 6);
     opt.dispose();
     w.dispose();
+  });
+
+  it('rmsprop and ema - the fused native kernels and the tfjs ops agree over 5 steps', async () => {
+    const { currentBackend } = await import('../backend.js');
+    if (!currentBackend()?.kernels) return; // no addon here: only the tfjs ops exist
+    const run = (native: boolean) => {
+      configureOnednn({ enabled: native });
+      const w = tf.variable(tf.tensor2d(random([300, 200], 1), [300, 200]), true, `w_cmp_${native}`);
+      const opt = new Optimizer([w], { kind: 'rmsprop', weightDecay: 1e-4, decayed: () => true });
+      const ema = new Ema([{ read: () => w } as unknown as tf.LayerVariable], 0.999);
+      for (let step = 0; step < 5; step++) {
+        const g = tf.tensor2d(random([300, 200], 10 + step), [300, 200]);
+        opt.apply({ [w.name]: g }, 0.016);
+        ema.update();
+        g.dispose();
+      }
+      const out = [w.dataSync() as Float32Array, ema.values()[0].dataSync() as Float32Array];
+      opt.dispose();
+      ema.dispose();
+      w.dispose();
+      return out;
+    };
+    const calls = onednnCalls.native.get('NoisyRmsProp') ?? 0;
+    const [ops, native] = [run(false), run(true)];
+    configureOnednn({ enabled: true });
+    expect(onednnCalls.native.get('NoisyRmsProp')).toBe(calls + 5);
+    expect(relErr(native[0], ops[0])).toBeLessThan(1e-6);
+    expect(relErr(native[1], ops[1])).toBeLessThan(1e-6);
   });
 
   it('ema - decay follows min(decay, (1 + n) / (10 + n))', () => {

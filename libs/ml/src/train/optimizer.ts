@@ -2,7 +2,10 @@
 // uses: ms starts at ones, eps sits inside the square root, momentum accumulates lr * g / sqrt(ms + eps).
 //   ms <- rho ms + (1 - rho) g^2;  mom <- mu mom + lr g / sqrt(ms + eps);  w <- w - mom
 // Weight decay (coefficient on 1/2 ||w||^2 over non-BN weights) is added to the gradient: wd * w.
+// On wasm with the oneDNN addon an RMSProp step is one native kernel per variable.
 import * as tf from '@tensorflow/tfjs';
+import { rmspropNative } from '../kernels/onednn-updates.js';
+import { onednnActive } from '../kernels/onednn-state.js';
 
 export interface OptimizerOptions { kind: 'rmsprop' | 'adam'; weightDecay: number; decayed: (name: string) => boolean }
 
@@ -23,10 +26,20 @@ export class Optimizer {
   /** Apply one update with learning rate `lr`; `grads` are keyed by variable name and left to the caller to dispose. */
   apply(grads: Record<string, tf.Tensor>, lr: number): void {
     this.step++;
+    const native = this.o.kind === 'rmsprop' && onednnActive();
     tf.tidy(() => {
       for (const v of this.vars) {
         let g = grads[v.name];
         if (!g) continue;
+        if (native && g.dtype === 'float32') {
+          const [a, b] = this.slots.get(v.name)!;
+          const weightDecay = this.o.weightDecay > 0 && this.o.decayed(v.name) ? this.o.weightDecay : 0;
+          const [w2, a2, b2] = rmspropNative(v, g, a, b, { lr, rho: 0.9, momentum: 0.9, epsilon: 1e-3, weightDecay });
+          a.assign(a2);
+          b.assign(b2);
+          v.assign(w2);
+          continue;
+        }
         if (this.o.weightDecay > 0 && this.o.decayed(v.name)) g = tf.add(g, tf.mul(v, this.o.weightDecay));
         const [a, b] = this.slots.get(v.name)!;
         if (this.o.kind === 'rmsprop') {
