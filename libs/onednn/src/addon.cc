@@ -208,282 +208,215 @@ void run_bn(BnKind kind, int64_t n, int64_t c, float eps, uint8_t* heap, size_t 
   s.wait();
 }
 
-#define CHECK(call)                                              \
-  do {                                                           \
-    if ((call) != napi_ok) {                                     \
-      napi_throw_error(env, nullptr, "onednn: bad arguments");   \
-      return nullptr;                                            \
-    }                                                            \
-  } while (0)
+// ---- N-API surface: argument reading shared by every entry point.
 
-// conv(kind: number, heap: ArrayBuffer, offsets: Float64Array(4), dims: Int32Array(20))
+struct F64 {
+  const double* data = nullptr;
+  size_t len = 0;
+};
+
+struct Heap {
+  uint8_t* data = nullptr;
+  size_t len = 0;
+};
+
+// Reads positional arguments; any failure leaves ok() false and the entry point answers with its usage.
+class Args {
+ public:
+  Args(napi_env env, napi_callback_info info, size_t count) : env_(env), argc_(count) {
+    ok_ = napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr) == napi_ok && argc_ == count && count <= kMax;
+  }
+  bool ok() const { return ok_; }
+  Args& i32(size_t i, int32_t* out) { return check(napi_get_value_int32(env_, argv_[i], out)); }
+  Args& i64(size_t i, int64_t* out) { return check(napi_get_value_int64(env_, argv_[i], out)); }
+  Args& f64(size_t i, double* out) { return check(napi_get_value_double(env_, argv_[i], out)); }
+  Args& heap(size_t i, Heap* out) {
+    void* data = nullptr;
+    check(napi_get_arraybuffer_info(env_, argv_[i], &data, &out->len));
+    out->data = static_cast<uint8_t*>(data);
+    return *this;
+  }
+  // A Float64Array of at least `min` entries.
+  Args& doubles(size_t i, size_t min, F64* out) {
+    napi_typedarray_type type = napi_int8_array;
+    void* data = nullptr;
+    napi_value buf;
+    size_t byte_offset;
+    check(napi_get_typedarray_info(env_, argv_[i], &type, &out->len, &data, &buf, &byte_offset));
+    ok_ = ok_ && type == napi_float64_array && out->len >= min;
+    out->data = static_cast<const double*>(data);
+    return *this;
+  }
+  // An Int32Array of exactly `count` entries.
+  Args& ints(size_t i, size_t count, const int32_t** out) {
+    napi_typedarray_type type = napi_int8_array;
+    void* data = nullptr;
+    size_t len = 0;
+    napi_value buf;
+    size_t byte_offset;
+    check(napi_get_typedarray_info(env_, argv_[i], &type, &len, &data, &buf, &byte_offset));
+    ok_ = ok_ && type == napi_int32_array && len == count;
+    *out = static_cast<const int32_t*>(data);
+    return *this;
+  }
+  Args& require(bool condition) {
+    ok_ = ok_ && condition;
+    return *this;
+  }
+
+ private:
+  static constexpr size_t kMax = 8;
+  Args& check(napi_status status) {
+    ok_ = ok_ && status == napi_ok;
+    return *this;
+  }
+  napi_env env_;
+  size_t argc_;
+  napi_value argv_[kMax] = {};
+  bool ok_ = false;
+};
+
+napi_value usage(napi_env env, const char* text) {
+  napi_throw_type_error(env, nullptr, text);
+  return nullptr;
+}
+
+// Runs the work, turning oneDNN and bounds errors into JS exceptions.
+template <typename F>
+napi_value guarded(napi_env env, F work) {
+  try {
+    work();
+  } catch (const dnnl::error& err) {
+    napi_throw_error(env, nullptr, (std::string("onednn: ") + err.what()).c_str());
+  } catch (const std::exception& err) {
+    napi_throw_error(env, nullptr, err.what());
+  }
+  return nullptr;
+}
+
+// conv(kind 0..2, heap, offsets: Float64Array(4), dims: Int32Array(20))
 napi_value Conv(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  if (argc != 4) {
-    napi_throw_error(env, nullptr, "onednn: conv(kind, heap, offsets, dims)");
-    return nullptr;
-  }
-  int32_t kind;
-  CHECK(napi_get_value_int32(env, argv[0], &kind));
-  void* heap;
-  size_t heap_len;
-  CHECK(napi_get_arraybuffer_info(env, argv[1], &heap, &heap_len));
-  napi_typedarray_type type;
-  size_t len;
-  void* data;
-  napi_value buf;
-  size_t byte_offset;
-  CHECK(napi_get_typedarray_info(env, argv[2], &type, &len, &data, &buf, &byte_offset));
-  if (type != napi_float64_array || len != 4) {
-    napi_throw_type_error(env, nullptr, "onednn: offsets must be a Float64Array of 4");
-    return nullptr;
-  }
-  const double* offsets = static_cast<const double*>(data);
-  CHECK(napi_get_typedarray_info(env, argv[3], &type, &len, &data, &buf, &byte_offset));
-  if (type != napi_int32_array || len != kDimCount || kind < 0 || kind > 2) {
-    napi_throw_type_error(env, nullptr, "onednn: dims must be an Int32Array of 20 and kind 0..2");
-    return nullptr;
-  }
+  int32_t kind = -1;
+  Heap heap;
+  F64 off;
+  const int32_t* p = nullptr;
+  Args a(env, info, 4);
+  a.i32(0, &kind).heap(1, &heap).doubles(2, 4, &off).ints(3, kDimCount, &p).require(kind >= 0 && kind <= 2);
+  if (!a.ok()) return usage(env, "onednn: conv(kind 0..2, heap, Float64Array(4) offsets, Int32Array(20) dims)");
   Dims d;
-  const int32_t* p = static_cast<const int32_t*>(data);
   int64_t* fields = &d.n;
   for (int i = 0; i < kDimCount; i++) fields[i] = p[i];
-  try {
-    run(static_cast<Kind>(kind), d, static_cast<uint8_t*>(heap), heap_len, offsets);
-  } catch (const dnnl::error& err) {
-    napi_throw_error(env, nullptr, (std::string("onednn: ") + err.what()).c_str());
-  } catch (const std::exception& err) {
-    napi_throw_error(env, nullptr, err.what());
-  }
-  return nullptr;
+  return guarded(env, [&] { run(static_cast<Kind>(kind), d, heap.data, heap.len, off.data); });
 }
 
-// batchNorm(kind: number, heap: ArrayBuffer, offsets: Float64Array(8), n: number, c: number, epsilon: number)
+// batchNorm(kind 0..2, heap, offsets: Float64Array(8), n, c, epsilon)
 napi_value BatchNorm(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  if (argc != 6) {
-    napi_throw_error(env, nullptr, "onednn: batchNorm(kind, heap, offsets, n, c, epsilon)");
-    return nullptr;
-  }
-  int32_t kind;
-  int64_t n, c;
-  double eps;
-  CHECK(napi_get_value_int32(env, argv[0], &kind));
-  CHECK(napi_get_value_int64(env, argv[3], &n));
-  CHECK(napi_get_value_int64(env, argv[4], &c));
-  CHECK(napi_get_value_double(env, argv[5], &eps));
-  void* heap;
-  size_t heap_len;
-  CHECK(napi_get_arraybuffer_info(env, argv[1], &heap, &heap_len));
-  napi_typedarray_type type;
-  size_t len;
-  void* data;
-  napi_value buf;
-  size_t byte_offset;
-  CHECK(napi_get_typedarray_info(env, argv[2], &type, &len, &data, &buf, &byte_offset));
-  if (type != napi_float64_array || len != 8 || kind < 0 || kind > 2 || n <= 0 || c <= 0) {
-    napi_throw_type_error(env, nullptr, "onednn: batchNorm needs a Float64Array of 8 offsets, kind 0..2, n and c > 0");
-    return nullptr;
-  }
-  try {
-    run_bn(static_cast<BnKind>(kind), n, c, static_cast<float>(eps), static_cast<uint8_t*>(heap), heap_len, static_cast<const double*>(data));
-  } catch (const dnnl::error& err) {
-    napi_throw_error(env, nullptr, (std::string("onednn: ") + err.what()).c_str());
-  } catch (const std::exception& err) {
-    napi_throw_error(env, nullptr, err.what());
-  }
-  return nullptr;
+  int32_t kind = -1;
+  int64_t n = 0, c = 0;
+  double eps = 0;
+  Heap heap;
+  F64 off;
+  Args a(env, info, 6);
+  a.i32(0, &kind).heap(1, &heap).doubles(2, 8, &off).i64(3, &n).i64(4, &c).f64(5, &eps).require(kind >= 0 && kind <= 2 && n > 0 && c > 0);
+  if (!a.ok()) return usage(env, "onednn: batchNorm(kind 0..2, heap, Float64Array(8) offsets, n > 0, c > 0, epsilon)");
+  return guarded(env, [&] { run_bn(static_cast<BnKind>(kind), n, c, static_cast<float>(eps), heap.data, heap.len, off.data); });
 }
 
-// activation(kind: number, heap: ArrayBuffer, offsets: Float64Array(>= 3), n: number); kinds:
+// activation(kind, heap, offsets: Float64Array(>= 3), n); kinds:
 // 0 relu [x, y], 1 relu backward [x, dy, dx], 2 swish [x, y], 3 swish backward [x, dy, dx].
 napi_value Activation(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   int32_t kind = -1;
-  int64_t n = 0;
-  if (argc == 4) {
-    CHECK(napi_get_value_int32(env, argv[0], &kind));
-    CHECK(napi_get_value_int64(env, argv[3], &n));
-  }
-  void* heap;
-  size_t heap_len;
-  napi_typedarray_type type = napi_int8_array;
-  size_t len = 0;
-  void* data = nullptr;
-  if (argc == 4) {
-    CHECK(napi_get_arraybuffer_info(env, argv[1], &heap, &heap_len));
-    napi_value buf;
-    size_t byte_offset;
-    CHECK(napi_get_typedarray_info(env, argv[2], &type, &len, &data, &buf, &byte_offset));
-  }
-  if (argc != 4 || type != napi_float64_array || len < 3 || kind < 0 || kind > 3 || n < 0) {
-    napi_throw_type_error(env, nullptr, "onednn: activation(kind 0..3, heap, Float64Array offsets (3+), n >= 0)");
-    return nullptr;
-  }
-  const double* off = static_cast<const double*>(data);
-  auto* h = static_cast<uint8_t*>(heap);
-  try {
-    const bool backward = kind == 1 || kind == 3;
-    auto* x = static_cast<const float*>(at(h, heap_len, off[0], n, "x"));
-    if (!backward) {
-      auto* y = static_cast<float*>(at(h, heap_len, off[1], n, "y"));
+  int64_t n = -1;
+  Heap heap;
+  F64 off;
+  Args a(env, info, 4);
+  a.i32(0, &kind).heap(1, &heap).doubles(2, 3, &off).i64(3, &n).require(kind >= 0 && kind <= 3 && n >= 0);
+  if (!a.ok()) return usage(env, "onednn: activation(kind 0..3, heap, Float64Array offsets (3+), n >= 0)");
+  return guarded(env, [&] {
+    auto* x = static_cast<const float*>(at(heap.data, heap.len, off.data[0], n, "x"));
+    if (kind == 0 || kind == 2) {
+      auto* y = static_cast<float*>(at(heap.data, heap.len, off.data[1], n, "y"));
       (kind == 0 ? noisy::relu_forward : noisy::swish_forward)(x, y, n);
     } else {
-      auto* dy = static_cast<const float*>(at(h, heap_len, off[1], n, "dy"));
-      auto* dx = static_cast<float*>(at(h, heap_len, off[2], n, "dx"));
+      auto* dy = static_cast<const float*>(at(heap.data, heap.len, off.data[1], n, "dy"));
+      auto* dx = static_cast<float*>(at(heap.data, heap.len, off.data[2], n, "dx"));
       (kind == 1 ? noisy::relu_backward : noisy::swish_backward)(x, dy, dx, n);
     }
-  } catch (const std::exception& err) {
-    napi_throw_error(env, nullptr, err.what());
-  }
-  return nullptr;
+  });
 }
 
-// spatialSum(heap: ArrayBuffer, offsets: Float64Array(>= 2) [x, y], b, hw, c, scale): scale * sum over hw of [b, hw, c].
+// spatialSum(heap, offsets: Float64Array(>= 2) [x, y], b, hw, c, scale): scale * sum over hw of [b, hw, c].
 napi_value SpatialSum(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  int64_t dims[3] = {0, 0, 0};
-  napi_typedarray_type type = napi_int8_array;
-  size_t len = 0;
-  void* data = nullptr;
-  void* heap = nullptr;
-  size_t heap_len = 0;
+  int64_t b = 0, hw = 0, c = 0;
   double scale = 1;
-  if (argc == 6) {
-    CHECK(napi_get_arraybuffer_info(env, argv[0], &heap, &heap_len));
-    napi_value buf;
-    size_t byte_offset;
-    CHECK(napi_get_typedarray_info(env, argv[1], &type, &len, &data, &buf, &byte_offset));
-    for (int i = 0; i < 3; i++) CHECK(napi_get_value_int64(env, argv[2 + i], &dims[i]));
-    CHECK(napi_get_value_double(env, argv[5], &scale));
-  }
-  if (argc != 6 || type != napi_float64_array || len < 2 || dims[0] <= 0 || dims[1] <= 0 || dims[2] <= 0) {
-    napi_throw_type_error(env, nullptr, "onednn: spatialSum(heap, Float64Array offsets [x, y], b > 0, hw > 0, c > 0, scale)");
-    return nullptr;
-  }
-  const double* off = static_cast<const double*>(data);
-  auto* h = static_cast<uint8_t*>(heap);
-  try {
-    auto* x = static_cast<const float*>(at(h, heap_len, off[0], dims[0] * dims[1] * dims[2], "x"));
-    auto* y = static_cast<float*>(at(h, heap_len, off[1], dims[0] * dims[2], "y"));
-    noisy::spatial_sum(x, y, dims[0], dims[1], dims[2], static_cast<float>(scale));
-  } catch (const std::exception& err) {
-    napi_throw_error(env, nullptr, err.what());
-  }
-  return nullptr;
+  Heap heap;
+  F64 off;
+  Args a(env, info, 6);
+  a.heap(0, &heap).doubles(1, 2, &off).i64(2, &b).i64(3, &hw).i64(4, &c).f64(5, &scale).require(b > 0 && hw > 0 && c > 0);
+  if (!a.ok()) return usage(env, "onednn: spatialSum(heap, Float64Array offsets [x, y], b > 0, hw > 0, c > 0, scale)");
+  return guarded(env, [&] {
+    auto* x = static_cast<const float*>(at(heap.data, heap.len, off.data[0], b * hw * c, "x"));
+    auto* y = static_cast<float*>(at(heap.data, heap.len, off.data[1], b * c, "y"));
+    noisy::spatial_sum(x, y, b, hw, c, static_cast<float>(scale));
+  });
 }
 
 // binary(kind, heap, offsets: Float64Array(>= 3) [a, b, y], n, inner, channels): kinds 0 y = a + b,
 // 1 y = a * b (same shape, n elements), 2 y[r, j] = a[r, j] * b[r] (rows of `inner`),
 // 3 y[r, p, k] = a[r, p, k] * b[r, k] (rows of `inner` = hw * channels).
 napi_value Binary(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   int32_t kind = -1;
-  int64_t n = 0, inner = 0, channels = 0;
-  napi_typedarray_type type = napi_int8_array;
-  size_t len = 0;
-  void* data = nullptr;
-  void* heap = nullptr;
-  size_t heap_len = 0;
-  if (argc == 6) {
-    CHECK(napi_get_value_int32(env, argv[0], &kind));
-    CHECK(napi_get_arraybuffer_info(env, argv[1], &heap, &heap_len));
-    napi_value buf;
-    size_t byte_offset;
-    CHECK(napi_get_typedarray_info(env, argv[2], &type, &len, &data, &buf, &byte_offset));
-    CHECK(napi_get_value_int64(env, argv[3], &n));
-    CHECK(napi_get_value_int64(env, argv[4], &inner));
-    CHECK(napi_get_value_int64(env, argv[5], &channels));
-  }
-  if (argc != 6 || type != napi_float64_array || len < 3 || kind < 0 || kind > 3 || n < 0 || inner <= 0 || n % inner != 0 ||
-      channels <= 0 || inner % channels != 0) {
-    napi_throw_type_error(env, nullptr, "onednn: binary(kind 0..3, heap, Float64Array offsets [a, b, y], n >= 0, inner > 0 dividing n, channels > 0 dividing inner)");
-    return nullptr;
-  }
-  const double* off = static_cast<const double*>(data);
-  auto* h = static_cast<uint8_t*>(heap);
-  const int64_t rows = n / inner;
-  const int64_t b_size = kind == 2 ? rows : kind == 3 ? rows * channels : n;
-  try {
-    auto* a = static_cast<const float*>(at(h, heap_len, off[0], n, "a"));
-    auto* b = static_cast<const float*>(at(h, heap_len, off[1], b_size, "b"));
-    auto* y = static_cast<float*>(at(h, heap_len, off[2], n, "y"));
-    if (kind == 0) noisy::add(a, b, y, n);
-    else if (kind == 1) noisy::multiply(a, b, y, n);
-    else if (kind == 2) noisy::scale_rows(a, b, y, rows, inner);
-    else noisy::scale_channels(a, b, y, rows, inner / channels, channels);
-  } catch (const std::exception& err) {
-    napi_throw_error(env, nullptr, err.what());
-  }
-  return nullptr;
+  int64_t n = -1, inner = 0, channels = 0;
+  Heap heap;
+  F64 off;
+  Args a(env, info, 6);
+  a.i32(0, &kind).heap(1, &heap).doubles(2, 3, &off).i64(3, &n).i64(4, &inner).i64(5, &channels);
+  a.require(kind >= 0 && kind <= 3 && n >= 0 && inner > 0 && n % inner == 0 && channels > 0 && inner % channels == 0);
+  if (!a.ok()) return usage(env, "onednn: binary(kind 0..3, heap, Float64Array offsets [a, b, y], n >= 0, inner > 0 dividing n, channels > 0 dividing inner)");
+  return guarded(env, [&] {
+    const int64_t rows = n / inner;
+    const int64_t b_size = kind == 2 ? rows : kind == 3 ? rows * channels : n;
+    auto* x = static_cast<const float*>(at(heap.data, heap.len, off.data[0], n, "a"));
+    auto* m = static_cast<const float*>(at(heap.data, heap.len, off.data[1], b_size, "b"));
+    auto* y = static_cast<float*>(at(heap.data, heap.len, off.data[2], n, "y"));
+    if (kind == 0) noisy::add(x, m, y, n);
+    else if (kind == 1) noisy::multiply(x, m, y, n);
+    else if (kind == 2) noisy::scale_rows(x, m, y, rows, inner);
+    else noisy::scale_channels(x, m, y, rows, inner / channels, channels);
+  });
 }
 
-// update(kind, heap, offsets: Float64Array(>= 7), n, params: Float64Array(5)): kind 0 RMSProp,
-// offsets [w, g, ms, mom, w', ms', mom'], params [lr, rho, momentum, eps, weight decay];
-// kind 1 EMA, offsets [shadow, w, shadow'], params [decay].
+// update(kind, heap, offsets: Float64Array, n, params: Float64Array): kind 0 RMSProp, offsets
+// [w, g, ms, mom, w', ms', mom'], params [lr, rho, momentum, eps, weight decay]; kind 1 EMA,
+// offsets [shadow, w, shadow'], params [decay].
 napi_value Update(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   int32_t kind = -1;
   int64_t n = -1;
-  napi_typedarray_type type = napi_int8_array, ptype = napi_int8_array;
-  size_t len = 0, plen = 0;
-  void* data = nullptr;
-  void* pdata = nullptr;
-  void* heap = nullptr;
-  size_t heap_len = 0;
-  if (argc == 5) {
-    CHECK(napi_get_value_int32(env, argv[0], &kind));
-    CHECK(napi_get_arraybuffer_info(env, argv[1], &heap, &heap_len));
-    napi_value buf;
-    size_t byte_offset;
-    CHECK(napi_get_typedarray_info(env, argv[2], &type, &len, &data, &buf, &byte_offset));
-    CHECK(napi_get_value_int64(env, argv[3], &n));
-    CHECK(napi_get_typedarray_info(env, argv[4], &ptype, &plen, &pdata, &buf, &byte_offset));
-  }
-  if (argc != 5 || type != napi_float64_array || ptype != napi_float64_array || kind < 0 || kind > 1 || n < 0 ||
-      len < (kind == 0 ? 7u : 3u) || plen < (kind == 0 ? 5u : 1u)) {
-    napi_throw_type_error(env, nullptr, "onednn: update(kind 0..1, heap, Float64Array offsets, n, Float64Array params)");
-    return nullptr;
-  }
-  const double* off = static_cast<const double*>(data);
-  const double* p = static_cast<const double*>(pdata);
-  auto* h = static_cast<uint8_t*>(heap);
-  auto in = [&](int i, const char* name) { return static_cast<const float*>(at(h, heap_len, off[i], n, name)); };
-  auto out = [&](int i, const char* name) { return static_cast<float*>(at(h, heap_len, off[i], n, name)); };
-  try {
-    if (kind == 0) {
-      noisy::rmsprop(in(0, "w"), in(1, "g"), in(2, "ms"), in(3, "mom"), out(4, "w'"), out(5, "ms'"), out(6, "mom'"), n,
-                     static_cast<float>(p[0]), static_cast<float>(p[1]), static_cast<float>(p[2]), static_cast<float>(p[3]), static_cast<float>(p[4]));
-    } else {
-      noisy::ema(in(0, "shadow"), in(1, "w"), out(2, "shadow'"), n, static_cast<float>(p[0]));
-    }
-  } catch (const std::exception& err) {
-    napi_throw_error(env, nullptr, err.what());
-  }
-  return nullptr;
+  Heap heap;
+  F64 off, p;
+  Args a(env, info, 5);
+  a.i32(0, &kind).require(kind == 0 || kind == 1);
+  a.heap(1, &heap).doubles(2, kind == 0 ? 7 : 3, &off).i64(3, &n).doubles(4, kind == 0 ? 5 : 1, &p).require(n >= 0);
+  if (!a.ok()) return usage(env, "onednn: update(kind 0..1, heap, Float64Array offsets, n >= 0, Float64Array params)");
+  return guarded(env, [&] {
+    auto in = [&](int i, const char* name) { return static_cast<const float*>(at(heap.data, heap.len, off.data[i], n, name)); };
+    auto out = [&](int i, const char* name) { return static_cast<float*>(at(heap.data, heap.len, off.data[i], n, name)); };
+    const auto f = [&](int i) { return static_cast<float>(p.data[i]); };
+    if (kind == 0) noisy::rmsprop(in(0, "w"), in(1, "g"), in(2, "ms"), in(3, "mom"), out(4, "w'"), out(5, "ms'"), out(6, "mom'"), n, f(0), f(1), f(2), f(3), f(4));
+    else noisy::ema(in(0, "shadow"), in(1, "w"), out(2, "shadow'"), n, f(0));
+  });
 }
 
+// threads(n?): set (n > 0) and return oneDNN's OpenMP thread count.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   int32_t n = 0;
-  if (argc == 1) CHECK(napi_get_value_int32(env, argv[0], &n));
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return usage(env, "onednn: threads(n?)");
+  if (argc == 1 && napi_get_value_int32(env, argv[0], &n) != napi_ok) return usage(env, "onednn: threads(n?)");
   if (n > 0) omp_set_num_threads(n);
   napi_value out;
-  CHECK(napi_create_int32(env, omp_get_max_threads(), &out));
+  napi_create_int32(env, omp_get_max_threads(), &out);
   return out;
 }
 
@@ -491,7 +424,7 @@ napi_value Version(napi_env env, napi_callback_info) {
   const dnnl_version_t* v = dnnl_version();
   std::string s = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
   napi_value out;
-  CHECK(napi_create_string_utf8(env, s.c_str(), s.size(), &out));
+  napi_create_string_utf8(env, s.c_str(), s.size(), &out);
   return out;
 }
 

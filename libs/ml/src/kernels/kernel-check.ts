@@ -10,6 +10,18 @@ export interface ConvCase {
   fused?: 'linear' | 'relu' | 'elu';
 }
 
+/** Strides 1-3, same/valid, non-square, 1×1 to 5×5, depthwise with multipliers 1 and 2. */
+export const CONV_CASES: ConvCase[] = [
+  { x: [2, 9, 9, 3], k: [3, 3, 3, 4], stride: 1, pad: 'same' },
+  { x: [2, 9, 9, 3], k: [3, 3, 3, 4], stride: 2, pad: 'same' },
+  { x: [1, 10, 7, 2], k: [3, 2, 2, 5], stride: 3, pad: 'valid' },
+  { x: [3, 8, 8, 4], k: [5, 5, 4, 2], stride: 2, pad: 'valid' },
+  { x: [2, 11, 11, 3], k: [1, 1, 3, 6], stride: 2, pad: 'same' },
+  { x: [2, 9, 9, 4], k: [3, 3, 4, 1], stride: 1, pad: 'same', depthwise: true },
+  { x: [2, 10, 10, 3], k: [5, 5, 3, 1], stride: 2, pad: 'same', depthwise: true },
+  { x: [1, 9, 8, 2], k: [3, 3, 2, 2], stride: 2, pad: 'valid', depthwise: true },
+];
+
 export function random(shape: number[], seed: number): Float32Array {
   const rng = createRng(seed);
   return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
