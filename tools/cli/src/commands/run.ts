@@ -17,7 +17,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
   const store = await openStore(flags.store);
   const backend = await selectBackend((flags.backend ?? experiment.backend) as 'auto');
   const runId = flags.runId ?? runIdFor(experiment);
-  io.err(`noisy: backend ${backend.name} (${backend.provider}${backend.gpu ? ', GPU' : ''}${backend.kernels ? `, convolutions on ${backend.kernels}` : ''}); run ${runId}; store ${store.url}\n`);
+  io.err(`noisy: backend ${backend.name} (${backend.provider}${backend.gpu ? ', GPU' : ''}${backend.kernels ? `, convolutions on ${backend.kernels}` : backend.kernelsSkipped ? `; oneDNN kernels not in use: ${backend.kernelsSkipped}` : ''}); run ${runId}; store ${store.url}\n`);
   // Traces are off in the embedded default unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT).
   const telemetry = setupTelemetry('noisy-cli');
   const progress = createProgress(io.stderr);
