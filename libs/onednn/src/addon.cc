@@ -126,8 +126,10 @@ void* at(uint8_t* heap, size_t heap_len, double offset, int64_t elements, const 
 }
 
 void run(Kind kind, const Dims& d, uint8_t* heap, size_t heap_len, const double* off) {
+  // oneDNN fixes a primitive's thread partitioning when it is created: key on the thread count too.
   std::string key(reinterpret_cast<const char*>(&d), sizeof(Dims));
   key.push_back(static_cast<char>(kind));
+  key += std::to_string(omp_get_max_threads());
   auto& slot = cache()[key];
   if (!slot) slot = make_entry(kind, d);
   Entry& e = *slot;
@@ -186,7 +188,7 @@ std::unique_ptr<BnEntry> make_bn(BnKind kind, int64_t n, int64_t c, float eps) {
 // off: train [x, gamma, beta, y, mean, var]; backward [x, dy, mean, var, gamma, dx, dgamma, dbeta];
 // inference [x, gamma, beta, mean, var, y].
 void run_bn(BnKind kind, int64_t n, int64_t c, float eps, uint8_t* heap, size_t heap_len, const double* off) {
-  std::string key = std::to_string(kind) + ":" + std::to_string(n) + ":" + std::to_string(c) + ":" + std::to_string(eps);
+  std::string key = std::to_string(kind) + ":" + std::to_string(n) + ":" + std::to_string(c) + ":" + std::to_string(eps) + ":" + std::to_string(omp_get_max_threads());
   static std::unordered_map<std::string, std::unique_ptr<BnEntry>> bn_cache;
   auto& slot = bn_cache[key];
   if (!slot) slot = make_bn(kind, n, c, eps);
