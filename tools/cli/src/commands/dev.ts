@@ -50,9 +50,11 @@ export async function devUp(o: { dir: string; inference: number }, io: CommandIo
     processes.push({ name: 's3rver', pid: await start('s3rver', process.execPath, ['--openssl-legacy-provider', s3rver, '--address', '127.0.0.1', '--port', String(s3Port), '--directory', resolve(o.dir, 's3'), '--silent']), port: s3Port });
     await Promise.all([waitPort(natsPort, 'nats-server'), waitPort(s3Port, 's3rver')]);
     const store = `s3://noisy/runs?endpoint=http://127.0.0.1:${s3Port}&pathStyle=true&checksums=when_required&create=true`;
-    // Seven services share this machine's cores: one oneDNN thread each, sleeping rather than spinning when idle.
+    // Seven services share this machine's cores: idle oneDNN threads sleep instead of spinning. The
+    // thread count stays the machine's, like an embedded run's, so both give the same numbers
+    // (oneDNN's reductions depend on how many threads split them).
     const env = { NOISY_NATS_URL: `nats://127.0.0.1:${natsPort}`, NOISY_STORE_URL: store, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', NOISY_ALLOW_CPU_FOR_GPU_ROLE: 'true',
-      OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1', OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive' };
+      OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive' };
     const names = SERVICES.flatMap((s) => (s === 'inference' ? Array.from({ length: o.inference }, (_, i) => `inference-${i}`) : [s]));
     for (const name of names) {
       const port = await freePort();
