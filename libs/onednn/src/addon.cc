@@ -38,6 +38,7 @@ struct Dims {
   int64_t n, h, w, ci, oh, ow, co, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups, relu, bias;
 };
 constexpr int kDimCount = 20;
+static_assert(sizeof(Dims) == kDimCount * sizeof(int64_t), "Dims is exactly the 20 packed fields");
 
 struct Entry {
   dnnl::primitive prim;
@@ -305,9 +306,10 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   Args a(env, info, 4);
   a.i32(0, &kind).heap(1, &heap).doubles(2, 4, &off).ints(3, kDimCount, &p).require(kind >= 0 && kind <= 2);
   if (!a.ok()) return usage(env, "onednn: conv(kind 0..2, heap, Float64Array(4) offsets, Int32Array(20) dims)");
+  int64_t packed[kDimCount];
+  for (int i = 0; i < kDimCount; i++) packed[i] = p[i];
   Dims d;
-  int64_t* fields = &d.n;
-  for (int i = 0; i < kDimCount; i++) fields[i] = p[i];
+  std::memcpy(&d, packed, sizeof d);
   return guarded(env, [&] { run(static_cast<Kind>(kind), d, heap.data, heap.len, off.data); });
 }
 

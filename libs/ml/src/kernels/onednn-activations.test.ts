@@ -5,7 +5,7 @@ import { loadOnednn } from '@noisy/onednn';
 import { random, relErr } from './kernel-check.js';
 import { registerOnednnKernels } from './onednn-kernels.js';
 import { onednnCalls } from './onednn-state.js';
-import { activate } from '../models/activation.js';
+import { activate, FastActivation } from '../models/activation.js';
 import type { ActivationName } from './onednn-activations.js';
 
 const { addon } = loadOnednn();
@@ -32,6 +32,10 @@ describe('activations', () => {
     const ours = run(name, 'ours'), ref = run(name, 'autodiff');
     expect(relErr(ours.y, ref.y)).toBeLessThan(1e-6);
     expect(relErr(ours.dx, ref.dx)).toBeLessThan(1e-6);
+  });
+
+  it('activations - a layer config with another activation is refused, naming the layer', () => {
+    expect(() => new FastActivation({ activation: 'elu' as never, name: 'b0_act' })).toThrow(/layer b0_act: activation must be 'relu' or 'swish', got 'elu'/);
   });
 });
 

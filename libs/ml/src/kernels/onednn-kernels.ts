@@ -1,8 +1,10 @@
-// The wasm backend's convolution kernels (forward, fused bias + ReLU, both gradients, regular and
-// depthwise) replaced by oneDNN calls on the wasm heap, when the optional addon @noisy/onednn
-// loaded. Any case the addon does not take (other activations, NCHW, odd padding) or a oneDNN
-// error falls through to the kernel that was registered before, so results never depend on
-// whether the addon is present; onednn-kernels.test.ts checks both paths against the cpu backend.
+// The wasm backend's hot kernels replaced by calls into the optional addon @noisy/onednn, working on
+// the wasm heap in place: convolutions (forward, fused bias + ReLU, both gradients, regular and
+// depthwise) on oneDNN; Mean/Sum over H, W and large Add/Multiply on OpenMP loops. Batch norm,
+// activations and optimizer steps are custom kernels (onednn-batch-norm/activations/updates.ts).
+// Any case the addon does not take (other activations, NCHW, odd padding, small or broadcast
+// operands) or an addon error falls through to the kernel that was registered before;
+// onednn-kernels.test.ts checks both paths against the cpu backend.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { BinaryKind, ConvKind, loadOnednn, packDims, type OnednnAddon } from '@noisy/onednn';
@@ -58,44 +60,53 @@ function convInfo(name: KernelName, inputs: Args['inputs'], attrs: Attrs): Conv2
   }
 }
 
+/**
+ * Allocate the output, call the addon with the (possibly regrown) heap, count the call; on an addon
+ * error free the output and run the previous kernel instead. Shared by every replaced kernel.
+ */
+function runNative(name: string, args: Args, outShape: number[], call: (heap: ArrayBufferLike, at: (t: TensorInfo) => number, out: TensorInfo) => void, fallback: KernelFunc) {
+  const backend = args.backend as unknown as WasmBackend;
+  const out = backend.makeOutput(outShape, 'float32');
+  try {
+    // Read the heap after makeOutput: an allocation may have grown (and replaced) it.
+    call(backend.wasm.HEAPU8.buffer, (t) => backend.dataIdMap.get(t.dataId).memoryOffset, out);
+    countCall('native', name);
+    return out;
+  } catch (err) {
+    onednnCalls.errors.set(name, (err as Error).message);
+    countCall('fallback', name);
+    backend.disposeData(out.dataId);
+    return fallback(args);
+  }
+}
 
 function nativeKernel(addon: OnednnAddon, name: KernelName, fallback: KernelFunc): KernelFunc {
   const fused = name.startsWith('Fused');
   const depthwise = name.includes('Depthwise');
   const kind = name.endsWith('BackpropInput') ? ConvKind.backwardData : name.endsWith('BackpropFilter') ? ConvKind.backwardWeights : ConvKind.forward;
   const offsets = new Float64Array(4);
-  const fallBack = (args: Args) => {
+  const declined = (args: Args) => {
     countCall('fallback', name);
     return fallback(args);
   };
   return (args: Args) => {
     if (!onednnState.enabled) return fallback(args);
     const { inputs, attrs } = args;
-    const backend = args.backend as unknown as WasmBackend;
     const activation = fused ? ((attrs as Attrs).activation as string) : 'linear';
     const bias = fused ? inputs.bias : undefined;
-    if ((activation !== 'linear' && activation !== 'relu') || (fused && inputs.preluActivationWeights)) return fallBack(args);
-    if (Object.values(inputs).some((t) => t && t.dtype !== 'float32') || (bias && bias.shape.length !== 1)) return fallBack(args);
+    if ((activation !== 'linear' && activation !== 'relu') || (fused && inputs.preluActivationWeights)) return declined(args);
+    if (Object.values(inputs).some((t) => t && t.dtype !== 'float32') || (bias && bias.shape.length !== 1)) return declined(args);
     const info = convInfo(name, inputs, attrs as Attrs);
     const dims = dimsOf(info, depthwise, activation === 'relu', bias != null);
-    if (!dims) return fallBack(args);
+    if (!dims) return declined(args);
     const outShape = kind === ConvKind.forward ? info.outShape : kind === ConvKind.backwardData ? (attrs as Attrs).inputShape as number[] : (attrs as Attrs).filterShape as number[];
-    const out = backend.makeOutput(outShape, 'float32');
-    const at = (t: TensorInfo | undefined) => (t ? backend.dataIdMap.get(t.dataId).memoryOffset : 0);
-    // Slots: [x | dx, filter | dfilter, y | dy, bias].
-    if (kind === ConvKind.forward) offsets.set([at(inputs.x), at(inputs.filter), at(out), at(bias)]);
-    else if (kind === ConvKind.backwardData) offsets.set([at(out), at(inputs.filter), at(inputs.dy), 0]);
-    else offsets.set([at(inputs.x), at(out), at(inputs.dy), 0]);
-    try {
-      // Read the heap after makeOutput: an allocation may have grown (and replaced) it.
-      addon.conv(kind, backend.wasm.HEAPU8.buffer, offsets, dims);
-      countCall('native', name);
-      return out;
-    } catch (err) {
-      onednnCalls.errors.set(name, (err as Error).message);
-      backend.disposeData(out.dataId);
-      return fallBack(args);
-    }
+    return runNative(name, args, outShape, (heap, at, out) => {
+      // Slots: [x | dx, filter | dfilter, y | dy, bias].
+      if (kind === ConvKind.forward) offsets.set([at(inputs.x!), at(inputs.filter!), at(out), bias ? at(bias) : 0]);
+      else if (kind === ConvKind.backwardData) offsets.set([at(out), at(inputs.filter!), at(inputs.dy!), 0]);
+      else offsets.set([at(inputs.x!), at(out), at(inputs.dy!), 0]);
+      addon.conv(kind, heap, offsets, dims);
+    }, fallback);
   };
 }
 
@@ -108,12 +119,10 @@ function spatialKernel(addon: OnednnAddon, name: 'Mean' | 'Sum', fallback: Kerne
     const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
     if (!onednnState.enabled || x.dtype !== 'float32' || x.shape.length !== 4 || axes.join() !== '1,2') return fallback(args); // other reductions: not counted, by design
     const [b, h, w, c] = x.shape;
-    const backend = args.backend as unknown as WasmBackend;
-    const out = backend.makeOutput(keepDims ? [b, 1, 1, c] : [b, c], 'float32');
-    offsets.set([backend.dataIdMap.get(x.dataId).memoryOffset, backend.dataIdMap.get(out.dataId).memoryOffset]);
-    addon.spatialSum(backend.wasm.HEAPU8.buffer, offsets, b, h * w, c, name === 'Mean' ? 1 / (h * w) : 1);
-    countCall('native', name);
-    return out;
+    return runNative(name, args, keepDims ? [b, 1, 1, c] : [b, c], (heap, at, out) => {
+      offsets.set([at(x), at(out)]);
+      addon.spatialSum(heap, offsets, b, h * w, c, name === 'Mean' ? 1 / (h * w) : 1);
+    }, fallback);
   };
 }
 
@@ -142,14 +151,11 @@ function binaryKernel(addon: OnednnAddon, name: 'Add' | 'Multiply', fallback: Ke
     }
     const n = sizeOf(x);
     if (n < MIN_NATIVE_ELEMENTS) return fallback(args);
-    const backend = args.backend as unknown as WasmBackend;
-    const out = backend.makeOutput(x.shape, 'float32');
-    const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-    offsets.set([at(x), at(y), at(out)]);
     const perExample = kind === BinaryKind.scaleRows || kind === BinaryKind.scaleChannels;
-    addon.binary(kind, backend.wasm.HEAPU8.buffer, offsets, n, perExample ? n / x.shape[0] : 1, kind === BinaryKind.scaleChannels ? x.shape[3] : 1);
-    countCall('native', name);
-    return out;
+    return runNative(name, args, x.shape, (heap, at, out) => {
+      offsets.set([at(x), at(y), at(out)]);
+      addon.binary(kind, heap, offsets, n, perExample ? n / x.shape[0] : 1, kind === BinaryKind.scaleChannels ? x.shape[3] : 1);
+    }, fallback);
   };
 }
 
@@ -166,8 +172,9 @@ export function configureOnednn(options: { enabled?: boolean; threads?: number }
 }
 
 /**
- * Route the wasm backend's convolutions, batch norm, activations and global pooling through
- * oneDNN. Returns what got registered, or the reason nothing did.
+ * Route the wasm backend's convolutions, batch norm, activations, global pooling, large
+ * elementwise ops and optimizer steps through the addon. Returns what got registered, or the reason
+ * nothing did.
  */
 export function registerOnednnKernels(): { version: string; threads: number } | { error: string } {
   if (registered) return registered;

@@ -19,7 +19,7 @@ export function countCall(kind: 'native' | 'fallback', name: string): void {
   m.set(name, (m.get(name) ?? 0) + 1);
 }
 
-/** Whether the custom oneDNN kernels (batch norm, activations) should run now: wasm backend, addon on. */
+/** Whether the custom addon kernels (batch norm, activations, optimizer steps) should run now: wasm backend, addon on. */
 export function onednnActive(): boolean {
   return onednnState.registered && onednnState.enabled && tf.getBackend() === 'wasm';
 }

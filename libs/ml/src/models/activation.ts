@@ -3,6 +3,7 @@
 // Multiply; here each direction is one pass: dReLU = dy * [x > 0], dswish = dy * (s + x s (1 - s)).
 // On wasm with the oneDNN addon both run as native kernels (kernels/onednn-activations.ts).
 import * as tf from '@tensorflow/tfjs';
+import { ModelError } from '@noisy/core';
 import { activationGradNative, activationNative, type ActivationName } from '../kernels/onednn-activations.js';
 import { onednnActive } from '../kernels/onednn-state.js';
 
@@ -36,6 +37,8 @@ export class FastActivation extends tf.layers.Layer {
 
   constructor(args: { activation: ActivationName; name?: string }) {
     super({ name: args.name });
+    // A model file edited by hand (or from a newer version) must not silently get another function.
+    if (args.activation !== 'relu' && args.activation !== 'swish') throw new ModelError(`layer ${args.name ?? '(unnamed)'}: activation must be 'relu' or 'swish', got '${String(args.activation)}'`);
     this.activation = args.activation;
   }
 
