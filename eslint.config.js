@@ -4,15 +4,43 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const network = ['node:net', 'node:http', 'node:https', 'node:dgram', 'net', 'http', 'https', '@grpc/*', '@nats-io/*', '@aws-sdk/*'];
+const network = [
+  'node:net',
+  'node:http',
+  'node:https',
+  'node:dgram',
+  'net',
+  'http',
+  'https',
+  '@grpc/*',
+  '@nats-io/*',
+  '@aws-sdk/*',
+];
 const outward = ['**/services/**', '**/tools/**', '@noisy/cli'];
-const processEnv = { object: 'process', property: 'env', message: 'Pure libraries take configuration as parameters; read env only in service mains and the CLI.' };
+const processEnv = {
+  object: 'process',
+  property: 'env',
+  message: 'Pure libraries take configuration as parameters; read env only in service mains and the CLI.',
+};
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'runs/**', 'scratch/**', 'libs/contracts/src/gen/**', 'bench/results/**', '.nx/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'runs/**',
+      'scratch/**',
+      'libs/contracts/src/gen/**',
+      'bench/results/**',
+      '.nx/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
-  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } } },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -23,18 +51,34 @@ export default tseslint.config(
   {
     files: ['libs/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: outward, message: 'libs never import services or tools.' }, { group: ['@noisy/*/src/*'], message: 'Import a lib through its index.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: outward, message: 'libs never import services or tools.' },
+            { group: ['@noisy/*/src/*'], message: 'Import a lib through its index.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['libs/ml/**/*.ts', 'libs/core/**/*.ts', 'libs/pipeline/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: outward, message: 'libs never import services or tools.' },
-        { group: network, message: 'libs/ml, libs/core and libs/pipeline import no network: take a port.' },
-        { group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], message: 'native tfjs is loaded only by backend selection.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: outward, message: 'libs never import services or tools.' },
+            { group: network, message: 'libs/ml, libs/core and libs/pipeline import no network: take a port.' },
+            {
+              group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+              message: 'native tfjs is loaded only by backend selection.',
+            },
+          ],
+        },
+      ],
       'no-restricted-properties': ['error', processEnv],
     },
   },

@@ -30,19 +30,46 @@ await mkdir(devDir, { recursive: true });
 const embedded: number[] = [];
 const distributed: number[] = [];
 try {
-  const up = spawnSync(process.execPath, [join(process.cwd(), 'tools/cli/bin/noisy.js'), 'dev', 'up'], { cwd: dir, encoding: 'utf8' });
+  const up = spawnSync(process.execPath, [join(process.cwd(), 'tools/cli/bin/noisy.js'), 'dev', 'up'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   if (up.status !== 0) throw new Error(up.stderr);
   const controller = JSON.parse(await readFile(join(dir, '.noisy', 'dev.json'), 'utf8')).controller as string;
   for (let r = 0; r < Number(values.reps); r++) {
-    embedded.push(cli(['run', join(dir, 'exp.yaml'), '--store', join(dir, `embedded-${r}`), '--offline', '--run-id', `overhead-e${r}`]).seconds);
-    distributed.push(cli(['run', join(dir, 'exp.yaml'), '--controller', controller, '--run-id', `overhead-d${r}`]).seconds);
-    process.stderr.write(`rep ${r}: embedded ${embedded.at(-1)!.toFixed(1)} s, distributed ${distributed.at(-1)!.toFixed(1)} s\n`);
+    embedded.push(
+      cli([
+        'run',
+        join(dir, 'exp.yaml'),
+        '--store',
+        join(dir, `embedded-${r}`),
+        '--offline',
+        '--run-id',
+        `overhead-e${r}`,
+      ]).seconds,
+    );
+    distributed.push(
+      cli(['run', join(dir, 'exp.yaml'), '--controller', controller, '--run-id', `overhead-d${r}`]).seconds,
+    );
+    process.stderr.write(
+      `rep ${r}: embedded ${embedded.at(-1)!.toFixed(1)} s, distributed ${distributed.at(-1)!.toFixed(1)} s\n`,
+    );
   }
 } finally {
   spawnSync(process.execPath, [join(process.cwd(), 'tools/cli/bin/noisy.js'), 'dev', 'down'], { cwd: dir });
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const result = { date: new Date().toISOString(), reps: Number(values.reps), embeddedSeconds: embedded, distributedSeconds: distributed, medianEmbedded: median(embedded), medianDistributed: median(distributed), ratio: median(distributed) / median(embedded) };
+const result = {
+  date: new Date().toISOString(),
+  reps: Number(values.reps),
+  embeddedSeconds: embedded,
+  distributedSeconds: distributed,
+  medianEmbedded: median(embedded),
+  medianDistributed: median(distributed),
+  ratio: median(distributed) / median(embedded),
+};
 await mkdir('bench/results', { recursive: true });
 await writeFile('bench/results/overhead.json', `${JSON.stringify(result, null, 2)}\n`);
-console.log(`embedded median ${result.medianEmbedded.toFixed(1)} s, distributed median ${result.medianDistributed.toFixed(1)} s, ratio ${result.ratio.toFixed(3)}`);
+console.log(
+  `embedded median ${result.medianEmbedded.toFixed(1)} s, distributed median ${result.medianDistributed.toFixed(1)} s, ratio ${result.ratio.toFixed(3)}`,
+);

@@ -16,7 +16,10 @@ const skip = (why) => {
 
 if (process.env.NOISY_ONEDNN_BUILD === '0') skip('NOISY_ONEDNN_BUILD=0');
 if (process.platform !== 'linux') skip(`platform ${process.platform}`);
-const nodeHeaders = [resolve(process.execPath, '../../include/node'), process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, 'include/node')]
+const nodeHeaders = [
+  resolve(process.execPath, '../../include/node'),
+  process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, 'include/node'),
+]
   .filter(Boolean)
   .find((d) => existsSync(join(d, 'node_api.h')));
 if (!nodeHeaders) skip("Node's headers (node_api.h) not found next to the node binary");
@@ -24,12 +27,24 @@ if (!existsSync('/usr/include/oneapi/dnnl/dnnl.hpp')) skip('oneDNN headers missi
 const cxx = process.env.CXX || 'g++';
 mkdirSync(dirname(out), { recursive: true });
 const compile = (args) => {
-  const r = spawnSync(cxx, ['-std=c++17', '-fPIC', '-fopenmp', '-fvisibility=hidden', ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(cxx, ['-std=c++17', '-fPIC', '-fopenmp', '-fvisibility=hidden', ...args], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (r.error) skip(`${cxx}: ${r.error.message}`);
   if (r.status !== 0) skip(`${cxx} exited with ${r.status}`);
 };
 // The activation loops alone get -ffast-math (vector exp from libmvec); the rest is plain -O2.
 const elementwise = join(dirname(out), 'elementwise.o');
 compile(['-O3', '-ffast-math', '-c', join(here, 'src', 'elementwise.cc'), '-o', elementwise]);
-compile(['-O2', '-shared', '-DNODE_GYP_MODULE_NAME=onednn', `-I${nodeHeaders}`, join(here, 'src', 'addon.cc'), elementwise, '-o', out, '-ldnnl']);
+compile([
+  '-O2',
+  '-shared',
+  '-DNODE_GYP_MODULE_NAME=onednn',
+  `-I${nodeHeaders}`,
+  join(here, 'src', 'addon.cc'),
+  elementwise,
+  '-o',
+  out,
+  '-ldnnl',
+]);
 console.log(`@noisy/onednn: built ${out}`);

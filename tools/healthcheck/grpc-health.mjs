@@ -6,18 +6,30 @@ import * as grpc from '@grpc/grpc-js';
 
 const port = process.argv[2] ?? process.env.NOISY_GRPC_PORT ?? '50051';
 const SERVING = 1;
-const Health = grpc.makeGenericClientConstructor({
-  check: {
-    path: '/grpc.health.v1.Health/Check', requestStream: false, responseStream: false,
-    requestSerialize: () => Buffer.alloc(0), requestDeserialize: () => ({}),
-    responseSerialize: () => Buffer.alloc(0),
-    responseDeserialize: (b) => ({ status: b.length >= 2 && b[0] === 0x08 ? b[1] : 0 }),
+const Health = grpc.makeGenericClientConstructor(
+  {
+    check: {
+      path: '/grpc.health.v1.Health/Check',
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: () => Buffer.alloc(0),
+      requestDeserialize: () => ({}),
+      responseSerialize: () => Buffer.alloc(0),
+      responseDeserialize: (b) => ({ status: b.length >= 2 && b[0] === 0x08 ? b[1] : 0 }),
+    },
   },
-}, 'grpc.health.v1.Health');
+  'grpc.health.v1.Health',
+);
 const client = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 client.check({}, { deadline: Date.now() + 3000 }, (err, res) => {
   client.close();
-  if (err) { console.error(`unhealthy: ${err.message}`); process.exit(1); }
-  if (res.status !== SERVING) { console.error(`unhealthy: status ${res.status}`); process.exit(1); }
+  if (err) {
+    console.error(`unhealthy: ${err.message}`);
+    process.exit(1);
+  }
+  if (res.status !== SERVING) {
+    console.error(`unhealthy: status ${res.status}`);
+    process.exit(1);
+  }
   process.exit(0);
 });

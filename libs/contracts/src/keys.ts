@@ -14,7 +14,8 @@ export type Split = 'labeled' | 'unlabeled' | 'test';
 export const datasetKeys = {
   root: (datasetId: string) => `datasets/${datasetId}`,
   manifest: (datasetId: string) => `datasets/${datasetId}/manifest.json`,
-  shard: (datasetId: string, split: Split, index: number, count: number) => `datasets/${datasetId}/${split}/${shardName(index, count)}.tfrecord`,
+  shard: (datasetId: string, split: Split, index: number, count: number) =>
+    `datasets/${datasetId}/${split}/${shardName(index, count)}.tfrecord`,
 };
 
 const gen = (runId: string, g: number) => `runs/${runId}/gen-${g}`;
@@ -27,16 +28,22 @@ export const runKeys = {
   model: (runId: string, g: number) => `${gen(runId, g)}/model`,
   modelManifest: (runId: string, g: number) => `${gen(runId, g)}/model/manifest.json`,
   evalManifest: (runId: string, g: number) => `${gen(runId, g)}/eval/manifest.json`,
-  predictions: (runId: string, g: number, shard: number, count: number) => `${gen(runId, g)}/predictions/${shardName(shard, count)}.tfrecord`,
-  predictionsManifest: (runId: string, g: number, shard: number, count: number) => `${gen(runId, g)}/predictions/${shardName(shard, count)}.manifest.json`,
-  filterStats: (runId: string, g: number, shard: number, count: number) => `${gen(runId, g)}/filter/stats/${shardName(shard, count)}.manifest.json`,
+  predictions: (runId: string, g: number, shard: number, count: number) =>
+    `${gen(runId, g)}/predictions/${shardName(shard, count)}.tfrecord`,
+  predictionsManifest: (runId: string, g: number, shard: number, count: number) =>
+    `${gen(runId, g)}/predictions/${shardName(shard, count)}.manifest.json`,
+  filterStats: (runId: string, g: number, shard: number, count: number) =>
+    `${gen(runId, g)}/filter/stats/${shardName(shard, count)}.manifest.json`,
   thresholds: (runId: string, g: number) => `${gen(runId, g)}/filter/thresholds.manifest.json`,
-  filtered: (runId: string, g: number, shard: number, count: number) => `${gen(runId, g)}/filter/data/${shardName(shard, count)}.tfrecord`,
-  filteredManifest: (runId: string, g: number, shard: number, count: number) => `${gen(runId, g)}/filter/data/${shardName(shard, count)}.manifest.json`,
+  filtered: (runId: string, g: number, shard: number, count: number) =>
+    `${gen(runId, g)}/filter/data/${shardName(shard, count)}.tfrecord`,
+  filteredManifest: (runId: string, g: number, shard: number, count: number) =>
+    `${gen(runId, g)}/filter/data/${shardName(shard, count)}.manifest.json`,
 };
 
 /** Run ids are `<experiment name>-<yyyymmdd-hhmmss>` or given by the user; they must be safe key parts. */
 export function checkRunId(runId: string): string {
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/.test(runId)) throw new TypeError(`invalid run id '${runId}': use letters, digits, . _ - (max 128)`);
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/.test(runId))
+    throw new TypeError(`invalid run id '${runId}': use letters, digits, . _ - (max 128)`);
   return runId;
 }

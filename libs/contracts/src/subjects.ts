@@ -1,7 +1,15 @@
 // Event-bus subjects and the deterministic task ids used as message ids (dedup on retry).
 
 /** The steps of a run, each a task kind consumed by one stage's workers. */
-export const STEPS = ['ingest', 'train', 'predict', 'filter-stats', 'filter-thresholds', 'filter-output', 'evaluate'] as const;
+export const STEPS = [
+  'ingest',
+  'train',
+  'predict',
+  'filter-stats',
+  'filter-thresholds',
+  'filter-output',
+  'evaluate',
+] as const;
 export type Step = (typeof STEPS)[number];
 
 export const subjects = {
@@ -33,8 +41,18 @@ export function makeTask(runId: string, step: Step, generation: number, shard = 
   return { taskId, runId, step, generation, shard };
 }
 
-export interface TaskDone { taskId: string; runId: string; manifestKey: string }
-export interface TaskFailed { taskId: string; runId: string; error: string; permanent: boolean; /** The error was about the task's input (config, data), not a fault. */ badInput: boolean }
+export interface TaskDone {
+  taskId: string;
+  runId: string;
+  manifestKey: string;
+}
+export interface TaskFailed {
+  taskId: string;
+  runId: string;
+  error: string;
+  permanent: boolean;
+  /** The error was about the task's input (config, data), not a fault. */ badInput: boolean;
+}
 
 /** Progress of a running task: epochs and steps of training, batches of prediction. */
 export interface ProgressEvent {
@@ -55,4 +73,10 @@ export interface ProgressEvent {
   rate?: number;
 }
 
-export interface RunEvent { runId: string; state: 'started' | 'step-started' | 'step-finished' | 'finished' | 'failed'; message: string; step?: Step; generation?: number }
+export interface RunEvent {
+  runId: string;
+  state: 'started' | 'step-started' | 'step-finished' | 'finished' | 'failed';
+  message: string;
+  step?: Step;
+  generation?: number;
+}

@@ -11,7 +11,8 @@ export function parseExperimentText(text: string, source: string): Record<string
   } catch (cause) {
     throw new ConfigError(source, `not valid YAML: ${(cause as Error).message}`, { cause });
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(source, 'an experiment must be a mapping of settings');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError(source, 'an experiment must be a mapping of settings');
   return raw as Record<string, unknown>;
 }
 
@@ -20,7 +21,8 @@ export function compileExperimentFrom(raw: unknown, source: string): CompiledExp
   try {
     return compileExperiment(raw);
   } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError(`${source}: ${err.path}`, err.message.slice(err.path.length + 2), { cause: err });
+    if (err instanceof ConfigError)
+      throw new ConfigError(`${source}: ${err.path}`, err.message.slice(err.path.length + 2), { cause: err });
     throw err;
   }
 }

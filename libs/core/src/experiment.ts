@@ -8,8 +8,16 @@ const positiveInt = z.number().int().positive();
 const fraction = z.number().min(0).max(1);
 
 /** Model families. `wrn-28-<k>` is WRN-28-k; `efficientnet-b<i>` is EfficientNet-Bi. */
-export const MODEL_NAMES = ['cnn-small', 'mlp', 'wrn-28-1', 'wrn-28-2', 'wrn-28-4', 'wrn-28-8', 'wrn-28-10',
-  ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => `efficientnet-b${i}`)] as const;
+export const MODEL_NAMES = [
+  'cnn-small',
+  'mlp',
+  'wrn-28-1',
+  'wrn-28-2',
+  'wrn-28-4',
+  'wrn-28-8',
+  'wrn-28-10',
+  ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => `efficientnet-b${i}`),
+] as const;
 
 export const ModelSpecSchema = z.strictObject({
   /** Model family and size. @default 'cnn-small' */
@@ -89,13 +97,17 @@ const FashionMnistSource = z.strictObject({
 });
 const IdxSource = z.strictObject({
   kind: z.literal('idx'),
-  trainImages: z.string(), trainLabels: z.string(), testImages: z.string(), testLabels: z.string(),
+  trainImages: z.string(),
+  trainLabels: z.string(),
+  testImages: z.string(),
+  testLabels: z.string(),
   classNames: z.array(z.string()).nullable().default(null),
 });
 const ImageFolderSource = z.strictObject({
   kind: z.literal('image-folder'),
   /** `<class>/<image>.png|jpg` folders. */
-  train: z.string(), test: z.string(),
+  train: z.string(),
+  test: z.string(),
   /** Optional folder of unlabeled images (flat or nested); default: the non-labeled part of train. */
   unlabeled: z.string().nullable().default(null),
   /** Resize every image to [height, width]. */
@@ -113,8 +125,11 @@ const TFRecordSource = z.strictObject({
 });
 const SyntheticSource = z.strictObject({
   kind: z.literal('synthetic'),
-  classes: positiveInt.default(4), size: positiveInt.default(12), channels: z.union([z.literal(1), z.literal(3)]).default(1),
-  train: positiveInt.default(400), test: positiveInt.default(200),
+  classes: positiveInt.default(4),
+  size: positiveInt.default(12),
+  channels: z.union([z.literal(1), z.literal(3)]).default(1),
+  train: positiveInt.default(400),
+  test: positiveInt.default(200),
 });
 const TableSource = z.strictObject({
   kind: z.literal('table'),
@@ -143,7 +158,14 @@ const TableSource = z.strictObject({
   maxCategories: positiveInt.default(100),
 });
 export const DataSpecSchema = z.strictObject({
-  source: z.discriminatedUnion('kind', [FashionMnistSource, IdxSource, ImageFolderSource, TFRecordSource, SyntheticSource, TableSource]),
+  source: z.discriminatedUnion('kind', [
+    FashionMnistSource,
+    IdxSource,
+    ImageFolderSource,
+    TFRecordSource,
+    SyntheticSource,
+    TableSource,
+  ]),
   /** Labeled examples per class, chosen by seed from the training split. @default 100 */
   labeledPerClass: positiveInt.default(100),
   /** Unlabeled examples: the rest of the training split, or at most this many. @default 'rest' */
@@ -177,7 +199,10 @@ const StageSchema = z.strictObject({ model: ModelSpecSchema.prefault({}), train:
 
 export const ExperimentSchema = z.strictObject({
   /** Human name, also the run-id prefix. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'letters, digits, . _ -').default('experiment'),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'letters, digits, . _ -')
+    .default('experiment'),
   /** Seeds every random choice of the run. @default 0 */
   seed: z.number().int().min(0).default(0),
   /** tfjs backend: auto picks node-gpu -> node -> wasm -> cpu. @default 'auto' */
@@ -205,7 +230,12 @@ export type PseudoLabelSpec = z.infer<typeof PseudoLabelSchema>;
 export type RawExperiment = z.input<typeof ExperimentSchema>;
 
 /** A fully resolved stage: the model and the train settings with shared defaults merged in. */
-export interface CompiledStage { readonly generation: number; readonly role: 'teacher' | 'student'; readonly model: ModelSpec; readonly train: TrainSpec & { unlabelRatio: number } }
+export interface CompiledStage {
+  readonly generation: number;
+  readonly role: 'teacher' | 'student';
+  readonly model: ModelSpec;
+  readonly train: TrainSpec & { unlabelRatio: number };
+}
 
 /** The validated, defaulted, frozen experiment. */
 export interface CompiledExperiment {
@@ -244,21 +274,34 @@ export function compileExperiment(raw: unknown): CompiledExperiment {
   const rawOf = raw as { teacher?: { train?: object }; students?: Array<{ train?: object }> };
   const stageOf = (s: z.infer<typeof StageSchema>, generation: number): CompiledStage => {
     // Only the keys a stage sets override the shared `train`; the partial schema's defaults do not.
-    const given = Object.keys((generation === 0 ? rawOf.teacher?.train : rawOf.students?.[generation - 1]?.train) ?? {});
+    const given = Object.keys(
+      (generation === 0 ? rawOf.teacher?.train : rawOf.students?.[generation - 1]?.train) ?? {},
+    );
     const overrides = Object.fromEntries(given.map((k) => [k, (s.train as Record<string, unknown>)[k]]));
     const train = { ...e.train, ...overrides } as TrainSpec;
     const unlabelRatio = generation === 0 ? 0 : (train.unlabelRatio ?? 3);
     const where = generation === 0 ? 'teacher' : `students.${generation - 1}`;
     if (!(MODEL_NAMES as readonly string[]).includes(s.model.name)) {
-      throw new ConfigError(`${where}.model.name`, `unknown model '${s.model.name}'; expected one of ${MODEL_NAMES.join(', ')}`);
+      throw new ConfigError(
+        `${where}.model.name`,
+        `unknown model '${s.model.name}'; expected one of ${MODEL_NAMES.join(', ')}`,
+      );
     }
     const tabular = e.data.source.kind === 'table';
     if (tabular !== (s.model.name === 'mlp')) {
-      throw new ConfigError(`${where}.model.name`, tabular
-        ? `'${s.model.name}' takes images; table data needs model 'mlp'`
-        : `'mlp' takes table rows; image data needs an image model (cnn-small, wrn-28-k, efficientnet-bN)`);
+      throw new ConfigError(
+        `${where}.model.name`,
+        tabular
+          ? `'${s.model.name}' takes images; table data needs model 'mlp'`
+          : `'mlp' takes table rows; image data needs an image model (cnn-small, wrn-28-k, efficientnet-bN)`,
+      );
     }
-    return { generation, role: generation === 0 ? 'teacher' : 'student', model: s.model, train: { ...train, unlabelRatio } };
+    return {
+      generation,
+      role: generation === 0 ? 'teacher' : 'student',
+      model: s.model,
+      train: { ...train, unlabelRatio },
+    };
   };
   const stages = [stageOf(e.teacher, 0), ...e.students.map((s, i) => stageOf(s, i + 1))];
   const threshold = e.filter.minThreshold * 100;
@@ -266,7 +309,14 @@ export function compileExperiment(raw: unknown): CompiledExperiment {
     throw new ConfigError('filter.minThreshold', `must lie on the 0.01 grid, got ${e.filter.minThreshold}`);
   }
   return deepFreeze({
-    name: e.name, seed: e.seed, backend: e.backend, data: e.data, stages, filter: e.filter,
-    pseudoLabels: e.pseudoLabels, mode: e.mode, predictBatchSize: e.predictBatchSize,
+    name: e.name,
+    seed: e.seed,
+    backend: e.backend,
+    data: e.data,
+    stages,
+    filter: e.filter,
+    pseudoLabels: e.pseudoLabels,
+    mode: e.mode,
+    predictBatchSize: e.predictBatchSize,
   });
 }

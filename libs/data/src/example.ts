@@ -5,9 +5,7 @@
 import { DataError } from '@noisy/core';
 
 export type Feature =
-  | { kind: 'bytes'; value: Uint8Array[] }
-  | { kind: 'float'; value: Float32Array }
-  | { kind: 'int64'; value: number[] };
+  { kind: 'bytes'; value: Uint8Array[] } | { kind: 'float'; value: Float32Array } | { kind: 'int64'; value: number[] };
 
 export type Example = Record<string, Feature>;
 
@@ -18,26 +16,44 @@ export const int64Feature = (...value: number[]): Feature => ({ kind: 'int64', v
 class Writer {
   private chunks: Uint8Array[] = [];
   private size = 0;
-  push(b: Uint8Array): void { this.chunks.push(b); this.size += b.length; }
+  push(b: Uint8Array): void {
+    this.chunks.push(b);
+    this.size += b.length;
+  }
   varint(n: number): void {
     const out: number[] = [];
     if (n < 0) {
       // int64 two's complement: 10-byte varint.
       let v = BigInt.asUintN(64, BigInt(n));
-      while (v >= 0x80n) { out.push(Number(v & 0x7fn) | 0x80); v >>= 7n; }
+      while (v >= 0x80n) {
+        out.push(Number(v & 0x7fn) | 0x80);
+        v >>= 7n;
+      }
       out.push(Number(v));
     } else {
-      while (n >= 0x80) { out.push((n % 0x80) | 0x80); n = Math.floor(n / 0x80); }
+      while (n >= 0x80) {
+        out.push((n % 0x80) | 0x80);
+        n = Math.floor(n / 0x80);
+      }
       out.push(n);
     }
     this.push(Uint8Array.from(out));
   }
-  tag(field: number, wire: number): void { this.varint((field << 3) | wire); }
-  lengthDelimited(field: number, bytes: Uint8Array): void { this.tag(field, 2); this.varint(bytes.length); this.push(bytes); }
+  tag(field: number, wire: number): void {
+    this.varint((field << 3) | wire);
+  }
+  lengthDelimited(field: number, bytes: Uint8Array): void {
+    this.tag(field, 2);
+    this.varint(bytes.length);
+    this.push(bytes);
+  }
   finish(): Uint8Array {
     const out = new Uint8Array(this.size);
     let o = 0;
-    for (const c of this.chunks) { out.set(c, o); o += c.length; }
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
     return out;
   }
 }
@@ -90,8 +106,13 @@ export function encodeExample(example: Example): Uint8Array {
 
 class Reader {
   pos = 0;
-  constructor(readonly buf: Uint8Array, readonly where: string) {}
-  get done(): boolean { return this.pos >= this.buf.length; }
+  constructor(
+    readonly buf: Uint8Array,
+    readonly where: string,
+  ) {}
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
   varint(): number {
     let result = 0;
     let mul = 1;
@@ -139,11 +160,18 @@ function decodeFeature(buf: Uint8Array, where: string): Feature {
   while (!r.done) {
     const tag = r.varint();
     const field = tag >>> 3;
-    if ((tag & 7) !== 2) { r.skip(tag & 7); continue; }
+    if ((tag & 7) !== 2) {
+      r.skip(tag & 7);
+      continue;
+    }
     const list = new Reader(r.bytes(), where);
     if (field === 1) {
       const value: Uint8Array[] = [];
-      while (!list.done) { const t = list.varint(); if (t >>> 3 === 1 && (t & 7) === 2) value.push(list.bytes()); else list.skip(t & 7); }
+      while (!list.done) {
+        const t = list.varint();
+        if (t >>> 3 === 1 && (t & 7) === 2) value.push(list.bytes());
+        else list.skip(t & 7);
+      }
       feature = { kind: 'bytes', value };
     } else if (field === 2) {
       const floats: number[] = [];
@@ -164,8 +192,10 @@ function decodeFeature(buf: Uint8Array, where: string): Feature {
       const ints: number[] = [];
       while (!list.done) {
         const t = list.varint();
-        if ((t & 7) === 2) { const p = new Reader(list.bytes(), where); while (!p.done) ints.push(p.varint()); }
-        else if ((t & 7) === 0) ints.push(list.varint());
+        if ((t & 7) === 2) {
+          const p = new Reader(list.bytes(), where);
+          while (!p.done) ints.push(p.varint());
+        } else if ((t & 7) === 0) ints.push(list.varint());
         else list.skip(t & 7);
       }
       feature = { kind: 'int64', value: ints };
@@ -180,11 +210,17 @@ export function decodeExample(buf: Uint8Array, where = 'example'): Example {
   const r = new Reader(buf, where);
   while (!r.done) {
     const tag = r.varint();
-    if (tag >>> 3 !== 1 || (tag & 7) !== 2) { r.skip(tag & 7); continue; }
+    if (tag >>> 3 !== 1 || (tag & 7) !== 2) {
+      r.skip(tag & 7);
+      continue;
+    }
     const features = new Reader(r.bytes(), where);
     while (!features.done) {
       const ft = features.varint();
-      if (ft >>> 3 !== 1 || (ft & 7) !== 2) { features.skip(ft & 7); continue; }
+      if (ft >>> 3 !== 1 || (ft & 7) !== 2) {
+        features.skip(ft & 7);
+        continue;
+      }
       const entry = new Reader(features.bytes(), where);
       let key = '';
       let value: Feature | undefined;

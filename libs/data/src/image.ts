@@ -4,7 +4,12 @@ import jpeg from 'jpeg-js';
 import { DataError } from '@noisy/core';
 
 /** An image as HWC uint8 pixels. */
-export interface Image { readonly height: number; readonly width: number; readonly channels: number; readonly data: Uint8Array }
+export interface Image {
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly data: Uint8Array;
+}
 
 const isPng = (b: Uint8Array) => b.length > 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
 const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8;
@@ -15,12 +20,18 @@ export function decodeImage(bytes: Uint8Array, channels: 1 | 3, where: string): 
   const kind = isPng(bytes) ? 'PNG' : isJpeg(bytes) ? 'JPEG' : null;
   if (!kind) throw new DataError(where, 'cannot decode image: neither PNG nor JPEG');
   try {
-    rgba = kind === 'PNG'
-      ? PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-      : jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+    rgba =
+      kind === 'PNG'
+        ? PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+        : jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
   } catch (cause) {
     // The decoders' own words for a cut-off file are cryptic ("read requests waiting on finished stream").
-    throw new DataError(where, `cannot decode image: truncated or corrupt ${kind} (${bytes.length} bytes; decoder said: ${(cause as Error).message})`, undefined, { cause });
+    throw new DataError(
+      where,
+      `cannot decode image: truncated or corrupt ${kind} (${bytes.length} bytes; decoder said: ${(cause as Error).message})`,
+      undefined,
+      { cause },
+    );
   }
   return fromRgba(rgba.data, rgba.height, rgba.width, channels);
 }
@@ -29,9 +40,15 @@ function fromRgba(rgba: Uint8Array, height: number, width: number, channels: 1 |
   const n = height * width;
   const data = new Uint8Array(n * channels);
   for (let i = 0; i < n; i++) {
-    const r = rgba[4 * i], g = rgba[4 * i + 1], b = rgba[4 * i + 2];
+    const r = rgba[4 * i],
+      g = rgba[4 * i + 1],
+      b = rgba[4 * i + 2];
     if (channels === 1) data[i] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
-    else { data[3 * i] = r; data[3 * i + 1] = g; data[3 * i + 2] = b; }
+    else {
+      data[3 * i] = r;
+      data[3 * i + 1] = g;
+      data[3 * i + 2] = b;
+    }
   }
   return { height, width, channels, data };
 }
@@ -60,13 +77,18 @@ export function encodeJpeg(img: Image, quality = 100): Uint8Array {
 export function resizeImage(img: Image, height: number, width: number): Image {
   if (img.height === height && img.width === width) return img;
   const out = new Uint8Array(height * width * img.channels);
-  const sy = img.height / height, sx = img.width / width;
+  const sy = img.height / height,
+    sx = img.width / width;
   for (let y = 0; y < height; y++) {
     const fy = Math.max(0, (y + 0.5) * sy - 0.5);
-    const y0 = Math.min(img.height - 1, Math.floor(fy)), y1 = Math.min(img.height - 1, y0 + 1), wy = fy - y0;
+    const y0 = Math.min(img.height - 1, Math.floor(fy)),
+      y1 = Math.min(img.height - 1, y0 + 1),
+      wy = fy - y0;
     for (let x = 0; x < width; x++) {
       const fx = Math.max(0, (x + 0.5) * sx - 0.5);
-      const x0 = Math.min(img.width - 1, Math.floor(fx)), x1 = Math.min(img.width - 1, x0 + 1), wx = fx - x0;
+      const x0 = Math.min(img.width - 1, Math.floor(fx)),
+        x1 = Math.min(img.width - 1, x0 + 1),
+        wx = fx - x0;
       for (let c = 0; c < img.channels; c++) {
         const at = (yy: number, xx: number) => img.data[(yy * img.width + xx) * img.channels + c];
         const v = (1 - wy) * ((1 - wx) * at(y0, x0) + wx * at(y0, x1)) + wy * ((1 - wx) * at(y1, x0) + wx * at(y1, x1));

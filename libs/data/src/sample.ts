@@ -59,11 +59,15 @@ function intOf(ex: Example, key: string): number | undefined {
 export function decodeSample(bytes: Uint8Array, where: string, index: number, channels: 1 | 3 = 3): Sample {
   const ex = decodeExample(bytes, `${where} (record ${index})`);
   const idf = ex.id;
-  const sample: Sample = { id: idf && idf.kind === 'bytes' && idf.value[0] ? utf8d.decode(idf.value[0]) : `${where}#${index}` };
+  const sample: Sample = {
+    id: idf && idf.kind === 'bytes' && idf.value[0] ? utf8d.decode(idf.value[0]) : `${where}#${index}`,
+  };
   const raw = ex['image/raw'];
   const enc = ex['image/encoded'];
   if (raw && raw.kind === 'bytes') {
-    const height = intOf(ex, 'image/height'), width = intOf(ex, 'image/width'), ch = intOf(ex, 'image/channels');
+    const height = intOf(ex, 'image/height'),
+      width = intOf(ex, 'image/width'),
+      ch = intOf(ex, 'image/channels');
     if (!height || !width || !ch || raw.value[0].length !== height * width * ch) {
       throw new DataError(where, `image/raw does not match image/height x width x channels`, index);
     }
@@ -79,6 +83,7 @@ export function decodeSample(bytes: Uint8Array, where: string, index: number, ch
     const lab = intOf(ex, 'label');
     if (lab !== undefined) sample.label = lab;
   }
-  if (!sample.image && !sample.features) throw new DataError(where, 'record has no image/encoded, image/raw or features', index);
+  if (!sample.image && !sample.features)
+    throw new DataError(where, 'record has no image/encoded, image/raw or features', index);
   return sample;
 }

@@ -17,7 +17,11 @@ describe('tfrecord', () => {
   });
 
   it('tf.train.Example - round trips bytes, floats and int64 (negative and large)', () => {
-    const ex = { 'image/encoded': bytesFeature(Uint8Array.from([1, 2, 255])), probabilities: floatFeature([0.25, 0.75]), label: int64Feature(-1, 0, 2 ** 40) };
+    const ex = {
+      'image/encoded': bytesFeature(Uint8Array.from([1, 2, 255])),
+      probabilities: floatFeature([0.25, 0.75]),
+      label: int64Feature(-1, 0, 2 ** 40),
+    };
     const back = decodeExample(encodeExample(ex));
     expect(Array.from((back['image/encoded'] as { value: Uint8Array[] }).value[0])).toEqual([1, 2, 255]);
     expect(Array.from((back.probabilities as { value: Float32Array }).value)).toEqual([0.25, 0.75]);
@@ -39,31 +43,67 @@ describe('tfrecord', () => {
     const bytes = encodeTFRecords([enc.encode('first'), enc.encode('second'), enc.encode('third')]);
     bytes[16 + 5 + 12 + 2] ^= 0x40; // a byte inside the second record's data
     expect(() => [...decodeTFRecords(bytes, 'shard-00001-of-00004.tfrecord')]).toThrow(DataError);
-    expect(() => [...decodeTFRecords(bytes, 'shard-00001-of-00004.tfrecord')]).toThrow(/shard-00001-of-00004.tfrecord \(record 1\): data CRC mismatch/);
+    expect(() => [...decodeTFRecords(bytes, 'shard-00001-of-00004.tfrecord')]).toThrow(
+      /shard-00001-of-00004.tfrecord \(record 1\): data CRC mismatch/,
+    );
     const dir = await mkdtemp(join(tmpdir(), 'tfr-'));
     await writeFile(join(dir, 'bad.tfrecord'), bytes);
-    await expect(async () => { for await (const _ of readTFRecordFile(join(dir, 'bad.tfrecord'))) { /* drain */ } }).rejects.toThrow(/bad.tfrecord \(record 1\)/);
+    await expect(async () => {
+      for await (const _ of readTFRecordFile(join(dir, 'bad.tfrecord'))) {
+        /* drain */
+      }
+    }).rejects.toThrow(/bad.tfrecord \(record 1\)/);
   });
 
-  it('samples - read the original\'s schema: 1-based image/class/label and pseudo-label fields', () => {
-    const labeled = decodeSample(encodeSample({ id: 'a', label: 3, image: { height: 1, width: 2, channels: 1, data: Uint8Array.from([5, 6]) } }), 'f', 0);
+  it("samples - read the original's schema: 1-based image/class/label and pseudo-label fields", () => {
+    const labeled = decodeSample(
+      encodeSample({ id: 'a', label: 3, image: { height: 1, width: 2, channels: 1, data: Uint8Array.from([5, 6]) } }),
+      'f',
+      0,
+    );
     expect(labeled.label).toBe(3);
-    const raw = decodeExample(encodeSample({ id: 'a', label: 3, image: { height: 1, width: 2, channels: 1, data: Uint8Array.from([5, 6]) } }));
+    const raw = decodeExample(
+      encodeSample({ id: 'a', label: 3, image: { height: 1, width: 2, channels: 1, data: Uint8Array.from([5, 6]) } }),
+    );
     expect((raw['image/class/label'] as { value: number[] }).value).toEqual([4]);
-    const pseudo = decodeSample(encodeSample({ id: 'b', probabilities: Float32Array.from([0.1, 0.7, 0.2]), image: { height: 1, width: 1, channels: 1, data: Uint8Array.from([9]) } }), 'f', 0);
+    const pseudo = decodeSample(
+      encodeSample({
+        id: 'b',
+        probabilities: Float32Array.from([0.1, 0.7, 0.2]),
+        image: { height: 1, width: 1, channels: 1, data: Uint8Array.from([9]) },
+      }),
+      'f',
+      0,
+    );
     expect(pseudo.label).toBe(1);
-    const ex = decodeExample(encodeSample({ id: 'b', probabilities: Float32Array.from([0.1, 0.7, 0.2]), image: { height: 1, width: 1, channels: 1, data: Uint8Array.from([9]) } }));
+    const ex = decodeExample(
+      encodeSample({
+        id: 'b',
+        probabilities: Float32Array.from([0.1, 0.7, 0.2]),
+        image: { height: 1, width: 1, channels: 1, data: Uint8Array.from([9]) },
+      }),
+    );
     expect((ex.prob as { value: Float32Array }).value[0]).toBeCloseTo(0.7, 6);
   });
 
   it('samples - a wrong image shape is a named error', () => {
-    const ex = encodeExample({ id: bytesFeature(enc.encode('z')), 'image/raw': bytesFeature(Uint8Array.from([1, 2, 3])), 'image/height': int64Feature(2), 'image/width': int64Feature(2), 'image/channels': int64Feature(1) });
-    expect(() => decodeSample(ex, 'shard.tfrecord', 4)).toThrow(/shard.tfrecord \(record 4\): image\/raw does not match/);
+    const ex = encodeExample({
+      id: bytesFeature(enc.encode('z')),
+      'image/raw': bytesFeature(Uint8Array.from([1, 2, 3])),
+      'image/height': int64Feature(2),
+      'image/width': int64Feature(2),
+      'image/channels': int64Feature(1),
+    });
+    expect(() => decodeSample(ex, 'shard.tfrecord', 4)).toThrow(
+      /shard.tfrecord \(record 4\): image\/raw does not match/,
+    );
   });
 
   it('idx - parses the header and rejects a truncated body with the file named', () => {
     const good = Uint8Array.from([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4]);
     expect(parseIdx(good, 'x.idx')).toMatchObject({ shape: [2, 2] });
-    expect(() => parseIdx(good.subarray(0, 14), 'x.idx')).toThrow(/x.idx: IDX body has 2 bytes; header shape \[2,2\] needs 4/);
+    expect(() => parseIdx(good.subarray(0, 14), 'x.idx')).toThrow(
+      /x.idx: IDX body has 2 bytes; header shape \[2,2\] needs 4/,
+    );
   });
 });

@@ -20,7 +20,10 @@ export function encodeTFRecords(records: Iterable<Uint8Array>): Uint8Array {
   }
   const out = new Uint8Array(total);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -53,7 +56,9 @@ export function* decodeTFRecords(buf: Uint8Array, file: string): Generator<Uint8
 
 /** Stream the records of a TFRecord file without loading it whole. */
 export async function* readTFRecordFile(path: string, chunkSize = 1 << 20): AsyncGenerator<Uint8Array> {
-  const fh = await open(path, 'r').catch((cause) => { throw new DataError(path, `cannot open: ${(cause as Error).message}`, undefined, { cause }); });
+  const fh = await open(path, 'r').catch((cause) => {
+    throw new DataError(path, `cannot open: ${(cause as Error).message}`, undefined, { cause });
+  });
   try {
     let buf = new Uint8Array(0);
     let eof = false;
@@ -61,7 +66,10 @@ export async function* readTFRecordFile(path: string, chunkSize = 1 << 20): Asyn
       while (buf.length < need && !eof) {
         const chunk = new Uint8Array(Math.max(chunkSize, need - buf.length));
         const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
-        if (bytesRead === 0) { eof = true; break; }
+        if (bytesRead === 0) {
+          eof = true;
+          break;
+        }
         const next = new Uint8Array(buf.length + bytesRead);
         next.set(buf);
         next.set(chunk.subarray(0, bytesRead), buf.length);

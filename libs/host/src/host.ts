@@ -8,9 +8,25 @@ import { durableFor, type Step } from '@noisy/contracts';
 import { selectBackend, useNativeKernels, type BackendReport } from '@noisy/ml';
 import { ModelCache, startWorker, type Worker } from '@noisy/pipeline';
 import { setupTelemetry } from '@noisy/platform/telemetry';
-import { NatsEventBus, onShutdown, openObjectStore, serviceConfigFromEnv, startGrpcServer, type EventBus, type GrpcServer, type ObjectStore, type ServiceConfig } from '@noisy/platform';
+import {
+  NatsEventBus,
+  onShutdown,
+  openObjectStore,
+  serviceConfigFromEnv,
+  startGrpcServer,
+  type EventBus,
+  type GrpcServer,
+  type ObjectStore,
+  type ServiceConfig,
+} from '@noisy/platform';
 
-export interface HostContext { store: ObjectStore; bus: EventBus; models: ModelCache; config: ServiceConfig; backend: BackendReport | null }
+export interface HostContext {
+  store: ObjectStore;
+  bus: EventBus;
+  models: ModelCache;
+  config: ServiceConfig;
+  backend: BackendReport | null;
+}
 
 export interface ServiceSpec {
   name: string;
@@ -22,12 +38,20 @@ export interface ServiceSpec {
   register(server: grpc.Server, ctx: HostContext): void;
 }
 
-export interface RunningService { grpc: GrpcServer; worker: Worker | null; ctx: HostContext; stop(): Promise<void> }
+export interface RunningService {
+  grpc: GrpcServer;
+  worker: Worker | null;
+  ctx: HostContext;
+  stop(): Promise<void>;
+}
 
 export const log = (level: string, msg: string, extra: Record<string, unknown> = {}) =>
   process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...extra })}\n`);
 
-export async function hostService(spec: ServiceSpec, env: Record<string, string | undefined> = process.env): Promise<RunningService> {
+export async function hostService(
+  spec: ServiceSpec,
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningService> {
   const config = serviceConfigFromEnv(env);
   const telemetry = setupTelemetry(`noisy-${spec.name}`, env);
   let backend: BackendReport | null = null;
@@ -35,19 +59,50 @@ export async function hostService(spec: ServiceSpec, env: Record<string, string 
     useNativeKernels(env.NOISY_ONEDNN !== '0');
     backend = await selectBackend(config.backend);
     if (spec.gpuRole && !backend.gpu && !config.allowCpu) {
-      throw new ConfigError('NOISY_ALLOW_CPU_FOR_GPU_ROLE', `${spec.name} is a GPU role but got the ${backend.name} backend (${backend.skipped.join('; ') || 'no GPU'}); set NOISY_ALLOW_CPU_FOR_GPU_ROLE=true to run it on the CPU`);
+      throw new ConfigError(
+        'NOISY_ALLOW_CPU_FOR_GPU_ROLE',
+        `${spec.name} is a GPU role but got the ${backend.name} backend (${backend.skipped.join('; ') || 'no GPU'}); set NOISY_ALLOW_CPU_FOR_GPU_ROLE=true to run it on the CPU`,
+      );
     }
   }
   const store = await openObjectStore(config.storeUrl, config.s3Credentials);
   const bus = await NatsEventBus.connect({ servers: config.natsUrl, ackWaitMs: config.ackWaitMs, ...config.nats });
   const ctx: HostContext = { store, bus, models: new ModelCache(), config, backend };
   if (telemetry.metrics && spec.steps.length) observeQueueLag(bus, spec.steps);
-  const worker = spec.steps.length ? startWorker({ store, bus }, {
-    steps: spec.steps,
-    onTask: (task, outcome, seconds, error, traceId) => log(outcome === 'done' ? 'info' : 'warn', `task ${outcome}`, { service: spec.name, taskId: task.taskId, runId: task.runId, step: task.step, generation: task.generation, shard: task.shard, seconds, error, traceId }),
-  }) : null;
+  const worker = spec.steps.length
+    ? startWorker(
+        { store, bus },
+        {
+          steps: spec.steps,
+          onTask: (task, outcome, seconds, error, traceId) =>
+            log(outcome === 'done' ? 'info' : 'warn', `task ${outcome}`, {
+              service: spec.name,
+              taskId: task.taskId,
+              runId: task.runId,
+              step: task.step,
+              generation: task.generation,
+              shard: task.shard,
+              seconds,
+              error,
+              traceId,
+            }),
+        },
+      )
+    : null;
   const server = await startGrpcServer(config.grpcPort, (s) => spec.register(s, ctx), '0.0.0.0', config.grpcTls);
-  log('info', `${spec.name} ready`, { service: spec.name, grpcPort: server.port, backend: backend?.name ?? 'none', provider: backend?.provider, kernels: backend?.kernels ?? null, gpu: backend?.gpu ?? false, store: store.url, nats: bus.url, tls: Boolean(config.grpcTls), tracing: telemetry.enabled, steps: spec.steps });
+  log('info', `${spec.name} ready`, {
+    service: spec.name,
+    grpcPort: server.port,
+    backend: backend?.name ?? 'none',
+    provider: backend?.provider,
+    kernels: backend?.kernels ?? null,
+    gpu: backend?.gpu ?? false,
+    store: store.url,
+    nats: bus.url,
+    tls: Boolean(config.grpcTls),
+    tracing: telemetry.enabled,
+    steps: spec.steps,
+  });
   const stop = async () => {
     server.setServing(false);
     await worker?.stop(); // finishes or releases the task in hand
@@ -62,16 +117,23 @@ export async function hostService(spec: ServiceSpec, env: Record<string, string 
 /** JetStream lag of the service's own consumers as gauges (what KEDA scales inference on). */
 function observeQueueLag(bus: NatsEventBus, steps: readonly Step[]): void {
   const meter = metrics.getMeter('noisy.host');
-  const pending = meter.createObservableGauge('noisy.jetstream.pending', { description: 'Tasks waiting in the work queue, per consumer' });
-  const ackPending = meter.createObservableGauge('noisy.jetstream.ack_pending', { description: 'Tasks delivered and not yet acknowledged, per consumer' });
-  meter.addBatchObservableCallback(async (result) => {
-    for (const step of steps) {
-      const lag = await bus.consumerLag(durableFor(step)).catch(() => null); // telemetry never throws into the work
-      if (!lag) continue;
-      result.observe(pending, lag.pending, { 'noisy.consumer': durableFor(step) });
-      result.observe(ackPending, lag.ackPending, { 'noisy.consumer': durableFor(step) });
-    }
-  }, [pending, ackPending]);
+  const pending = meter.createObservableGauge('noisy.jetstream.pending', {
+    description: 'Tasks waiting in the work queue, per consumer',
+  });
+  const ackPending = meter.createObservableGauge('noisy.jetstream.ack_pending', {
+    description: 'Tasks delivered and not yet acknowledged, per consumer',
+  });
+  meter.addBatchObservableCallback(
+    async (result) => {
+      for (const step of steps) {
+        const lag = await bus.consumerLag(durableFor(step)).catch(() => null); // telemetry never throws into the work
+        if (!lag) continue;
+        result.observe(pending, lag.pending, { 'noisy.consumer': durableFor(step) });
+        result.observe(ackPending, lag.ackPending, { 'noisy.consumer': durableFor(step) });
+      }
+    },
+    [pending, ackPending],
+  );
 }
 
 /** The whole main of a service: host it, print failures clearly, stop on SIGTERM/SIGINT. */

@@ -15,6 +15,11 @@ export function stageContext(ctx: HostContext, progress: StageContext['progress'
   return { store: ctx.store, progress, shouldStop: () => false, allowDownload: false };
 }
 
-export function taskHandler(step: Step, ctx: HostContext): grpc.handleUnaryCall<{ task?: eventsPb.Task }, { manifestKey: string }> {
-  return unary(async (req) => ({ manifestKey: await STAGES[step](stageContext(ctx), toTask(req.task, step), ctx.models) }));
+export function taskHandler(
+  step: Step,
+  ctx: HostContext,
+): grpc.handleUnaryCall<{ task?: eventsPb.Task }, { manifestKey: string }> {
+  return unary(async (req) => ({
+    manifestKey: await STAGES[step](stageContext(ctx), toTask(req.task, step), ctx.models),
+  }));
 }

@@ -60,7 +60,9 @@ function nativeKernels(backend: string): { kernels: string | null; kernelsSkippe
   if (backend !== 'wasm') return { kernels: null, kernelsSkipped: null };
   if (!nativeKernelsWanted) return { kernels: null, kernelsSkipped: 'switched off (NOISY_ONEDNN=0)' };
   const r = registerOnednnKernels();
-  return 'error' in r ? { kernels: null, kernelsSkipped: r.error } : { kernels: `oneDNN ${r.version}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`, kernelsSkipped: null };
+  return 'error' in r
+    ? { kernels: null, kernelsSkipped: r.error }
+    : { kernels: `oneDNN ${r.version}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`, kernelsSkipped: null };
 }
 
 /** Select and initialise a backend; repeated calls with the same preference are no-ops. */
@@ -73,8 +75,10 @@ export async function selectBackend(preference: BackendPreference = 'auto'): Pro
     attempts.push(['tensorflow', '@tensorflow/tfjs-node-gpu', true, () => tryNative('@tensorflow/tfjs-node-gpu')]);
     attempts.push(['tensorflow', '@tensorflow/tfjs-node', false, () => tryNative('@tensorflow/tfjs-node')]);
   }
-  if (preference === 'auto' || preference === 'wasm') attempts.push(['wasm', '@tensorflow/tfjs-backend-wasm', false, tryWasm]);
-  if (preference === 'auto' || preference === 'cpu') attempts.push(['cpu', '@tensorflow/tfjs-backend-cpu', false, async () => tf.setBackend('cpu')]);
+  if (preference === 'auto' || preference === 'wasm')
+    attempts.push(['wasm', '@tensorflow/tfjs-backend-wasm', false, tryWasm]);
+  if (preference === 'auto' || preference === 'cpu')
+    attempts.push(['cpu', '@tensorflow/tfjs-backend-cpu', false, async () => tf.setBackend('cpu')]);
   for (const [name, provider, gpu, attempt] of attempts) {
     if (await attempt()) {
       await tf.ready();

@@ -16,10 +16,17 @@ export function forwardFlops(model: tf.LayersModel): number {
     const inp = (layer.input as tf.SymbolicTensor).shape as Shape;
     const k = Array.isArray(cfg.kernelSize) ? prod(cfg.kernelSize) : (cfg.kernelSize ?? 1) ** 2;
     switch (name) {
-      case 'Conv2D': flops += 2 * prod(out.slice(1)) * k * (inp[inp.length - 1] ?? 1); break;
-      case 'DepthwiseConv2D': flops += 2 * prod(out.slice(1)) * k; break;
-      case 'Dense': flops += 2 * (inp[inp.length - 1] ?? 1) * (cfg.units ?? 1); break;
-      default: break;
+      case 'Conv2D':
+        flops += 2 * prod(out.slice(1)) * k * (inp[inp.length - 1] ?? 1);
+        break;
+      case 'DepthwiseConv2D':
+        flops += 2 * prod(out.slice(1)) * k;
+        break;
+      case 'Dense':
+        flops += 2 * (inp[inp.length - 1] ?? 1) * (cfg.units ?? 1);
+        break;
+      default:
+        break;
     }
   }
   return flops;

@@ -5,18 +5,34 @@ import type { Rng } from '@noisy/core';
 import type { Image } from '@noisy/data';
 
 /** Images packed as one uint8 buffer: [count, H, W, C]. */
-export interface ImageSet { kind: 'image'; count: number; shape: [number, number, number]; pixels: Uint8Array }
+export interface ImageSet {
+  kind: 'image';
+  count: number;
+  shape: [number, number, number];
+  pixels: Uint8Array;
+}
 /** Tabular rows packed as one float buffer: [count, D]. */
-export interface TabularSet { kind: 'tabular'; count: number; shape: [number]; features: Float32Array }
+export interface TabularSet {
+  kind: 'tabular';
+  count: number;
+  shape: [number];
+  features: Float32Array;
+}
 export type InputSet = ImageSet | TabularSet;
 
 /** Per-channel (images, on the 0..1 scale) or per-feature (tabular) mean and std. */
-export interface InputStats { mean: number[]; std: number[] }
+export interface InputStats {
+  mean: number[];
+  std: number[];
+}
 
 /** Noise applied to one example before it enters a batch; null = clean. */
 export type ImageNoise = (img: Image, rng: Rng) => Image;
 export type RowNoise = (row: Float32Array, rng: Rng, set: TabularSet) => Float32Array;
-export interface InputNoise { image?: ImageNoise; row?: RowNoise }
+export interface InputNoise {
+  image?: ImageNoise;
+  row?: RowNoise;
+}
 
 export function imageAt(set: ImageSet, i: number): Image {
   const [h, w, c] = set.shape;
@@ -30,7 +46,8 @@ export const exampleSize = (set: InputSet): number => set.shape.reduce((a, b) =>
 export function computeStats(set: InputSet, limit = 10_000): InputStats {
   const n = Math.min(set.count, limit);
   const ch = set.kind === 'image' ? set.shape[2] : set.shape[0];
-  const sum = new Float64Array(ch), sq = new Float64Array(ch);
+  const sum = new Float64Array(ch),
+    sq = new Float64Array(ch);
   const size = exampleSize(set);
   const data = set.kind === 'image' ? set.pixels : set.features;
   const scale = set.kind === 'image' ? 1 / 255 : 1;
@@ -49,7 +66,11 @@ export function computeStats(set: InputSet, limit = 10_000): InputStats {
  * Write examples `indices` of each part into one normalised [N, ...shape] tensor, applying the
  * part's noise (if any) per example. Parts are concatenated in order: [labeled; unlabeled].
  */
-export function makeBatch(parts: Array<{ set: InputSet; indices: ArrayLike<number>; noise?: InputNoise }>, stats: InputStats, rng: Rng): tf.Tensor {
+export function makeBatch(
+  parts: Array<{ set: InputSet; indices: ArrayLike<number>; noise?: InputNoise }>,
+  stats: InputStats,
+  rng: Rng,
+): tf.Tensor {
   const shape = parts[0].set.shape;
   const size = exampleSize(parts[0].set);
   const total = parts.reduce((a, p) => a + p.indices.length, 0);
@@ -66,7 +87,8 @@ export function makeBatch(parts: Array<{ set: InputSet; indices: ArrayLike<numbe
       if (set.kind === 'image') {
         const data = (noise?.image ? noise.image(imageAt(set, i), rng) : imageAt(set, i)).data;
         for (let c = 0; c < ch; c++) {
-          const a = scale[c], b = shift[c];
+          const a = scale[c],
+            b = shift[c];
           for (let j = c; j < size; j += ch) out[base + j] = data[j] * a + b;
         }
       } else {

@@ -11,9 +11,13 @@ export interface Metrics {
 
 export function computeMetrics(probs: Float32Array, labels: Int32Array, classes: number, bins = 15): Metrics {
   const n = labels.length;
-  let top1 = 0, top5 = 0;
-  const correct = new Array<number>(classes).fill(0), total = new Array<number>(classes).fill(0);
-  const binConf = new Float64Array(bins), binAcc = new Float64Array(bins), binCount = new Float64Array(bins);
+  let top1 = 0,
+    top5 = 0;
+  const correct = new Array<number>(classes).fill(0),
+    total = new Array<number>(classes).fill(0);
+  const binConf = new Float64Array(bins),
+    binAcc = new Float64Array(bins),
+    binCount = new Float64Array(bins);
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const k = Math.min(5, classes);
   for (let i = 0; i < n; i++) {
@@ -36,9 +40,14 @@ export function computeMetrics(probs: Float32Array, labels: Int32Array, classes:
     binCount[b]++;
   }
   let ece = 0;
-  for (let b = 0; b < bins; b++) if (binCount[b] > 0) ece += (binCount[b] / n) * Math.abs(binAcc[b] / binCount[b] - binConf[b] / binCount[b]);
+  for (let b = 0; b < bins; b++)
+    if (binCount[b] > 0) ece += (binCount[b] / n) * Math.abs(binAcc[b] / binCount[b] - binConf[b] / binCount[b]);
   return {
-    count: n, top1: n ? top1 / n : 0, top5: n ? top5 / n : 0,
-    perClass: correct.map((c, i) => (total[i] ? c / total[i] : 0)), ece, confusion,
+    count: n,
+    top1: n ? top1 / n : 0,
+    top5: n ? top5 / n : 0,
+    perClass: correct.map((c, i) => (total[i] ? c / total[i] : 0)),
+    ece,
+    confusion,
   };
 }

@@ -5,10 +5,13 @@ import { createRng } from '@noisy/core';
 import { makeBatch, type InputSet, type InputStats } from './input.js';
 
 export async function predictProbabilities(
-  model: tf.LayersModel, set: InputSet, stats: InputStats, batchSize: number,
+  model: tf.LayersModel,
+  set: InputSet,
+  stats: InputStats,
+  batchSize: number,
   onProgress?: (done: number, total: number) => void,
 ): Promise<Float32Array> {
-  const classes = (model.outputs[0].shape[1] as number);
+  const classes = model.outputs[0].shape[1] as number;
   const out = new Float32Array(set.count * classes);
   const rng = createRng(0); // unused: no noise at inference
   for (let start = 0; start < set.count; start += batchSize) {

@@ -11,9 +11,26 @@ export const ActivationKind = { relu: 0, reluBackward: 1, swish: 2, swishBackwar
 
 /** Packed integer parameters of one convolution; order matches `Dims` in addon.cc. */
 export interface ConvDims {
-  n: number; h: number; w: number; ci: number; oh: number; ow: number; co: number; kh: number; kw: number;
-  sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; pb: number; pr: number;
-  groups: number; relu: boolean; bias: boolean;
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  oh: number;
+  ow: number;
+  co: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  pt: number;
+  pl: number;
+  pb: number;
+  pr: number;
+  groups: number;
+  relu: boolean;
+  bias: boolean;
 }
 
 export interface OnednnAddon {
@@ -45,7 +62,28 @@ export interface OnednnAddon {
 }
 
 export function packDims(d: ConvDims): Int32Array {
-  return Int32Array.from([d.n, d.h, d.w, d.ci, d.oh, d.ow, d.co, d.kh, d.kw, d.sh, d.sw, d.dh, d.dw, d.pt, d.pl, d.pb, d.pr, d.groups, d.relu ? 1 : 0, d.bias ? 1 : 0]);
+  return Int32Array.from([
+    d.n,
+    d.h,
+    d.w,
+    d.ci,
+    d.oh,
+    d.ow,
+    d.co,
+    d.kh,
+    d.kw,
+    d.sh,
+    d.sw,
+    d.dh,
+    d.dw,
+    d.pt,
+    d.pl,
+    d.pb,
+    d.pr,
+    d.groups,
+    d.relu ? 1 : 0,
+    d.bias ? 1 : 0,
+  ]);
 }
 
 export type LoadResult = { addon: OnednnAddon; error: null } | { addon: null; error: string };
@@ -58,7 +96,10 @@ export function loadOnednn(): LoadResult {
   try {
     loaded = { addon: createRequire(import.meta.url)(path) as OnednnAddon, error: null };
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? 'not built (see libs/onednn/build.mjs)' : (err as Error).message;
+    const why =
+      (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'
+        ? 'not built (see libs/onednn/build.mjs)'
+        : (err as Error).message;
     loaded = { addon: null, error: why };
   }
   return loaded;

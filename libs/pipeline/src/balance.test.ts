@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { compileExperiment, createRng } from '@noisy/core';
 import { binOf, computeThresholds, copiesFor, shardStats, type Prediction } from './balance.js';
 
-const filter = (o: Record<string, unknown> = {}) => compileExperiment({ data: { source: { kind: 'synthetic' } }, students: [{}], filter: o }).filter;
-const preds = (label: number, probs: number[], prefix = `c${label}`): Prediction[] => probs.map((prob, i) => ({ id: `${prefix}-${i}`, label, prob }));
+const filter = (o: Record<string, unknown> = {}) =>
+  compileExperiment({ data: { source: { kind: 'synthetic' } }, students: [{}], filter: o }).filter;
+const preds = (label: number, probs: number[], prefix = `c${label}`): Prediction[] =>
+  probs.map((prob, i) => ({ id: `${prefix}-${i}`, label, prob }));
 
 // Class 0: over-represented (6 images, N = 3); class 1: under-represented (2 images >= 0.3, one below);
 // class 2: never reaches N above the minimum and has one image; class 3: empty.
@@ -59,14 +61,23 @@ describe('balance', () => {
     const a = [...preds(0, [0.9, 0.7, 0.7], 'a')];
     const b = [...preds(0, [0.8, 0.7, 0.2], 'b')];
     const t = computeThresholds([shardStats(a, 1, 3), shardStats(b, 1, 3)], 3, spec);
-    const kept = [...a, ...b].filter((p) => copiesFor(p, t, createRng(0)) === 1).map((p) => p.id).sort();
+    const kept = [...a, ...b]
+      .filter((p) => copiesFor(p, t, createRng(0)) === 1)
+      .map((p) => p.id)
+      .sort();
     expect(kept).toEqual(['a-0', 'a-1', 'b-0']); // 0.9, 0.8, then the first 0.7 by id ('a-1' < 'a-2' < 'b-1')
   });
 
   it('balance - the same seed gives the same copies, another seed other copies', () => {
-    const many = preds(0, Array.from({ length: 200 }, (_, i) => 0.5 + i / 500));
+    const many = preds(
+      0,
+      Array.from({ length: 200 }, (_, i) => 0.5 + i / 500),
+    );
     const t = computeThresholds([shardStats(many, 1, null)], 148, filter()); // A = 150 -> keep probability 148/150
-    const draw = (seed: number) => { const r = createRng(seed); return many.map((p) => copiesFor(p, t, r)); };
+    const draw = (seed: number) => {
+      const r = createRng(seed);
+      return many.map((p) => copiesFor(p, t, r));
+    };
     expect(draw(7)).toEqual(draw(7));
     expect(draw(7)).not.toEqual(draw(8));
   });
@@ -75,6 +86,15 @@ describe('balance', () => {
 describe('labels', () => {
   it('labels - a label outside [0, classes) names the shard and record', async () => {
     const { labelsOf } = await import('./context.js');
-    expect(() => labelsOf([{ id: 'a', label: 1 }, { id: 'b', label: 10 }], 10, 'labeled/shard-00000-of-00001.tfrecord')).toThrow(/shard-00000-of-00001.tfrecord \(record 1\): label 10 outside \[0, 10\)/);
+    expect(() =>
+      labelsOf(
+        [
+          { id: 'a', label: 1 },
+          { id: 'b', label: 10 },
+        ],
+        10,
+        'labeled/shard-00000-of-00001.tfrecord',
+      ),
+    ).toThrow(/shard-00000-of-00001.tfrecord \(record 1\): label 10 outside \[0, 10\)/);
   });
 });

@@ -15,7 +15,10 @@ export function binOf(p: number): number {
 }
 
 /** A kept-candidate for exact top-N: (probability, id), ordered by probability desc then id asc. */
-export interface Ranked { p: number; id: string }
+export interface Ranked {
+  p: number;
+  id: string;
+}
 const before = (a: Ranked, b: Ranked) => a.p > b.p || (a.p === b.p && a.id < b.id);
 
 export interface ShardStats {
@@ -26,7 +29,11 @@ export interface ShardStats {
   top?: Ranked[][];
 }
 
-export interface Prediction { id: string; label: number; prob: number }
+export interface Prediction {
+  id: string;
+  label: number;
+  prob: number;
+}
 
 /** Map: the histogram of one shard's predictions. */
 export function shardStats(preds: Iterable<Prediction>, classes: number, topN: number | null): ShardStats {
@@ -36,7 +43,9 @@ export function shardStats(preds: Iterable<Prediction>, classes: number, topN: n
     histogram[p.label][binOf(p.prob)]++;
     if (top) top[p.label].push({ p: p.prob, id: p.id });
   }
-  if (top && topN) for (let c = 0; c < classes; c++) top[c] = top[c].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0)).slice(0, topN);
+  if (top && topN)
+    for (let c = 0; c < classes; c++)
+      top[c] = top[c].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0)).slice(0, topN);
   return { classes, histogram, top };
 }
 
@@ -49,14 +58,23 @@ export interface ClassThreshold {
   cutoff?: Ranked | null;
 }
 
-export interface Thresholds { perClass: number; mode: FilterSpec['mode']; upsample: boolean; minBin: number; classes: ClassThreshold[]; expectedKept: number }
+export interface Thresholds {
+  perClass: number;
+  mode: FilterSpec['mode'];
+  upsample: boolean;
+  minBin: number;
+  classes: ClassThreshold[];
+  expectedKept: number;
+}
 
 /** Reduce: sum the shards' histograms and pick each class's threshold. */
 export function computeThresholds(shards: ShardStats[], perClass: number, spec: FilterSpec): Thresholds {
   if (shards.length === 0) throw new ConfigError('filter', 'thresholds need the statistics of at least one shard');
   const classes = shards[0].classes;
   const minBin = Math.round(spec.minThreshold * 100);
-  const total = Array.from({ length: classes }, (_, c) => Array.from({ length: BINS }, (_, j) => shards.reduce((a, s) => a + s.histogram[c][j], 0)));
+  const total = Array.from({ length: classes }, (_, c) =>
+    Array.from({ length: BINS }, (_, j) => shards.reduce((a, s) => a + s.histogram[c][j], 0)),
+  );
   const out: ClassThreshold[] = [];
   for (let c = 0; c < classes; c++) {
     let available = 0;
@@ -66,7 +84,10 @@ export function computeThresholds(shards: ShardStats[], perClass: number, spec: 
     } else {
       for (let j = BINS - 1; j >= minBin; j--) {
         available += total[c][j];
-        if (available >= perClass) { bin = j; break; }
+        if (available >= perClass) {
+          bin = j;
+          break;
+        }
       }
     }
     const t: ClassThreshold = { bin, available };
@@ -78,7 +99,18 @@ export function computeThresholds(shards: ShardStats[], perClass: number, spec: 
     }
     out.push(t);
   }
-  const expectedKept = out.reduce((a, t) => a + (spec.mode === 'balanced' ? (t.available > 0 ? (spec.upsample ? perClass : Math.min(perClass, t.available)) : 0) : t.available), 0);
+  const expectedKept = out.reduce(
+    (a, t) =>
+      a +
+      (spec.mode === 'balanced'
+        ? t.available > 0
+          ? spec.upsample
+            ? perClass
+            : Math.min(perClass, t.available)
+          : 0
+        : t.available),
+    0,
+  );
   return { perClass, mode: spec.mode, upsample: spec.upsample, minBin, classes: out, expectedKept };
 }
 

@@ -21,7 +21,12 @@ export interface StageContext {
 }
 
 /** What `runs/<id>/experiment.json` holds: the frozen experiment and the dataset it uses. */
-export interface RunRecord { runId: string; datasetId: string; experiment: CompiledExperiment; createdAt: string }
+export interface RunRecord {
+  runId: string;
+  datasetId: string;
+  experiment: CompiledExperiment;
+  createdAt: string;
+}
 
 export async function loadRun(store: ObjectStore, runId: string): Promise<RunRecord> {
   return getJson<RunRecord>(store, runKeys.experiment(runId));
@@ -59,7 +64,11 @@ export function packImages(samples: Sample[], shape: number[], where: string): I
   samples.forEach((s, i) => {
     const img = s.image;
     if (!img || img.height !== h || img.width !== w || img.channels !== c) {
-      throw new DataError(where, `image ${img ? `${img.height}x${img.width}x${img.channels}` : 'missing'} but the dataset's shape is ${h}x${w}x${c}`, i);
+      throw new DataError(
+        where,
+        `image ${img ? `${img.height}x${img.width}x${img.channels}` : 'missing'} but the dataset's shape is ${h}x${w}x${c}`,
+        i,
+      );
     }
     pixels.set(img.data, i * size);
   });
@@ -71,7 +80,12 @@ export function packInputs(samples: Sample[], info: Pick<DatasetInfo, 'kind' | '
   const d = info.shape[0];
   const features = new Float32Array(samples.length * d);
   samples.forEach((s, i) => {
-    if (!s.features || s.features.length !== d) throw new DataError(where, `${s.features ? `${s.features.length} features` : 'no features'} but the dataset has ${d}`, i);
+    if (!s.features || s.features.length !== d)
+      throw new DataError(
+        where,
+        `${s.features ? `${s.features.length} features` : 'no features'} but the dataset has ${d}`,
+        i,
+      );
     features.set(s.features, i * d);
   });
   return { kind: 'tabular', count: samples.length, shape: [d], features };

@@ -5,7 +5,15 @@
 // event-bus and object-store ports: the same controller drives the embedded default and a cluster.
 import { SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
 import { ConfigError, RunFailedError, sha256Hex, type CompiledExperiment } from '@noisy/core';
-import { checkRunId, datasetKeys, runKeys, subjects, type RunEvent, type TaskDone, type TaskFailed } from '@noisy/contracts';
+import {
+  checkRunId,
+  datasetKeys,
+  runKeys,
+  subjects,
+  type RunEvent,
+  type TaskDone,
+  type TaskFailed,
+} from '@noisy/contracts';
 import { getJson, putJson, type EventBus, type ObjectStore } from '@noisy/platform';
 import { loadRun, type DatasetInfo, type RunRecord } from './context.js';
 import { isCommitted, readManifest } from './manifest.js';
@@ -28,7 +36,10 @@ export function runIdFor(e: CompiledExperiment): string {
 }
 
 export class RunController {
-  constructor(private readonly ports: { store: ObjectStore; bus: EventBus }, private readonly o: ControllerOptions = {}) {}
+  constructor(
+    private readonly ports: { store: ObjectStore; bus: EventBus },
+    private readonly o: ControllerOptions = {},
+  ) {}
 
   /** Create the run record, or check that an existing one has the same experiment. */
   async create(e: CompiledExperiment, runId = runIdFor(e)): Promise<RunRecord> {
@@ -37,11 +48,19 @@ export class RunController {
     if (await this.ports.store.head(key)) {
       const existing = await getJson<RunRecord>(this.ports.store, key);
       if (JSON.stringify(existing.experiment) !== JSON.stringify(e)) {
-        throw new ConfigError('--run-id', `run '${runId}' already exists with a different experiment; choose another run id`);
+        throw new ConfigError(
+          '--run-id',
+          `run '${runId}' already exists with a different experiment; choose another run id`,
+        );
       }
       return existing;
     }
-    const record: RunRecord = { runId, datasetId: datasetIdFor(e, sha256Hex), experiment: e, createdAt: new Date().toISOString() };
+    const record: RunRecord = {
+      runId,
+      datasetId: datasetIdFor(e, sha256Hex),
+      experiment: e,
+      createdAt: new Date().toISOString(),
+    };
     await putJson(this.ports.store, key, record);
     return record;
   }
@@ -53,8 +72,16 @@ export class RunController {
   }
 
   /** Publish `pending` tasks (with trace headers) and wait until each is committed; a failed task fails the run. */
-  private async awaitTasks(runId: string, pending: PlannedTask[], headers: Record<string, string>, done: Set<string>, failed: Map<string, TaskFailed>, sleep: () => Promise<void>): Promise<void> {
-    for (const t of pending) await this.ports.bus.publishTask(subjects.task(t.task.step), t.task, t.task.taskId, headers);
+  private async awaitTasks(
+    runId: string,
+    pending: PlannedTask[],
+    headers: Record<string, string>,
+    done: Set<string>,
+    failed: Map<string, TaskFailed>,
+    sleep: () => Promise<void>,
+  ): Promise<void> {
+    for (const t of pending)
+      await this.ports.bus.publishTask(subjects.task(t.task.step), t.task, t.task.taskId, headers);
     let open = pending;
     while (open.length) {
       if (this.o.signal?.aborted) throw new RunFailedError(`run ${runId} cancelled`);
@@ -64,7 +91,8 @@ export class RunController {
         throw new RunFailedError(`task ${bad.task.taskId} failed: ${f.error}`, f.badInput);
       }
       const still = [];
-      for (const t of open) if (!done.has(t.task.taskId) && !(await isCommitted(this.ports.store, t.manifestKey))) still.push(t);
+      for (const t of open)
+        if (!done.has(t.task.taskId) && !(await isCommitted(this.ports.store, t.manifestKey))) still.push(t);
       open = still;
       if (open.length) await sleep();
     }
@@ -77,8 +105,18 @@ export class RunController {
     const done = new Set<string>();
     const failed = new Map<string, TaskFailed>();
     let wake: (() => void) | null = null;
-    const subDone = this.ports.bus.subscribeEvents<TaskDone>(subjects.taskDone, (_, d) => { if (d.runId === runId) { done.add(d.taskId); wake?.(); } });
-    const subFailed = this.ports.bus.subscribeEvents<TaskFailed>(subjects.taskFailed, (_, d) => { if (d.runId === runId) { failed.set(d.taskId, d); wake?.(); } });
+    const subDone = this.ports.bus.subscribeEvents<TaskDone>(subjects.taskDone, (_, d) => {
+      if (d.runId === runId) {
+        done.add(d.taskId);
+        wake?.();
+      }
+    });
+    const subFailed = this.ports.bus.subscribeEvents<TaskFailed>(subjects.taskFailed, (_, d) => {
+      if (d.runId === runId) {
+        failed.set(d.taskId, d);
+        wake?.();
+      }
+    });
     this.emit({ runId, state: 'started', message: `run ${runId} on ${this.ports.store.url}` });
     // One trace per generation: a root span per generation, a child per phase, and the workers'
     // spans per task under the phase (its context rides in the task messages' headers).
@@ -87,7 +125,10 @@ export class RunController {
     const generationSpan = (g: number) => {
       let s = generations.get(g);
       if (!s) {
-        s = tracer.startSpan(`generation ${g}`, { root: true, attributes: { 'noisy.run_id': runId, 'noisy.generation': g, 'noisy.role': g === 0 ? 'teacher' : 'student' } });
+        s = tracer.startSpan(`generation ${g}`, {
+          root: true,
+          attributes: { 'noisy.run_id': runId, 'noisy.generation': g, 'noisy.role': g === 0 ? 'teacher' : 'student' },
+        });
         generations.set(g, s);
       }
       return s;
@@ -97,20 +138,58 @@ export class RunController {
         const pending = [];
         for (const t of phase.tasks) if (!(await isCommitted(this.ports.store, t.manifestKey))) pending.push(t);
         if (!pending.length) return;
-        this.emit({ runId, state: 'step-started', step: phase.tasks[0].task.step, generation: phase.generation, message: `${phase.name} gen ${phase.generation}: ${pending.length} task(s)` });
-        const span = tracer.startSpan(phase.name, { attributes: { 'noisy.run_id': runId, 'noisy.generation': phase.generation, 'noisy.tasks': pending.length, 'noisy.barrier': phase.name === 'filter-thresholds' } }, trace.setSpan(context.active(), generationSpan(phase.generation)));
+        this.emit({
+          runId,
+          state: 'step-started',
+          step: phase.tasks[0].task.step,
+          generation: phase.generation,
+          message: `${phase.name} gen ${phase.generation}: ${pending.length} task(s)`,
+        });
+        const span = tracer.startSpan(
+          phase.name,
+          {
+            attributes: {
+              'noisy.run_id': runId,
+              'noisy.generation': phase.generation,
+              'noisy.tasks': pending.length,
+              'noisy.barrier': phase.name === 'filter-thresholds',
+            },
+          },
+          trace.setSpan(context.active(), generationSpan(phase.generation)),
+        );
         const headers: Record<string, string> = {};
         propagation.inject(trace.setSpan(context.active(), span), headers);
         try {
-          await this.awaitTasks(runId, pending, headers, done, failed, () => new Promise<void>((r) => { wake = r; setTimeout(r, this.o.pollMs ?? 1000); }));
+          await this.awaitTasks(
+            runId,
+            pending,
+            headers,
+            done,
+            failed,
+            () =>
+              new Promise<void>((r) => {
+                wake = r;
+                setTimeout(r, this.o.pollMs ?? 1000);
+              }),
+          );
         } finally {
           span.end();
         }
-        this.emit({ runId, state: 'step-finished', step: phase.tasks[0].task.step, generation: phase.generation, message: `${phase.name} gen ${phase.generation} done` });
-        if (phase.name === 'evaluate') { generationSpan(phase.generation).end(); generations.delete(phase.generation); }
+        this.emit({
+          runId,
+          state: 'step-finished',
+          step: phase.tasks[0].task.step,
+          generation: phase.generation,
+          message: `${phase.name} gen ${phase.generation} done`,
+        });
+        if (phase.name === 'evaluate') {
+          generationSpan(phase.generation).end();
+          generations.delete(phase.generation);
+        }
       };
       for (const phase of planRun(runId, e, datasetId, null)) await runPhase(phase);
-      const shards = (await readManifest<DatasetInfo>(this.ports.store, datasetKeys.manifest(datasetId))).data.unlabeled.length;
+      const shards = (await readManifest<DatasetInfo>(this.ports.store, datasetKeys.manifest(datasetId))).data.unlabeled
+        .length;
       const phases = planRun(runId, e, datasetId, shards);
       for (const phase of phases.slice(1)) await runPhase(phase);
       const summary = await buildSummary(this.ports.store, runId, e, datasetId, phases);
@@ -118,13 +197,18 @@ export class RunController {
         await writeReport(this.ports.store, runId);
       } catch (err) {
         // The report is a view of committed results: failing to draw it must not fail the run.
-        this.emit({ runId, state: 'step-finished', message: `report not written: ${err instanceof Error ? err.message : String(err)}` });
+        this.emit({
+          runId,
+          state: 'step-finished',
+          message: `report not written: ${err instanceof Error ? err.message : String(err)}`,
+        });
       }
       this.emit({ runId, state: 'finished', message: `run ${runId} finished` });
       return summary;
     } catch (err) {
       this.emit({ runId, state: 'failed', message: err instanceof Error ? err.message : String(err) });
-      for (const s of generations.values()) s.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      for (const s of generations.values())
+        s.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
       throw err;
     } finally {
       for (const s of generations.values()) s.end();

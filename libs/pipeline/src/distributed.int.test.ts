@@ -19,19 +19,33 @@ beforeAll(async () => {
   await selectBackend('wasm');
   [nats, s3] = await Promise.all([startNatsServer(), startS3Server()]);
 });
-afterAll(async () => { await Promise.all([nats?.stop(), s3?.stop()]); });
+afterAll(async () => {
+  await Promise.all([nats?.stop(), s3?.stop()]);
+});
 
 describe('distributed run', () => {
   it('distributed run - NATS + S3 with separate workers matches the embedded run', async () => {
-    const experiment = tinyExperiment({ students: [{ model: { name: 'cnn-small', width: 0.5 }, train: { unlabelRatio: 2, epochs: 6 } }] });
+    const experiment = tinyExperiment({
+      students: [{ model: { name: 'cnn-small', width: 0.5 }, train: { unlabelRatio: 2, epochs: 6 } }],
+    });
     const embedded = await runEmbedded({ store: new MemoryObjectStore(), experiment });
 
-    const store = await new S3ObjectStore(parseS3Url(`s3://runs?endpoint=${s3.endpoint}&pathStyle=true&checksums=when_required&create=true`, s3.credentials)).open();
-    const buses = await Promise.all([0, 1, 2, 3].map(() => NatsEventBus.connect({ servers: nats.url, ackWaitMs: 30_000 })));
+    const store = await new S3ObjectStore(
+      parseS3Url(
+        `s3://runs?endpoint=${s3.endpoint}&pathStyle=true&checksums=when_required&create=true`,
+        s3.credentials,
+      ),
+    ).open();
+    const buses = await Promise.all(
+      [0, 1, 2, 3].map(() => NatsEventBus.connect({ servers: nats.url, ackWaitMs: 30_000 })),
+    );
     const workers = [
       startWorker({ store, bus: buses[1] }, { steps: ['predict'] }),
       startWorker({ store, bus: buses[2] }, { steps: ['predict'] }),
-      startWorker({ store, bus: buses[3] }, { steps: ['ingest', 'train', 'filter-stats', 'filter-thresholds', 'filter-output', 'evaluate'] }),
+      startWorker(
+        { store, bus: buses[3] },
+        { steps: ['ingest', 'train', 'filter-stats', 'filter-thresholds', 'filter-output', 'evaluate'] },
+      ),
     ];
     try {
       const controller = new RunController({ store, bus: buses[0] }, { pollMs: 500 });
@@ -39,7 +53,9 @@ describe('distributed run', () => {
       const summary = await controller.drive(record.runId);
       expect(summary.generations.map((g) => g.top1)).toEqual(embedded.generations.map((g) => g.top1));
       expect(summary.generations.map((g) => g.pseudoLabeled)).toEqual(embedded.generations.map((g) => g.pseudoLabeled));
-      expect((await store.list(`runs/${record.runId}/gen-1/predictions/`)).filter((k) => k.endsWith('.manifest.json'))).toHaveLength(3);
+      expect(
+        (await store.list(`runs/${record.runId}/gen-1/predictions/`)).filter((k) => k.endsWith('.manifest.json')),
+      ).toHaveLength(3);
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
       await Promise.all(buses.map((b) => b.close()));
@@ -51,14 +67,24 @@ describe('poison and duplicates', () => {
   it('distributed run - a corrupt shard fails its run once, naming the shard, instead of looping', async () => {
     const experiment = tinyExperiment({ name: 'poison' });
     const store = new MemoryObjectStore();
-    const [bus, cbus] = await Promise.all([NatsEventBus.connect({ servers: nats.url }), NatsEventBus.connect({ servers: nats.url })]);
+    const [bus, cbus] = await Promise.all([
+      NatsEventBus.connect({ servers: nats.url }),
+      NatsEventBus.connect({ servers: nats.url }),
+    ]);
     const outcomes: string[] = [];
-    const worker = startWorker({ store, bus }, { onTask: (t, outcome) => outcomes.push(`${t.step}:${t.shard}:${outcome}`) });
+    const worker = startWorker(
+      { store, bus },
+      { onTask: (t, outcome) => outcomes.push(`${t.step}:${t.shard}:${outcome}`) },
+    );
     try {
       const controller = new RunController({ store, bus: cbus }, { pollMs: 300 });
       const record = await controller.create(experiment);
       // Ingest, then flip one byte of unlabeled shard 1.
-      await cbus.publishTask(subjects.task('ingest'), makeTask(record.runId, 'ingest', 0), `${record.runId}:ingest-first`);
+      await cbus.publishTask(
+        subjects.task('ingest'),
+        makeTask(record.runId, 'ingest', 0),
+        `${record.runId}:ingest-first`,
+      );
       const dsKey = datasetKeys.manifest(record.datasetId);
       while (!(await store.head(dsKey))) await new Promise((r) => setTimeout(r, 100));
       const shard = (await readManifest<DatasetInfo>(store, dsKey)).data.unlabeled[1];
@@ -77,10 +103,18 @@ describe('poison and duplicates', () => {
   });
 
   it('distributed run - a duplicate task delivery writes nothing twice', async () => {
-    const experiment = tinyExperiment({ name: 'dupes', students: [{ model: { name: 'cnn-small', width: 0.5 }, train: { unlabelRatio: 1, epochs: 2 } }] });
+    const experiment = tinyExperiment({
+      name: 'dupes',
+      students: [{ model: { name: 'cnn-small', width: 0.5 }, train: { unlabelRatio: 1, epochs: 2 } }],
+    });
     const inner = new MemoryObjectStore();
     const puts: string[] = [];
-    const store = Object.assign(Object.create(inner), { put: async (k: string, b: Uint8Array | string) => { puts.push(k); return inner.put(k, b); } }) as MemoryObjectStore;
+    const store = Object.assign(Object.create(inner), {
+      put: async (k: string, b: Uint8Array | string) => {
+        puts.push(k);
+        return inner.put(k, b);
+      },
+    }) as MemoryObjectStore;
     const bus = await NatsEventBus.connect({ servers: nats.url });
     const worker = startWorker({ store, bus });
     try {

@@ -19,10 +19,15 @@ export interface EmbeddedRunOptions {
 
 export async function runEmbedded(o: EmbeddedRunOptions): Promise<RunSummary> {
   const bus = new MemoryEventBus();
-  const progress = o.onProgress ? bus.subscribeEvents<ProgressEvent>(subjects.progress, (_, p) => o.onProgress!(p)) : null;
+  const progress = o.onProgress
+    ? bus.subscribeEvents<ProgressEvent>(subjects.progress, (_, p) => o.onProgress!(p))
+    : null;
   const worker = startWorker({ store: o.store, bus }, o.worker);
   try {
-    const controller = new RunController({ store: o.store, bus }, { onRunEvent: o.onRunEvent, pollMs: 500, signal: o.signal });
+    const controller = new RunController(
+      { store: o.store, bus },
+      { onRunEvent: o.onRunEvent, pollMs: 500, signal: o.signal },
+    );
     const record = await controller.create(o.experiment, o.runId);
     return await controller.drive(record.runId);
   } finally {

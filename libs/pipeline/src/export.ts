@@ -10,7 +10,15 @@ import { labelsOf, loadRun, packInputs, readSamples, type DatasetInfo } from './
 import { readManifest, readPart } from './manifest.js';
 import type { ModelCache } from './model-cache.js';
 
-export interface FilteredRow { id: string; teacherClass: number; className: string; confidence: number; copies: number; threshold: number; shard: number }
+export interface FilteredRow {
+  id: string;
+  teacherClass: number;
+  className: string;
+  confidence: number;
+  copies: number;
+  threshold: number;
+  shard: number;
+}
 
 /** The filtered set of generation g (g >= 1), one row per unique example, in shard order. */
 export async function exportFiltered(store: ObjectStore, runId: string, g: number): Promise<FilteredRow[]> {
@@ -26,36 +34,74 @@ export async function exportFiltered(store: ObjectStore, runId: string, g: numbe
     for (const rec of decodeTFRecords(await readPart(store, m.parts[0]), m.parts[0].key)) {
       const x = decodeSample(rec, m.parts[0].key, i++, 1);
       const row = byId.get(x.id);
-      if (row) { row.copies++; continue; }
+      if (row) {
+        row.copies++;
+        continue;
+      }
       const label = x.label!;
-      byId.set(x.id, { id: x.id, teacherClass: label, className: info.classNames[label], confidence: x.probabilities![label], copies: 1, threshold: thresholds.classes[label].bin / 100, shard: s });
+      byId.set(x.id, {
+        id: x.id,
+        teacherClass: label,
+        className: info.classNames[label],
+        confidence: x.probabilities![label],
+        copies: 1,
+        threshold: thresholds.classes[label].bin / 100,
+        shard: s,
+      });
     }
     rows.push(...[...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
   }
   return rows;
 }
 
-export interface LabelIssue { id: string; givenClass: number; givenName: string; predictedClass: number; predictedName: string; confidence: number; givenProbability: number }
+export interface LabelIssue {
+  id: string;
+  givenClass: number;
+  givenName: string;
+  predictedClass: number;
+  predictedName: string;
+  confidence: number;
+  givenProbability: number;
+}
 
 /**
  * Labeled examples whose given label the model of generation `g` contradicts with confidence at
  * least `minConfidence`, most confident first.
  */
-export async function findLabelIssues(store: ObjectStore, runId: string, g: number, models: ModelCache, minConfidence = 0.8): Promise<LabelIssue[]> {
+export async function findLabelIssues(
+  store: ObjectStore,
+  runId: string,
+  g: number,
+  models: ModelCache,
+  minConfidence = 0.8,
+): Promise<LabelIssue[]> {
   const run = await loadRun(store, runId);
   const info = (await readManifest<DatasetInfo>(store, datasetKeys.manifest(run.datasetId))).data;
   const classes = info.classNames.length;
   const samples = await readSamples(store, info.labeled, (info.shape[2] ?? 3) as 1 | 3);
   const labels = labelsOf(samples, classes, info.labeled.key);
   const { model } = await models.get(store, runKeys.model(runId, g));
-  const probs = await predictProbabilities(model, packInputs(samples, info, info.labeled.key), info.stats, run.experiment.predictBatchSize);
+  const probs = await predictProbabilities(
+    model,
+    packInputs(samples, info, info.labeled.key),
+    info.stats,
+    run.experiment.predictBatchSize,
+  );
   const issues: LabelIssue[] = [];
   samples.forEach((s, i) => {
     const row = probs.subarray(i * classes, (i + 1) * classes);
     let best = 0;
     for (let k = 1; k < classes; k++) if (row[k] > row[best]) best = k;
     if (best !== labels[i] && row[best] >= minConfidence) {
-      issues.push({ id: s.id, givenClass: labels[i], givenName: info.classNames[labels[i]], predictedClass: best, predictedName: info.classNames[best], confidence: row[best], givenProbability: row[labels[i]] });
+      issues.push({
+        id: s.id,
+        givenClass: labels[i],
+        givenName: info.classNames[labels[i]],
+        predictedClass: best,
+        predictedName: info.classNames[best],
+        confidence: row[best],
+        givenProbability: row[labels[i]],
+      });
     }
   });
   return issues.sort((a, b) => b.confidence - a.confidence);

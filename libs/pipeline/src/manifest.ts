@@ -4,7 +4,12 @@
 import { ArtifactError, sha256Hex } from '@noisy/core';
 import { getJson, putJson, type ObjectStore } from '@noisy/platform';
 
-export interface Part { key: string; sha256: string; bytes: number; records: number }
+export interface Part {
+  key: string;
+  sha256: string;
+  bytes: number;
+  records: number;
+}
 
 export interface Manifest<D = unknown> {
   kind: string;
@@ -33,7 +38,8 @@ export async function writeManifest<D>(store: ObjectStore, key: string, m: Manif
 }
 
 export async function readManifest<D>(store: ObjectStore, key: string): Promise<Manifest<D>> {
-  if (!(await store.head(key))) throw new ArtifactError(key, 'manifest missing: the step that writes it has not finished');
+  if (!(await store.head(key)))
+    throw new ArtifactError(key, 'manifest missing: the step that writes it has not finished');
   return getJson<Manifest<D>>(store, key);
 }
 
@@ -45,7 +51,10 @@ export async function isCommitted(store: ObjectStore, key: string): Promise<bool
 export async function readPart(store: ObjectStore, part: Part): Promise<Uint8Array> {
   const bytes = await store.get(part.key);
   if (bytes.length !== part.bytes || sha256Hex(bytes) !== part.sha256) {
-    throw new ArtifactError(part.key, `content does not match its manifest (sha256 ${part.sha256.slice(0, 12)}...): the object was changed or corrupted`);
+    throw new ArtifactError(
+      part.key,
+      `content does not match its manifest (sha256 ${part.sha256.slice(0, 12)}...): the object was changed or corrupted`,
+    );
   }
   return bytes;
 }

@@ -3,24 +3,55 @@
 import type { CompiledExperiment } from '@noisy/core';
 import { datasetKeys, makeTask, runKeys, type Task } from '@noisy/contracts';
 
-export interface PlannedTask { task: Task; manifestKey: string }
-export interface Phase { name: string; generation: number; tasks: PlannedTask[] }
+export interface PlannedTask {
+  task: Task;
+  manifestKey: string;
+}
+export interface Phase {
+  name: string;
+  generation: number;
+  tasks: PlannedTask[];
+}
 
 export function planRun(runId: string, e: CompiledExperiment, datasetId: string, shards: number | null): Phase[] {
-  const phases: Phase[] = [{ name: 'ingest', generation: 0, tasks: [{ task: makeTask(runId, 'ingest', 0), manifestKey: datasetKeys.manifest(datasetId) }] }];
+  const phases: Phase[] = [
+    {
+      name: 'ingest',
+      generation: 0,
+      tasks: [{ task: makeTask(runId, 'ingest', 0), manifestKey: datasetKeys.manifest(datasetId) }],
+    },
+  ];
   if (shards === null) return phases; // shard count is known once ingest has committed
-  const perShard = (name: 'predict' | 'filter-stats' | 'filter-output', g: number, key: (s: number) => string): Phase => ({
-    name, generation: g, tasks: Array.from({ length: shards }, (_, s) => ({ task: makeTask(runId, name, g, s), manifestKey: key(s) })),
+  const perShard = (
+    name: 'predict' | 'filter-stats' | 'filter-output',
+    g: number,
+    key: (s: number) => string,
+  ): Phase => ({
+    name,
+    generation: g,
+    tasks: Array.from({ length: shards }, (_, s) => ({ task: makeTask(runId, name, g, s), manifestKey: key(s) })),
   });
   for (let g = 0; g < e.stages.length; g++) {
     if (g > 0 && e.mode === 'offline') {
       phases.push(perShard('predict', g, (s) => runKeys.predictionsManifest(runId, g, s, shards)));
       phases.push(perShard('filter-stats', g, (s) => runKeys.filterStats(runId, g, s, shards)));
-      phases.push({ name: 'filter-thresholds', generation: g, tasks: [{ task: makeTask(runId, 'filter-thresholds', g), manifestKey: runKeys.thresholds(runId, g) }] });
+      phases.push({
+        name: 'filter-thresholds',
+        generation: g,
+        tasks: [{ task: makeTask(runId, 'filter-thresholds', g), manifestKey: runKeys.thresholds(runId, g) }],
+      });
       phases.push(perShard('filter-output', g, (s) => runKeys.filteredManifest(runId, g, s, shards)));
     }
-    phases.push({ name: 'train', generation: g, tasks: [{ task: makeTask(runId, 'train', g), manifestKey: runKeys.modelManifest(runId, g) }] });
-    phases.push({ name: 'evaluate', generation: g, tasks: [{ task: makeTask(runId, 'evaluate', g), manifestKey: runKeys.evalManifest(runId, g) }] });
+    phases.push({
+      name: 'train',
+      generation: g,
+      tasks: [{ task: makeTask(runId, 'train', g), manifestKey: runKeys.modelManifest(runId, g) }],
+    });
+    phases.push({
+      name: 'evaluate',
+      generation: g,
+      tasks: [{ task: makeTask(runId, 'evaluate', g), manifestKey: runKeys.evalManifest(runId, g) }],
+    });
   }
   return phases;
 }

@@ -6,9 +6,18 @@ import type { ObjectStore } from '@noisy/platform';
 import { packImages } from './context.js';
 import type { ModelCache } from './model-cache.js';
 
-export interface TopK { classes: string[]; probabilities: number[] }
+export interface TopK {
+  classes: string[];
+  probabilities: number[];
+}
 
-export async function predictImages(store: ObjectStore, modelKey: string, images: Uint8Array[], topK: number, models: ModelCache): Promise<TopK[]> {
+export async function predictImages(
+  store: ObjectStore,
+  modelKey: string,
+  images: Uint8Array[],
+  topK: number,
+  models: ModelCache,
+): Promise<TopK[]> {
   const { model, meta } = await models.get(store, modelKey);
   const [h, w, c] = meta.input.shape;
   if (meta.input.shape.length !== 3) throw new DataError(modelKey, 'this model takes tabular rows, not images');
@@ -17,11 +26,21 @@ export async function predictImages(store: ObjectStore, modelKey: string, images
     return { id: String(i), image: img.height === h && img.width === w ? img : resizeImage(img, h, w) };
   });
   const C = meta.input.classes;
-  const probs = await predictProbabilities(model, packImages(samples, meta.input.shape, 'images'), meta.input.stats, 256);
+  const probs = await predictProbabilities(
+    model,
+    packImages(samples, meta.input.shape, 'images'),
+    meta.input.stats,
+    256,
+  );
   const k = Math.max(1, Math.min(topK || 5, C));
   return samples.map((_, i) => {
     const row = probs.subarray(i * C, (i + 1) * C);
-    const order = Array.from({ length: C }, (_, j) => j).sort((a, b) => row[b] - row[a]).slice(0, k);
-    return { classes: order.map((j) => meta.input.classNames[j] ?? String(j)), probabilities: order.map((j) => row[j]) };
+    const order = Array.from({ length: C }, (_, j) => j)
+      .sort((a, b) => row[b] - row[a])
+      .slice(0, k);
+    return {
+      classes: order.map((j) => meta.input.classNames[j] ?? String(j)),
+      probabilities: order.map((j) => row[j]),
+    };
   });
 }

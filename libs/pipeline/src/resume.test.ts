@@ -18,10 +18,14 @@ async function manifests(store: ObjectStore): Promise<Record<string, unknown>> {
 }
 
 describe('resume', () => {
-  beforeAll(async () => { await selectBackend('wasm'); });
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
 
   it('resume - a run killed between shards resumes to the same manifests, each shard counted once', async () => {
-    const experiment = tinyExperiment({ students: [{ model: { name: 'cnn-small', width: 0.5 }, train: { unlabelRatio: 2, epochs: 6 } }] });
+    const experiment = tinyExperiment({
+      students: [{ model: { name: 'cnn-small', width: 0.5 }, train: { unlabelRatio: 2, epochs: 6 } }],
+    });
     const clean = new MemoryObjectStore();
     const reference = await runEmbedded({ store: clean, experiment });
 
@@ -32,7 +36,9 @@ describe('resume', () => {
       if (task.generation === 1 && ++predicted === 3) throw new Error('simulated crash (SIGKILL) during shard 2');
       return STAGES.predict(ctx, task, models);
     };
-    await expect(runEmbedded({ store, experiment, worker: { stages: { predict: crashing } } })).rejects.toThrow(RunFailedError);
+    await expect(runEmbedded({ store, experiment, worker: { stages: { predict: crashing } } })).rejects.toThrow(
+      RunFailedError,
+    );
     const runId = reference.runId;
     const partial = await store.list(`runs/${runId}/gen-1/predictions/`);
     expect(partial.filter((k) => k.endsWith('.manifest.json'))).toHaveLength(2);
@@ -40,10 +46,15 @@ describe('resume', () => {
 
     // The same command again: only the missing work runs.
     const calls: string[] = [];
-    const counting = Object.fromEntries(Object.entries(STAGES).map(([step, fn]) => [step, (async (ctx, task, models) => {
-      calls.push(task.taskId);
-      return fn(ctx, task, models);
-    }) as StageFn]));
+    const counting = Object.fromEntries(
+      Object.entries(STAGES).map(([step, fn]) => [
+        step,
+        (async (ctx, task, models) => {
+          calls.push(task.taskId);
+          return fn(ctx, task, models);
+        }) as StageFn,
+      ]),
+    );
     const resumed = await runEmbedded({ store, experiment, worker: { stages: counting } });
     expect(calls.filter((c) => c.includes(':predict:'))).toEqual([`${runId}:1:predict:2`]);
     expect(calls.some((c) => c.includes(':ingest:') || c.includes(':0:train:'))).toBe(false);

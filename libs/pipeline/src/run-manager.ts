@@ -9,9 +9,21 @@ import { RunController } from './controller.js';
 import type { GenerationSummary, RunSummary } from './summary.js';
 
 export type RunState = 'pending' | 'running' | 'finished' | 'failed' | 'cancelled';
-export interface RunInfo { runId: string; name: string; state: RunState; message: string; createdAt: string; generations: GenerationSummary[] }
+export interface RunInfo {
+  runId: string;
+  name: string;
+  state: RunState;
+  message: string;
+  createdAt: string;
+  generations: GenerationSummary[];
+}
 
-interface Active { abort: AbortController; state: RunState; message: string; done: Promise<void> }
+interface Active {
+  abort: AbortController;
+  state: RunState;
+  message: string;
+  done: Promise<void>;
+}
 
 export class RunManager {
   private readonly active = new Map<string, Active>();
@@ -31,8 +43,14 @@ export class RunManager {
     const abort = new AbortController();
     const a: Active = { abort, state: 'running', message: '', done: Promise.resolve() };
     a.done = new RunController(this.ports, { signal: abort.signal, pollMs: 500 }).drive(runId).then(
-      () => { a.state = 'finished'; a.message = 'finished'; },
-      (err) => { a.state = abort.signal.aborted ? 'cancelled' : 'failed'; a.message = err instanceof Error ? err.message : String(err); },
+      () => {
+        a.state = 'finished';
+        a.message = 'finished';
+      },
+      (err) => {
+        a.state = abort.signal.aborted ? 'cancelled' : 'failed';
+        a.message = err instanceof Error ? err.message : String(err);
+      },
     );
     this.active.set(runId, a);
   }
@@ -41,10 +59,19 @@ export class RunManager {
     const record = await getJson<RunRecord>(this.ports.store, runKeys.experiment(runId)).catch((cause) => {
       throw new RunFailedError(`no run '${runId}' in ${this.ports.store.url}`, true, { cause });
     });
-    const summary = (await this.ports.store.head(runKeys.summary(runId))) ? await getJson<RunSummary>(this.ports.store, runKeys.summary(runId)) : null;
+    const summary = (await this.ports.store.head(runKeys.summary(runId)))
+      ? await getJson<RunSummary>(this.ports.store, runKeys.summary(runId))
+      : null;
     const a = this.active.get(runId);
     const state: RunState = a?.state ?? (summary ? 'finished' : 'pending');
-    return { runId, name: record.experiment.name, state, message: a?.message ?? '', createdAt: record.createdAt, generations: summary?.generations ?? [] };
+    return {
+      runId,
+      name: record.experiment.name,
+      state,
+      message: a?.message ?? '',
+      createdAt: record.createdAt,
+      generations: summary?.generations ?? [],
+    };
   }
 
   async list(): Promise<RunInfo[]> {
@@ -70,10 +97,18 @@ export class RunManager {
   /** Lifecycle and progress events of a run, until it finishes or fails (or `stop()`). */
   watch(runId: string, onRun: (e: RunEvent) => void, onProgress: (p: ProgressEvent) => void): Subscription {
     const subs = [
-      this.ports.bus.subscribeEvents<RunEvent>(subjects.run, (_, e) => { if (e.runId === runId) onRun(e); }),
-      this.ports.bus.subscribeEvents<ProgressEvent>(subjects.progress, (_, p) => { if (p.runId === runId) onProgress(p); }),
+      this.ports.bus.subscribeEvents<RunEvent>(subjects.run, (_, e) => {
+        if (e.runId === runId) onRun(e);
+      }),
+      this.ports.bus.subscribeEvents<ProgressEvent>(subjects.progress, (_, p) => {
+        if (p.runId === runId) onProgress(p);
+      }),
     ];
-    return { stop: async () => { await Promise.all(subs.map((s) => s.stop())); } };
+    return {
+      stop: async () => {
+        await Promise.all(subs.map((s) => s.stop()));
+      },
+    };
   }
 
   /** Wait for a run this process drives (tests, shutdown). */

@@ -21,12 +21,25 @@ export interface GenerationSummary {
   seconds: number;
 }
 
-export interface RunSummary { runId: string; name: string; dataset: string; datasetId: string; classes: number; generations: GenerationSummary[] }
+export interface RunSummary {
+  runId: string;
+  name: string;
+  dataset: string;
+  datasetId: string;
+  classes: number;
+  generations: GenerationSummary[];
+}
 
 const modelLabel = (m: { name: string; width: number; depth: number }) =>
   `${m.name}${m.width !== 1 ? ` w${m.width}` : ''}${m.depth !== 1 ? ` d${m.depth}` : ''}`;
 
-export async function buildSummary(store: ObjectStore, runId: string, e: CompiledExperiment, datasetId: string, phases: Phase[]): Promise<RunSummary> {
+export async function buildSummary(
+  store: ObjectStore,
+  runId: string,
+  e: CompiledExperiment,
+  datasetId: string,
+  phases: Phase[],
+): Promise<RunSummary> {
   const info = (await readManifest<DatasetInfo>(store, datasetKeys.manifest(datasetId))).data;
   const generations: GenerationSummary[] = [];
   for (const stage of e.stages) {
@@ -38,11 +51,26 @@ export async function buildSummary(store: ObjectStore, runId: string, e: Compile
       for (const t of p.tasks) seconds += (await readManifest(store, t.manifestKey)).timing.seconds;
     }
     generations.push({
-      generation: g, role: stage.role, model: modelLabel(stage.model), top1: evaluation.data.top1, top5: evaluation.data.top5, ece: evaluation.data.ece,
-      labeled: model.counts.labeled, pseudoLabeled: model.counts.pseudoLabeled, parameters: model.counts.parameters, seconds: Math.round(seconds * 10) / 10,
+      generation: g,
+      role: stage.role,
+      model: modelLabel(stage.model),
+      top1: evaluation.data.top1,
+      top5: evaluation.data.top5,
+      ece: evaluation.data.ece,
+      labeled: model.counts.labeled,
+      pseudoLabeled: model.counts.pseudoLabeled,
+      parameters: model.counts.parameters,
+      seconds: Math.round(seconds * 10) / 10,
     });
   }
-  const summary: RunSummary = { runId, name: e.name, dataset: info.name, datasetId, classes: info.classNames.length, generations };
+  const summary: RunSummary = {
+    runId,
+    name: e.name,
+    dataset: info.name,
+    datasetId,
+    classes: info.classNames.length,
+    generations,
+  };
   await putJson(store, runKeys.summary(runId), summary);
   return summary;
 }

@@ -3,7 +3,16 @@
 // terminates the task and fails the run with its reason (a poison shard never loops).
 import { ROOT_CONTEXT, SpanStatusCode, propagation, trace, type Span } from '@opentelemetry/api';
 import { NoisyError, isInputError } from '@noisy/core';
-import { STEPS, durableFor, subjects, type ProgressEvent, type Step, type Task, type TaskDone, type TaskFailed } from '@noisy/contracts';
+import {
+  STEPS,
+  durableFor,
+  subjects,
+  type ProgressEvent,
+  type Step,
+  type Task,
+  type TaskDone,
+  type TaskFailed,
+} from '@noisy/contracts';
 import type { Delivery, EventBus, ObjectStore, Subscription } from '@noisy/platform';
 import type { StageContext } from './context.js';
 import { runMetrics } from './metrics.js';
@@ -18,12 +27,20 @@ export interface WorkerOptions {
   allowDownload?: boolean;
   cacheDir?: string;
   /** Called after every task with its outcome (service mains log it). */
-  onTask?: (task: Task, outcome: 'done' | 'retry' | 'failed' | 'released', seconds: number, error?: string, traceId?: string) => void;
+  onTask?: (
+    task: Task,
+    outcome: 'done' | 'retry' | 'failed' | 'released',
+    seconds: number,
+    error?: string,
+    traceId?: string,
+  ) => void;
   /** Replace stage functions (fault injection in tests). */
   stages?: Partial<Record<Step, StageFn>>;
 }
 
-export interface Worker { stop(): Promise<void> }
+export interface Worker {
+  stop(): Promise<void>;
+}
 
 export function describeError(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -34,18 +51,36 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
   const maxDeliver = o.maxDeliver ?? 3;
   let stopping = false;
   const tracer = trace.getTracer('noisy.worker');
-  const subs: Subscription[] = (o.steps ?? STEPS).map((step) => ports.bus.consumeTasks<Task>(subjects.task(step), durableFor(step), (d) => {
-    const task = d.data;
-    const parent = propagation.extract(ROOT_CONTEXT, d.headers);
-    const attributes = { 'noisy.run_id': task.runId, 'noisy.generation': task.generation, 'noisy.step': task.step, 'noisy.shard': task.shard, 'noisy.delivery': d.deliveryCount };
-    return tracer.startActiveSpan(task.shard >= 0 ? `${task.step} shard ${task.shard}` : task.step, { attributes }, parent, async (span) => {
-      try {
-        await handle(step, d, span);
-      } finally {
-        span.end();
-      }
-    });
-  }, { maxDeliver }));
+  const subs: Subscription[] = (o.steps ?? STEPS).map((step) =>
+    ports.bus.consumeTasks<Task>(
+      subjects.task(step),
+      durableFor(step),
+      (d) => {
+        const task = d.data;
+        const parent = propagation.extract(ROOT_CONTEXT, d.headers);
+        const attributes = {
+          'noisy.run_id': task.runId,
+          'noisy.generation': task.generation,
+          'noisy.step': task.step,
+          'noisy.shard': task.shard,
+          'noisy.delivery': d.deliveryCount,
+        };
+        return tracer.startActiveSpan(
+          task.shard >= 0 ? `${task.step} shard ${task.shard}` : task.step,
+          { attributes },
+          parent,
+          async (span) => {
+            try {
+              await handle(step, d, span);
+            } finally {
+              span.end();
+            }
+          },
+        );
+      },
+      { maxDeliver },
+    ),
+  );
   async function handle(step: Step, d: Delivery<Task>, span: Span): Promise<void> {
     const task = d.data;
     const started = performance.now();
@@ -60,7 +95,14 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
         if (p.rate !== undefined) runMetrics.throughput(task, p.rate);
         else if (p.unit === 'examples' && p.done > 0 && seconds > 0) runMetrics.throughput(task, p.done / seconds);
         if (p.loss !== undefined) runMetrics.loss(task, p.loss);
-        const ev: ProgressEvent = { ...p, runId: task.runId, taskId: task.taskId, step: task.step, generation: task.generation, shard: task.shard };
+        const ev: ProgressEvent = {
+          ...p,
+          runId: task.runId,
+          taskId: task.taskId,
+          step: task.step,
+          generation: task.generation,
+          shard: task.shard,
+        };
         ports.bus.publishEvent(subjects.progress, ev).catch(() => undefined);
       },
     };
@@ -76,7 +118,9 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
       d.ack();
       report('done');
       // The manifest is committed: a lost notification only delays the controller until its next poll.
-      await ports.bus.publishEvent(subjects.taskDone, { taskId: task.taskId, runId: task.runId, manifestKey } satisfies TaskDone).catch(() => undefined);
+      await ports.bus
+        .publishEvent(subjects.taskDone, { taskId: task.taskId, runId: task.runId, manifestKey } satisfies TaskDone)
+        .catch(() => undefined);
     } catch (err) {
       if (stopping) {
         d.nak(0); // shutting down: release the task for another worker or the next start
@@ -90,7 +134,13 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
         return;
       }
       d.term(describeError(err));
-      const failed: TaskFailed = { taskId: task.taskId, runId: task.runId, error: describeError(err), permanent: true, badInput: isInputError(err) };
+      const failed: TaskFailed = {
+        taskId: task.taskId,
+        runId: task.runId,
+        error: describeError(err),
+        permanent: true,
+        badInput: isInputError(err),
+      };
       report('failed', failed.error);
       await ports.bus.publishEvent(subjects.taskFailed, failed).catch(() => undefined);
     }

@@ -16,9 +16,13 @@ export async function freePort(): Promise<number> {
 export async function waitForPort(port: number, timeoutMs = 15_000, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} before listening on ${port}`);
+    if (child && child.exitCode !== null)
+      throw new Error(`server exited with code ${child.exitCode} before listening on ${port}`);
     const ok = await new Promise<boolean>((r) => {
-      const s = tcpConnect(port, '127.0.0.1', () => { s.end(); r(true); });
+      const s = tcpConnect(port, '127.0.0.1', () => {
+        s.end();
+        r(true);
+      });
       s.on('error', () => r(false));
     });
     if (ok) return;

@@ -29,18 +29,28 @@ export function serviceConfigFromEnv(env: Record<string, string | undefined>): S
     return v;
   };
   const port = Number(env.NOISY_GRPC_PORT ?? 0);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('NOISY_GRPC_PORT', `must be a port number, got '${env.NOISY_GRPC_PORT}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError('NOISY_GRPC_PORT', `must be a port number, got '${env.NOISY_GRPC_PORT}'`);
   const backend = (env.NOISY_BACKEND ?? 'auto') as ServiceConfig['backend'];
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) throw new ConfigError('NOISY_BACKEND', `must be auto, tensorflow, wasm or cpu, got '${backend}'`);
-  const id = env.AWS_ACCESS_KEY_ID, secret = env.AWS_SECRET_ACCESS_KEY;
+  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend))
+    throw new ConfigError('NOISY_BACKEND', `must be auto, tensorflow, wasm or cpu, got '${backend}'`);
+  const id = env.AWS_ACCESS_KEY_ID,
+    secret = env.AWS_SECRET_ACCESS_KEY;
   const ackWaitMs = Number(env.NOISY_ACK_WAIT_MS ?? 60_000);
-  if (!Number.isFinite(ackWaitMs) || ackWaitMs < 1000) throw new ConfigError('NOISY_ACK_WAIT_MS', `must be at least 1000, got '${env.NOISY_ACK_WAIT_MS}'`);
-  if (Boolean(env.NOISY_GRPC_TLS_CERT) !== Boolean(env.NOISY_GRPC_TLS_KEY)) throw new ConfigError('NOISY_GRPC_TLS_KEY', 'NOISY_GRPC_TLS_CERT and NOISY_GRPC_TLS_KEY go together');
+  if (!Number.isFinite(ackWaitMs) || ackWaitMs < 1000)
+    throw new ConfigError('NOISY_ACK_WAIT_MS', `must be at least 1000, got '${env.NOISY_ACK_WAIT_MS}'`);
+  if (Boolean(env.NOISY_GRPC_TLS_CERT) !== Boolean(env.NOISY_GRPC_TLS_KEY))
+    throw new ConfigError('NOISY_GRPC_TLS_KEY', 'NOISY_GRPC_TLS_CERT and NOISY_GRPC_TLS_KEY go together');
   return {
     ackWaitMs,
     nats: { user: env.NOISY_NATS_USER, password: env.NOISY_NATS_PASSWORD, tlsCaFile: env.NOISY_NATS_TLS_CA },
-    grpcTls: env.NOISY_GRPC_TLS_CERT ? { certFile: env.NOISY_GRPC_TLS_CERT, keyFile: env.NOISY_GRPC_TLS_KEY!, caFile: env.NOISY_GRPC_TLS_CA } : undefined,
-    natsUrl: need('NOISY_NATS_URL'), storeUrl: need('NOISY_STORE_URL'), grpcPort: port, backend,
+    grpcTls: env.NOISY_GRPC_TLS_CERT
+      ? { certFile: env.NOISY_GRPC_TLS_CERT, keyFile: env.NOISY_GRPC_TLS_KEY!, caFile: env.NOISY_GRPC_TLS_CA }
+      : undefined,
+    natsUrl: need('NOISY_NATS_URL'),
+    storeUrl: need('NOISY_STORE_URL'),
+    grpcPort: port,
+    backend,
     allowCpu: env.NOISY_ALLOW_CPU_FOR_GPU_ROLE === 'true',
     s3Credentials: id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined,
   };

@@ -31,11 +31,19 @@ export function eventBusContract(name: string, open: () => Promise<EventBus>): v
   describe(`${name} event bus contract`, () => {
     it(`${name} - a task published twice with one id is delivered once, with its headers, and acked`, async () => {
       const bus = await open();
-      expect(await bus.publishTask('noisy.tasks.contract-a', { n: 1 }, 'id-1', { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' })).toEqual({ duplicate: false });
+      expect(
+        await bus.publishTask('noisy.tasks.contract-a', { n: 1 }, 'id-1', {
+          traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        }),
+      ).toEqual({ duplicate: false });
       expect(await bus.publishTask('noisy.tasks.contract-a', { n: 1 }, 'id-1')).toEqual({ duplicate: true });
       const seen: number[] = [];
       const headers: Array<Record<string, string>> = [];
-      const sub = bus.consumeTasks<{ n: number }>('noisy.tasks.contract-a', 'contract-a', async (d) => { seen.push(d.data.n); headers.push(d.headers); d.ack(); });
+      const sub = bus.consumeTasks<{ n: number }>('noisy.tasks.contract-a', 'contract-a', async (d) => {
+        seen.push(d.data.n);
+        headers.push(d.headers);
+        d.ack();
+      });
       await new Promise((r) => setTimeout(r, 300));
       await sub.stop();
       expect(seen).toEqual([1]);
@@ -46,13 +54,24 @@ export function eventBusContract(name: string, open: () => Promise<EventBus>): v
       const bus = await open();
       await bus.publishTask('noisy.tasks.contract-b', 'x', 'id-2');
       const counts: number[] = [];
-      const sub = bus.consumeTasks('noisy.tasks.contract-b', 'contract-b', async (d) => { counts.push(d.deliveryCount); d.nak(10); }, { maxDeliver: 3 });
+      const sub = bus.consumeTasks(
+        'noisy.tasks.contract-b',
+        'contract-b',
+        async (d) => {
+          counts.push(d.deliveryCount);
+          d.nak(10);
+        },
+        { maxDeliver: 3 },
+      );
       await new Promise((r) => setTimeout(r, 500));
       await sub.stop();
       expect(counts).toEqual([1, 2, 3]);
       await bus.publishTask('noisy.tasks.contract-c', 'y', 'id-3');
       const termed: number[] = [];
-      const sub2 = bus.consumeTasks('noisy.tasks.contract-c', 'contract-c', async (d) => { termed.push(d.deliveryCount); d.term('bad input'); });
+      const sub2 = bus.consumeTasks('noisy.tasks.contract-c', 'contract-c', async (d) => {
+        termed.push(d.deliveryCount);
+        d.term('bad input');
+      });
       await new Promise((r) => setTimeout(r, 300));
       await sub2.stop();
       expect(termed).toEqual([1]);
@@ -72,4 +91,3 @@ export function eventBusContract(name: string, open: () => Promise<EventBus>): v
     });
   });
 }
-

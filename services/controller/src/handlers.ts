@@ -5,30 +5,72 @@ import type { RunInfo, RunManager } from '@noisy/pipeline';
 import { toGrpcError, unary } from '@noisy/platform';
 
 const toRun = (r: RunInfo): controllerPb.Run => ({
-  runId: r.runId, name: r.name, state: r.state, message: r.message, createdAt: r.createdAt,
-  generations: r.generations.map((g) => ({ generation: g.generation, role: g.role, model: g.model, top1: g.top1, top5: g.top5, labeled: g.labeled, pseudoLabeled: g.pseudoLabeled, seconds: g.seconds })),
+  runId: r.runId,
+  name: r.name,
+  state: r.state,
+  message: r.message,
+  createdAt: r.createdAt,
+  generations: r.generations.map((g) => ({
+    generation: g.generation,
+    role: g.role,
+    model: g.model,
+    top1: g.top1,
+    top5: g.top5,
+    labeled: g.labeled,
+    pseudoLabeled: g.pseudoLabeled,
+    seconds: g.seconds,
+  })),
 });
 
 export function controllerHandlers(runs: RunManager): controllerPb.ControllerServiceServer {
   return {
-    startRun: unary(async (req: controllerPb.StartRunRequest) => ({ run: toRun(await runs.start(req.experiment, req.runId)) })),
+    startRun: unary(async (req: controllerPb.StartRunRequest) => ({
+      run: toRun(await runs.start(req.experiment, req.runId)),
+    })),
     getRun: unary(async (req: controllerPb.GetRunRequest) => ({ run: toRun(await runs.get(req.runId)) })),
     listRuns: unary(async () => ({ runs: (await runs.list()).map(toRun) })),
     cancelRun: unary(async (req: controllerPb.CancelRunRequest) => ({ run: toRun(await runs.cancel(req.runId)) })),
     resumeRun: unary(async (req: controllerPb.ResumeRunRequest) => ({ run: toRun(await runs.resume(req.runId)) })),
     watchRun: (call: grpc.ServerWritableStream<controllerPb.WatchRunRequest, controllerPb.WatchRunResponse>) => {
       const runId = call.request.runId;
-      runs.get(runId).then((info) => {
-        call.write({ run: { runId, state: info.state === 'running' ? 'step-started' : info.state, message: `run ${runId} is ${info.state}`, step: '', generation: 0 } });
-        if (info.state !== 'running' && info.state !== 'pending') { call.end(); return; }
-        const sub = runs.watch(runId,
-          (e) => {
-            call.write({ run: { runId: e.runId, state: e.state, message: e.message, step: e.step ?? '', generation: e.generation ?? 0 } });
-            if (e.state === 'finished' || e.state === 'failed') { void sub.stop(); call.end(); }
-          },
-          (p) => call.write({ progress: p }));
-        call.on('cancelled', () => void sub.stop());
-      }, (err) => call.destroy(toGrpcError(err)));
+      runs.get(runId).then(
+        (info) => {
+          call.write({
+            run: {
+              runId,
+              state: info.state === 'running' ? 'step-started' : info.state,
+              message: `run ${runId} is ${info.state}`,
+              step: '',
+              generation: 0,
+            },
+          });
+          if (info.state !== 'running' && info.state !== 'pending') {
+            call.end();
+            return;
+          }
+          const sub = runs.watch(
+            runId,
+            (e) => {
+              call.write({
+                run: {
+                  runId: e.runId,
+                  state: e.state,
+                  message: e.message,
+                  step: e.step ?? '',
+                  generation: e.generation ?? 0,
+                },
+              });
+              if (e.state === 'finished' || e.state === 'failed') {
+                void sub.stop();
+                call.end();
+              }
+            },
+            (p) => call.write({ progress: p }),
+          );
+          call.on('cancelled', () => void sub.stop());
+        },
+        (err) => call.destroy(toGrpcError(err)),
+      );
     },
   };
 }

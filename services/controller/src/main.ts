@@ -7,6 +7,13 @@ import { RunManager } from '@noisy/pipeline';
 import { controllerHandlers } from './handlers.js';
 
 await serviceMain({
-  name: 'controller', steps: [], ml: false, gpuRole: false,
-  register: (server, ctx) => server.addService(controllerPb.ControllerServiceService, controllerHandlers(new RunManager({ store: ctx.store, bus: ctx.bus }))),
+  name: 'controller',
+  steps: [],
+  ml: false,
+  gpuRole: false,
+  register: (server, ctx) =>
+    server.addService(
+      controllerPb.ControllerServiceService,
+      controllerHandlers(new RunManager({ store: ctx.store, bus: ctx.bus })),
+    ),
 });

@@ -4,6 +4,10 @@ import { stagesPb } from '@noisy/contracts';
 import { serviceMain, taskHandler } from '@noisy/host';
 
 await serviceMain({
-  name: 'evaluator', steps: ['evaluate'], ml: true, gpuRole: true,
-  register: (server, ctx) => server.addService(stagesPb.EvaluatorServiceService, { evaluate: taskHandler('evaluate', ctx) }),
+  name: 'evaluator',
+  steps: ['evaluate'],
+  ml: true,
+  gpuRole: true,
+  register: (server, ctx) =>
+    server.addService(stagesPb.EvaluatorServiceService, { evaluate: taskHandler('evaluate', ctx) }),
 });

@@ -4,10 +4,14 @@ import { stagesPb } from '@noisy/contracts';
 import { serviceMain, taskHandler } from '@noisy/host';
 
 await serviceMain({
-  name: 'filter', steps: ['filter-stats', 'filter-thresholds', 'filter-output'], ml: false, gpuRole: false,
-  register: (server, ctx) => server.addService(stagesPb.FilterServiceService, {
-    stats: taskHandler('filter-stats', ctx),
-    thresholds: taskHandler('filter-thresholds', ctx),
-    output: taskHandler('filter-output', ctx),
-  }),
+  name: 'filter',
+  steps: ['filter-stats', 'filter-thresholds', 'filter-output'],
+  ml: false,
+  gpuRole: false,
+  register: (server, ctx) =>
+    server.addService(stagesPb.FilterServiceService, {
+      stats: taskHandler('filter-stats', ctx),
+      thresholds: taskHandler('filter-thresholds', ctx),
+      output: taskHandler('filter-output', ctx),
+    }),
 });

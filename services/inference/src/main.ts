@@ -6,11 +6,15 @@ import { predictImages } from '@noisy/pipeline';
 import { unary } from '@noisy/platform';
 
 await serviceMain({
-  name: 'inference', steps: ['predict'], ml: true, gpuRole: true,
-  register: (server, ctx) => server.addService(stagesPb.InferenceServiceService, {
-    predictShard: taskHandler('predict', ctx),
-    predict: unary(async (req: stagesPb.PredictRequest) => ({
-      predictions: await predictImages(ctx.store, req.model, req.images, req.topK, ctx.models),
-    })),
-  }),
+  name: 'inference',
+  steps: ['predict'],
+  ml: true,
+  gpuRole: true,
+  register: (server, ctx) =>
+    server.addService(stagesPb.InferenceServiceService, {
+      predictShard: taskHandler('predict', ctx),
+      predict: unary(async (req: stagesPb.PredictRequest) => ({
+        predictions: await predictImages(ctx.store, req.model, req.images, req.topK, ctx.models),
+      })),
+    }),
 });

@@ -4,6 +4,10 @@ import { stagesPb } from '@noisy/contracts';
 import { serviceMain, taskHandler } from '@noisy/host';
 
 await serviceMain({
-  name: 'ingestion', steps: ['ingest'], ml: true, gpuRole: false,
-  register: (server, ctx) => server.addService(stagesPb.IngestionServiceService, { ingest: taskHandler('ingest', ctx) }),
+  name: 'ingestion',
+  steps: ['ingest'],
+  ml: true,
+  gpuRole: false,
+  register: (server, ctx) =>
+    server.addService(stagesPb.IngestionServiceService, { ingest: taskHandler('ingest', ctx) }),
 });

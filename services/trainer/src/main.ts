@@ -7,15 +7,33 @@ import { STAGES } from '@noisy/pipeline';
 import { toGrpcError } from '@noisy/platform';
 
 await serviceMain({
-  name: 'trainer', steps: ['train'], ml: true, gpuRole: true,
-  register: (server, ctx) => server.addService(stagesPb.TrainerServiceService, {
-    train: (call: grpc.ServerWritableStream<stagesPb.TrainRequest, stagesPb.TrainResponse>) => {
-      const task = toTask(call.request.task, 'train');
-      const progress = stageContext(ctx, (p) => call.write({ progress: { ...p, runId: task.runId, taskId: task.taskId, step: 'train', generation: task.generation, shard: task.shard } }));
-      STAGES.train(progress, task, ctx.models).then(
-        (manifestKey) => { call.write({ manifestKey }); call.end(); },
-        (err) => call.destroy(toGrpcError(err)),
-      );
-    },
-  }),
+  name: 'trainer',
+  steps: ['train'],
+  ml: true,
+  gpuRole: true,
+  register: (server, ctx) =>
+    server.addService(stagesPb.TrainerServiceService, {
+      train: (call: grpc.ServerWritableStream<stagesPb.TrainRequest, stagesPb.TrainResponse>) => {
+        const task = toTask(call.request.task, 'train');
+        const progress = stageContext(ctx, (p) =>
+          call.write({
+            progress: {
+              ...p,
+              runId: task.runId,
+              taskId: task.taskId,
+              step: 'train',
+              generation: task.generation,
+              shard: task.shard,
+            },
+          }),
+        );
+        STAGES.train(progress, task, ctx.models).then(
+          (manifestKey) => {
+            call.write({ manifestKey });
+            call.end();
+          },
+          (err) => call.destroy(toGrpcError(err)),
+        );
+      },
+    }),
 });

@@ -9,7 +9,10 @@ import { parse } from 'yaml';
 import { main } from './main.js';
 
 const corpus = resolve(import.meta.dirname, '../../../tests/bad-inputs');
-const names = (await readdir(corpus, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const names = (await readdir(corpus, { withFileTypes: true }))
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 
 async function committed(dir: string): Promise<string[]> {
   const found: string[] = [];
@@ -28,14 +31,32 @@ describe('bad-input corpus', () => {
   it('has at least 20 cases', () => expect(names.length).toBeGreaterThanOrEqual(20));
 
   it.each(names)('%s: fails naming the input and the problem, commits nothing', async (name) => {
-    const c = parse(await readFile(join(corpus, name, 'case.yaml'), 'utf8')) as { what: string; command: string[]; error: string };
+    const c = parse(await readFile(join(corpus, name, 'case.yaml'), 'utf8')) as {
+      what: string;
+      command: string[];
+      error: string;
+    };
     const dir = await mkdtemp(join(tmpdir(), `bad-${name}-`));
     await cp(join(corpus, name), dir, { recursive: true });
     // Paths are relative to the case folder; the value of --model is a key inside the store.
-    const args = c.command.map((a, i) => (i === 0 || a.startsWith('--') || c.command[i - 1] === '--model' ? a : resolve(dir, a)));
+    const args = c.command.map((a, i) =>
+      i === 0 || a.startsWith('--') || c.command[i - 1] === '--model' ? a : resolve(dir, a),
+    );
     if (c.command[0] === 'run') args.push('--store', join(dir, 'run-store'));
     let stderr = '';
-    const io = { out: () => undefined, err: (s: string) => { stderr += s; }, stderr: { write: (s: string) => { stderr += s; return true; }, isTTY: false } as unknown as NodeJS.WriteStream };
+    const io = {
+      out: () => undefined,
+      err: (s: string) => {
+        stderr += s;
+      },
+      stderr: {
+        write: (s: string) => {
+          stderr += s;
+          return true;
+        },
+        isTTY: false,
+      } as unknown as NodeJS.WriteStream,
+    };
     const code = await main(args, io);
     expect(code, stderr).not.toBe(0);
     expect(stderr).toMatch(new RegExp(c.error));

@@ -6,7 +6,23 @@ import type { CommandIo } from './commands/io.js';
 import { main } from './main.js';
 
 function capture(): CommandIo & { stdout: string; stderrText: string } {
-  const io = { stdout: '', stderrText: '', out: (s: string) => { io.stdout += s; }, err: (s: string) => { io.stderrText += s; }, stderr: { write: (s: string) => { io.stderrText += s; return true; }, isTTY: false } as unknown as NodeJS.WriteStream };
+  const io = {
+    stdout: '',
+    stderrText: '',
+    out: (s: string) => {
+      io.stdout += s;
+    },
+    err: (s: string) => {
+      io.stderrText += s;
+    },
+    stderr: {
+      write: (s: string) => {
+        io.stderrText += s;
+        return true;
+      },
+      isTTY: false,
+    } as unknown as NodeJS.WriteStream,
+  };
   return io;
 }
 
@@ -34,7 +50,9 @@ async function runWith(yaml: string, extra: string[] = []) {
 
 describe('noisy cli', () => {
   it('noisy run - an unknown key is rejected with its path and exit code 2', async () => {
-    const { code, io } = await runWith(tiny.replace('teacher: { model: { name: cnn-small, width: 0.5 } }', 'teacher: { modle: { name: cnn-small } }'));
+    const { code, io } = await runWith(
+      tiny.replace('teacher: { model: { name: cnn-small, width: 0.5 } }', 'teacher: { modle: { name: cnn-small } }'),
+    );
     expect(code).toBe(2);
     expect(io.stderrText).toMatch(/teacher: Unrecognized key.*modle/);
   });
@@ -43,7 +61,9 @@ describe('noisy cli', () => {
     const neg = await runWith(tiny.replace('unlabelRatio: 1', 'unlabelRatio: -1'));
     expect(neg.code).toBe(2);
     expect(neg.io.stderrText).toMatch(/students\.0\.train\.unlabelRatio/);
-    const model = await runWith(tiny.replace('{ name: cnn-small, width: 0.5 } }\nstudents', '{ name: resnet-9 } }\nstudents'));
+    const model = await runWith(
+      tiny.replace('{ name: cnn-small, width: 0.5 } }\nstudents', '{ name: resnet-9 } }\nstudents'),
+    );
     expect(model.code).toBe(2);
     expect(model.io.stderrText).toMatch(/teacher\.model\.name: unknown model 'resnet-9'/);
   });
@@ -51,8 +71,15 @@ describe('noisy cli', () => {
   it('noisy run - too many labels per class and missing dataset files fail before any step looks finished', async () => {
     const many = await runWith(tiny.replace('labeledPerClass: 8', 'labeledPerClass: 500'));
     expect(many.code).toBe(2);
-    expect(many.io.stderrText).toMatch(/data\.labeledPerClass: asks 500 labeled examples per class but class 'class-0' has only 40/);
-    const missing = await runWith(tiny.replace('{ kind: synthetic, classes: 3, size: 10, train: 120, test: 60 }', '{ kind: idx, trainImages: nope-images.gz, trainLabels: nope-labels.gz, testImages: a, testLabels: b }'));
+    expect(many.io.stderrText).toMatch(
+      /data\.labeledPerClass: asks 500 labeled examples per class but class 'class-0' has only 40/,
+    );
+    const missing = await runWith(
+      tiny.replace(
+        '{ kind: synthetic, classes: 3, size: 10, train: 120, test: 60 }',
+        '{ kind: idx, trainImages: nope-images.gz, trainLabels: nope-labels.gz, testImages: a, testLabels: b }',
+      ),
+    );
     expect(missing.code).toBe(2);
     expect(missing.io.stderrText).toMatch(/nope-images\.gz: cannot read IDX file: ENOENT/);
     const runs = await readdir(join(missing.dir, 'store', 'runs'));
@@ -80,7 +107,9 @@ describe('noisy cli', () => {
     for (const g of s.generations) {
       expect(g.top1).toBeGreaterThan(0.34); // chance is 1/3
       expect(g.top1).toBeLessThanOrEqual(1);
-      expect(Object.keys(g)).toEqual(expect.arrayContaining(['generation', 'role', 'model', 'top1', 'top5', 'pseudoLabeled', 'seconds']));
+      expect(Object.keys(g)).toEqual(
+        expect.arrayContaining(['generation', 'role', 'model', 'top1', 'top5', 'pseudoLabeled', 'seconds']),
+      );
     }
   });
 

@@ -11,30 +11,64 @@ export function connectController(address: string): Client {
 }
 
 /** Promise form of a unary call; gRPC errors become NoisyErrors that keep the server's message. */
-export function call<Req, Res>(fn: (req: Req, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown, req: Req): Promise<Res> {
-  return new Promise((resolve, reject) => fn(req, (err, res) => {
-    if (err) reject(err.code === grpc.status.INVALID_ARGUMENT ? new ConfigError('controller', err.details) : new NoisyError(`controller: ${err.details || err.message}`, { cause: err, retryable: err.code === grpc.status.UNAVAILABLE }));
-    else resolve(res!);
-  }));
+export function call<Req, Res>(
+  fn: (req: Req, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
+  req: Req,
+): Promise<Res> {
+  return new Promise((resolve, reject) =>
+    fn(req, (err, res) => {
+      if (err)
+        reject(
+          err.code === grpc.status.INVALID_ARGUMENT
+            ? new ConfigError('controller', err.details)
+            : new NoisyError(`controller: ${err.details || err.message}`, {
+                cause: err,
+                retryable: err.code === grpc.status.UNAVAILABLE,
+              }),
+        );
+      else resolve(res!);
+    }),
+  );
 }
 
 /** Stream a run's events until it ends; resolves with the last lifecycle state. */
-export function watchRun(client: Client, runId: string, onRun: (e: RunEvent) => void, onProgress: (p: ProgressEvent) => void): Promise<string> {
+export function watchRun(
+  client: Client,
+  runId: string,
+  onRun: (e: RunEvent) => void,
+  onProgress: (p: ProgressEvent) => void,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let last = '';
     const stream = client.watchRun({ runId });
     stream.on('data', (m: controllerPb.WatchRunResponse) => {
-      if (m.run) { last = m.run.state; onRun({ ...m.run, step: (m.run.step || undefined) as Step | undefined, state: m.run.state as RunEvent['state'] }); }
-      if (m.progress) onProgress({ ...m.progress, step: m.progress.step as Step, unit: m.progress.unit as 'steps' | 'examples' });
+      if (m.run) {
+        last = m.run.state;
+        onRun({
+          ...m.run,
+          step: (m.run.step || undefined) as Step | undefined,
+          state: m.run.state as RunEvent['state'],
+        });
+      }
+      if (m.progress)
+        onProgress({ ...m.progress, step: m.progress.step as Step, unit: m.progress.unit as 'steps' | 'examples' });
     });
     stream.on('end', () => resolve(last));
-    stream.on('error', (err: grpc.ServiceError) => (err.code === grpc.status.CANCELLED ? resolve(last) : reject(new NoisyError(`controller: ${err.details || err.message}`, { cause: err }))));
+    stream.on('error', (err: grpc.ServiceError) =>
+      err.code === grpc.status.CANCELLED
+        ? resolve(last)
+        : reject(new NoisyError(`controller: ${err.details || err.message}`, { cause: err })),
+    );
   });
 }
 
 export const rpc = {
-  startRun: (c: Client, req: controllerPb.StartRunRequest) => call<controllerPb.StartRunRequest, controllerPb.StartRunResponse>((r, cb) => c.startRun(r, cb), req),
-  getRun: (c: Client, runId: string) => call<controllerPb.GetRunRequest, controllerPb.GetRunResponse>((r, cb) => c.getRun(r, cb), { runId }),
-  resumeRun: (c: Client, runId: string) => call<controllerPb.ResumeRunRequest, controllerPb.ResumeRunResponse>((r, cb) => c.resumeRun(r, cb), { runId }),
-  listRuns: (c: Client) => call<controllerPb.ListRunsRequest, controllerPb.ListRunsResponse>((r, cb) => c.listRuns(r, cb), {}),
+  startRun: (c: Client, req: controllerPb.StartRunRequest) =>
+    call<controllerPb.StartRunRequest, controllerPb.StartRunResponse>((r, cb) => c.startRun(r, cb), req),
+  getRun: (c: Client, runId: string) =>
+    call<controllerPb.GetRunRequest, controllerPb.GetRunResponse>((r, cb) => c.getRun(r, cb), { runId }),
+  resumeRun: (c: Client, runId: string) =>
+    call<controllerPb.ResumeRunRequest, controllerPb.ResumeRunResponse>((r, cb) => c.resumeRun(r, cb), { runId }),
+  listRuns: (c: Client) =>
+    call<controllerPb.ListRunsRequest, controllerPb.ListRunsResponse>((r, cb) => c.listRuns(r, cb), {}),
 };

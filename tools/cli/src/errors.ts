@@ -10,7 +10,7 @@ export function reportError(err: unknown, write: (s: string) => void = (s) => pr
     write(`noisy: ${err.message}\n`);
     return 1;
   }
-  write(`noisy: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  write(`noisy: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;
 }
 

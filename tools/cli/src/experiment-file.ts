@@ -17,7 +17,11 @@ export async function readExperimentFile(path: string): Promise<Record<string, u
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new ConfigError(path, `cannot read experiment file: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+    throw new ConfigError(
+      path,
+      `cannot read experiment file: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+      { cause },
+    );
   }
   const raw = parseExperimentText(text, path);
   resolvePaths(raw, dirname(resolve(path)));

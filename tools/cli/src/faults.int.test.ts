@@ -11,8 +11,13 @@ import { ServiceProcess, startNatsServer, startS3Server } from '@noisy/testing';
 import { connectController, rpc } from './controller-client.js';
 
 const experiment = {
-  name: 'faults', seed: 7,
-  data: { source: { kind: 'synthetic', classes: 3, size: 10, train: 180, test: 45 }, labeledPerClass: 10, unlabeledShards: 4 },
+  name: 'faults',
+  seed: 7,
+  data: {
+    source: { kind: 'synthetic', classes: 3, size: 10, train: 180, test: 45 },
+    labeledPerClass: 10,
+    unlabeledShards: 4,
+  },
   train: { epochs: 80, batchSize: 8, learningRate: 0.5, warmupEpochs: 1, randAugment: null, padCrop: false },
   teacher: { model: { name: 'cnn-small', width: 0.5 } },
   students: [{ model: { name: 'cnn-small', width: 0.5 }, train: { unlabelRatio: 1, epochs: 30 } }],
@@ -27,7 +32,9 @@ async function until(what: string, check: () => Promise<boolean>, ms = 180_000):
 }
 
 const cleanups: Array<() => Promise<void>> = [];
-afterAll(async () => { for (const c of cleanups.reverse()) await c().catch(() => undefined); });
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+});
 
 describe('faults', () => {
   it('faults - every service kind killed once mid-run and nats-server restarted: the run completes, shards counted once', async () => {
@@ -39,11 +46,24 @@ describe('faults', () => {
     const s3 = await startS3Server();
     cleanups.push(() => s3.stop());
     const storeUrl = `s3://faults/runs?endpoint=${s3.endpoint}&pathStyle=true&checksums=when_required&create=true`;
-    const env = { NOISY_NATS_URL: nats.url, NOISY_STORE_URL: storeUrl, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', NOISY_ALLOW_CPU_FOR_GPU_ROLE: 'true', NOISY_ACK_WAIT_MS: '3000' };
+    const env = {
+      NOISY_NATS_URL: nats.url,
+      NOISY_STORE_URL: storeUrl,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      NOISY_ALLOW_CPU_FOR_GPU_ROLE: 'true',
+      NOISY_ACK_WAIT_MS: '3000',
+    };
     const names = ['controller', 'ingestion', 'inference-0', 'inference-1', 'filter', 'trainer', 'evaluator'];
-    const procs = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await ServiceProcess.start(n, env)] as const)));
-    cleanups.push(async () => { await Promise.all(Object.values(procs).map((p) => p.kill('SIGTERM'))); });
-    const store: ObjectStore = await new S3ObjectStore(parseS3Url(storeUrl, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' })).open();
+    const procs = Object.fromEntries(
+      await Promise.all(names.map(async (n) => [n, await ServiceProcess.start(n, env)] as const)),
+    );
+    cleanups.push(async () => {
+      await Promise.all(Object.values(procs).map((p) => p.kill('SIGTERM')));
+    });
+    const store: ObjectStore = await new S3ObjectStore(
+      parseS3Url(storeUrl, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }),
+    ).open();
     let client = connectController(`127.0.0.1:${procs.controller.port}`);
 
     const { run } = await rpc.startRun(client, { experiment: JSON.stringify(experiment), runId: '' });
@@ -51,7 +71,13 @@ describe('faults', () => {
     const has = (key: string) => async () => (await store.head(key)) !== null;
 
     await procs.ingestion.restart(); // during or right after ingest
-    await until('teacher training to start', async () => procs.trainer.log.includes('ready') && (await store.head(runKeys.modelManifest(runId, 0))) === null && (await store.list('datasets/')).length > 0);
+    await until(
+      'teacher training to start',
+      async () =>
+        procs.trainer.log.includes('ready') &&
+        (await store.head(runKeys.modelManifest(runId, 0))) === null &&
+        (await store.list('datasets/')).length > 0,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(procs.trainer.log).not.toMatch(/"task done".*:0:train:/); // really mid-training
     await procs.trainer.restart(); // the task comes back after the ack wait
@@ -70,7 +96,9 @@ describe('faults', () => {
 
     const final = (await rpc.getRun(client, runId)).run!;
     expect(final.generations.map((g) => g.top1)).toEqual(reference.generations.map((g) => g.top1));
-    const outputs = await Promise.all([0, 1, 2, 3].map((s) => readManifest(store, runKeys.filteredManifest(runId, 1, s, 4))));
+    const outputs = await Promise.all(
+      [0, 1, 2, 3].map((s) => readManifest(store, runKeys.filteredManifest(runId, 1, s, 4))),
+    );
     const model = await readManifest(store, runKeys.modelManifest(runId, 1));
     expect(outputs.reduce((a, m) => a + m.parts[0].records, 0)).toBe(model.counts.pseudoLabeled);
     expect(model.counts.pseudoLabeled).toBe(reference.generations[1].pseudoLabeled);

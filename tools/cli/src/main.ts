@@ -61,16 +61,27 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
     }
     const { values: v, positionals } = parsed;
     const [command, ...rest] = positionals;
-    if (v.help || !command) { io.out(USAGE); return command || v.help ? 0 : 2; }
+    if (v.help || !command) {
+      io.out(USAGE);
+      return command || v.help ? 0 : 2;
+    }
     switch (command) {
       case 'run':
         if (rest.length !== 1) throw new UsageError('run', `expects one experiment file\n\n${USAGE}`);
-        if (v.controller) return await remoteRun(rest[0], { controller: v.controller, runId: v['run-id'], summary: v.summary }, io);
-        return await runCommand(rest[0], { store: v.store, summary: v.summary, runId: v['run-id'], backend: v.backend, offline: v.offline }, io);
+        if (v.controller)
+          return await remoteRun(rest[0], { controller: v.controller, runId: v['run-id'], summary: v.summary }, io);
+        return await runCommand(
+          rest[0],
+          { store: v.store, summary: v.summary, runId: v['run-id'], backend: v.backend, offline: v.offline },
+          io,
+        );
       case 'status':
       case 'watch':
-        if (rest.length !== 1 || !v.controller) throw new UsageError(command, `expects a run id and --controller HOST:PORT\n\n${USAGE}`);
-        return command === 'status' ? await remoteStatus(rest[0], { controller: v.controller, json: v.json }, io) : await remoteWatch(rest[0], { controller: v.controller }, io);
+        if (rest.length !== 1 || !v.controller)
+          throw new UsageError(command, `expects a run id and --controller HOST:PORT\n\n${USAGE}`);
+        return command === 'status'
+          ? await remoteStatus(rest[0], { controller: v.controller, json: v.json }, io)
+          : await remoteWatch(rest[0], { controller: v.controller }, io);
       case 'dev':
         if (rest[0] === 'up') return await devUp({ dir: '.noisy', inference: Number(v.inference) }, io);
         if (rest[0] === 'down') return await devDown({ dir: '.noisy' }, io);
@@ -80,16 +91,50 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
         return await runsCommand({ store: v.store, json: v.json }, io);
       case 'eval':
         if (!v.model || !v.data) throw new UsageError('eval', `needs --model and --data\n\n${USAGE}`);
-        return await evalCommand({ model: v.model, data: v.data, store: v.store, json: v.json, backend: v.backend, limit: v.limit ? Number(v.limit) : undefined, offline: v.offline }, io);
+        return await evalCommand(
+          {
+            model: v.model,
+            data: v.data,
+            store: v.store,
+            json: v.json,
+            backend: v.backend,
+            limit: v.limit ? Number(v.limit) : undefined,
+            offline: v.offline,
+          },
+          io,
+        );
       case 'predict':
-        if (!v.model || !v.input || !v.out) throw new UsageError('predict', `needs --model, --input and --out\n\n${USAGE}`);
-        return await predictCommand({ model: v.model, input: v.input, out: v.out, store: v.store, topK: Number(v['top-k']), batch: Number(v.batch), backend: v.backend }, io);
+        if (!v.model || !v.input || !v.out)
+          throw new UsageError('predict', `needs --model, --input and --out\n\n${USAGE}`);
+        return await predictCommand(
+          {
+            model: v.model,
+            input: v.input,
+            out: v.out,
+            store: v.store,
+            topK: Number(v['top-k']),
+            batch: Number(v.batch),
+            backend: v.backend,
+          },
+          io,
+        );
       case 'report':
         if (!v.run) throw new UsageError('report', `needs --run\n\n${USAGE}`);
         return await reportCommand({ run: v.run, store: v.store, out: v.out }, io);
       case 'export':
-        if (!v.run || v.generation === undefined || !v.out) throw new UsageError('export', `needs --run, --generation and --out\n\n${USAGE}`);
-        return await exportCommand({ run: v.run, generation: Number(v.generation), out: v.out, store: v.store, labelIssues: v['label-issues'], minConfidence: Number(v['min-confidence']) }, io);
+        if (!v.run || v.generation === undefined || !v.out)
+          throw new UsageError('export', `needs --run, --generation and --out\n\n${USAGE}`);
+        return await exportCommand(
+          {
+            run: v.run,
+            generation: Number(v.generation),
+            out: v.out,
+            store: v.store,
+            labelIssues: v['label-issues'],
+            minConfidence: Number(v['min-confidence']),
+          },
+          io,
+        );
       default:
         throw new UsageError('command', `unknown command '${command}'\n\n${USAGE}`);
     }

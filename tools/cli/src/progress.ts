@@ -2,7 +2,11 @@
 // finished epoch, shard and step; when not a terminal (CI, pipes), plain lines only.
 import type { ProgressEvent, RunEvent } from '@noisy/contracts';
 
-export interface ProgressSink { progress(p: ProgressEvent): void; run(e: RunEvent): void; done(): void }
+export interface ProgressSink {
+  progress(p: ProgressEvent): void;
+  run(e: RunEvent): void;
+  done(): void;
+}
 
 const label = (p: { step: string; generation: number; shard: number }) =>
   `gen ${p.generation} ${p.step}${p.shard >= 0 ? ` shard ${p.shard}` : ''}`;
@@ -16,8 +20,16 @@ export function createProgress(out: NodeJS.WriteStream = process.stderr): Progre
   const tty = Boolean(out.isTTY);
   let live = '';
   let lastPlain = 0;
-  const clear = () => { if (tty && live) { out.write('\r\x1b[2K'); live = ''; } };
-  const line = (s: string) => { clear(); out.write(`${s}\n`); };
+  const clear = () => {
+    if (tty && live) {
+      out.write('\r\x1b[2K');
+      live = '';
+    }
+  };
+  const line = (s: string) => {
+    clear();
+    out.write(`${s}\n`);
+  };
   return {
     progress(p) {
       if (p.epochLoss !== undefined) {
@@ -25,9 +37,10 @@ export function createProgress(out: NodeJS.WriteStream = process.stderr): Progre
         return;
       }
       const frac = p.total > 0 ? p.done / p.total : 0;
-      const detail = p.unit === 'steps'
-        ? `step ${p.done}/${p.total} epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(3)} ${Math.round(p.rate ?? 0)} img/s`
-        : `${p.done}/${p.total} examples`;
+      const detail =
+        p.unit === 'steps'
+          ? `step ${p.done}/${p.total} epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(3)} ${Math.round(p.rate ?? 0)} img/s`
+          : `${p.done}/${p.total} examples`;
       if (tty) {
         live = `  ${label(p)} ${bar(frac)} ${Math.round(frac * 100)}% ${detail}`;
         out.write(`\r\x1b[2K${live.slice(0, (out.columns ?? 120) - 1)}`);
@@ -37,7 +50,8 @@ export function createProgress(out: NodeJS.WriteStream = process.stderr): Progre
       }
     },
     run(e) {
-      if (e.state === 'step-started' || e.state === 'failed' || e.state === 'started') line(`${e.state === 'failed' ? 'FAILED: ' : '> '}${e.message}`);
+      if (e.state === 'step-started' || e.state === 'failed' || e.state === 'started')
+        line(`${e.state === 'failed' ? 'FAILED: ' : '> '}${e.message}`);
     },
     done: clear,
   };

@@ -24,17 +24,37 @@ describe('noisy report', () => {
   it('noisy report - renders in headless Chromium without console errors, with charts, samples and lineage', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'report-'));
     await writeFile(join(dir, 'exp.yaml'), yaml);
-    expect(await main(['run', join(dir, 'exp.yaml'), '--store', join(dir, 'store'), '--offline', '--summary', join(dir, 's.json')], quiet())).toBe(0);
+    expect(
+      await main(
+        ['run', join(dir, 'exp.yaml'), '--store', join(dir, 'store'), '--offline', '--summary', join(dir, 's.json')],
+        quiet(),
+      ),
+    ).toBe(0);
     const runId = JSON.parse(await readFile(join(dir, 's.json'), 'utf8')).runId;
     const stored = await readFile(join(dir, 'store', 'runs', runId, 'report.html'), 'utf8'); // written by the run itself
     expect(stored).toMatch(/<svg/);
-    expect(await main(['report', '--run', runId, '--store', join(dir, 'store'), '--out', join(dir, 'report.html')], quiet())).toBe(0);
+    expect(
+      await main(['report', '--run', runId, '--store', join(dir, 'store'), '--out', join(dir, 'report.html')], quiet()),
+    ).toBe(0);
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const errors: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`file://${join(dir, 'report.html')}`);
       expect(errors).toEqual([]);
@@ -42,7 +62,9 @@ describe('noisy report', () => {
       expect(await page.locator('figure svg').count()).toBeGreaterThanOrEqual(6);
       const images = page.locator('.grid img');
       expect(await images.count()).toBeGreaterThan(0);
-      expect(await images.first().evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(10);
+      expect(await images.first().evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(
+        10,
+      );
       expect(await page.locator('text=Lineage').count()).toBe(1);
       await mkdir('test-output', { recursive: true });
       await page.screenshot({ path: 'test-output/report.png', fullPage: true });

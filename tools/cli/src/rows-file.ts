@@ -30,14 +30,19 @@ export class RowsFile {
     let line: string;
     if (this.format === 'jsonl') line = `${JSON.stringify(row)}\n`;
     else {
-      if (!this.header) { this.header = Object.keys(row); line = `${this.header.join(',')}\n`; } else line = '';
+      if (!this.header) {
+        this.header = Object.keys(row);
+        line = `${this.header.join(',')}\n`;
+      } else line = '';
       line += `${this.header.map((k) => csvCell(row[k] ?? '')).join(',')}\n`;
     }
     if (!this.stream.write(line)) await once(this.stream, 'drain');
   }
 
   private async end(): Promise<void> {
-    await new Promise<void>((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
   }
 
   /** Finish the file and put it in place. */

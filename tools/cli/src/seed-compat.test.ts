@@ -5,7 +5,17 @@ import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bytesFeature, decodeExample, decodeTFRecords, encodeExample, encodeJpeg, encodeTFRecords, floatFeature, int64Feature, openSynthetic } from '@noisy/data';
+import {
+  bytesFeature,
+  decodeExample,
+  decodeTFRecords,
+  encodeExample,
+  encodeJpeg,
+  encodeTFRecords,
+  floatFeature,
+  int64Feature,
+  openSynthetic,
+} from '@noisy/data';
 import { main } from './main.js';
 import { quietIo } from './test-io.js';
 
@@ -19,9 +29,17 @@ async function writeOriginalShards(dir: string): Promise<void> {
       const recs = [];
       for (let i = s * per; i < Math.min(count, (s + 1) * per); i++) {
         const x = await src[split].get(i);
-        recs.push(encodeExample({ 'image/encoded': bytesFeature(encodeJpeg(x.image!)), 'image/class/label': int64Feature(x.label! + 1) }));
+        recs.push(
+          encodeExample({
+            'image/encoded': bytesFeature(encodeJpeg(x.image!)),
+            'image/class/label': int64Feature(x.label! + 1),
+          }),
+        );
       }
-      await writeFile(join(dir, `${name}-${String(s).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}`), encodeTFRecords(recs));
+      await writeFile(
+        join(dir, `${name}-${String(s).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}`),
+        encodeTFRecords(recs),
+      );
     }
   };
   await labeled('train', 60, 2, 'train');
@@ -30,25 +48,40 @@ async function writeOriginalShards(dir: string): Promise<void> {
   const recs = [];
   for (let i = 60; i < 120; i++) {
     const x = await src.train.get(i);
-    recs.push(encodeExample({ 'image/encoded': bytesFeature(encodeJpeg(x.image!)), probabilities: floatFeature([0, 0, 0]), prob: floatFeature([0]), label: int64Feature(0) }));
+    recs.push(
+      encodeExample({
+        'image/encoded': bytesFeature(encodeJpeg(x.image!)),
+        probabilities: floatFeature([0, 0, 0]),
+        prob: floatFeature([0]),
+        label: int64Feature(0),
+      }),
+    );
   }
   await writeFile(join(dir, 'unlabeled', 'extra-00000-of-00001'), encodeTFRecords(recs));
 }
 
 describe('seed compatibility', () => {
-  it('seed compatibility - the original\'s shards train a run whose filter output uses the original\'s schema', async () => {
+  it("seed compatibility - the original's shards train a run whose filter output uses the original's schema", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'seed-'));
     await mkdir(join(dir, 'proc'));
     await writeOriginalShards(join(dir, 'proc'));
-    await writeFile(join(dir, 'exp.yaml'), `
+    await writeFile(
+      join(dir, 'exp.yaml'),
+      `
 name: seed-compat
 data: { source: { kind: tfrecord, dir: proc, unlabeled: proc/unlabeled, channels: 1 }, labeledPerClass: 10, unlabeledShards: 2 }
 train: { epochs: 12, batchSize: 8, learningRate: 0.5, warmupEpochs: 1, randAugment: null, padCrop: false }
 teacher: { model: { name: cnn-small, width: 0.5 } }
 students: [ { model: { name: cnn-small, width: 0.5 }, train: { unlabelRatio: 1 } } ]
 filter: { encode: jpeg }
-`);
-    expect(await main(['run', join(dir, 'exp.yaml'), '--store', join(dir, 'store'), '--offline', '--summary', join(dir, 's.json')], quiet())).toBe(0);
+`,
+    );
+    expect(
+      await main(
+        ['run', join(dir, 'exp.yaml'), '--store', join(dir, 'store'), '--offline', '--summary', join(dir, 's.json')],
+        quiet(),
+      ),
+    ).toBe(0);
     const s = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));
     expect(s.dataset).toBe('tfrecord');
     expect(s.generations[0].labeled).toBe(30);

@@ -43,7 +43,12 @@ describe('table data (CSV)', () => {
     dir = await mkdtemp(join(tmpdir(), 'table-run-'));
     await writeFile(join(dir, 'train.csv'), rows(600, 1, true).text);
     await writeFile(join(dir, 'exp.yaml'), yaml(dir));
-    expect(await main(['run', join(dir, 'exp.yaml'), '--store', join(dir, 'store'), '--offline', '--summary', join(dir, 's.json')], quietIo())).toBe(0);
+    expect(
+      await main(
+        ['run', join(dir, 'exp.yaml'), '--store', join(dir, 'store'), '--offline', '--summary', join(dir, 's.json')],
+        quietIo(),
+      ),
+    ).toBe(0);
     summary = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));
   }, 300_000);
 
@@ -57,8 +62,26 @@ describe('table data (CSV)', () => {
     const { text, truth } = rows(60, 9, false);
     await writeFile(join(dir, 'new.csv'), text);
     const model = `runs/${summary.runId}/gen-1/model`;
-    expect(await main(['predict', '--model', model, '--input', join(dir, 'new.csv'), '--out', join(dir, 'p.jsonl'), '--store', join(dir, 'store')], quietIo())).toBe(0);
-    const preds = (await readFile(join(dir, 'p.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(
+      await main(
+        [
+          'predict',
+          '--model',
+          model,
+          '--input',
+          join(dir, 'new.csv'),
+          '--out',
+          join(dir, 'p.jsonl'),
+          '--store',
+          join(dir, 'store'),
+        ],
+        quietIo(),
+      ),
+    ).toBe(0);
+    const preds = (await readFile(join(dir, 'p.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(preds).toHaveLength(60);
     const right = preds.filter((p) => truth.get(p.id) === p.class1).length;
     expect(right / preds.length).toBeGreaterThan(0.7);

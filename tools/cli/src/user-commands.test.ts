@@ -23,13 +23,20 @@ describe('noisy predict and export', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'users-'));
     await writeFile(join(dir, 'exp.yaml'), yaml);
-    expect(await main(['run', join(dir, 'exp.yaml'), '--store', join(dir, 'store'), '--offline', '--summary', join(dir, 's.json')], quiet())).toBe(0);
+    expect(
+      await main(
+        ['run', join(dir, 'exp.yaml'), '--store', join(dir, 'store'), '--offline', '--summary', join(dir, 's.json')],
+        quiet(),
+      ),
+    ).toBe(0);
     runId = JSON.parse(await readFile(join(dir, 's.json'), 'utf8')).runId;
   }, 300_000);
 
   it('noisy export - the filtered set has one row per kept example with copies and its class threshold', async () => {
     const out = join(dir, 'set.csv');
-    expect(await main(['export', '--run', runId, '--generation', '1', '--out', out, '--store', join(dir, 'store')], quiet())).toBe(0);
+    expect(
+      await main(['export', '--run', runId, '--generation', '1', '--out', out, '--store', join(dir, 'store')], quiet()),
+    ).toBe(0);
     const lines = (await readFile(out, 'utf8')).trim().split('\n');
     expect(lines[0]).toBe('id,teacherClass,className,confidence,copies,threshold,shard');
     const rows = lines.slice(1).map((l) => l.split(','));
@@ -44,8 +51,30 @@ describe('noisy predict and export', () => {
 
   it('noisy export --label-issues - lists contradicted labeled examples as JSON lines, most confident first', async () => {
     const out = join(dir, 'issues.jsonl');
-    expect(await main(['export', '--run', runId, '--generation', '1', '--out', out, '--label-issues', '--min-confidence', '0', '--store', join(dir, 'store')], quiet())).toBe(0);
-    const rows = (await readFile(out, 'utf8')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(
+      await main(
+        [
+          'export',
+          '--run',
+          runId,
+          '--generation',
+          '1',
+          '--out',
+          out,
+          '--label-issues',
+          '--min-confidence',
+          '0',
+          '--store',
+          join(dir, 'store'),
+        ],
+        quiet(),
+      ),
+    ).toBe(0);
+    const rows = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     for (const r of rows) expect(r.predictedClass).not.toBe(r.givenClass);
     for (let i = 1; i < rows.length; i++) expect(rows[i - 1].confidence).toBeGreaterThanOrEqual(rows[i].confidence);
   });
@@ -63,8 +92,16 @@ describe('noisy predict and export', () => {
     }
     const out = join(dir, 'preds.jsonl');
     const model = `runs/${runId}/gen-1/model`;
-    expect(await main(['predict', '--model', model, '--input', folder, '--out', out, '--top-k', '2', '--store', join(dir, 'store')], quiet())).toBe(0);
-    const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(
+      await main(
+        ['predict', '--model', model, '--input', folder, '--out', out, '--top-k', '2', '--store', join(dir, 'store')],
+        quiet(),
+      ),
+    ).toBe(0);
+    const rows = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(12);
     expect(Object.keys(rows[0])).toEqual(['id', 'class1', 'prob1', 'class2', 'prob2']);
     const correct = rows.filter((r) => r.class1 === `class-${truth[r.id]}`).length;
@@ -73,10 +110,45 @@ describe('noisy predict and export', () => {
 
   it('noisy predict - bad output names and missing inputs are named errors', async () => {
     const err: string[] = [];
-    const io = { ...quiet(), err: (s: string) => { err.push(s); } };
-    expect(await main(['predict', '--model', `runs/${runId}/gen-1/model`, '--input', join(dir, 'nope'), '--out', join(dir, 'p.txt'), '--store', join(dir, 'store')], io)).toBe(2);
+    const io = {
+      ...quiet(),
+      err: (s: string) => {
+        err.push(s);
+      },
+    };
+    expect(
+      await main(
+        [
+          'predict',
+          '--model',
+          `runs/${runId}/gen-1/model`,
+          '--input',
+          join(dir, 'nope'),
+          '--out',
+          join(dir, 'p.txt'),
+          '--store',
+          join(dir, 'store'),
+        ],
+        io,
+      ),
+    ).toBe(2);
     expect(err.join('')).toMatch(/--out: .*p.txt' must end in .csv or .jsonl/);
-    expect(await main(['predict', '--model', 'runs/none/gen-1/model', '--input', dir, '--out', join(dir, 'p.csv'), '--store', join(dir, 'store')], io)).toBe(2);
+    expect(
+      await main(
+        [
+          'predict',
+          '--model',
+          'runs/none/gen-1/model',
+          '--input',
+          dir,
+          '--out',
+          join(dir, 'p.csv'),
+          '--store',
+          join(dir, 'store'),
+        ],
+        io,
+      ),
+    ).toBe(2);
     expect(err.join('')).toMatch(/runs\/none\/gen-1\/model\/meta.json: no checkpoint here/);
   });
 });

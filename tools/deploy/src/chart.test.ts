@@ -4,11 +4,33 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chartDir, helm, helmTemplate, kubectl, parseManifests, repoRoot, validateManifests, type K8sObject } from './index.js';
+import {
+  chartDir,
+  helm,
+  helmTemplate,
+  kubectl,
+  parseManifests,
+  repoRoot,
+  validateManifests,
+  type K8sObject,
+} from './index.js';
 import { devManifestPath, renderDevManifests } from './render-dev.js';
 
-type Container = { name: string; env?: Array<{ name: string; value?: string; valueFrom?: { resourceFieldRef?: unknown; secretKeyRef?: unknown } }>; image?: string; resources?: { limits?: Record<string, string> }; livenessProbe?: unknown; readinessProbe?: unknown; securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean } };
-type PodSpec = { containers: Container[]; securityContext?: { runAsNonRoot?: boolean }; nodeSelector?: Record<string, string>; tolerations?: unknown[] };
+type Container = {
+  name: string;
+  env?: Array<{ name: string; value?: string; valueFrom?: { resourceFieldRef?: unknown; secretKeyRef?: unknown } }>;
+  image?: string;
+  resources?: { limits?: Record<string, string> };
+  livenessProbe?: unknown;
+  readinessProbe?: unknown;
+  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
+};
+type PodSpec = {
+  containers: Container[];
+  securityContext?: { runAsNonRoot?: boolean };
+  nodeSelector?: Record<string, string>;
+  tolerations?: unknown[];
+};
 
 const gpuValues = resolve(chartDir, 'values-gpu.yaml');
 const workloads = (docs: K8sObject[]) => docs.filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet');
@@ -21,7 +43,16 @@ describe('helm chart helm/noisy-student', () => {
   let gpu: K8sObject[] = [];
   beforeAll(async () => {
     cpu = parseManifests(await helmTemplate());
-    gpu = parseManifests(await helmTemplate({ values: [gpuValues], set: ['nats.auth.existingSecret=nats-auth', 'objectStore.credentials.existingSecret=s3-keys', 'telemetry.otlpEndpoint=http://otel-collector:4318'] }));
+    gpu = parseManifests(
+      await helmTemplate({
+        values: [gpuValues],
+        set: [
+          'nats.auth.existingSecret=nats-auth',
+          'objectStore.credentials.existingSecret=s3-keys',
+          'telemetry.otlpEndpoint=http://otel-collector:4318',
+        ],
+      }),
+    );
   });
 
   it('passes helm lint --strict with default and with GPU values', async () => {
@@ -32,21 +63,33 @@ describe('helm chart helm/noisy-student', () => {
   it('renders manifests that the Kubernetes API types accept, default and GPU', () => {
     expect(validateManifests(cpu)).toEqual([]);
     expect(validateManifests(gpu)).toEqual([]);
-    expect(cpu.map((d) => d.kind).sort()).toEqual([...Array(6).fill('Deployment'), ...Array(6).fill('PodDisruptionBudget'), ...Array(6).fill('Service'), 'ConfigMap', 'ServiceAccount'].sort());
+    expect(cpu.map((d) => d.kind).sort()).toEqual(
+      [
+        ...Array(6).fill('Deployment'),
+        ...Array(6).fill('PodDisruptionBudget'),
+        ...Array(6).fill('Service'),
+        'ConfigMap',
+        'ServiceAccount',
+      ].sort(),
+    );
     expect(gpu.filter((d) => d.kind === 'ScaledObject')).toHaveLength(1);
   });
 
   it('the validator rejects unknown fields at any depth, wrong types and unknown kinds', () => {
     const dep = structuredClone(cpu.find((d) => d.kind === 'Deployment')!);
     (podOf(dep).containers[0] as Record<string, unknown>).gpus = 1;
-    expect(validateManifests([dep]).join('\n')).toMatch(/Deployment\/noisy-noisy-student-controller: .*'"gpus"' does not exist in type 'Container'/);
+    expect(validateManifests([dep]).join('\n')).toMatch(
+      /Deployment\/noisy-noisy-student-controller: .*'"gpus"' does not exist in type 'Container'/,
+    );
     const probe = structuredClone(cpu.find((d) => d.kind === 'Deployment')!);
     (podOf(probe).containers[0].livenessProbe as Record<string, unknown>).grpcPort = 1;
     expect(validateManifests([probe]).join('\n')).toMatch(/'"grpcPort"' does not exist in type 'Probe'/);
     const typed = structuredClone(cpu.find((d) => d.kind === 'Service')!);
     (typed as unknown as { spec: { ports: Array<{ port: unknown }> } }).spec.ports[0].port = 'fifty';
     expect(validateManifests([typed]).join('\n')).toMatch(/Type 'string' is not assignable to type 'number'/);
-    expect(validateManifests([{ apiVersion: 'v9', kind: 'Gadget', metadata: { name: 'x' } }])).toEqual(['Gadget/x: no schema for apiVersion v9 kind Gadget']);
+    expect(validateManifests([{ apiVersion: 'v9', kind: 'Gadget', metadata: { name: 'x' } }])).toEqual([
+      'Gadget/x: no schema for apiVersion v9 kind Gadget',
+    ]);
   });
 
   it('GPU values: inference, trainer and evaluator request nvidia.com/gpu on GPU nodes with the GPU image; the others do not', () => {
@@ -64,23 +107,50 @@ describe('helm chart helm/noisy-student', () => {
       }
       // CPU containers size the oneDNN kernels' OpenMP pool to their CPU limit; GPU ones do not need it.
       const omp = c.env?.find((e) => e.name === 'OMP_NUM_THREADS');
-      if (c.image?.endsWith('-cpu')) expect(omp?.valueFrom?.resourceFieldRef, role(d)).toEqual({ resource: 'limits.cpu', divisor: '1' });
+      if (c.image?.endsWith('-cpu'))
+        expect(omp?.valueFrom?.resourceFieldRef, role(d)).toEqual({ resource: 'limits.cpu', divisor: '1' });
       else expect(omp, role(d)).toBeUndefined();
     }
-    for (const d of workloads(cpu)) expect(podOf(d).containers[0].resources?.limits?.['nvidia.com/gpu']).toBeUndefined();
+    for (const d of workloads(cpu))
+      expect(podOf(d).containers[0].resources?.limits?.['nvidia.com/gpu']).toBeUndefined();
   });
 
   it('KEDA scales inference on the predict consumer lag, capped at the GPU count', async () => {
-    const so = gpu.find((d) => d.kind === 'ScaledObject') as unknown as { spec: { maxReplicaCount: number; scaleTargetRef: { name: string }; triggers: Array<{ type: string; metadata: Record<string, string> }> } };
+    const so = gpu.find((d) => d.kind === 'ScaledObject') as unknown as {
+      spec: {
+        maxReplicaCount: number;
+        scaleTargetRef: { name: string };
+        triggers: Array<{ type: string; metadata: Record<string, string> }>;
+      };
+    };
     expect(so.spec.scaleTargetRef.name).toBe('noisy-noisy-student-inference');
     expect(so.spec.maxReplicaCount).toBe(4); // maxReplicas 8, gpuCount 4, 1 GPU per pod
-    expect(so.spec.triggers[0]).toMatchObject({ type: 'nats-jetstream', metadata: { stream: 'NOISY_TASKS', consumer: 'noisy-predict' } });
-    const mounted = parseManifests(await helmTemplate({ set: ['services.ingestion.extraVolumes[0].name=datasets', 'services.ingestion.extraVolumes[0].persistentVolumeClaim.claimName=datasets', 'services.ingestion.extraVolumeMounts[0].name=datasets', 'services.ingestion.extraVolumeMounts[0].mountPath=/datasets'] }));
+    expect(so.spec.triggers[0]).toMatchObject({
+      type: 'nats-jetstream',
+      metadata: { stream: 'NOISY_TASKS', consumer: 'noisy-predict' },
+    });
+    const mounted = parseManifests(
+      await helmTemplate({
+        set: [
+          'services.ingestion.extraVolumes[0].name=datasets',
+          'services.ingestion.extraVolumes[0].persistentVolumeClaim.claimName=datasets',
+          'services.ingestion.extraVolumeMounts[0].name=datasets',
+          'services.ingestion.extraVolumeMounts[0].mountPath=/datasets',
+        ],
+      }),
+    );
     expect(validateManifests(mounted)).toEqual([]);
-    expect(JSON.stringify(podOf(workloads(mounted).find((d) => role(d) === 'ingestion')!))).toContain('"claimName":"datasets"');
+    expect(JSON.stringify(podOf(workloads(mounted).find((d) => role(d) === 'ingestion')!))).toContain(
+      '"claimName":"datasets"',
+    );
     const two = parseManifests(await helmTemplate({ values: [gpuValues], set: ['gpu.perPod=2'] }));
-    expect((two.find((d) => d.kind === 'ScaledObject') as unknown as { spec: { maxReplicaCount: number } }).spec.maxReplicaCount).toBe(2);
-    const inference = gpu.find((d) => d.kind === 'Deployment' && role(d) === 'inference') as unknown as { spec: { replicas?: number } };
+    expect(
+      (two.find((d) => d.kind === 'ScaledObject') as unknown as { spec: { maxReplicaCount: number } }).spec
+        .maxReplicaCount,
+    ).toBe(2);
+    const inference = gpu.find((d) => d.kind === 'Deployment' && role(d) === 'inference') as unknown as {
+      spec: { replicas?: number };
+    };
     expect(inference.spec.replicas).toBeUndefined(); // owned by KEDA's HPA
   });
 
@@ -92,7 +162,9 @@ describe('helm chart helm/noisy-student', () => {
         for (const c of pod.containers) {
           expect(c.livenessProbe, `${d.metadata.name}/${c.name}`).toBeDefined();
           expect(c.readinessProbe, `${d.metadata.name}/${c.name}`).toBeDefined();
-          expect(Object.keys(c.resources?.limits ?? {}), `${d.metadata.name}/${c.name}`).toEqual(expect.arrayContaining(['cpu', 'memory']));
+          expect(Object.keys(c.resources?.limits ?? {}), `${d.metadata.name}/${c.name}`).toEqual(
+            expect.arrayContaining(['cpu', 'memory']),
+          );
           expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
         }
       }
@@ -111,25 +183,41 @@ describe('helm chart helm/noisy-student', () => {
       }
     }
     const names = podOf(workloads(gpu).find((d) => role(d) === 'trainer')!).containers[0].env!.map((e) => e.name);
-    expect(names).toEqual(expect.arrayContaining(['NOISY_NATS_USER', 'NOISY_NATS_PASSWORD', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']));
+    expect(names).toEqual(
+      expect.arrayContaining(['NOISY_NATS_USER', 'NOISY_NATS_PASSWORD', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']),
+    );
     const config = gpu.find((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
     expect(Object.keys(config.data).filter((k) => SECRETISH.test(k))).toEqual([]);
     expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector:4318');
   });
 
   it('values.schema.json rejects a misspelt key and a bad value; the bundled store needs a credentials Secret', async () => {
-    await expect(helmTemplate({ set: ['services.trainer.replica=2'] })).rejects.toThrow(/additional properties 'replica' not allowed/);
+    await expect(helmTemplate({ set: ['services.trainer.replica=2'] })).rejects.toThrow(
+      /additional properties 'replica' not allowed/,
+    );
     await expect(helmTemplate({ set: ['nats.url=http://nats:4222'] })).rejects.toThrow(/nats\/url/);
-    await expect(helmTemplate({ set: ['objectStore.bundled.enabled=true'] })).rejects.toThrow(/needs objectStore\.credentials\.existingSecret/);
+    await expect(helmTemplate({ set: ['objectStore.bundled.enabled=true'] })).rejects.toThrow(
+      /needs objectStore\.credentials\.existingSecret/,
+    );
   });
 
   it('k8s/dev: the rendered manifests are current and the kustomization builds into valid objects', async () => {
-    expect(await readFile(devManifestPath, 'utf8'), 'k8s/dev/noisy-student.yaml is stale: npm run k8s:render').toBe(await renderDevManifests());
+    expect(await readFile(devManifestPath, 'utf8'), 'k8s/dev/noisy-student.yaml is stale: npm run k8s:render').toBe(
+      await renderDevManifests(),
+    );
     const docs = parseManifests(await kubectl(['kustomize', resolve(repoRoot, 'k8s/dev')]));
     expect(validateManifests(docs)).toEqual([]);
     expect(docs.filter((d) => d.kind !== 'Namespace').every((d) => d.metadata.namespace === 'noisy-dev')).toBe(true);
-    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(expect.arrayContaining(['Secret/noisy-dev-s3', 'StatefulSet/noisy-noisy-student-nats', 'StatefulSet/noisy-noisy-student-minio', 'Deployment/noisy-noisy-student-trainer']));
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(
+      expect.arrayContaining([
+        'Secret/noisy-dev-s3',
+        'StatefulSet/noisy-noisy-student-nats',
+        'StatefulSet/noisy-noisy-student-minio',
+        'Deployment/noisy-noisy-student-trainer',
+      ]),
+    );
     const gpuRoles = workloads(docs).filter((d) => ['inference', 'trainer', 'evaluator'].includes(role(d)));
-    for (const d of gpuRoles) expect(podOf(d).containers[0].env).toContainEqual({ name: 'NOISY_ALLOW_CPU_FOR_GPU_ROLE', value: 'true' });
+    for (const d of gpuRoles)
+      expect(podOf(d).containers[0].env).toContainEqual({ name: 'NOISY_ALLOW_CPU_FOR_GPU_ROLE', value: 'true' });
   });
 });

@@ -14,7 +14,10 @@ const run = promisify(execFile);
 async function stages() {
   const text = (await readFile(resolve(repoRoot, 'Dockerfile'), 'utf8')).replace(/\\\n/g, ' ');
   const out: Array<{ name: string; base: string; lines: string[] }> = [];
-  for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
+  for (const line of text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))) {
     const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
     if (from) out.push({ name: from[2] ?? '', base: from[1], lines: [] });
     else out.at(-1)?.lines.push(line);
@@ -30,7 +33,9 @@ describe('Dockerfile', () => {
     expect(byName['deps-cpu'].lines.join('\n')).toMatch(/npm ci --omit=dev --omit=optional/);
     expect(byName['deps-gpu'].lines.join('\n')).toMatch(/npm ci --omit=dev (?!.*--omit=optional)/);
     // The CPU image builds the oneDNN addon (and fails if it does not) and ships oneDNN's runtime.
-    expect(byName['deps-cpu'].lines.join('\n')).toMatch(/libdnnl-dev[\s\S]*node libs\/onednn\/build\.mjs[\s\S]*test -f libs\/onednn\/build\/onednn\.node/);
+    expect(byName['deps-cpu'].lines.join('\n')).toMatch(
+      /libdnnl-dev[\s\S]*node libs\/onednn\/build\.mjs[\s\S]*test -f libs\/onednn\/build\/onednn\.node/,
+    );
     expect(byName.cpu.lines.join('\n')).toMatch(/apt-get install .*libdnnl2/);
     expect(byName.gpu.base).toBe('${CUDA_IMAGE}');
     for (const target of ['cpu', 'gpu']) {

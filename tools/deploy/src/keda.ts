@@ -15,7 +15,17 @@ export interface ScaledObject {
     minReplicaCount?: number;
     maxReplicaCount?: number;
     fallback?: { failureThreshold: number; replicas: number };
-    advanced?: { restoreToOriginalReplicaCount?: boolean; horizontalPodAutoscalerConfig?: { name?: string; behavior?: Record<string, unknown> } };
-    triggers: Array<{ type: string; metadata: Record<string, string>; name?: string; metricType?: 'AverageValue' | 'Value' | 'Utilization'; useCachedMetrics?: boolean; authenticationRef?: { name: string; kind?: string } }>;
+    advanced?: {
+      restoreToOriginalReplicaCount?: boolean;
+      horizontalPodAutoscalerConfig?: { name?: string; behavior?: Record<string, unknown> };
+    };
+    triggers: Array<{
+      type: string;
+      metadata: Record<string, string>;
+      name?: string;
+      metricType?: 'AverageValue' | 'Value' | 'Utilization';
+      useCachedMetrics?: boolean;
+      authenticationRef?: { name: string; kind?: string };
+    }>;
   };
 }

@@ -11,7 +11,16 @@ export const chartDir = resolve(repoRoot, 'helm/noisy-student');
 async function tool(which: 'helm' | 'kubectl', args: string[]): Promise<string> {
   const tools = await k8sTools();
   try {
-    const { stdout } = await run(tools[which], args, { cwd: repoRoot, maxBuffer: 64 << 20, env: { ...process.env, HELM_CACHE_HOME: resolve(repoRoot, 'node_modules/.cache/helm'), HELM_CONFIG_HOME: resolve(repoRoot, 'node_modules/.cache/helm'), HELM_DATA_HOME: resolve(repoRoot, 'node_modules/.cache/helm') } });
+    const { stdout } = await run(tools[which], args, {
+      cwd: repoRoot,
+      maxBuffer: 64 << 20,
+      env: {
+        ...process.env,
+        HELM_CACHE_HOME: resolve(repoRoot, 'node_modules/.cache/helm'),
+        HELM_CONFIG_HOME: resolve(repoRoot, 'node_modules/.cache/helm'),
+        HELM_DATA_HOME: resolve(repoRoot, 'node_modules/.cache/helm'),
+      },
+    });
     return stdout;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
@@ -23,7 +32,16 @@ export const helm = (args: string[]) => tool('helm', args);
 export const kubectl = (args: string[]) => tool('kubectl', args);
 
 /** `helm template` of the chart with value files and --set pairs. */
-export function helmTemplate(o: { release?: string; namespace?: string; values?: string[]; set?: string[] } = {}): Promise<string> {
-  return helm(['template', o.release ?? 'noisy', chartDir, '--namespace', o.namespace ?? 'default',
-    ...(o.values ?? []).flatMap((f) => ['-f', f]), ...(o.set ?? []).flatMap((s) => ['--set', s])]);
+export function helmTemplate(
+  o: { release?: string; namespace?: string; values?: string[]; set?: string[] } = {},
+): Promise<string> {
+  return helm([
+    'template',
+    o.release ?? 'noisy',
+    chartDir,
+    '--namespace',
+    o.namespace ?? 'default',
+    ...(o.values ?? []).flatMap((f) => ['-f', f]),
+    ...(o.set ?? []).flatMap((s) => ['--set', s]),
+  ]);
 }

@@ -12,7 +12,12 @@ async function listDir(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).sort();
   } catch (cause) {
-    throw new DataError(dir, `cannot read image folder: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, undefined, { cause });
+    throw new DataError(
+      dir,
+      `cannot read image folder: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+      undefined,
+      { cause },
+    );
   }
 }
 
@@ -26,42 +31,68 @@ async function listImages(dir: string): Promise<string[]> {
   return out;
 }
 
-interface FolderOptions { size: [number, number] | null; channels: 1 | 3 }
+interface FolderOptions {
+  size: [number, number] | null;
+  channels: 1 | 3;
+}
 
-function folderSplit(files: string[], labels: Int32Array | null, root: string, o: FolderOptions & { shape: [number, number] }): SplitSource {
+function folderSplit(
+  files: string[],
+  labels: Int32Array | null,
+  root: string,
+  o: FolderOptions & { shape: [number, number] },
+): SplitSource {
   return {
     count: files.length,
     labels,
     get: async (i) => {
       const file = files[i];
-      const bytes = await readFile(file).catch((cause) => { throw new DataError(file, `cannot read: ${(cause as Error).message}`, undefined, { cause }); });
+      const bytes = await readFile(file).catch((cause) => {
+        throw new DataError(file, `cannot read: ${(cause as Error).message}`, undefined, { cause });
+      });
       let image = decodeImage(bytes, o.channels, file);
       if (o.size) image = resizeImage(image, o.size[0], o.size[1]);
       else if (image.height !== o.shape[0] || image.width !== o.shape[1]) {
-        throw new DataError(file, `image is ${image.height}x${image.width} but the dataset's images are ${o.shape[0]}x${o.shape[1]}; set data.source.size to resize`);
+        throw new DataError(
+          file,
+          `image is ${image.height}x${image.width} but the dataset's images are ${o.shape[0]}x${o.shape[1]}; set data.source.size to resize`,
+        );
       }
       return { id: file.slice(root.length + 1), image, label: labels ? labels[i] : undefined };
     },
   };
 }
 
-async function labeledFolder(root: string, classNames: string[] | null): Promise<{ files: string[]; labels: Int32Array; classNames: string[] }> {
+async function labeledFolder(
+  root: string,
+  classNames: string[] | null,
+): Promise<{ files: string[]; labels: Int32Array; classNames: string[] }> {
   const classes: string[] = [];
   for (const e of await listDir(root)) if ((await stat(join(root, e))).isDirectory()) classes.push(e);
   const names = classNames ?? classes;
-  if (names.length < 2) throw new DataError(root, `needs at least two class folders (<class>/<image>.png|jpg); found ${names.length}`);
+  if (names.length < 2)
+    throw new DataError(root, `needs at least two class folders (<class>/<image>.png|jpg); found ${names.length}`);
   const files: string[] = [];
   const labels: number[] = [];
   for (const c of classes) {
     const k = names.indexOf(c);
-    if (k < 0) throw new DataError(join(root, c), `class folder '${c}' is not among the training classes (${names.join(', ')})`);
-    for (const f of await listImages(join(root, c))) { files.push(f); labels.push(k); }
+    if (k < 0)
+      throw new DataError(join(root, c), `class folder '${c}' is not among the training classes (${names.join(', ')})`);
+    for (const f of await listImages(join(root, c))) {
+      files.push(f);
+      labels.push(k);
+    }
   }
   if (files.length === 0) throw new DataError(root, 'contains no .png or .jpg images');
   return { files, labels: Int32Array.from(labels), classNames: names };
 }
 
-export async function openImageFolder(train: string, test: string, unlabeled: string | null, o: FolderOptions): Promise<SourceDataset> {
+export async function openImageFolder(
+  train: string,
+  test: string,
+  unlabeled: string | null,
+  o: FolderOptions,
+): Promise<SourceDataset> {
   const tr = await labeledFolder(train, null);
   const te = await labeledFolder(test, tr.classNames);
   const first = decodeImage(await readFile(tr.files[0]), o.channels, tr.files[0]);
@@ -69,7 +100,10 @@ export async function openImageFolder(train: string, test: string, unlabeled: st
   const opts = { ...o, shape };
   const unl = unlabeled ? await listImages(unlabeled) : null;
   return {
-    name: 'image-folder', kind: 'image', shape: [shape[0], shape[1], o.channels], classNames: tr.classNames,
+    name: 'image-folder',
+    kind: 'image',
+    shape: [shape[0], shape[1], o.channels],
+    classNames: tr.classNames,
     train: folderSplit(tr.files, tr.labels, train, opts),
     test: folderSplit(te.files, te.labels, test, opts),
     unlabeled: unl ? folderSplit(unl, null, unlabeled!, opts) : null,

@@ -31,14 +31,24 @@ function fit(img: Image, shape: number[], where: string): Image {
 const TABLE = /\.(csv|tsv|arff)(\.gz)?$/i;
 
 /** Stream the examples of `path` for a model with input `shape` ([H, W, C], or [D] with its table encoding). */
-export async function* readPredictInput(path: string, input: { shape: number[]; encoding?: TableEncoding }): AsyncGenerator<Sample> {
+export async function* readPredictInput(
+  path: string,
+  input: { shape: number[]; encoding?: TableEncoding },
+): AsyncGenerator<Sample> {
   const { shape, encoding } = input;
-  const info = await stat(path).catch((cause) => { throw new DataError(path, `cannot read input: ${(cause as NodeJS.ErrnoException).code}`, undefined, { cause }); });
+  const info = await stat(path).catch((cause) => {
+    throw new DataError(path, `cannot read input: ${(cause as NodeJS.ErrnoException).code}`, undefined, { cause });
+  });
   const channels = shape[2] as 1 | 3;
   if (shape.length !== 3) {
     if (!encoding) throw new DataError(path, 'this model takes table rows but its checkpoint has no table encoding');
     if (!TABLE.test(path)) throw new DataError(path, 'this model takes table rows: give a .csv, .tsv or .arff file');
-    const rows = encodeTable(encoding, await readTable(path, { delimiter: null, header: true }), false, path.split('/').pop()!);
+    const rows = encodeTable(
+      encoding,
+      await readTable(path, { delimiter: null, header: true }),
+      false,
+      path.split('/').pop()!,
+    );
     for (const r of rows) yield { id: r.id, features: r.features, label: r.label };
     return;
   }

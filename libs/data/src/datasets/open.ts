@@ -7,16 +7,34 @@ import { openSynthetic } from './synthetic-source.js';
 import { openTableSource } from './table-source.js';
 import { openTFRecordSource } from './tfrecord-source.js';
 
-export interface OpenSourceOptions { seed: number; allowDownload: boolean; cacheDir?: string }
+export interface OpenSourceOptions {
+  seed: number;
+  allowDownload: boolean;
+  cacheDir?: string;
+}
 
 export async function openSource(source: DataSource, o: OpenSourceOptions): Promise<SourceDataset> {
   switch (source.kind) {
-    case 'fashion-mnist': return openFashionMnist({ dir: source.dir, allowDownload: o.allowDownload, cacheDir: o.cacheDir });
-    case 'idx': return openIdxSource('idx', source, source.classNames);
-    case 'image-folder': return openImageFolder(source.train, source.test, source.unlabeled, { size: source.size, channels: source.channels });
-    case 'synthetic': return openSynthetic({ ...source, seed: o.seed });
-    case 'tfrecord': return openTFRecordSource({ dir: source.dir, unlabeledDir: source.unlabeled, channels: source.channels, classNames: source.classNames });
-    case 'table': return openTableSource(source, o.seed);
+    case 'fashion-mnist':
+      return openFashionMnist({ dir: source.dir, allowDownload: o.allowDownload, cacheDir: o.cacheDir });
+    case 'idx':
+      return openIdxSource('idx', source, source.classNames);
+    case 'image-folder':
+      return openImageFolder(source.train, source.test, source.unlabeled, {
+        size: source.size,
+        channels: source.channels,
+      });
+    case 'synthetic':
+      return openSynthetic({ ...source, seed: o.seed });
+    case 'tfrecord':
+      return openTFRecordSource({
+        dir: source.dir,
+        unlabeledDir: source.unlabeled,
+        channels: source.channels,
+        classNames: source.classNames,
+      });
+    case 'table':
+      return openTableSource(source, o.seed);
     default: {
       const never: never = source;
       throw new Error(`unknown data source ${JSON.stringify(never)}`);

@@ -17,7 +17,11 @@ function split(rows: EncodedRow[], labeled: boolean): SplitSource {
   };
 }
 
-export async function openTableSource(spec: TableSpec, seed: number, field = 'data.source'): Promise<SourceDataset & { encoding: TableEncoding }> {
+export async function openTableSource(
+  spec: TableSpec,
+  seed: number,
+  field = 'data.source',
+): Promise<SourceDataset & { encoding: TableEncoding }> {
   const read = (path: string) => readTable(path, { delimiter: spec.delimiter, header: spec.header });
   const train = await read(spec.train);
   const encoding = fitTableEncoding(train, { ...spec, field });
@@ -34,10 +38,21 @@ export async function openTableSource(spec: TableSpec, seed: number, field = 'da
     test = labeled.filter((_, i) => held.has(i));
     labeled = labeled.filter((_, i) => !held.has(i));
   }
-  if (spec.unlabeled) unlabeled.push(...encodeTable(encoding, await read(spec.unlabeled), false, basename(spec.unlabeled)).map((r) => ({ ...r, label: undefined })));
+  if (spec.unlabeled)
+    unlabeled.push(
+      ...encodeTable(encoding, await read(spec.unlabeled), false, basename(spec.unlabeled)).map((r) => ({
+        ...r,
+        label: undefined,
+      })),
+    );
   return {
-    name: basename(spec.train).replace(/\.(csv|tsv|arff)(\.gz)?$/i, ''), kind: 'tabular', shape: [encoding.featureNames.length],
-    classNames: encoding.classNames, train: split(labeled, true), test: split(test, true),
-    unlabeled: unlabeled.length ? split(unlabeled, false) : null, encoding,
+    name: basename(spec.train).replace(/\.(csv|tsv|arff)(\.gz)?$/i, ''),
+    kind: 'tabular',
+    shape: [encoding.featureNames.length],
+    classNames: encoding.classNames,
+    train: split(labeled, true),
+    test: split(test, true),
+    unlabeled: unlabeled.length ? split(unlabeled, false) : null,
+    encoding,
   };
 }

@@ -11,11 +11,23 @@ import { decodeSample } from '../sample.js';
 import { readTFRecordFile } from '../tfrecord.js';
 import type { SourceDataset, SplitSource } from './source.js';
 
-interface Located { file: string; offset: number; length: number; index: number }
+interface Located {
+  file: string;
+  offset: number;
+  length: number;
+  index: number;
+}
 
 async function shards(dir: string, prefixes: string[]): Promise<string[]> {
-  const names = await readdir(dir).catch((cause) => { throw new DataError(dir, `cannot read TFRecord directory: ${(cause as NodeJS.ErrnoException).code}`, undefined, { cause }); });
-  return names.filter((n) => prefixes.some((p) => n.startsWith(p)) && !n.endsWith('.json')).sort().map((n) => join(dir, n));
+  const names = await readdir(dir).catch((cause) => {
+    throw new DataError(dir, `cannot read TFRecord directory: ${(cause as NodeJS.ErrnoException).code}`, undefined, {
+      cause,
+    });
+  });
+  return names
+    .filter((n) => prefixes.some((p) => n.startsWith(p)) && !n.endsWith('.json'))
+    .sort()
+    .map((n) => join(dir, n));
 }
 
 async function scan(files: string[], wantLabels: boolean): Promise<{ at: Located[]; labels: number[] }> {
@@ -28,7 +40,8 @@ async function scan(files: string[], wantLabels: boolean): Promise<{ at: Located
       at.push({ file, offset: offset + 12, length: rec.length, index });
       if (wantLabels) {
         const f = decodeExample(rec, `${file} (record ${index})`)['image/class/label'];
-        if (!f || f.kind !== 'int64' || f.value[0] < 1) throw new DataError(file, 'labeled records need a 1-based int64 image/class/label', index);
+        if (!f || f.kind !== 'int64' || f.value[0] < 1)
+          throw new DataError(file, 'labeled records need a 1-based int64 image/class/label', index);
         labels.push(f.value[0] - 1);
       }
       offset += 16 + rec.length;
@@ -50,7 +63,12 @@ function split(at: Located[], labels: Int32Array | null, channels: 1 | 3): Split
         await fh.read(buf, 0, r.length, r.offset);
         const s = decodeSample(buf, r.file, r.index, channels);
         // Unlabeled shards of the original carry dummy prediction fields: drop them.
-        return { id: s.id.includes('#') ? `${r.file.split('/').pop()}#${r.index}` : s.id, image: s.image, features: s.features, label: labels ? labels[i] : undefined };
+        return {
+          id: s.id.includes('#') ? `${r.file.split('/').pop()}#${r.index}` : s.id,
+          image: s.image,
+          features: s.features,
+          label: labels ? labels[i] : undefined,
+        };
       } finally {
         await fh.close();
       }
@@ -58,7 +76,12 @@ function split(at: Located[], labels: Int32Array | null, channels: 1 | 3): Split
   };
 }
 
-export interface TFRecordSourceOptions { dir: string; unlabeledDir: string | null; channels: 1 | 3; classNames: string[] | null }
+export interface TFRecordSourceOptions {
+  dir: string;
+  unlabeledDir: string | null;
+  channels: 1 | 3;
+  classNames: string[] | null;
+}
 
 export async function openTFRecordSource(o: TFRecordSourceOptions): Promise<SourceDataset> {
   const train = await scan(await shards(o.dir, ['train-']), true);
@@ -66,13 +89,17 @@ export async function openTFRecordSource(o: TFRecordSourceOptions): Promise<Sour
   const test = await scan(testFiles.length ? testFiles : await shards(o.dir, ['dev-', 'validation-']), true);
   if (!train.at.length) throw new DataError(o.dir, 'no train-* TFRecord shards');
   if (!test.at.length) throw new DataError(o.dir, 'no test-*, dev-* or validation-* TFRecord shards');
-  const unl = o.unlabeledDir ? await scan(await shards(o.unlabeledDir, ['extra-', 'train-', 'unlabeled-']), false) : null;
+  const unl = o.unlabeledDir
+    ? await scan(await shards(o.unlabeledDir, ['extra-', 'train-', 'unlabeled-']), false)
+    : null;
   const classes = Math.max(...train.labels, ...test.labels) + 1;
   const first = await split(train.at, Int32Array.from(train.labels), o.channels).get(0);
   const img = first.image;
   if (!img) throw new DataError(o.dir, 'train records have no image/encoded or image/raw');
   return {
-    name: 'tfrecord', kind: 'image', shape: [img.height, img.width, o.channels],
+    name: 'tfrecord',
+    kind: 'image',
+    shape: [img.height, img.width, o.channels],
     classNames: o.classNames ?? Array.from({ length: classes }, (_, k) => String(k)),
     train: split(train.at, Int32Array.from(train.labels), o.channels),
     test: split(test.at, Int32Array.from(test.labels), o.channels),

@@ -4,7 +4,11 @@
 import { DataError } from '@noisy/core';
 import { parseDelimited, type TextRow } from './delimited.js';
 
-export interface DeclaredColumn { name: string; type: 'numeric' | 'categorical' | 'text'; values?: string[] }
+export interface DeclaredColumn {
+  name: string;
+  type: 'numeric' | 'categorical' | 'text';
+  values?: string[];
+}
 
 const unquote = (s: string) => s.trim().replace(/^'(.*)'$|^"(.*)"$/, (_, a, b) => a ?? b);
 
@@ -17,14 +21,19 @@ export function parseArff(text: string, where: string): { columns: DeclaredColum
     if (!l || l.startsWith('%')) continue;
     const lower = l.toLowerCase();
     if (lower.startsWith('@relation')) continue;
-    if (lower.startsWith('@data')) { dataLine = i; break; }
-    if (!lower.startsWith('@attribute')) throw new DataError(`${where}:${i + 1}`, `expected @attribute or @data, got '${l.slice(0, 40)}'`);
+    if (lower.startsWith('@data')) {
+      dataLine = i;
+      break;
+    }
+    if (!lower.startsWith('@attribute'))
+      throw new DataError(`${where}:${i + 1}`, `expected @attribute or @data, got '${l.slice(0, 40)}'`);
     const m = /^@attribute\s+('[^']*'|"[^"]*"|\S+)\s+(.+)$/i.exec(l);
     if (!m) throw new DataError(`${where}:${i + 1}`, 'malformed @attribute line');
     const name = unquote(m[1]);
     const type = m[2].trim();
     if (type.startsWith('{')) {
-      if (!type.endsWith('}')) throw new DataError(`${where}:${i + 1}`, `nominal attribute '${name}' is missing its closing }`);
+      if (!type.endsWith('}'))
+        throw new DataError(`${where}:${i + 1}`, `nominal attribute '${name}' is missing its closing }`);
       columns.push({ name, type: 'categorical', values: type.slice(1, -1).split(',').map(unquote) });
     } else if (/^(numeric|real|integer)$/i.test(type)) columns.push({ name, type: 'numeric' });
     else if (/^(string|date)/i.test(type)) columns.push({ name, type: 'text' });
@@ -32,7 +41,10 @@ export function parseArff(text: string, where: string): { columns: DeclaredColum
   }
   if (dataLine < 0) throw new DataError(where, 'no @data section: not an ARFF file');
   if (!columns.length) throw new DataError(where, 'declares no @attribute');
-  const body = lines.slice(dataLine + 1).map((l) => (l.trim().startsWith('%') ? '' : l)).join('\n');
+  const body = lines
+    .slice(dataLine + 1)
+    .map((l) => (l.trim().startsWith('%') ? '' : l))
+    .join('\n');
   const rows = parseDelimited(body, ',', where, "'").map((r) => ({ line: r.line + dataLine + 1, fields: r.fields }));
   if (rows.some((r) => r.fields[0]?.startsWith('{'))) throw new DataError(where, 'sparse ARFF rows are not supported');
   return { columns, rows };

@@ -41,7 +41,11 @@ const numberish = (v: string) => NUMBER.test(v) || NOT_FINITE.test(v);
 
 function labelColumn(t: RawTable, o: FitOptions): string {
   if (o.label !== null) {
-    if (!t.header.includes(o.label)) throw new ConfigError(`${o.field}.label`, `column '${o.label}' is not in ${t.where} (columns: ${t.header.join(', ')})`);
+    if (!t.header.includes(o.label))
+      throw new ConfigError(
+        `${o.field}.label`,
+        `column '${o.label}' is not in ${t.where} (columns: ${t.header.join(', ')})`,
+      );
     return o.label;
   }
   if (t.declared) return t.header[t.header.length - 1];
@@ -55,7 +59,8 @@ function sortNatural(values: string[]): string[] {
 /** Fit the encoding on a training table. */
 export function fitTableEncoding(t: RawTable, o: FitOptions): TableEncoding {
   const label = labelColumn(t, o);
-  if (o.id !== null && !t.header.includes(o.id)) throw new ConfigError(`${o.field}.id`, `column '${o.id}' is not in ${t.where}`);
+  if (o.id !== null && !t.header.includes(o.id))
+    throw new ConfigError(`${o.field}.id`, `column '${o.id}' is not in ${t.where}`);
   for (const name of Object.keys(o.columns)) {
     if (!t.header.includes(name)) throw new ConfigError(`${o.field}.columns.${name}`, `no such column in ${t.where}`);
   }
@@ -66,18 +71,33 @@ export function fitTableEncoding(t: RawTable, o: FitOptions): TableEncoding {
     if (name === label || name === o.id) return;
     const values = t.rows.map((r) => r.fields[j]).filter((v) => !missing.has(v));
     const declared = declaredOf.get(name);
-    const type: ColumnType = o.columns[name]
-      ?? (declared ? (declared.type === 'text' ? 'ignore' : declared.type) : (values.every(numberish) ? 'numeric' : 'categorical'));
+    const type: ColumnType =
+      o.columns[name] ??
+      (declared
+        ? declared.type === 'text'
+          ? 'ignore'
+          : declared.type
+        : values.every(numberish)
+          ? 'numeric'
+          : 'categorical');
     if (type === 'ignore') return;
     if (type === 'numeric') {
-      let sum = 0, n = 0;
-      for (const v of values) if (NUMBER.test(v)) { sum += Number(v); n++; }
+      let sum = 0,
+        n = 0;
+      for (const v of values)
+        if (NUMBER.test(v)) {
+          sum += Number(v);
+          n++;
+        }
       columns.push({ name, type, fill: n ? sum / n : 0, indicator: values.length < t.rows.length });
       return;
     }
     const categories = declared?.values ?? sortNatural([...new Set(values)]);
     if (categories.length > o.maxCategories) {
-      throw new ConfigError(`${o.field}.columns.${name}`, `column '${name}' of ${t.where} has ${categories.length} distinct values (more than maxCategories ${o.maxCategories}): declare it as the id column, ignore it, or raise maxCategories`);
+      throw new ConfigError(
+        `${o.field}.columns.${name}`,
+        `column '${name}' of ${t.where} has ${categories.length} distinct values (more than maxCategories ${o.maxCategories}): declare it as the id column, ignore it, or raise maxCategories`,
+      );
     }
     columns.push({ name, type, categories });
   });
@@ -85,14 +105,27 @@ export function fitTableEncoding(t: RawTable, o: FitOptions): TableEncoding {
   const j = t.header.indexOf(label);
   const seen = sortNatural([...new Set(t.rows.map((r) => r.fields[j]).filter((v) => !missing.has(v)))]);
   const classNames = o.classNames ?? declaredOf.get(label)?.values ?? seen;
-  if (classNames.length < 2) throw new DataError(t.where, `label column '${label}' has ${classNames.length} class(es); classification needs at least 2`);
-  const featureNames = columns.flatMap((c) => (c.type === 'numeric'
-    ? (c.indicator ? [c.name, `${c.name}=missing`] : [c.name])
-    : c.categories.map((v) => `${c.name}=${v}`)));
+  if (classNames.length < 2)
+    throw new DataError(
+      t.where,
+      `label column '${label}' has ${classNames.length} class(es); classification needs at least 2`,
+    );
+  const featureNames = columns.flatMap((c) =>
+    c.type === 'numeric'
+      ? c.indicator
+        ? [c.name, `${c.name}=missing`]
+        : [c.name]
+      : c.categories.map((v) => `${c.name}=${v}`),
+  );
   return { format: 'noisy-table/v1', label, id: o.id, missing: [...missing], columns, featureNames, classNames };
 }
 
-export interface EncodedRow { id: string; line: number; features: Float32Array; label: number | undefined }
+export interface EncodedRow {
+  id: string;
+  line: number;
+  features: Float32Array;
+  label: number | undefined;
+}
 
 /**
  * Encode every row of `t` (any file with the feature columns, in any order). `requireLabel`:
@@ -103,14 +136,20 @@ export function encodeTable(enc: TableEncoding, t: RawTable, requireLabel: boole
   const missing = new Set(enc.missing);
   const at = enc.columns.map((c) => {
     const j = index.get(c.name);
-    if (j === undefined) throw new DataError(t.where, `has no column '${c.name}' (the model's features come from: ${enc.columns.map((x) => x.name).join(', ')})`);
+    if (j === undefined)
+      throw new DataError(
+        t.where,
+        `has no column '${c.name}' (the model's features come from: ${enc.columns.map((x) => x.name).join(', ')})`,
+      );
     return j;
   });
   const labelAt = index.get(enc.label);
   if (requireLabel && labelAt === undefined) throw new DataError(t.where, `has no label column '${enc.label}'`);
   const idAt = enc.id === null ? undefined : index.get(enc.id);
   const classOf = new Map(enc.classNames.map((c, k) => [c, k]));
-  const lookup = enc.columns.map((c) => (c.type === 'categorical' ? new Map(c.categories.map((v, k) => [v, k])) : null));
+  const lookup = enc.columns.map((c) =>
+    c.type === 'categorical' ? new Map(c.categories.map((v, k) => [v, k])) : null,
+  );
   const D = enc.featureNames.length;
   return t.rows.map((r) => {
     const where = `${t.where}:${r.line}`;
@@ -121,9 +160,12 @@ export function encodeTable(enc: TableEncoding, t: RawTable, requireLabel: boole
       if (c.type === 'numeric') {
         const gap = missing.has(v);
         if (!gap && !NUMBER.test(v)) {
-          throw new DataError(where, NOT_FINITE.test(v)
-            ? `column '${c.name}': '${v}' is not a finite number (leave the field empty or write NA for a missing value)`
-            : `column '${c.name}': '${v}' is not a number`);
+          throw new DataError(
+            where,
+            NOT_FINITE.test(v)
+              ? `column '${c.name}': '${v}' is not a finite number (leave the field empty or write NA for a missing value)`
+              : `column '${c.name}': '${v}' is not a number`,
+          );
         }
         x[o++] = gap ? c.fill : Number(v);
         if (c.indicator) x[o++] = gap ? 1 : 0;
@@ -137,7 +179,8 @@ export function encodeTable(enc: TableEncoding, t: RawTable, requireLabel: boole
     const lv = labelAt === undefined ? undefined : r.fields[labelAt];
     if (lv !== undefined && !missing.has(lv)) {
       label = classOf.get(lv);
-      if (label === undefined) throw new DataError(where, `label '${lv}' is not one of the classes (${enc.classNames.join(', ')})`);
+      if (label === undefined)
+        throw new DataError(where, `label '${lv}' is not one of the classes (${enc.classNames.join(', ')})`);
     } else if (requireLabel) throw new DataError(where, `label column '${enc.label}' is empty`);
     const id = idAt === undefined ? `${idPrefix}:${r.line}` : r.fields[idAt];
     return { id, line: r.line, features: x, label };

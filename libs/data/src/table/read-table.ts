@@ -15,12 +15,21 @@ export interface RawTable {
   declared: DeclaredColumn[] | null;
 }
 
-export interface ReadTableOptions { delimiter: string | null; header: boolean }
+export interface ReadTableOptions {
+  delimiter: string | null;
+  header: boolean;
+}
 
 async function readText(path: string): Promise<string> {
-  const bytes = await readFile(path).catch((cause) => { throw new DataError(path, `cannot read table: ${(cause as NodeJS.ErrnoException).code}`, undefined, { cause }); });
+  const bytes = await readFile(path).catch((cause) => {
+    throw new DataError(path, `cannot read table: ${(cause as NodeJS.ErrnoException).code}`, undefined, { cause });
+  });
   if (!/\.gz$/i.test(path)) return bytes.toString('utf8');
-  try { return gunzipSync(bytes).toString('utf8'); } catch (cause) { throw new DataError(path, 'is not valid gzip', undefined, { cause }); }
+  try {
+    return gunzipSync(bytes).toString('utf8');
+  } catch (cause) {
+    throw new DataError(path, 'is not valid gzip', undefined, { cause });
+  }
 }
 
 export async function readTable(path: string, o: ReadTableOptions): Promise<RawTable> {
@@ -45,7 +54,10 @@ function checkRagged(t: RawTable): RawTable {
   if (!t.rows.length) throw new DataError(t.where, 'has no data rows (empty dataset)');
   for (const r of t.rows) {
     if (r.fields.length !== t.header.length) {
-      throw new DataError(`${t.where}:${r.line}`, `row has ${r.fields.length} fields but the header has ${t.header.length} columns (ragged row)`);
+      throw new DataError(
+        `${t.where}:${r.line}`,
+        `row has ${r.fields.length} fields but the header has ${t.header.length} columns (ragged row)`,
+      );
     }
   }
   return t;

@@ -8,7 +8,15 @@ import { parseDelimited } from './delimited.js';
 import { encodeTable, fitTableEncoding, type FitOptions } from './encoding.js';
 import { readTable } from './read-table.js';
 
-const opts: FitOptions = { label: null, id: null, columns: {}, missing: ['', 'NA', '?'], classNames: null, maxCategories: 10, field: 'data.source' };
+const opts: FitOptions = {
+  label: null,
+  id: null,
+  columns: {},
+  missing: ['', 'NA', '?'],
+  classNames: null,
+  maxCategories: 10,
+  field: 'data.source',
+};
 
 describe('table files', () => {
   it('parses RFC 4180 quoting: delimiters, doubled quotes and newlines inside quotes, CRLF, line numbers', () => {
@@ -22,9 +30,19 @@ describe('table files', () => {
   });
 
   it('reads the ARFF header as the schema and its rows with their file lines', () => {
-    const { columns, rows } = parseArff("% c\n@relation r\n@attribute 'a b' numeric\n@attribute kind {x,'y z'}\n@attribute class {p,q}\n@data\n1.5,x,p\n?,'y z',q\n", 'r.arff');
-    expect(columns).toEqual([{ name: 'a b', type: 'numeric' }, { name: 'kind', type: 'categorical', values: ['x', 'y z'] }, { name: 'class', type: 'categorical', values: ['p', 'q'] }]);
-    expect(rows).toEqual([{ line: 7, fields: ['1.5', 'x', 'p'] }, { line: 8, fields: ['?', 'y z', 'q'] }]);
+    const { columns, rows } = parseArff(
+      "% c\n@relation r\n@attribute 'a b' numeric\n@attribute kind {x,'y z'}\n@attribute class {p,q}\n@data\n1.5,x,p\n?,'y z',q\n",
+      'r.arff',
+    );
+    expect(columns).toEqual([
+      { name: 'a b', type: 'numeric' },
+      { name: 'kind', type: 'categorical', values: ['x', 'y z'] },
+      { name: 'class', type: 'categorical', values: ['p', 'q'] },
+    ]);
+    expect(rows).toEqual([
+      { line: 7, fields: ['1.5', 'x', 'p'] },
+      { line: 8, fields: ['?', 'y z', 'q'] },
+    ]);
   });
 
   it('infers numeric and categorical columns, fills gaps with the mean plus an indicator, one-hots categories', async () => {
@@ -38,15 +56,25 @@ describe('table files', () => {
     expect(enc.featureNames).toEqual(['age', 'age=missing', 'color=blue', 'color=red']);
     const rows = encodeTable(enc, t, false, 'train.csv');
     expect(rows.map((r) => [r.id, r.label, Array.from(r.features)])).toEqual([
-      ['r1', 1, [10, 0, 0, 1]], ['r2', 0, [20, 1, 1, 0]], ['r3', undefined, [30, 0, 0, 1]], ['r4', 0, [20, 0, 0, 0]],
+      ['r1', 1, [10, 0, 0, 1]],
+      ['r2', 0, [20, 1, 1, 0]],
+      ['r3', undefined, [30, 0, 0, 1]],
+      ['r4', 0, [20, 0, 0, 0]],
     ]);
   });
 
   it('names file, line and column for ragged rows, NaN, non-numbers, unknown labels and missing columns', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'table-'));
-    const write = async (name: string, text: string) => { await writeFile(join(dir, name), text); return join(dir, name); };
-    await expect(readTable(await write('r.csv', 'a,b,label\n1,2,x\n1,2\n'), { delimiter: null, header: true })).rejects.toThrow(/r\.csv:3: row has 2 fields but the header has 3 columns \(ragged row\)/);
-    await expect(readTable(await write('e.csv', 'a,b,label\n'), { delimiter: null, header: true })).rejects.toThrow(/e\.csv: has no data rows/);
+    const write = async (name: string, text: string) => {
+      await writeFile(join(dir, name), text);
+      return join(dir, name);
+    };
+    await expect(
+      readTable(await write('r.csv', 'a,b,label\n1,2,x\n1,2\n'), { delimiter: null, header: true }),
+    ).rejects.toThrow(/r\.csv:3: row has 2 fields but the header has 3 columns \(ragged row\)/);
+    await expect(readTable(await write('e.csv', 'a,b,label\n'), { delimiter: null, header: true })).rejects.toThrow(
+      /e\.csv: has no data rows/,
+    );
     const t = await readTable(await write('n.csv', 'a,b,label\n1,2,x\nNaN,3,y\n'), { delimiter: null, header: true });
     const enc = fitTableEncoding(t, opts);
     expect(enc.columns[0]).toMatchObject({ name: 'a', type: 'numeric' });
@@ -55,8 +83,15 @@ describe('table files', () => {
     expect(() => encodeTable(enc, test, true, 't')).toThrow(/t\.csv:2: label 'z' is not one of the classes \(x, y\)/);
     const noCol = await readTable(await write('m.csv', 'a,label\n1,x\n'), { delimiter: null, header: true });
     expect(() => encodeTable(enc, noCol, true, 'm')).toThrow(/m\.csv: has no column 'b'/);
-    const many = await readTable(await write('c.csv', `name,label\n${Array.from({ length: 12 }, (_, i) => `n${i},${i % 2}`).join('\n')}\n`), { delimiter: null, header: true });
-    expect(() => fitTableEncoding(many, opts)).toThrow(/data\.source\.columns\.name: column 'name' of .*c\.csv has 12 distinct values/);
-    expect(() => fitTableEncoding(many, { ...opts, label: 'klass' })).toThrow(/data\.source\.label: column 'klass' is not in/);
+    const many = await readTable(
+      await write('c.csv', `name,label\n${Array.from({ length: 12 }, (_, i) => `n${i},${i % 2}`).join('\n')}\n`),
+      { delimiter: null, header: true },
+    );
+    expect(() => fitTableEncoding(many, opts)).toThrow(
+      /data\.source\.columns\.name: column 'name' of .*c\.csv has 12 distinct values/,
+    );
+    expect(() => fitTableEncoding(many, { ...opts, label: 'klass' })).toThrow(
+      /data\.source\.label: column 'klass' is not in/,
+    );
   });
 });

@@ -4,8 +4,12 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@noisy/core';
 
 export interface ConvCase {
-  x: number[]; k: number[]; stride: number; pad: 'same' | 'valid';
-  depthwise?: boolean; dilation?: number;
+  x: number[];
+  k: number[];
+  stride: number;
+  pad: 'same' | 'valid';
+  depthwise?: boolean;
+  dilation?: number;
   /** Use the fused op with a bias and this activation. */
   fused?: 'linear' | 'relu' | 'elu';
 }
@@ -31,13 +35,20 @@ export function random(shape: number[], seed: number): Float32Array {
 export function relErr(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Infinity;
   if (a.length === 0) return 0;
-  let maxDiff = 0, maxRef = 0;
-  for (let i = 0; i < a.length; i++) { maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i])); maxRef = Math.max(maxRef, Math.abs(b[i])); }
+  let maxDiff = 0,
+    maxRef = 0;
+  for (let i = 0; i < a.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+    maxRef = Math.max(maxRef, Math.abs(b[i]));
+  }
   return maxDiff / maxRef;
 }
 
 /** y = conv(x, w), and (undilated only) the gradients of sum(y * r) with respect to x and w, on `backend`. */
-export async function convAndGrads(backend: string, c: ConvCase): Promise<{ y: Float32Array; dx: Float32Array; dw: Float32Array }> {
+export async function convAndGrads(
+  backend: string,
+  c: ConvCase,
+): Promise<{ y: Float32Array; dx: Float32Array; dw: Float32Array }> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
     const x = tf.tensor4d(random(c.x, 1), c.x as [number, number, number, number]);
@@ -51,7 +62,9 @@ export async function convAndGrads(backend: string, c: ConvCase): Promise<{ y: F
         const args = { x: x4, filter: w4, strides: c.stride, pad: c.pad, dilations, bias, activation: c.fused };
         return c.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args);
       }
-      return c.depthwise ? tf.depthwiseConv2d(x4, w4, c.stride, c.pad, 'NHWC', dilations) : tf.conv2d(x4, w4, c.stride, c.pad, 'NHWC', dilations);
+      return c.depthwise
+        ? tf.depthwiseConv2d(x4, w4, c.stride, c.pad, 'NHWC', dilations)
+        : tf.conv2d(x4, w4, c.stride, c.pad, 'NHWC', dilations);
     };
     const y = conv(x, w);
     // tfjs has no gradient for dilated convolutions: check their forward pass only.

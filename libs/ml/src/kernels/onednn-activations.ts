@@ -12,13 +12,35 @@ export type ActivationName = 'relu' | 'swish';
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 export function registerOnednnActivations(addon: OnednnAddon): void {
-  const kinds = { relu: [ActivationKind.relu, ActivationKind.reluBackward], swish: [ActivationKind.swish, ActivationKind.swishBackward] };
-  const kind = (attrs: Record<string, unknown>, backward: number) => kinds[attrs.activation as ActivationName][backward];
+  const kinds = {
+    relu: [ActivationKind.relu, ActivationKind.reluBackward],
+    swish: [ActivationKind.swish, ActivationKind.swishBackward],
+  };
+  const kind = (attrs: Record<string, unknown>, backward: number) =>
+    kinds[attrs.activation as ActivationName][backward];
   if (!tf.getKernel(ACT, 'wasm')) {
-    tf.registerKernel({ kernelName: ACT, backendName: 'wasm', kernelFunc: heapKernel(ACT, ['x'], (x) => [x.shape], (heap, offsets, x, attrs) => addon.activation(kind(attrs, 0), heap, offsets, size(x.shape))) });
+    tf.registerKernel({
+      kernelName: ACT,
+      backendName: 'wasm',
+      kernelFunc: heapKernel(
+        ACT,
+        ['x'],
+        (x) => [x.shape],
+        (heap, offsets, x, attrs) => addon.activation(kind(attrs, 0), heap, offsets, size(x.shape)),
+      ),
+    });
   }
   if (!tf.getKernel(ACT_GRAD, 'wasm')) {
-    tf.registerKernel({ kernelName: ACT_GRAD, backendName: 'wasm', kernelFunc: heapKernel(ACT_GRAD, ['x', 'dy'], (x) => [x.shape], (heap, offsets, x, attrs) => addon.activation(kind(attrs, 1), heap, offsets, size(x.shape))) });
+    tf.registerKernel({
+      kernelName: ACT_GRAD,
+      backendName: 'wasm',
+      kernelFunc: heapKernel(
+        ACT_GRAD,
+        ['x', 'dy'],
+        (x) => [x.shape],
+        (heap, offsets, x, attrs) => addon.activation(kind(attrs, 1), heap, offsets, size(x.shape)),
+      ),
+    });
   }
 }
 

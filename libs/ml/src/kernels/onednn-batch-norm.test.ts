@@ -20,7 +20,8 @@ function batchNorm(shape: number[], impl: 'ours' | 'autodiff'): Out {
   const out = tf.tidy(() => {
     const C = shape[shape.length - 1];
     const x = tf.tensor(random(shape, 1), shape).mul(2).add(0.5);
-    const gamma = tf.tensor1d(random([C], 2)), beta = tf.tensor1d(random([C], 3));
+    const gamma = tf.tensor1d(random([C], 2)),
+      beta = tf.tensor1d(random([C], 3));
     const r = tf.tensor(random(shape, 4), shape);
     const axes = shape.slice(0, -1).map((_, i) => i);
     const train = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
@@ -33,24 +34,45 @@ function batchNorm(shape: number[], impl: 'ours' | 'autodiff'): Out {
       return [tf.add(tf.mul(tf.div(tf.sub(a, mean), tf.sqrt(tf.add(variance, EPS))), g), b), mean, variance] as const;
     };
     const [y, mean, variance] = train(x, gamma, beta);
-    const [dx, dgamma, dbeta] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(train(a, g, b)[0], r)))([x, gamma, beta]);
-    const movingMean = tf.tensor1d(random([C], 5)), movingVar = tf.tensor1d(random([C], 6)).abs().add(0.1);
-    const infer = impl === 'ours'
-      ? batchNormInfer(x, gamma, beta, movingMean as tf.Tensor1D, movingVar as tf.Tensor1D, EPS)
-      : tf.add(tf.mul(tf.div(tf.sub(x, movingMean), tf.sqrt(tf.add(movingVar, EPS))), gamma), beta);
+    const [dx, dgamma, dbeta] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(train(a, g, b)[0], r)),
+    )([x, gamma, beta]);
+    const movingMean = tf.tensor1d(random([C], 5)),
+      movingVar = tf
+        .tensor1d(random([C], 6))
+        .abs()
+        .add(0.1);
+    const infer =
+      impl === 'ours'
+        ? batchNormInfer(x, gamma, beta, movingMean as tf.Tensor1D, movingVar as tf.Tensor1D, EPS)
+        : tf.add(tf.mul(tf.div(tf.sub(x, movingMean), tf.sqrt(tf.add(movingVar, EPS))), gamma), beta);
     const data = (t: tf.Tensor) => t.dataSync() as Float32Array;
-    return { y: data(y), mean: data(mean), variance: data(variance), dx: data(dx), dgamma: data(dgamma), dbeta: data(dbeta), infer: data(infer) };
+    return {
+      y: data(y),
+      mean: data(mean),
+      variance: data(variance),
+      dx: data(dx),
+      dgamma: data(dgamma),
+      dbeta: data(dbeta),
+      infer: data(infer),
+    };
   });
   tf.dispose(kept);
   return out;
 }
 
-const shapes = [[4, 5, 5, 8], [64, 3], [2, 16, 16, 32], [3, 7, 7, 1]];
+const shapes = [
+  [4, 5, 5, 8],
+  [64, 3],
+  [2, 16, 16, 32],
+  [3, 7, 7, 1],
+];
 
 describe('batch norm', () => {
   it.each(shapes)('batch norm - the JS path matches autodiff through tf.moments on cpu for %j', async (...shape) => {
     await tf.setBackend('cpu');
-    const ours = batchNorm(shape, 'ours'), ref = batchNorm(shape, 'autodiff');
+    const ours = batchNorm(shape, 'ours'),
+      ref = batchNorm(shape, 'autodiff');
     for (const k of Object.keys(ref) as Array<keyof Out>) expect(relErr(ours[k], ref[k]), k).toBeLessThan(1e-4);
   });
 });

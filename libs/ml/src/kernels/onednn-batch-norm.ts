@@ -16,7 +16,12 @@ export function registerOnednnBatchNorm(addon: OnednnAddon): void {
   const channels = (x: TensorInfo) => [x.shape[x.shape.length - 1]];
   const specs: Array<[string, number, string[], (x: TensorInfo) => number[][]]> = [
     [BN_TRAIN, BatchNormKind.train, ['x', 'gamma', 'beta'], (x) => [x.shape, channels(x), channels(x)]],
-    [BN_GRAD, BatchNormKind.backward, ['x', 'dy', 'mean', 'variance', 'gamma'], (x) => [x.shape, channels(x), channels(x)]],
+    [
+      BN_GRAD,
+      BatchNormKind.backward,
+      ['x', 'dy', 'mean', 'variance', 'gamma'],
+      (x) => [x.shape, channels(x), channels(x)],
+    ],
     [BN_INFER, BatchNormKind.inference, ['x', 'gamma', 'beta', 'mean', 'variance'], (x) => [x.shape]],
   ];
   for (const [name, kind, inputs, outputs] of specs) {
@@ -29,7 +34,8 @@ export function registerOnednnBatchNorm(addon: OnednnAddon): void {
   }
 }
 
-const run = (name: string, inputs: Record<string, tf.Tensor>, epsilon: number) => tf.engine().runKernel(name, inputs as never, { epsilon } as never);
+const run = (name: string, inputs: Record<string, tf.Tensor>, epsilon: number) =>
+  tf.engine().runKernel(name, inputs as never, { epsilon } as never);
 
 /** y, batch mean and (biased) batch variance of x [..., C]. */
 export function batchNormTrainNative(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor[] {
@@ -37,10 +43,24 @@ export function batchNormTrainNative(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Te
 }
 
 /** dx, dgamma, dbeta. */
-export function batchNormGradNative(x: tf.Tensor, dy: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, gamma: tf.Tensor, epsilon: number): tf.Tensor[] {
+export function batchNormGradNative(
+  x: tf.Tensor,
+  dy: tf.Tensor,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  gamma: tf.Tensor,
+  epsilon: number,
+): tf.Tensor[] {
   return run(BN_GRAD, { x, dy, mean, variance, gamma }, epsilon) as tf.Tensor[];
 }
 
-export function batchNormInferNative(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, epsilon: number): tf.Tensor {
+export function batchNormInferNative(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  epsilon: number,
+): tf.Tensor {
   return run(BN_INFER, { x, gamma, beta, mean, variance }, epsilon) as tf.Tensor;
 }

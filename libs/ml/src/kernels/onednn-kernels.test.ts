@@ -38,8 +38,16 @@ describe.skipIf(!addon && !required)('oneDNN convolution kernels', () => {
   });
 
   it('oneDNN kernels - every kernel ran natively; only the ELU fusion fell back', () => {
-    expect([...onednnCalls.native.keys()].sort()).toEqual(['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNative',
-      'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'FusedConv2D', 'FusedDepthwiseConv2D']);
+    expect([...onednnCalls.native.keys()].sort()).toEqual([
+      'Conv2D',
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'DepthwiseConv2dNative',
+      'DepthwiseConv2dNativeBackpropFilter',
+      'DepthwiseConv2dNativeBackpropInput',
+      'FusedConv2D',
+      'FusedDepthwiseConv2D',
+    ]);
     expect([...onednnCalls.fallback.keys()]).toEqual(['FusedConv2D']);
     expect(onednnCalls.fallback.get('FusedConv2D')).toBe(1);
   });
@@ -50,7 +58,14 @@ describe.skipIf(!addon && !required)('oneDNN convolution kernels', () => {
       await tf.setBackend(backend);
       return tf.tidy(() => {
         const t = tf.tensor4d(x, [3, 5, 7, 19]);
-        return [tf.mean(t, [1, 2]), tf.mean(t, [2, 1], true), tf.mean(t, 3), tf.mean(t), tf.sum(t, [1, 2], true), tf.sum(t, 0)].map((m) => m.dataSync() as Float32Array);
+        return [
+          tf.mean(t, [1, 2]),
+          tf.mean(t, [2, 1], true),
+          tf.mean(t, 3),
+          tf.mean(t),
+          tf.sum(t, [1, 2], true),
+          tf.sum(t, 0),
+        ].map((m) => m.dataSync() as Float32Array);
       });
     };
     const before = [onednnCalls.native.get('Mean') ?? 0, onednnCalls.native.get('Sum') ?? 0];
@@ -60,13 +75,27 @@ describe.skipIf(!addon && !required)('oneDNN convolution kernels', () => {
   });
 
   it('oneDNN kernels - large adds and multiplies (same shape, per-example and per-channel factors) match cpu; broadcasts fall through', async () => {
-    const [a, b, m, ch, g] = [random([4, 16, 16, 20], 1), random([4, 16, 16, 20], 2), random([4, 1, 1, 1], 3), random([20], 4), random([4, 1, 1, 20], 5)];
+    const [a, b, m, ch, g] = [
+      random([4, 16, 16, 20], 1),
+      random([4, 16, 16, 20], 2),
+      random([4, 1, 1, 1], 3),
+      random([20], 4),
+      random([4, 1, 1, 20], 5),
+    ];
     const ops = async (backend: string) => {
       await tf.setBackend(backend);
       return tf.tidy(() => {
         const [ta, tb] = [tf.tensor4d(a, [4, 16, 16, 20]), tf.tensor4d(b, [4, 16, 16, 20])];
         const [tm, tc, tg] = [tf.tensor4d(m, [4, 1, 1, 1]), tf.tensor1d(ch), tf.tensor4d(g, [4, 1, 1, 20])];
-        return [tf.add(ta, tb), tf.mul(ta, tb), tf.mul(ta, tm), tf.mul(tm, tb), tf.mul(tg, ta), tf.mul(ta, tc), tf.add(ta, tm)].map((t) => t.dataSync() as Float32Array);
+        return [
+          tf.add(ta, tb),
+          tf.mul(ta, tb),
+          tf.mul(ta, tm),
+          tf.mul(tm, tb),
+          tf.mul(tg, ta),
+          tf.mul(ta, tc),
+          tf.add(ta, tm),
+        ].map((t) => t.dataSync() as Float32Array);
       });
     };
     const before = [onednnCalls.native.get('Add') ?? 0, onednnCalls.native.get('Multiply') ?? 0];
@@ -89,6 +118,8 @@ describe.skipIf(!addon && !required)('oneDNN convolution kernels', () => {
 
   it('oneDNN kernels - the addon refuses offsets outside the heap instead of crashing', () => {
     const dims = Int32Array.from([1, 4, 4, 1, 4, 4, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0]);
-    expect(() => addon!.conv(0, new ArrayBuffer(64), Float64Array.from([0, 0, 1 << 20, 0]), dims)).toThrow(/y lies outside the wasm heap/);
+    expect(() => addon!.conv(0, new ArrayBuffer(64), Float64Array.from([0, 0, 1 << 20, 0]), dims)).toThrow(
+      /y lies outside the wasm heap/,
+    );
   });
 });

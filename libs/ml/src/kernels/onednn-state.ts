@@ -12,7 +12,11 @@ export interface WasmBackend {
 export const onednnState = { enabled: true, registered: false };
 
 /** Calls that ran on oneDNN, calls handed to the previous kernel, and the last error, per kernel. */
-export const onednnCalls = { native: new Map<string, number>(), fallback: new Map<string, number>(), errors: new Map<string, string>() };
+export const onednnCalls = {
+  native: new Map<string, number>(),
+  fallback: new Map<string, number>(),
+  errors: new Map<string, string>(),
+};
 
 export function countCall(kind: 'native' | 'fallback', name: string): void {
   const m = onednnCalls[kind];
@@ -31,8 +35,12 @@ type Args = Parameters<KernelFunc>[0];
  * wasm heap: offsets = [...inputs in `inputNames` order, ...outputs], zero-filled to 8 slots.
  * Shapes and sizes come from the first input.
  */
-export function heapKernel(name: string, inputNames: string[], outputShapes: (first: TensorInfo) => number[][],
-  call: (heap: ArrayBufferLike, offsets: Float64Array, first: TensorInfo, attrs: Record<string, unknown>) => void): KernelFunc {
+export function heapKernel(
+  name: string,
+  inputNames: string[],
+  outputShapes: (first: TensorInfo) => number[][],
+  call: (heap: ArrayBufferLike, offsets: Float64Array, first: TensorInfo, attrs: Record<string, unknown>) => void,
+): KernelFunc {
   const offsets = new Float64Array(8);
   return (args: Args) => {
     const backend = args.backend as unknown as WasmBackend;

@@ -13,23 +13,59 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 export function registerOnednnUpdates(addon: OnednnAddon): void {
   const params = new Float64Array(5);
   if (!tf.getKernel(RMSPROP, 'wasm')) {
-    tf.registerKernel({ kernelName: RMSPROP, backendName: 'wasm', kernelFunc: heapKernel(RMSPROP, ['w', 'g', 'ms', 'mom'], (w) => [w.shape, w.shape, w.shape], (heap, offsets, w, a) => {
-      params.set([a.lr as number, a.rho as number, a.momentum as number, a.epsilon as number, a.weightDecay as number]);
-      addon.update(UpdateKind.rmsprop, heap, offsets, size(w.shape), params);
-    }) });
+    tf.registerKernel({
+      kernelName: RMSPROP,
+      backendName: 'wasm',
+      kernelFunc: heapKernel(
+        RMSPROP,
+        ['w', 'g', 'ms', 'mom'],
+        (w) => [w.shape, w.shape, w.shape],
+        (heap, offsets, w, a) => {
+          params.set([
+            a.lr as number,
+            a.rho as number,
+            a.momentum as number,
+            a.epsilon as number,
+            a.weightDecay as number,
+          ]);
+          addon.update(UpdateKind.rmsprop, heap, offsets, size(w.shape), params);
+        },
+      ),
+    });
   }
   if (!tf.getKernel(EMA, 'wasm')) {
-    tf.registerKernel({ kernelName: EMA, backendName: 'wasm', kernelFunc: heapKernel(EMA, ['shadow', 'w'], (s) => [s.shape], (heap, offsets, s, a) => {
-      params[0] = a.decay as number;
-      addon.update(UpdateKind.ema, heap, offsets, size(s.shape), params);
-    }) });
+    tf.registerKernel({
+      kernelName: EMA,
+      backendName: 'wasm',
+      kernelFunc: heapKernel(
+        EMA,
+        ['shadow', 'w'],
+        (s) => [s.shape],
+        (heap, offsets, s, a) => {
+          params[0] = a.decay as number;
+          addon.update(UpdateKind.ema, heap, offsets, size(s.shape), params);
+        },
+      ),
+    });
   }
 }
 
-export interface RmsPropParams { lr: number; rho: number; momentum: number; epsilon: number; weightDecay: number }
+export interface RmsPropParams {
+  lr: number;
+  rho: number;
+  momentum: number;
+  epsilon: number;
+  weightDecay: number;
+}
 
 /** [w', ms', mom'] after one RMSProp step. */
-export function rmspropNative(w: tf.Tensor, g: tf.Tensor, ms: tf.Tensor, mom: tf.Tensor, p: RmsPropParams): tf.Tensor[] {
+export function rmspropNative(
+  w: tf.Tensor,
+  g: tf.Tensor,
+  ms: tf.Tensor,
+  mom: tf.Tensor,
+  p: RmsPropParams,
+): tf.Tensor[] {
   return tf.engine().runKernel(RMSPROP, { w, g, ms, mom } as never, { ...p } as never) as tf.Tensor[];
 }
 

@@ -25,7 +25,10 @@ export function activate(x: tf.Tensor, activation: ActivationName): tf.Tensor {
     save([xIn]);
     return {
       value: onednnActive() ? activationNative(xIn, activation) : forwardJs(xIn, activation),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => (onednnActive() ? activationGradNative(saved[0], dy as tf.Tensor, activation) : gradJs(saved[0], dy as tf.Tensor, activation)),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+        onednnActive()
+          ? activationGradNative(saved[0], dy as tf.Tensor, activation)
+          : gradJs(saved[0], dy as tf.Tensor, activation),
     };
   }) as any);
   return f(x);
@@ -38,7 +41,10 @@ export class FastActivation extends tf.layers.Layer {
   constructor(args: { activation: ActivationName; name?: string }) {
     super({ name: args.name });
     // A model file edited by hand (or from a newer version) must not silently get another function.
-    if (args.activation !== 'relu' && args.activation !== 'swish') throw new ModelError(`layer ${args.name ?? '(unnamed)'}: activation must be 'relu' or 'swish', got '${String(args.activation)}'`);
+    if (args.activation !== 'relu' && args.activation !== 'swish')
+      throw new ModelError(
+        `layer ${args.name ?? '(unnamed)'}: activation must be 'relu' or 'swish', got '${String(args.activation)}'`,
+      );
     this.activation = args.activation;
   }
 

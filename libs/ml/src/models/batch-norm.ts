@@ -17,7 +17,12 @@ function channelSum(x2d: tf.Tensor2D): tf.Tensor1D {
 }
 
 /** Training-mode batch norm of x [..., C] with per-channel gamma/beta; returns [y, mean, variance]. */
-export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+export function batchNormTrain(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
   if (onednnActive()) return batchNormTrainOnednn(x, gamma, beta, epsilon);
   const C = x.shape[x.rank - 1] as number;
   const N = x.size / C;
@@ -52,7 +57,12 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
   return [y, mean!, variance!];
 }
 
-function batchNormTrainOnednn(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+function batchNormTrainOnednn(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
   let mean: tf.Tensor1D | null = null;
   let variance: tf.Tensor1D | null = null;
   const f = tf.customGrad(((xIn: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -73,7 +83,14 @@ function batchNormTrainOnednn(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1
 }
 
 /** Inference with moving statistics: y = x * scale + shift, scale = gamma / sqrt(var + eps), shift = beta - mean * scale. */
-export function batchNormInfer(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D, epsilon: number): tf.Tensor {
+export function batchNormInfer(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  mean: tf.Tensor1D,
+  variance: tf.Tensor1D,
+  epsilon: number,
+): tf.Tensor {
   if (onednnActive()) return batchNormInferNative(x, gamma, beta, mean, variance, epsilon);
   return tf.tidy(() => {
     const scale = tf.mul(tf.rsqrt(tf.add(variance, epsilon)), gamma);
@@ -81,7 +98,11 @@ export function batchNormInfer(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
   });
 }
 
-export interface BatchNormArgs { momentum?: number; epsilon?: number; name?: string }
+export interface BatchNormArgs {
+  momentum?: number;
+  epsilon?: number;
+  name?: string;
+}
 
 /** Drop-in replacement for tf.layers.batchNormalization over the last axis. */
 export class FastBatchNorm extends tf.layers.Layer {
@@ -112,9 +133,17 @@ export class FastBatchNorm extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const gamma = this.gamma.read() as tf.Tensor1D, beta = this.beta.read() as tf.Tensor1D;
+    const gamma = this.gamma.read() as tf.Tensor1D,
+      beta = this.beta.read() as tf.Tensor1D;
     if (!kwargs.training) {
-      return batchNormInfer(x, gamma, beta, this.movingMean.read() as tf.Tensor1D, this.movingVariance.read() as tf.Tensor1D, this.epsilon);
+      return batchNormInfer(
+        x,
+        gamma,
+        beta,
+        this.movingMean.read() as tf.Tensor1D,
+        this.movingVariance.read() as tf.Tensor1D,
+        this.epsilon,
+      );
     }
     const [y, mean, variance] = batchNormTrain(x, gamma, beta, this.epsilon);
     const m = Math.min(this.momentum, (1 + this.movingUpdates) / (10 + this.movingUpdates));

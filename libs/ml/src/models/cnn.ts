@@ -22,7 +22,11 @@ export function buildSmallCnn(o: BuildOptions): tf.LayersModel {
       const name = `s${stage}b${i}`;
       const h = convBnRelu(x, width(c), 1, `${name}a`);
       const r = b.bn(b.conv(h, width(c), 3, 1, `${name}b_conv`), `${name}b_bn`);
-      x = b.act(b.skip(x, r, linearDropRate(o.stochasticDepth, block, total), block, `${name}_sd`), 'relu', `${name}_out`);
+      x = b.act(
+        b.skip(x, r, linearDropRate(o.stochasticDepth, block, total), block, `${name}_sd`),
+        'relu',
+        `${name}_out`,
+      );
     }
   });
   return tf.model({ inputs: input, outputs: b.head(x, o.classes, o.dropout ?? 0.2), name: 'cnn-small' });

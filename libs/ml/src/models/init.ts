@@ -7,7 +7,12 @@ export class Initializers {
   constructor(private readonly seed: number) {}
   /** Conv kernels: N(0, sqrt(2 / fan_out)) as in the original (variance scaling, fan_out). */
   conv(): ReturnType<typeof tf.initializers.glorotUniform> {
-    return tf.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal', seed: this.seed * 7919 + ++this.n });
+    return tf.initializers.varianceScaling({
+      scale: 2,
+      mode: 'fanOut',
+      distribution: 'normal',
+      seed: this.seed * 7919 + ++this.n,
+    });
   }
   /** Classifier kernels: U(-1/sqrt(units), 1/sqrt(units)) as in the original's dense initializer. */
   classifier(units: number): ReturnType<typeof tf.initializers.glorotUniform> {

@@ -14,10 +14,29 @@ export class Builder {
     this.init = new Initializers(seed);
   }
   conv(x: T, filters: number, kernelSize: number, strides: number, name: string): T {
-    return tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: this.init.conv(), name }).apply(x) as T;
+    return tf.layers
+      .conv2d({
+        filters,
+        kernelSize,
+        strides,
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: this.init.conv(),
+        name,
+      })
+      .apply(x) as T;
   }
   depthwise(x: T, kernelSize: number, strides: number, name: string): T {
-    return tf.layers.depthwiseConv2d({ kernelSize, strides, padding: 'same', useBias: false, depthwiseInitializer: this.init.conv(), name }).apply(x) as T;
+    return tf.layers
+      .depthwiseConv2d({
+        kernelSize,
+        strides,
+        padding: 'same',
+        useBias: false,
+        depthwiseInitializer: this.init.conv(),
+        name,
+      })
+      .apply(x) as T;
   }
   /** Batch norm with the original's momentum 0.99 and epsilon 1e-3. */
   bn(x: T, name: string): T {
@@ -34,6 +53,8 @@ export class Builder {
   head(x: T, classes: number, dropout: number): T {
     const pooled = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as T;
     const dropped = new SeededDropout({ rate: dropout, seed: this.seed, name: 'dropout' }).apply(pooled) as T;
-    return tf.layers.dense({ units: classes, kernelInitializer: this.init.classifier(classes), name: 'logits' }).apply(dropped) as T;
+    return tf.layers
+      .dense({ units: classes, kernelInitializer: this.init.classifier(classes), name: 'logits' })
+      .apply(dropped) as T;
   }
 }

@@ -7,16 +7,31 @@ import { buildMlp } from './mlp.js';
 import { buildWrn } from './wrn.js';
 import type { BuildOptions } from './types.js';
 
-export interface ModelShape { inputShape: number[]; classes: number }
+export interface ModelShape {
+  inputShape: number[];
+  classes: number;
+}
 
 /** Build the model a spec names, for inputs of `shape`; weights are seeded by `seed`. */
 export function buildModel(spec: ModelSpec, shape: ModelShape, seed: number): tf.LayersModel {
-  const o: BuildOptions = { ...shape, width: spec.width, depth: spec.depth, dropout: spec.dropout, stochasticDepth: spec.stochasticDepth, hidden: spec.hidden, seed };
+  const o: BuildOptions = {
+    ...shape,
+    width: spec.width,
+    depth: spec.depth,
+    dropout: spec.dropout,
+    stochasticDepth: spec.stochasticDepth,
+    hidden: spec.hidden,
+    seed,
+  };
   const isImage = shape.inputShape.length === 3;
   const wrn = /^wrn-28-(\d+)$/.exec(spec.name);
   const eff = /^efficientnet-b([0-7])$/.exec(spec.name);
-  if (spec.name !== 'mlp' && !isImage) throw new ModelError(`model '${spec.name}' needs image inputs [H, W, C]; got [${shape.inputShape}]: use 'mlp' for tabular data`);
-  if (spec.name === 'mlp' && isImage) throw new ModelError(`model 'mlp' takes feature vectors; got image inputs [${shape.inputShape}]`);
+  if (spec.name !== 'mlp' && !isImage)
+    throw new ModelError(
+      `model '${spec.name}' needs image inputs [H, W, C]; got [${shape.inputShape}]: use 'mlp' for tabular data`,
+    );
+  if (spec.name === 'mlp' && isImage)
+    throw new ModelError(`model 'mlp' takes feature vectors; got image inputs [${shape.inputShape}]`);
   if (spec.name === 'cnn-small') return buildSmallCnn(o);
   if (spec.name === 'mlp') return buildMlp(o);
   if (wrn) return buildWrn(o, Number(wrn[1]));

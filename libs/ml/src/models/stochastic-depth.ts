@@ -3,7 +3,11 @@
 // Serializable, so checkpoints that contain it load again.
 import * as tf from '@tensorflow/tfjs';
 
-export interface StochasticDepthArgs { dropRate: number; seed?: number; name?: string }
+export interface StochasticDepthArgs {
+  dropRate: number;
+  seed?: number;
+  name?: string;
+}
 
 export class StochasticDepth extends tf.layers.Layer {
   static className = 'NoisyStochasticDepth';

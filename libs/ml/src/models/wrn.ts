@@ -25,7 +25,9 @@ export function buildWrn(o: BuildOptions, k: number): tf.LayersModel {
       const identity = stride === 1 && (x.shape[3] as number) === c;
       x = identity
         ? b.skip(x, h, linearDropRate(o.stochasticDepth, block, total), block, `${name}_sd`)
-        : (tf.layers.add({ name: `${name}_add` }).apply([b.conv(pre, c, 1, stride, `${name}_proj`), h]) as tf.SymbolicTensor);
+        : (tf.layers
+            .add({ name: `${name}_add` })
+            .apply([b.conv(pre, c, 1, stride, `${name}_proj`), h]) as tf.SymbolicTensor);
     }
   });
   x = b.act(b.bn(x, 'final_bn'), 'relu', 'final_relu');

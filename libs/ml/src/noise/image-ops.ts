@@ -4,7 +4,12 @@
 import type { Image } from '@noisy/data';
 
 const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
-const like = (img: Image, data: Uint8Array): Image => ({ height: img.height, width: img.width, channels: img.channels, data });
+const like = (img: Image, data: Uint8Array): Image => ({
+  height: img.height,
+  width: img.width,
+  channels: img.channels,
+  data,
+});
 
 /** TF's blend: degenerate + factor * (image - degenerate); truncated inside (0,1), clipped outside. */
 export function blend(degenerate: Uint8Array, img: Image, factor: number): Image {
@@ -30,20 +35,33 @@ function grayscale(img: Image): Uint8Array {
   return out;
 }
 
-export const invert = (img: Image): Image => like(img, img.data.map((v) => 255 - v));
+export const invert = (img: Image): Image =>
+  like(
+    img,
+    img.data.map((v) => 255 - v),
+  );
 
 export function solarize(img: Image, threshold: number): Image {
-  return like(img, img.data.map((v) => (v < threshold ? v : 255 - v)));
+  return like(
+    img,
+    img.data.map((v) => (v < threshold ? v : 255 - v)),
+  );
 }
 
 export function solarizeAdd(img: Image, addition: number, threshold = 128): Image {
-  return like(img, img.data.map((v) => (v < threshold ? clamp(v + addition) : v)));
+  return like(
+    img,
+    img.data.map((v) => (v < threshold ? clamp(v + addition) : v)),
+  );
 }
 
 /** Keep the top `bits` bits. Shifts outside [0, 8] (magnitudes > 10) are clamped: bits >= 8 is identity. */
 export function posterize(img: Image, bits: number): Image {
   const shift = Math.min(8, Math.max(0, 8 - bits));
-  return like(img, img.data.map((v) => (v >> shift) << shift));
+  return like(
+    img,
+    img.data.map((v) => (v >> shift) << shift),
+  );
 }
 
 export const color = (img: Image, factor: number): Image => blend(grayscale(img), img, factor);
@@ -61,21 +79,29 @@ export function contrast(img: Image, factor: number): Image {
 export function sharpness(img: Image, factor: number): Image {
   const { height: H, width: W, channels: C, data } = img;
   const smooth = Uint8Array.from(data);
-  for (let y = 1; y < H - 1; y++) for (let x = 1; x < W - 1; x++) for (let c = 0; c < C; c++) {
-    let s = 0;
-    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) s += data[((y + dy) * W + x + dx) * C + c] * (dx === 0 && dy === 0 ? 5 : 1);
-    smooth[(y * W + x) * C + c] = clamp(Math.round(s / 13));
-  }
+  for (let y = 1; y < H - 1; y++)
+    for (let x = 1; x < W - 1; x++)
+      for (let c = 0; c < C; c++) {
+        let s = 0;
+        for (let dy = -1; dy <= 1; dy++)
+          for (let dx = -1; dx <= 1; dx++) s += data[((y + dy) * W + x + dx) * C + c] * (dx === 0 && dy === 0 ? 5 : 1);
+        smooth[(y * W + x) * C + c] = clamp(Math.round(s / 13));
+      }
   return blend(smooth, img, factor);
 }
 
 export function autoContrast(img: Image): Image {
   const out = new Uint8Array(img.data.length);
   for (let c = 0; c < img.channels; c++) {
-    let lo = 255, hi = 0;
-    for (let i = c; i < img.data.length; i += img.channels) { lo = Math.min(lo, img.data[i]); hi = Math.max(hi, img.data[i]); }
+    let lo = 255,
+      hi = 0;
+    for (let i = c; i < img.data.length; i += img.channels) {
+      lo = Math.min(lo, img.data[i]);
+      hi = Math.max(hi, img.data[i]);
+    }
     const scale = hi > lo ? 255 / (hi - lo) : 1;
-    for (let i = c; i < img.data.length; i += img.channels) out[i] = hi > lo ? clamp(Math.trunc((img.data[i] - lo) * scale)) : img.data[i];
+    for (let i = c; i < img.data.length; i += img.channels)
+      out[i] = hi > lo ? clamp(Math.trunc((img.data[i] - lo) * scale)) : img.data[i];
   }
   return like(img, out);
 }
@@ -94,7 +120,10 @@ export function equalize(img: Image): Image {
     if (step === 0) for (let v = 0; v < 256; v++) lut[v] = v;
     else {
       let cum = 0;
-      for (let v = 0; v < 256; v++) { lut[v] = clamp(Math.floor((cum + Math.floor(step / 2)) / step)); cum += hist[v]; }
+      for (let v = 0; v < 256; v++) {
+        lut[v] = clamp(Math.floor((cum + Math.floor(step / 2)) / step));
+        cum += hist[v];
+      }
     }
     for (let i = c; i < img.data.length; i += img.channels) out[i] = lut[img.data[i]];
   }
@@ -105,11 +134,13 @@ export function equalize(img: Image): Image {
 export function affine(img: Image, [a, b, c, d, e, f]: [number, number, number, number, number, number]): Image {
   const { height: H, width: W, channels: C, data } = img;
   const out = new Uint8Array(data.length).fill(128);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    const sx = Math.round(a * x + b * y + c), sy = Math.round(d * x + e * y + f);
-    if (sx < 0 || sy < 0 || sx >= W || sy >= H) continue;
-    for (let ch = 0; ch < C; ch++) out[(y * W + x) * C + ch] = data[(sy * W + sx) * C + ch];
-  }
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const sx = Math.round(a * x + b * y + c),
+        sy = Math.round(d * x + e * y + f);
+      if (sx < 0 || sy < 0 || sx >= W || sy >= H) continue;
+      for (let ch = 0; ch < C; ch++) out[(y * W + x) * C + ch] = data[(sy * W + sx) * C + ch];
+    }
   return like(img, out);
 }
 
@@ -121,8 +152,10 @@ export const translateY = (img: Image, pixels: number) => affine(img, [1, 0, 0, 
 /** Rotate by `degrees` counter-clockwise about the centre. */
 export function rotate(img: Image, degrees: number): Image {
   const r = (degrees * Math.PI) / 180;
-  const cx = (img.width - 1) / 2, cy = (img.height - 1) / 2;
-  const cos = Math.cos(r), sin = Math.sin(r);
+  const cx = (img.width - 1) / 2,
+    cy = (img.height - 1) / 2;
+  const cos = Math.cos(r),
+    sin = Math.sin(r);
   return affine(img, [cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy]);
 }
 
@@ -140,16 +173,20 @@ export function padCrop(img: Image, pad: number, oy: number, ox: number): Image 
   const { height: H, width: W, channels: C, data } = img;
   const reflect = (v: number, n: number) => (v < 0 ? -v : v >= n ? 2 * n - 2 - v : v);
   const out = new Uint8Array(data.length);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-    const sy = reflect(y + oy - pad, H), sx = reflect(x + ox - pad, W);
-    for (let c = 0; c < C; c++) out[(y * W + x) * C + c] = data[(sy * W + sx) * C + c];
-  }
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const sy = reflect(y + oy - pad, H),
+        sx = reflect(x + ox - pad, W);
+      for (let c = 0; c < C; c++) out[(y * W + x) * C + c] = data[(sy * W + sx) * C + c];
+    }
   return like(img, out);
 }
 
 export function flipHorizontal(img: Image): Image {
   const { height: H, width: W, channels: C, data } = img;
   const out = new Uint8Array(data.length);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) out[(y * W + x) * C + c] = data[(y * W + (W - 1 - x)) * C + c];
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++)
+      for (let c = 0; c < C; c++) out[(y * W + x) * C + c] = data[(y * W + (W - 1 - x)) * C + c];
   return like(img, out);
 }

@@ -7,8 +7,22 @@ import type { Image } from '@noisy/data';
 import * as op from './image-ops.js';
 
 export const RANDAUGMENT_OPS = [
-  'AutoContrast', 'Equalize', 'Invert', 'Rotate', 'Posterize', 'Solarize', 'Color', 'Contrast',
-  'Brightness', 'Sharpness', 'ShearX', 'ShearY', 'TranslateX', 'TranslateY', 'SolarizeAdd', 'Cutout',
+  'AutoContrast',
+  'Equalize',
+  'Invert',
+  'Rotate',
+  'Posterize',
+  'Solarize',
+  'Color',
+  'Contrast',
+  'Brightness',
+  'Sharpness',
+  'ShearX',
+  'ShearY',
+  'TranslateX',
+  'TranslateY',
+  'SolarizeAdd',
+  'Cutout',
 ] as const;
 export type RandAugmentOp = (typeof RANDAUGMENT_OPS)[number];
 
@@ -25,26 +39,48 @@ export interface RandAugmentOptions {
 const signed = (v: number, rng: Rng) => (rng.next() < 0.5 ? -v : v);
 
 /** Apply one op at magnitude M; random signs and cutout centres come from `rng`. */
-export function applyOp(img: Image, name: RandAugmentOp, magnitude: number, o: Pick<RandAugmentOptions, 'translateConst' | 'cutoutConst'>, rng: Rng): Image {
+export function applyOp(
+  img: Image,
+  name: RandAugmentOp,
+  magnitude: number,
+  o: Pick<RandAugmentOptions, 'translateConst' | 'cutoutConst'>,
+  rng: Rng,
+): Image {
   const L = magnitude / 10;
   const enhance = 1.8 * L + 0.1;
   switch (name) {
-    case 'AutoContrast': return op.autoContrast(img);
-    case 'Equalize': return op.equalize(img);
-    case 'Invert': return op.invert(img);
-    case 'Rotate': return op.rotate(img, signed(30 * L, rng));
-    case 'Posterize': return op.posterize(img, Math.trunc(4 * L));
-    case 'Solarize': return op.solarize(img, Math.trunc(256 * L));
-    case 'SolarizeAdd': return op.solarizeAdd(img, Math.trunc(110 * L));
-    case 'Color': return op.color(img, enhance);
-    case 'Contrast': return op.contrast(img, enhance);
-    case 'Brightness': return op.brightness(img, enhance);
-    case 'Sharpness': return op.sharpness(img, enhance);
-    case 'ShearX': return op.shearX(img, signed(0.3 * L, rng));
-    case 'ShearY': return op.shearY(img, signed(0.3 * L, rng));
-    case 'TranslateX': return op.translateX(img, signed(L * o.translateConst, rng));
-    case 'TranslateY': return op.translateY(img, signed(L * o.translateConst, rng));
-    case 'Cutout': return op.cutout(img, Math.trunc(L * o.cutoutConst), rng.int(img.height), rng.int(img.width));
+    case 'AutoContrast':
+      return op.autoContrast(img);
+    case 'Equalize':
+      return op.equalize(img);
+    case 'Invert':
+      return op.invert(img);
+    case 'Rotate':
+      return op.rotate(img, signed(30 * L, rng));
+    case 'Posterize':
+      return op.posterize(img, Math.trunc(4 * L));
+    case 'Solarize':
+      return op.solarize(img, Math.trunc(256 * L));
+    case 'SolarizeAdd':
+      return op.solarizeAdd(img, Math.trunc(110 * L));
+    case 'Color':
+      return op.color(img, enhance);
+    case 'Contrast':
+      return op.contrast(img, enhance);
+    case 'Brightness':
+      return op.brightness(img, enhance);
+    case 'Sharpness':
+      return op.sharpness(img, enhance);
+    case 'ShearX':
+      return op.shearX(img, signed(0.3 * L, rng));
+    case 'ShearY':
+      return op.shearY(img, signed(0.3 * L, rng));
+    case 'TranslateX':
+      return op.translateX(img, signed(L * o.translateConst, rng));
+    case 'TranslateY':
+      return op.translateY(img, signed(L * o.translateConst, rng));
+    case 'Cutout':
+      return op.cutout(img, Math.trunc(L * o.cutoutConst), rng.int(img.height), rng.int(img.width));
     default: {
       const never: never = name;
       throw new Error(`unknown RandAugment op ${String(never)}`);
@@ -77,7 +113,8 @@ export function augmentForTraining(img: Image, o: TrainAugmentOptions, rng: Rng)
     const c = small ? Math.floor(size / 8) : Math.max(1, Math.round((40 * size) / 224));
     const t = small ? Math.floor(size / 8) : Math.max(1, Math.round((100 * size) / 224));
     out = randAugment(out, { ...o.randAugment, cutoutConst: c, translateConst: t }, rng);
-    if (small && o.randAugment.extraCutout) out = op.cutout(out, Math.floor(size / 4), rng.int(out.height), rng.int(out.width));
+    if (small && o.randAugment.extraCutout)
+      out = op.cutout(out, Math.floor(size / 4), rng.int(out.height), rng.int(out.width));
   }
   if (o.flip && rng.next() < 0.5) out = op.flipHorizontal(out);
   if (!o.padCrop) return out;

@@ -3,10 +3,16 @@
 import type { Rng } from '@noisy/core';
 import type { TabularSet } from '../input.js';
 
-export interface TabularNoiseOptions { gaussian: number; swap: number }
+export interface TabularNoiseOptions {
+  gaussian: number;
+  swap: number;
+}
 
 /** Noise one row of raw features; `scale` gives each feature's std so that noise is relative. */
-export function tabularNoise(o: TabularNoiseOptions, scale: number[]): (row: Float32Array, rng: Rng, set: TabularSet) => Float32Array {
+export function tabularNoise(
+  o: TabularNoiseOptions,
+  scale: number[],
+): (row: Float32Array, rng: Rng, set: TabularSet) => Float32Array {
   return (row, rng, set) => {
     const d = row.length;
     const out = Float32Array.from(row);

@@ -13,7 +13,10 @@ export class Ema {
   readonly shadows: tf.Variable[];
   private updates = 0;
 
-  constructor(private readonly weights: tf.LayerVariable[], private readonly decay: number) {
+  constructor(
+    private readonly weights: tf.LayerVariable[],
+    private readonly decay: number,
+  ) {
     this.shadows = tf.tidy(() => weights.map((w) => tf.variable(w.read().clone(), false)));
   }
 
@@ -25,7 +28,9 @@ export class Ema {
       this.weights.forEach((w, i) => {
         const s = this.shadows[i];
         const value = w.read();
-        s.assign(native && value.dtype === 'float32' ? emaNative(s, value, d) : tf.sub(s, tf.mul(tf.sub(s, value), 1 - d)));
+        s.assign(
+          native && value.dtype === 'float32' ? emaNative(s, value, d) : tf.sub(s, tf.mul(tf.sub(s, value), 1 - d)),
+        );
       });
     });
   }

@@ -8,11 +8,17 @@ export type UnlabeledTargets =
   | { kind: 'soft'; probabilities: tf.Tensor2D; temperature: number } // [U, C] teacher softmax
   | { kind: 'hard'; labels: tf.Tensor1D }; //                          [U] int32 teacher argmax
 
-export interface LossOptions { classes: number; labelSmoothing: number; unlabelRatio: number }
+export interface LossOptions {
+  classes: number;
+  labelSmoothing: number;
+  unlabelRatio: number;
+}
 
 /** Label-smoothed one-hot: onehot * (1 - eps) + eps / C (TF softmax_cross_entropy semantics). */
 export function smoothOneHot(labels: tf.Tensor1D, classes: number, eps: number): tf.Tensor2D {
-  return tf.tidy(() => tf.add(tf.mul(tf.oneHot(tf.cast(labels, 'int32'), classes), 1 - eps), eps / classes) as tf.Tensor2D);
+  return tf.tidy(
+    () => tf.add(tf.mul(tf.oneHot(tf.cast(labels, 'int32'), classes), 1 - eps), eps / classes) as tf.Tensor2D,
+  );
 }
 
 /** Mean over rows of -sum_k target_k * log_softmax(logits)_k. */
@@ -33,7 +39,12 @@ export function sharpen(probabilities: tf.Tensor2D, temperature: number): tf.Ten
  * logits: [B + U, C] from one forward pass over [labeled; unlabeled]; labels: [B] int32.
  * Returns the data loss (weight decay is applied to the gradients by the optimiser step).
  */
-export function noisyStudentLoss(logits: tf.Tensor2D, labels: tf.Tensor1D, unlabeled: UnlabeledTargets | null, o: LossOptions): tf.Scalar {
+export function noisyStudentLoss(
+  logits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  unlabeled: UnlabeledTargets | null,
+  o: LossOptions,
+): tf.Scalar {
   return tf.tidy(() => {
     const B = labels.shape[0];
     const U = logits.shape[0] - B;
@@ -43,8 +54,12 @@ export function noisyStudentLoss(logits: tf.Tensor2D, labels: tf.Tensor1D, unlab
     const unlLogits = tf.slice(logits, [B, 0], [U, o.classes]);
     let targets: tf.Tensor2D;
     switch (unlabeled.kind) {
-      case 'soft': targets = sharpen(unlabeled.probabilities, unlabeled.temperature); break;
-      case 'hard': targets = smoothOneHot(unlabeled.labels, o.classes, o.labelSmoothing); break;
+      case 'soft':
+        targets = sharpen(unlabeled.probabilities, unlabeled.temperature);
+        break;
+      case 'hard':
+        targets = smoothOneHot(unlabeled.labels, o.classes, o.labelSmoothing);
+        break;
       default: {
         const never: never = unlabeled;
         throw new Error(`unknown targets ${String(never)}`);

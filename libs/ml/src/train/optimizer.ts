@@ -7,18 +7,27 @@ import * as tf from '@tensorflow/tfjs';
 import { rmspropNative } from '../kernels/onednn-updates.js';
 import { onednnActive } from '../kernels/onednn-state.js';
 
-export interface OptimizerOptions { kind: 'rmsprop' | 'adam'; weightDecay: number; decayed: (name: string) => boolean }
+export interface OptimizerOptions {
+  kind: 'rmsprop' | 'adam';
+  weightDecay: number;
+  decayed: (name: string) => boolean;
+}
 
 export class Optimizer {
   private readonly slots: Map<string, tf.Variable[]> = new Map();
   private step = 0;
 
-  constructor(private readonly vars: tf.Variable[], private readonly o: OptimizerOptions) {
+  constructor(
+    private readonly vars: tf.Variable[],
+    private readonly o: OptimizerOptions,
+  ) {
     for (const v of vars) {
       // tidy disposes the initial values; variables survive it.
-      const slots = tf.tidy(() => this.o.kind === 'rmsprop'
-        ? [tf.variable(tf.onesLike(v), false), tf.variable(tf.zerosLike(v), false)] // ms = 1, mom = 0
-        : [tf.variable(tf.zerosLike(v), false), tf.variable(tf.zerosLike(v), false)]); // m, v
+      const slots = tf.tidy(() =>
+        this.o.kind === 'rmsprop'
+          ? [tf.variable(tf.onesLike(v), false), tf.variable(tf.zerosLike(v), false)] // ms = 1, mom = 0
+          : [tf.variable(tf.zerosLike(v), false), tf.variable(tf.zerosLike(v), false)],
+      ); // m, v
       this.slots.set(v.name, slots);
     }
   }
@@ -47,7 +56,8 @@ export class Optimizer {
           b.assign(tf.add(tf.mul(b, 0.9), tf.div(tf.mul(g, lr), tf.sqrt(tf.add(a, 1e-3)))));
           v.assign(tf.sub(v, b));
         } else {
-          const b1 = 0.9, b2 = 0.999;
+          const b1 = 0.9,
+            b2 = 0.999;
           a.assign(tf.add(tf.mul(a, b1), tf.mul(g, 1 - b1)));
           b.assign(tf.add(tf.mul(b, b2), tf.mul(tf.square(g), 1 - b2)));
           const lrT = (lr * Math.sqrt(1 - b2 ** this.step)) / (1 - b1 ** this.step);

@@ -1,8 +1,14 @@
 // The original's learning-rate schedule (spec §3.3): LR scaled per 256 labeled examples, linear
 // warm-up over warmupEpochs, staircase decay by decayRate every decayEpochs counted from step 0.
 export interface ScheduleOptions {
-  learningRate: number; batchSize: number; stepsPerEpoch: number; warmupEpochs: number;
-  decayRate: number; decayEpochs: number; finalLearningRate: number | null; totalSteps: number;
+  learningRate: number;
+  batchSize: number;
+  stepsPerEpoch: number;
+  warmupEpochs: number;
+  decayRate: number;
+  decayEpochs: number;
+  finalLearningRate: number | null;
+  totalSteps: number;
 }
 
 /** decayEpochs that makes the LR end near finalLearningRate (the original's final_base_lr rule). */

@@ -11,7 +11,10 @@ import { noisyStudentLoss, type UnlabeledTargets } from './loss.js';
 import { Optimizer } from './optimizer.js';
 import { learningRateAt } from './schedule.js';
 
-export interface LabeledPart { set: InputSet; labels: Int32Array }
+export interface LabeledPart {
+  set: InputSet;
+  labels: Int32Array;
+}
 export interface UnlabeledPart {
   set: InputSet;
   /** Stored teacher probabilities [count * classes] (offline mode)... */
@@ -20,8 +23,21 @@ export interface UnlabeledPart {
   teacher?: tf.LayersModel;
 }
 
-export interface TrainProgress { step: number; steps: number; epoch: number; epochs: number; loss: number; lr: number; imagesPerSecond: number }
-export interface EpochRecord { epoch: number; loss: number; lr: number; seconds: number }
+export interface TrainProgress {
+  step: number;
+  steps: number;
+  epoch: number;
+  epochs: number;
+  loss: number;
+  lr: number;
+  imagesPerSecond: number;
+}
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  lr: number;
+  seconds: number;
+}
 
 export interface TrainRequest {
   model: tf.LayersModel;
@@ -40,24 +56,40 @@ export interface TrainRequest {
   shouldStop?: () => boolean;
 }
 
-export interface TrainResult { steps: number; epochs: EpochRecord[]; seconds: number; examplesSeen: number }
+export interface TrainResult {
+  steps: number;
+  epochs: EpochRecord[];
+  seconds: number;
+  examplesSeen: number;
+}
 
 /** Cycles through a seeded permutation of [0, n), reshuffling at each pass. */
 class IndexStream {
   private order: Int32Array;
   private pos = 0;
-  constructor(private readonly n: number, private readonly rng: Rng) {
+  constructor(
+    private readonly n: number,
+    private readonly rng: Rng,
+  ) {
     this.order = this.shuffled();
   }
   private shuffled(): Int32Array {
     const o = Int32Array.from({ length: this.n }, (_, i) => i);
-    for (let i = o.length - 1; i > 0; i--) { const j = this.rng.int(i + 1); const t = o[i]; o[i] = o[j]; o[j] = t; }
+    for (let i = o.length - 1; i > 0; i--) {
+      const j = this.rng.int(i + 1);
+      const t = o[i];
+      o[i] = o[j];
+      o[j] = t;
+    }
     return o;
   }
   take(k: number): Int32Array {
     const out = new Int32Array(k);
     for (let i = 0; i < k; i++) {
-      if (this.pos === this.n) { this.order = this.shuffled(); this.pos = 0; }
+      if (this.pos === this.n) {
+        this.order = this.shuffled();
+        this.pos = 0;
+      }
       out[i] = this.order[this.pos++];
     }
     return out;
@@ -81,8 +113,10 @@ function unlabeledTargets(req: TrainRequest, indices: Int32Array, clean: tf.Tens
       probs = tf.tensor2d(buf, [indices.length, C]);
     }
     switch (req.pseudoLabels.kind) {
-      case 'soft': return { kind: 'soft', probabilities: probs, temperature: req.pseudoLabels.temperature };
-      case 'hard': return { kind: 'hard', labels: tf.argMax(probs, 1) as tf.Tensor1D };
+      case 'soft':
+        return { kind: 'soft', probabilities: probs, temperature: req.pseudoLabels.temperature };
+      case 'hard':
+        return { kind: 'hard', labels: tf.argMax(probs, 1) as tf.Tensor1D };
     }
   });
 }
@@ -99,12 +133,20 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
   const unlStream = useUnlabeled ? new IndexStream(req.unlabeled!.set.count, req.rng.fork('unlabeled-order')) : null;
   const noiseRng = req.rng.fork('noise');
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = new Optimizer(trainable, { kind: train.optimizer, weightDecay: train.weightDecay, decayed: isDecayed });
+  const optimizer = new Optimizer(trainable, {
+    kind: train.optimizer,
+    weightDecay: train.weightDecay,
+    decayed: isDecayed,
+  });
   const ema = new Ema(model.weights, train.emaDecay);
   const schedule = { ...train, stepsPerEpoch, totalSteps: steps };
   const epochs: EpochRecord[] = [];
   const started = performance.now();
-  let epochLoss = 0, epochSteps = 0, epochStart = started, lastReport = started, done = 0;
+  let epochLoss = 0,
+    epochSteps = 0,
+    epochStart = started,
+    lastReport = started,
+    done = 0;
   try {
     for (let step = 0; step < steps; step++) {
       if (req.shouldStop?.()) break;
@@ -114,19 +156,30 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
       const parts = [{ set: req.labeled.set, indices: labIdx, noise: req.noise }];
       if (unlIdx) parts.push({ set: req.unlabeled!.set, indices: unlIdx, noise: req.noise });
       const x = makeBatch(parts, req.stats, noiseRng); // [B + U, ...shape]
-      const clean = unlIdx && req.unlabeled?.teacher ? makeBatch([{ set: req.unlabeled.set, indices: unlIdx, noise: {} }], req.stats, noiseRng) : null;
-      const labels = tf.tensor1d(Int32Array.from(labIdx, (i) => req.labeled.labels[i]), 'int32');
+      const clean =
+        unlIdx && req.unlabeled?.teacher
+          ? makeBatch([{ set: req.unlabeled.set, indices: unlIdx, noise: {} }], req.stats, noiseRng)
+          : null;
+      const labels = tf.tensor1d(
+        Int32Array.from(labIdx, (i) => req.labeled.labels[i]),
+        'int32',
+      );
       const targets = unlIdx ? unlabeledTargets(req, unlIdx, clean) : null;
       const { value, grads } = tf.variableGrads(() => {
         const logits = model.apply(x, { training: true }) as tf.Tensor2D; // [B + U, C]
-        return noisyStudentLoss(logits, labels, targets, { classes: req.classes, labelSmoothing: train.labelSmoothing, unlabelRatio: train.unlabelRatio });
+        return noisyStudentLoss(logits, labels, targets, {
+          classes: req.classes,
+          labelSmoothing: train.labelSmoothing,
+          unlabelRatio: train.unlabelRatio,
+        });
       }, trainable);
       optimizer.apply(grads, lr);
       ema.update();
       const loss = (await value.data())[0];
       tf.dispose([value, x, labels, ...(clean ? [clean] : []), ...Object.values(grads)]);
       if (targets) tf.dispose(targets.kind === 'soft' ? targets.probabilities : targets.labels);
-      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step}: loss is ${loss}; lower train.learningRate`);
+      if (!Number.isFinite(loss))
+        throw new Error(`training diverged at step ${step}: loss is ${loss}; lower train.learningRate`);
       epochLoss += loss;
       epochSteps++;
       done++;
@@ -134,13 +187,28 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
       const epochDone = (step + 1) % stepsPerEpoch === 0 || step === steps - 1;
       if (req.onProgress && (now - lastReport > 500 || epochDone)) {
         lastReport = now;
-        req.onProgress({ step: step + 1, steps, epoch: Math.floor(step / stepsPerEpoch) + 1, epochs: Math.ceil(steps / stepsPerEpoch), loss, lr, imagesPerSecond: ((step + 1) * (B + U) * 1000) / (now - started) });
+        req.onProgress({
+          step: step + 1,
+          steps,
+          epoch: Math.floor(step / stepsPerEpoch) + 1,
+          epochs: Math.ceil(steps / stepsPerEpoch),
+          loss,
+          lr,
+          imagesPerSecond: ((step + 1) * (B + U) * 1000) / (now - started),
+        });
       }
       if (epochDone) {
-        const rec = { epoch: Math.ceil((step + 1) / stepsPerEpoch), loss: epochLoss / epochSteps, lr, seconds: (now - epochStart) / 1000 };
+        const rec = {
+          epoch: Math.ceil((step + 1) / stepsPerEpoch),
+          loss: epochLoss / epochSteps,
+          lr,
+          seconds: (now - epochStart) / 1000,
+        };
         epochs.push(rec);
         req.onEpoch?.(rec);
-        epochLoss = 0; epochSteps = 0; epochStart = now;
+        epochLoss = 0;
+        epochSteps = 0;
+        epochStart = now;
         await new Promise((r) => setImmediate(r)); // let progress, signals and the bus run
       }
     }

@@ -2,23 +2,56 @@
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 export const escapeHtml = esc;
 
-export const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+export const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#e15759',
+  '#76b7b2',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 
-export interface Series { name: string; values: number[]; color?: string }
+export interface Series {
+  name: string;
+  values: number[];
+  color?: string;
+}
 
-const W = 560, H = 240, L = 48, R = 12, T = 12, B = 40;
+const W = 560,
+  H = 240,
+  L = 48,
+  R = 12,
+  T = 12,
+  B = 40;
 
 function frame(body: string, title: string, yMax: number, yFmt: (v: number) => string, legend: Series[]): string {
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
-    const y = T + (H - T - B) * (1 - f);
-    return `<line x1="${L}" x2="${W - R}" y1="${y}" y2="${y}" stroke="#eee"/><text x="${L - 6}" y="${y + 4}" text-anchor="end" font-size="10">${esc(yFmt(yMax * f))}</text>`;
-  }).join('');
-  const keys = legend.map((s, i) => `<rect x="${L + i * 120}" y="${H - 14}" width="10" height="10" fill="${s.color ?? PALETTE[i % PALETTE.length]}"/><text x="${L + 14 + i * 120}" y="${H - 5}" font-size="11">${esc(s.name)}</text>`).join('');
+  const ticks = [0, 0.25, 0.5, 0.75, 1]
+    .map((f) => {
+      const y = T + (H - T - B) * (1 - f);
+      return `<line x1="${L}" x2="${W - R}" y1="${y}" y2="${y}" stroke="#eee"/><text x="${L - 6}" y="${y + 4}" text-anchor="end" font-size="10">${esc(yFmt(yMax * f))}</text>`;
+    })
+    .join('');
+  const keys = legend
+    .map(
+      (s, i) =>
+        `<rect x="${L + i * 120}" y="${H - 14}" width="10" height="10" fill="${s.color ?? PALETTE[i % PALETTE.length]}"/><text x="${L + 14 + i * 120}" y="${H - 5}" font-size="11">${esc(s.name)}</text>`,
+    )
+    .join('');
   return `<figure><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">${ticks}${body}${keys}</svg></figure>`;
 }
 
 /** Grouped bars: one group per label, one bar per series. */
-export function barChart(title: string, labels: string[], series: Series[], yFmt: (v: number) => string, yMax?: number): string {
+export function barChart(
+  title: string,
+  labels: string[],
+  series: Series[],
+  yFmt: (v: number) => string,
+  yMax?: number,
+): string {
   const max = yMax ?? Math.max(1e-9, ...series.flatMap((s) => s.values));
   const gw = (W - L - R) / Math.max(1, labels.length);
   const bw = (gw * 0.8) / Math.max(1, series.length);
@@ -41,7 +74,12 @@ export function lineChart(title: string, series: Series[], yFmt: (v: number) => 
   const max = Math.max(1e-9, ...series.flatMap((s) => s.values));
   const x = (i: number) => L + ((W - L - R) * i) / (n - 1);
   const y = (v: number) => T + (H - T - B) * (1 - v / max);
-  const body = series.map((s, j) => `<polyline fill="none" stroke-width="2" stroke="${s.color ?? PALETTE[j % PALETTE.length]}" points="${s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`).join('')
-    + `<text x="${(W + L) / 2}" y="${H - B + 14}" text-anchor="middle" font-size="10">epoch</text>`;
+  const body =
+    series
+      .map(
+        (s, j) =>
+          `<polyline fill="none" stroke-width="2" stroke="${s.color ?? PALETTE[j % PALETTE.length]}" points="${s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
+      )
+      .join('') + `<text x="${(W + L) / 2}" y="${H - B + 14}" text-anchor="middle" font-size="10">epoch</text>`;
   return frame(body, title, max, yFmt, series);
 }

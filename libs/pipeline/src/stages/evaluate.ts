@@ -24,18 +24,33 @@ export async function evaluateStage(ctx: StageContext, task: Task, models: Model
   for (const part of info.test) {
     const samples = await readSamples(ctx.store, part, (info.shape[2] ?? 3) as 1 | 3);
     labels.push(labelsOf(samples, classes, part.key));
-    probs.push(await predictProbabilities(model, packInputs(samples, info, part.key), info.stats, run.experiment.predictBatchSize,
-      (d) => ctx.progress({ unit: 'examples', done: done + d, total })));
+    probs.push(
+      await predictProbabilities(
+        model,
+        packInputs(samples, info, part.key),
+        info.stats,
+        run.experiment.predictBatchSize,
+        (d) => ctx.progress({ unit: 'examples', done: done + d, total }),
+      ),
+    );
     done += samples.length;
   }
   const all = new Float32Array(done * classes);
   const ys = new Int32Array(done);
   let o = 0;
-  probs.forEach((p, i) => { all.set(p, o * classes); ys.set(labels[i], o); o += labels[i].length; });
+  probs.forEach((p, i) => {
+    all.set(p, o * classes);
+    ys.set(labels[i], o);
+    o += labels[i].length;
+  });
   const metrics = computeMetrics(all, ys, classes);
   const m: Manifest<Metrics> = {
-    kind: 'evaluation', parts: [], counts: { examples: done },
-    parents: [dsKey, runKeys.modelManifest(runId, g)], config: { split: 'test', weights: 'ema' }, data: metrics,
+    kind: 'evaluation',
+    parts: [],
+    counts: { examples: done },
+    parents: [dsKey, runKeys.modelManifest(runId, g)],
+    config: { split: 'test', weights: 'ema' },
+    data: metrics,
     timing: { seconds: (performance.now() - started) / 1000 },
   };
   await writeManifest(ctx.store, key, m);

@@ -34,8 +34,13 @@ export async function filterStatsStage(ctx: StageContext, task: Task): Promise<s
   const topN = e.filter.mode === 'top-n' ? targetPerClass(e, unlabeled, classes) : null;
   const stats = shardStats(decodePredictions(bytes, pm.parts[0].key), classes, topN);
   const m: Manifest<ShardStats> = {
-    kind: 'filter-stats', parts: [], counts: { examples: pm.counts.examples },
-    parents: [predKey], config: e.filter, data: stats, timing: { seconds: (performance.now() - started) / 1000 },
+    kind: 'filter-stats',
+    parts: [],
+    counts: { examples: pm.counts.examples },
+    parents: [predKey],
+    config: e.filter,
+    data: stats,
+    timing: { seconds: (performance.now() - started) / 1000 },
   };
   await writeManifest(ctx.store, key, m);
   return key;
@@ -52,14 +57,22 @@ export async function filterThresholdsStage(ctx: StageContext, task: Task): Prom
   const unlabeled = info.unlabeled.reduce((a, p) => a + p.records, 0);
   const t = computeThresholds(shards, targetPerClass(e, unlabeled, classes), e.filter);
   const m: Manifest<Thresholds> = {
-    kind: 'filter-thresholds', parts: [], counts: { shards: S, expectedKept: t.expectedKept },
-    parents: keys, config: e.filter, data: t, timing: { seconds: (performance.now() - started) / 1000 },
+    kind: 'filter-thresholds',
+    parts: [],
+    counts: { shards: S, expectedKept: t.expectedKept },
+    parents: keys,
+    config: e.filter,
+    data: t,
+    timing: { seconds: (performance.now() - started) / 1000 },
   };
   await writeManifest(ctx.store, key, m);
   return key;
 }
 
-export interface FilterOutputData { keptPerClass: number[]; uniquePerClass: number[] }
+export interface FilterOutputData {
+  keptPerClass: number[];
+  uniquePerClass: number[];
+}
 
 export async function filterOutputStage(ctx: StageContext, task: Task): Promise<string> {
   const { info, e, S, classes } = await setup(ctx, task);
@@ -73,23 +86,38 @@ export async function filterOutputStage(ctx: StageContext, task: Task): Promise<
   const pm = await readManifest(ctx.store, predKey);
   const preds = [...decodePredictions(await readPart(ctx.store, pm.parts[0]), pm.parts[0].key)];
   const images = await readSamples(ctx.store, info.unlabeled[shard], (info.shape[2] ?? 3) as 1 | 3);
-  if (images.length !== preds.length) throw new Error(`${pm.parts[0].key}: ${preds.length} predictions for ${images.length} images in ${info.unlabeled[shard].key}`);
+  if (images.length !== preds.length)
+    throw new Error(
+      `${pm.parts[0].key}: ${preds.length} predictions for ${images.length} images in ${info.unlabeled[shard].key}`,
+    );
   const rng = createRng(e.seed).fork(`filter:${g}:${shard}`);
   const kept: Sample[] = [];
-  const keptPerClass = new Array<number>(classes).fill(0), uniquePerClass = new Array<number>(classes).fill(0);
+  const keptPerClass = new Array<number>(classes).fill(0),
+    uniquePerClass = new Array<number>(classes).fill(0);
   preds.forEach((p, i) => {
-    if (images[i].id !== p.id) throw new Error(`${pm.parts[0].key} (record ${i}): prediction for '${p.id}' but the image is '${images[i].id}'`);
+    if (images[i].id !== p.id)
+      throw new Error(`${pm.parts[0].key} (record ${i}): prediction for '${p.id}' but the image is '${images[i].id}'`);
     const copies = copiesFor(p, thresholds, rng);
     if (copies > 0) uniquePerClass[p.label]++;
-    const encoded = copies > 0 && e.filter.encode === 'jpeg' && images[i].image ? encodeJpeg(images[i].image!) : undefined;
+    const encoded =
+      copies > 0 && e.filter.encode === 'jpeg' && images[i].image ? encodeJpeg(images[i].image!) : undefined;
     for (let c = 0; c < copies; c++) kept.push({ ...images[i], probabilities: p.probabilities, encoded });
     keptPerClass[p.label] += copies;
   });
   shuffleInPlace(kept, rng);
-  const part = await putPart(ctx.store, runKeys.filtered(runId, g, shard, S), encodeTFRecords(kept.map(encodeSample)), kept.length);
+  const part = await putPart(
+    ctx.store,
+    runKeys.filtered(runId, g, shard, S),
+    encodeTFRecords(kept.map(encodeSample)),
+    kept.length,
+  );
   const m: Manifest<FilterOutputData> = {
-    kind: 'filter-output', parts: [part], counts: { kept: kept.length, unique: uniquePerClass.reduce((a, b) => a + b, 0), examples: preds.length },
-    parents: [tKey, predKey, datasetKeys.manifest(info.datasetId)], config: e.filter, data: { keptPerClass, uniquePerClass },
+    kind: 'filter-output',
+    parts: [part],
+    counts: { kept: kept.length, unique: uniquePerClass.reduce((a, b) => a + b, 0), examples: preds.length },
+    parents: [tKey, predKey, datasetKeys.manifest(info.datasetId)],
+    config: e.filter,
+    data: { keptPerClass, uniquePerClass },
     timing: { seconds: (performance.now() - started) / 1000 },
   };
   await writeManifest(ctx.store, key, m);

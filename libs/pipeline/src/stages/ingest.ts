@@ -14,7 +14,14 @@ export function datasetIdFor(e: CompiledExperiment, hash: (s: string) => string)
   return `${e.data.source.kind}-${hash(JSON.stringify({ data: e.data, seed: e.seed })).slice(0, 12)}`;
 }
 
-async function writeShards(ctx: StageContext, datasetId: string, split: 'labeled' | 'unlabeled' | 'test', items: Array<{ src: SplitSource; i: number }>, shards: number, report: () => void): Promise<Part[]> {
+async function writeShards(
+  ctx: StageContext,
+  datasetId: string,
+  split: 'labeled' | 'unlabeled' | 'test',
+  items: Array<{ src: SplitSource; i: number }>,
+  shards: number,
+  report: () => void,
+): Promise<Part[]> {
   const parts: Part[] = [];
   const per = Math.ceil(items.length / shards);
   for (let s = 0; s < shards; s++) {
@@ -26,7 +33,14 @@ async function writeShards(ctx: StageContext, datasetId: string, split: 'labeled
       samples.push(split === 'unlabeled' ? { id: sample.id, image: sample.image, features: sample.features } : sample);
       report();
     }
-    parts.push(await putPart(ctx.store, datasetKeys.shard(datasetId, split, s, shards), encodeTFRecords(samples.map(encodeSample)), samples.length));
+    parts.push(
+      await putPart(
+        ctx.store,
+        datasetKeys.shard(datasetId, split, s, shards),
+        encodeTFRecords(samples.map(encodeSample)),
+        samples.length,
+      ),
+    );
   }
   return parts;
 }
@@ -35,7 +49,11 @@ export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId
   const key = datasetKeys.manifest(datasetId);
   if (await isCommitted(ctx.store, key)) return key;
   const started = performance.now();
-  const source = await openSource(e.data.source, { seed: e.seed, allowDownload: ctx.allowDownload, cacheDir: ctx.cacheDir });
+  const source = await openSource(e.data.source, {
+    seed: e.seed,
+    allowDownload: ctx.allowDownload,
+    cacheDir: ctx.cacheDir,
+  });
   const labels = source.train.labels!;
   const classes = source.classNames.length;
   const rng = createRng(e.seed).fork('ingest');
@@ -44,7 +62,11 @@ export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId
   const labeled: number[] = [];
   const N = e.data.labeledPerClass;
   byClass.forEach((idx, c) => {
-    if (idx.length < N) throw new ConfigError('data.labeledPerClass', `asks ${N} labeled examples per class but class '${source.classNames[c]}' has only ${idx.length} training examples`);
+    if (idx.length < N)
+      throw new ConfigError(
+        'data.labeledPerClass',
+        `asks ${N} labeled examples per class but class '${source.classNames[c]}' has only ${idx.length} training examples`,
+      );
     shuffleInPlace(idx, rng);
     labeled.push(...idx.slice(0, N));
   });
@@ -54,30 +76,71 @@ export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId
   const rest = Array.from({ length: source.train.count }, (_, i) => i).filter((i) => !isLabeled[i]);
   shuffleInPlace(rest, rng);
   const unlabeledItems = rest.map((i) => ({ src: source.train, i }));
-  if (source.unlabeled) for (let i = 0; i < source.unlabeled.count; i++) unlabeledItems.push({ src: source.unlabeled, i });
+  if (source.unlabeled)
+    for (let i = 0; i < source.unlabeled.count; i++) unlabeledItems.push({ src: source.unlabeled, i });
   const unl = e.data.unlabeled === 'rest' ? unlabeledItems : unlabeledItems.slice(0, e.data.unlabeled);
   const testCount = Math.min(source.test.count, e.data.testLimit ?? Infinity);
   const testItems = Array.from({ length: testCount }, (_, i) => ({ src: source.test, i }));
   const total = labeled.length + unl.length + testItems.length;
   let done = 0;
-  const report = () => { if (++done % 2000 === 0 || done === total) ctx.progress({ unit: 'examples', done, total }); };
+  const report = () => {
+    if (++done % 2000 === 0 || done === total) ctx.progress({ unit: 'examples', done, total });
+  };
 
-  const [labeledPart] = await writeShards(ctx, datasetId, 'labeled', labeled.map((i) => ({ src: source.train, i })), 1, report);
+  const [labeledPart] = await writeShards(
+    ctx,
+    datasetId,
+    'labeled',
+    labeled.map((i) => ({ src: source.train, i })),
+    1,
+    report,
+  );
   const shards = Math.max(1, Math.min(e.data.unlabeledShards, unl.length));
   const unlabeledParts = unl.length ? await writeShards(ctx, datasetId, 'unlabeled', unl, shards, report) : [];
-  const testParts = await writeShards(ctx, datasetId, 'test', testItems, Math.max(1, Math.ceil(testCount / TEST_SHARD)), report);
+  const testParts = await writeShards(
+    ctx,
+    datasetId,
+    'test',
+    testItems,
+    Math.max(1, Math.ceil(testCount / TEST_SHARD)),
+    report,
+  );
 
   // Input statistics from the labeled set and up to 10k unlabeled examples.
   const statSamples: Sample[] = [];
   for (const i of labeled) statSamples.push(await source.train.get(i));
   for (const it of unl.slice(0, 10_000)) statSamples.push(await it.src.get(it.i));
-  const stats = computeStats(packInputs(statSamples, { kind: source.kind, shape: source.shape }, 'ingest statistics'), statSamples.length);
+  const stats = computeStats(
+    packInputs(statSamples, { kind: source.kind, shape: source.shape }, 'ingest statistics'),
+    statSamples.length,
+  );
 
-  const info: DatasetInfo = { datasetId, name: source.name, kind: source.kind, shape: source.shape, classNames: source.classNames, stats, ...(source.encoding ? { encoding: source.encoding } : {}), labeled: labeledPart, unlabeled: unlabeledParts, test: testParts };
+  const info: DatasetInfo = {
+    datasetId,
+    name: source.name,
+    kind: source.kind,
+    shape: source.shape,
+    classNames: source.classNames,
+    stats,
+    ...(source.encoding ? { encoding: source.encoding } : {}),
+    labeled: labeledPart,
+    unlabeled: unlabeledParts,
+    test: testParts,
+  };
   const m: Manifest<DatasetInfo> = {
-    kind: 'dataset', parts: [labeledPart, ...unlabeledParts, ...testParts],
-    counts: { classes, labeled: labeled.length, unlabeled: unl.length, test: testCount, unlabeledShards: unlabeledParts.length },
-    parents: [], config: { data: e.data, seed: e.seed }, data: info, timing: { seconds: (performance.now() - started) / 1000 },
+    kind: 'dataset',
+    parts: [labeledPart, ...unlabeledParts, ...testParts],
+    counts: {
+      classes,
+      labeled: labeled.length,
+      unlabeled: unl.length,
+      test: testCount,
+      unlabeledShards: unlabeledParts.length,
+    },
+    parents: [],
+    config: { data: e.data, seed: e.seed },
+    data: info,
+    timing: { seconds: (performance.now() - started) / 1000 },
   };
   await writeManifest(ctx.store, key, m);
   return key;

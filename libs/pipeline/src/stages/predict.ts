@@ -7,7 +7,12 @@ import { putPart, readManifest, writeManifest, type Manifest } from '../manifest
 import type { ModelCache } from '../model-cache.js';
 import { encodePredictions } from '../predictions.js';
 
-export async function predictStage(ctx: StageContext, task: Task, models: ModelCache, batchSize?: number): Promise<string> {
+export async function predictStage(
+  ctx: StageContext,
+  task: Task,
+  models: ModelCache,
+  batchSize?: number,
+): Promise<string> {
   const { runId, generation: g, shard } = task;
   const run = await loadRun(ctx.store, runId);
   const dsKey = datasetKeys.manifest(run.datasetId);
@@ -21,12 +26,30 @@ export async function predictStage(ctx: StageContext, task: Task, models: ModelC
   const samples = await readSamples(ctx.store, input, (info.shape[2] ?? 3) as 1 | 3);
   const set = packInputs(samples, info, input.key);
   const classes = info.classNames.length;
-  const probs = await predictProbabilities(teacher.model, set, info.stats, batchSize ?? run.experiment.predictBatchSize,
-    (done, total) => ctx.progress({ unit: 'examples', done, total }));
-  const part = await putPart(ctx.store, runKeys.predictions(runId, g, shard, S), encodePredictions(samples.map((s) => s.id), probs, classes), samples.length);
+  const probs = await predictProbabilities(
+    teacher.model,
+    set,
+    info.stats,
+    batchSize ?? run.experiment.predictBatchSize,
+    (done, total) => ctx.progress({ unit: 'examples', done, total }),
+  );
+  const part = await putPart(
+    ctx.store,
+    runKeys.predictions(runId, g, shard, S),
+    encodePredictions(
+      samples.map((s) => s.id),
+      probs,
+      classes,
+    ),
+    samples.length,
+  );
   const m: Manifest<null> = {
-    kind: 'predictions', parts: [part], counts: { examples: samples.length },
-    parents: [dsKey, runKeys.modelManifest(runId, g - 1)], config: { temperature: 1, weights: 'ema' }, data: null,
+    kind: 'predictions',
+    parts: [part],
+    counts: { examples: samples.length },
+    parents: [dsKey, runKeys.modelManifest(runId, g - 1)],
+    config: { temperature: 1, weights: 'ema' },
+    data: null,
     timing: { seconds: (performance.now() - started) / 1000 },
   };
   await writeManifest(ctx.store, key, m);

@@ -4,12 +4,27 @@
 // Writes the checkpoint (EMA weights) and then the model manifest.
 import { ConfigError, createRng, sha256Hex } from '@noisy/core';
 import { datasetKeys, runKeys, type Task } from '@noisy/contracts';
-import { augmentForTraining, buildModel, saveCheckpoint, tabularNoise, trainModel, type InputNoise, type InputSet, type UnlabeledPart } from '@noisy/ml';
+import {
+  augmentForTraining,
+  buildModel,
+  saveCheckpoint,
+  tabularNoise,
+  trainModel,
+  type InputNoise,
+  type InputSet,
+  type UnlabeledPart,
+} from '@noisy/ml';
 import { labelsOf, loadRun, packInputs, readSamples, type DatasetInfo, type StageContext } from '../context.js';
 import { readManifest, writeManifest, type Manifest, type Part } from '../manifest.js';
 import type { ModelCache } from '../model-cache.js';
 
-export interface TrainData { epochs: Array<{ epoch: number; loss: number; lr: number }>; steps: number; examplesSeen: number; labeled: number; pseudoLabeled: number }
+export interface TrainData {
+  epochs: Array<{ epoch: number; loss: number; lr: number }>;
+  steps: number;
+  examplesSeen: number;
+  labeled: number;
+  pseudoLabeled: number;
+}
 
 function concatSets(sets: InputSet[]): InputSet | null {
   if (!sets.length) return null;
@@ -18,12 +33,18 @@ function concatSets(sets: InputSet[]): InputSet | null {
   if (first.kind === 'image') {
     const pixels = new Uint8Array(sets.reduce((a, s) => a + (s as typeof first).pixels.length, 0));
     let o = 0;
-    for (const s of sets as Array<typeof first>) { pixels.set(s.pixels, o); o += s.pixels.length; }
+    for (const s of sets as Array<typeof first>) {
+      pixels.set(s.pixels, o);
+      o += s.pixels.length;
+    }
     return { kind: 'image', count, shape: first.shape, pixels };
   }
   const features = new Float32Array(sets.reduce((a, s) => a + (s as typeof first).features.length, 0));
   let o = 0;
-  for (const s of sets as Array<typeof first>) { features.set(s.features, o); o += s.features.length; }
+  for (const s of sets as Array<typeof first>) {
+    features.set(s.features, o);
+    o += s.features.length;
+  }
   return { kind: 'tabular', count, shape: first.shape, features };
 }
 
@@ -40,7 +61,10 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
   const classes = info.classNames.length;
   const channels = (info.shape[2] ?? 3) as 1 | 3;
   const labeledSamples = await readSamples(ctx.store, info.labeled, channels);
-  const labeled = { set: packInputs(labeledSamples, info, info.labeled.key), labels: labelsOf(labeledSamples, classes, info.labeled.key) };
+  const labeled = {
+    set: packInputs(labeledSamples, info, info.labeled.key),
+    labels: labelsOf(labeledSamples, classes, info.labeled.key),
+  };
   const parents = [dsKey];
 
   let unlabeled: UnlabeledPart | null = null;
@@ -63,13 +87,17 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
     if (set) {
       const all = new Float32Array(set.count * classes);
       let o = 0;
-      for (const p of probs) { all.set(p, o); o += p.length; }
+      for (const p of probs) {
+        all.set(p, o);
+        o += p.length;
+      }
       unlabeled = { set, probabilities: all };
       pseudoLabeled = set.count;
     }
   } else if (g > 0) {
     const sets: InputSet[] = [];
-    for (const part of info.unlabeled) sets.push(packInputs(await readSamples(ctx.store, part, channels), info, part.key));
+    for (const part of info.unlabeled)
+      sets.push(packInputs(await readSamples(ctx.store, part, channels), info, part.key));
     const teacherKey = runKeys.modelManifest(runId, g - 1);
     parents.push(teacherKey);
     const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
@@ -84,16 +112,44 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
       const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
       const a = teacher.model.weights.map((w) => w.shape.join('x')).join(',');
       const b = model.weights.map((w) => w.shape.join('x')).join(',');
-      if (a !== b) throw new ConfigError(`students.${g - 1}.train.initFromTeacher`, 'the student must have the teacher\'s architecture to start from its weights');
+      if (a !== b)
+        throw new ConfigError(
+          `students.${g - 1}.train.initFromTeacher`,
+          "the student must have the teacher's architecture to start from its weights",
+        );
       model.setWeights(teacher.model.weights.map((w) => w.read()));
     }
-    const noise: InputNoise = info.kind === 'image'
-      ? { image: (img, rng) => augmentForTraining(img, { randAugment: stage.train.randAugment, flip: stage.train.flip, padCrop: stage.train.padCrop }, rng) }
-      : { row: tabularNoise(stage.train.tabularNoise, info.stats.std) };
+    const noise: InputNoise =
+      info.kind === 'image'
+        ? {
+            image: (img, rng) =>
+              augmentForTraining(
+                img,
+                { randAugment: stage.train.randAugment, flip: stage.train.flip, padCrop: stage.train.padCrop },
+                rng,
+              ),
+          }
+        : { row: tabularNoise(stage.train.tabularNoise, info.stats.std) };
     const result = await trainModel({
-      model, labeled, unlabeled, classes, stats: info.stats, train: stage.train, pseudoLabels: e.pseudoLabels, noise,
+      model,
+      labeled,
+      unlabeled,
+      classes,
+      stats: info.stats,
+      train: stage.train,
+      pseudoLabels: e.pseudoLabels,
+      noise,
       rng: createRng(e.seed).fork(`train:${g}`),
-      onProgress: (p) => ctx.progress({ unit: 'steps', done: p.step, total: p.steps, epoch: p.epoch, epochs: p.epochs, loss: p.loss, rate: p.imagesPerSecond }),
+      onProgress: (p) =>
+        ctx.progress({
+          unit: 'steps',
+          done: p.step,
+          total: p.steps,
+          epoch: p.epoch,
+          epochs: p.epochs,
+          loss: p.loss,
+          rate: p.imagesPerSecond,
+        }),
       onEpoch: (r) => ctx.progress({ unit: 'steps', done: -1, total: -1, epoch: r.epoch, epochLoss: r.loss }),
       shouldStop: ctx.shouldStop,
     });
@@ -101,18 +157,39 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
     const prefix = runKeys.model(runId, g);
     const meta = await saveCheckpoint(ctx.store, prefix, model, {
       model: { name: stage.model.name, width: stage.model.width, depth: stage.model.depth },
-      input: { kind: info.kind, shape: info.shape, classes, classNames: info.classNames, stats: info.stats, ...(info.encoding ? { encoding: info.encoding } : {}) },
+      input: {
+        kind: info.kind,
+        shape: info.shape,
+        classes,
+        classNames: info.classNames,
+        stats: info.stats,
+        ...(info.encoding ? { encoding: info.encoding } : {}),
+      },
       config: { stage, pseudoLabels: e.pseudoLabels, mode: e.mode, seed: e.seed },
       metrics: { finalLoss: result.epochs.at(-1)?.loss ?? null },
       parents,
     });
-    const parts: Part[] = Object.entries(meta.files).map(([f, v]) => ({ key: `${prefix}/${f}`, sha256: v.sha256, bytes: v.bytes, records: 1 }));
+    const parts: Part[] = Object.entries(meta.files).map(([f, v]) => ({
+      key: `${prefix}/${f}`,
+      sha256: v.sha256,
+      bytes: v.bytes,
+      records: 1,
+    }));
     const metaBytes = await ctx.store.get(`${prefix}/meta.json`);
     parts.push({ key: `${prefix}/meta.json`, sha256: sha256Hex(metaBytes), bytes: metaBytes.length, records: 1 });
     const m: Manifest<TrainData> = {
-      kind: 'model', parts, counts: { labeled: labeled.set.count, pseudoLabeled, parameters: model.countParams(), steps: result.steps },
-      parents, config: stage,
-      data: { epochs: result.epochs.map((r) => ({ epoch: r.epoch, loss: r.loss, lr: r.lr })), steps: result.steps, examplesSeen: result.examplesSeen, labeled: labeled.set.count, pseudoLabeled },
+      kind: 'model',
+      parts,
+      counts: { labeled: labeled.set.count, pseudoLabeled, parameters: model.countParams(), steps: result.steps },
+      parents,
+      config: stage,
+      data: {
+        epochs: result.epochs.map((r) => ({ epoch: r.epoch, loss: r.loss, lr: r.lr })),
+        steps: result.steps,
+        examplesSeen: result.examplesSeen,
+        labeled: labeled.set.count,
+        pseudoLabeled,
+      },
       timing: { seconds: (performance.now() - started) / 1000 },
     };
     await writeManifest(ctx.store, key, m);

@@ -2,7 +2,12 @@
 // adapter: dedup by msgId, explicit ack, nak(delay), term, max deliveries.
 import type { ConsumeOptions, Delivery, EventBus, Subscription } from './port.js';
 
-interface Pending { subject: string; data: unknown; deliveries: number; headers: Record<string, string> }
+interface Pending {
+  subject: string;
+  data: unknown;
+  deliveries: number;
+  headers: Record<string, string>;
+}
 
 export class MemoryEventBus implements EventBus {
   readonly url = 'memory://';
@@ -12,7 +17,12 @@ export class MemoryEventBus implements EventBus {
   private readonly listeners = new Set<{ prefix: string; handler: (s: string, d: unknown) => void }>();
   private closed = false;
 
-  async publishTask(subject: string, data: unknown, msgId: string, headers: Record<string, string> = {}): Promise<{ duplicate: boolean }> {
+  async publishTask(
+    subject: string,
+    data: unknown,
+    msgId: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ duplicate: boolean }> {
     if (this.seen.has(msgId)) return { duplicate: true };
     this.seen.add(msgId);
     this.enqueue({ subject, data: structuredClone(data), deliveries: 0, headers: { ...headers } });
@@ -26,7 +36,12 @@ export class MemoryEventBus implements EventBus {
     for (const wake of this.wakers.get(p.subject) ?? []) wake();
   }
 
-  consumeTasks<T>(subject: string, _durable: string, handler: (d: Delivery<T>) => Promise<void>, options: ConsumeOptions = {}): Subscription {
+  consumeTasks<T>(
+    subject: string,
+    _durable: string,
+    handler: (d: Delivery<T>) => Promise<void>,
+    options: ConsumeOptions = {},
+  ): Subscription {
     const maxDeliver = options.maxDeliver ?? 5;
     const concurrency = options.concurrency ?? 1;
     let stopped = false;
@@ -40,19 +55,31 @@ export class MemoryEventBus implements EventBus {
       while (!stopped && !this.closed) {
         const p = this.queues.get(subject)?.shift();
         if (!p) {
-          await new Promise<void>((r) => { wake = r; setTimeout(r, 200); });
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(r, 200);
+          });
           continue;
         }
         p.deliveries++;
         let settled = false;
-        const settle = (fn: () => void) => { if (!settled) { settled = true; fn(); } };
+        const settle = (fn: () => void) => {
+          if (!settled) {
+            settled = true;
+            fn();
+          }
+        };
         const delivery: Delivery<T> = {
-          subject, data: p.data as T, deliveryCount: p.deliveries, headers: p.headers,
+          subject,
+          data: p.data as T,
+          deliveryCount: p.deliveries,
+          headers: p.headers,
           ack: () => settle(() => undefined),
-          nak: (delayMs = 0) => settle(() => {
-            if (p.deliveries >= maxDeliver) return;
-            setTimeout(() => this.enqueue(p), delayMs);
-          }),
+          nak: (delayMs = 0) =>
+            settle(() => {
+              if (p.deliveries >= maxDeliver) return;
+              setTimeout(() => this.enqueue(p), delayMs);
+            }),
           term: () => settle(() => undefined),
           working: () => undefined,
         };
@@ -67,7 +94,12 @@ export class MemoryEventBus implements EventBus {
     };
     for (let i = 0; i < concurrency; i++) loops.push(loop());
     return {
-      stop: async () => { stopped = true; wakers.delete(signal); signal(); await Promise.all(loops); },
+      stop: async () => {
+        stopped = true;
+        wakers.delete(signal);
+        signal();
+        await Promise.all(loops);
+      },
     };
   }
 
@@ -78,7 +110,11 @@ export class MemoryEventBus implements EventBus {
   subscribeEvents<T>(prefix: string, handler: (subject: string, data: T) => void): Subscription {
     const l = { prefix, handler: handler as (s: string, d: unknown) => void };
     this.listeners.add(l);
-    return { stop: async () => { this.listeners.delete(l); } };
+    return {
+      stop: async () => {
+        this.listeners.delete(l);
+      },
+    };
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,12 @@ import { eventBusContract, startNatsServer, type RunningServer } from '@noisy/te
 import { NatsEventBus } from './nats.js';
 
 let server: RunningServer;
-beforeAll(async () => { server = await startNatsServer(); });
-afterAll(async () => { await server?.stop(); });
+beforeAll(async () => {
+  server = await startNatsServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
 
 eventBusContract('nats', () => NatsEventBus.connect({ servers: server.url, ackWaitMs: 5_000 }));
 
@@ -14,7 +18,9 @@ describe('nats security', () => {
     const secured = await startNatsServer({ user: 'noisy', password: 's3cret' });
     try {
       await expect(NatsEventBus.connect({ servers: secured.url })).rejects.toThrow(NoisyError);
-      const err = await NatsEventBus.connect({ servers: secured.url, user: 'noisy', password: 'wrong' }).catch((e: Error) => e);
+      const err = await NatsEventBus.connect({ servers: secured.url, user: 'noisy', password: 'wrong' }).catch(
+        (e: Error) => e,
+      );
       expect(String(err)).not.toContain('wrong'); // credentials never appear in messages
       const bus = await NatsEventBus.connect({ servers: secured.url, user: 'noisy', password: 's3cret' });
       expect(await bus.publishTask('noisy.tasks.secure', { ok: true }, 'secure-1')).toEqual({ duplicate: false });

@@ -3,7 +3,14 @@
 // term, max_deliver, working() heartbeats, and Nats-Msg-Id dedup from deterministic task ids.
 // Events: a limits stream; subscribers receive new events through core subscriptions.
 import { connect } from '@nats-io/transport-node';
-import { AckPolicy, RetentionPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  RetentionPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/nats-core';
 import { NoisyError } from '@noisy/core';
 import type { ConsumeOptions, Delivery, EventBus, Subscription } from './port.js';
@@ -32,24 +39,41 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 export class NatsEventBus implements EventBus {
-  private constructor(readonly url: string, private readonly nc: NatsConnection, private readonly js: JetStreamClient, private readonly jsm: JetStreamManager, private readonly o: Required<NatsBusOptions>) {}
+  private constructor(
+    readonly url: string,
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly o: Required<NatsBusOptions>,
+  ) {}
 
   static async connect(options: NatsBusOptions): Promise<NatsEventBus> {
     const o = {
-      taskStream: 'NOISY_TASKS', eventStream: 'NOISY_EVENTS', taskSubjects: 'noisy.tasks.>', eventSubjects: 'noisy.events.>',
-      duplicateWindowMs: 120_000, ackWaitMs: 60_000, ...options,
+      taskStream: 'NOISY_TASKS',
+      eventStream: 'NOISY_EVENTS',
+      taskSubjects: 'noisy.tasks.>',
+      eventSubjects: 'noisy.events.>',
+      duplicateWindowMs: 120_000,
+      ackWaitMs: 60_000,
+      ...options,
     } as Required<NatsBusOptions>;
     let nc: NatsConnection;
     try {
       nc = await connect({
-        servers: o.servers.replace(/^nats:\/\//, ''), user: o.user, pass: o.password,
+        servers: o.servers.replace(/^nats:\/\//, ''),
+        user: o.user,
+        pass: o.password,
         tls: o.tlsCaFile ? { caFile: o.tlsCaFile } : undefined,
         // Ride out a restart of nats-server: keep reconnecting for about two minutes.
-        maxReconnectAttempts: 60, reconnectTimeWait: 2000,
+        maxReconnectAttempts: 60,
+        reconnectTimeWait: 2000,
       });
     } catch (cause) {
       // The URL is logged without credentials.
-      throw new NoisyError(`cannot connect to NATS at ${o.servers.replace(/\/\/[^@/]*@/, '//')}: ${(cause as Error).message}`, { cause, retryable: true });
+      throw new NoisyError(
+        `cannot connect to NATS at ${o.servers.replace(/\/\/[^@/]*@/, '//')}: ${(cause as Error).message}`,
+        { cause, retryable: true },
+      );
     }
     const jsm = await jetstreamManager(nc);
     const ensure = async (name: string, subjects: string, retention: RetentionPolicy) => {
@@ -72,17 +96,25 @@ export class NatsEventBus implements EventBus {
       try {
         return await fn();
       } catch (err) {
-        if (this.closed || attempt >= 12) throw new NoisyError(`${what}: ${(err as Error).message}`, { cause: err, retryable: true });
+        if (this.closed || attempt >= 12)
+          throw new NoisyError(`${what}: ${(err as Error).message}`, { cause: err, retryable: true });
         await new Promise((r) => setTimeout(r, Math.min(8000, 250 * 2 ** attempt)));
       }
     }
   }
 
-  async publishTask(subject: string, data: unknown, msgId: string, headers: Record<string, string> = {}): Promise<{ duplicate: boolean }> {
+  async publishTask(
+    subject: string,
+    data: unknown,
+    msgId: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ duplicate: boolean }> {
     const h = natsHeaders();
     for (const [k, v] of Object.entries(headers)) h.set(k, v);
     // Retrying with the same msgID is safe: JetStream drops the duplicate.
-    const ack = await this.retrying(`publish ${subject}`, () => this.js.publish(subject, enc.encode(JSON.stringify(data)), { msgID: msgId, headers: h }));
+    const ack = await this.retrying(`publish ${subject}`, () =>
+      this.js.publish(subject, enc.encode(JSON.stringify(data)), { msgID: msgId, headers: h }),
+    );
     return { duplicate: ack.duplicate };
   }
 
@@ -92,28 +124,57 @@ export class NatsEventBus implements EventBus {
     return info ? { pending: info.num_pending, ackPending: info.num_ack_pending } : null;
   }
 
-  consumeTasks<T>(subject: string, durable: string, handler: (d: Delivery<T>) => Promise<void>, options: ConsumeOptions = {}): Subscription {
+  consumeTasks<T>(
+    subject: string,
+    durable: string,
+    handler: (d: Delivery<T>) => Promise<void>,
+    options: ConsumeOptions = {},
+  ): Subscription {
     let stopped = false;
     let messages: { stop(): void } | null = null;
     const once = async () => {
-      await this.jsm.consumers.add(this.o.taskStream, {
-        durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: subject,
-        max_deliver: options.maxDeliver ?? 5, ack_wait: nanos(this.o.ackWaitMs),
-      }).catch(async () => this.jsm.consumers.update(this.o.taskStream, durable, { max_deliver: options.maxDeliver ?? 5, ack_wait: nanos(this.o.ackWaitMs) }));
+      await this.jsm.consumers
+        .add(this.o.taskStream, {
+          durable_name: durable,
+          ack_policy: AckPolicy.Explicit,
+          filter_subject: subject,
+          max_deliver: options.maxDeliver ?? 5,
+          ack_wait: nanos(this.o.ackWaitMs),
+        })
+        .catch(async () =>
+          this.jsm.consumers.update(this.o.taskStream, durable, {
+            max_deliver: options.maxDeliver ?? 5,
+            ack_wait: nanos(this.o.ackWaitMs),
+          }),
+        );
       const consumer = await this.js.consumers.get(this.o.taskStream, durable);
       const iter = await consumer.consume({ max_messages: options.concurrency ?? 1 });
       messages = iter;
       for await (const m of iter) {
-        if (stopped) { m.nak(); break; }
+        if (stopped) {
+          m.nak();
+          break;
+        }
         let settled = false;
-        const once = (fn: () => void) => { if (!settled) { settled = true; fn(); } };
+        const once = (fn: () => void) => {
+          if (!settled) {
+            settled = true;
+            fn();
+          }
+        };
         const delivery: Delivery<T> = {
-          subject: m.subject, data: JSON.parse(dec.decode(m.data)) as T, deliveryCount: m.info.deliveryCount,
-          headers: Object.fromEntries((m.headers?.keys() ?? []).filter((k) => !k.startsWith('Nats-')).map((k) => [k, m.headers!.get(k)])),
+          subject: m.subject,
+          data: JSON.parse(dec.decode(m.data)) as T,
+          deliveryCount: m.info.deliveryCount,
+          headers: Object.fromEntries(
+            (m.headers?.keys() ?? []).filter((k) => !k.startsWith('Nats-')).map((k) => [k, m.headers!.get(k)]),
+          ),
           ack: () => once(() => m.ack()),
           nak: (delayMs) => once(() => m.nak(delayMs)),
           term: (reason) => once(() => m.term(reason)),
-          working: () => { if (!settled) m.working(); },
+          working: () => {
+            if (!settled) m.working();
+          },
         };
         try {
           await handler(delivery);
@@ -125,14 +186,15 @@ export class NatsEventBus implements EventBus {
     };
     // The pull loop survives server restarts and lost consumers: it starts again until stopped.
     const loop = (async () => {
-      for (let failures = 0; !stopped && !this.closed; ) {
+      for (let failures = 0; !stopped && !this.closed;) {
         try {
           await once();
           failures = 0;
         } catch {
           failures++;
         }
-        if (!stopped && !this.closed) await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(failures, 5))));
+        if (!stopped && !this.closed)
+          await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(failures, 5))));
       }
     })();
     return {
@@ -147,15 +209,22 @@ export class NatsEventBus implements EventBus {
   async publishEvent(subject: string, data: unknown): Promise<void> {
     const bytes = enc.encode(JSON.stringify(data));
     // Events under the events stream's subjects are kept (for late watchers); others are fire-and-forget.
-    if (subject.startsWith(this.o.eventSubjects.replace(/>$/, ''))) await this.retrying(`publish ${subject}`, () => this.js.publish(subject, bytes));
+    if (subject.startsWith(this.o.eventSubjects.replace(/>$/, '')))
+      await this.retrying(`publish ${subject}`, () => this.js.publish(subject, bytes));
     else this.nc.publish(subject, bytes);
   }
 
   subscribeEvents<T>(prefix: string, handler: (subject: string, data: T) => void): Subscription {
     const sub = this.nc.subscribe(prefix.endsWith('.') ? `${prefix}>` : prefix, {
-      callback: (err, msg) => { if (!err) handler(msg.subject, JSON.parse(dec.decode(msg.data)) as T); },
+      callback: (err, msg) => {
+        if (!err) handler(msg.subject, JSON.parse(dec.decode(msg.data)) as T);
+      },
     });
-    return { stop: async () => { sub.unsubscribe(); } };
+    return {
+      stop: async () => {
+        sub.unsubscribe();
+      },
+    };
   }
 
   private closed = false;

@@ -25,14 +25,26 @@ export interface ConsumeOptions {
   concurrency?: number;
 }
 
-export interface Subscription { stop(): Promise<void> }
+export interface Subscription {
+  stop(): Promise<void>;
+}
 
 export interface EventBus {
   readonly url: string;
   /** Queue a task; a second publish with the same `msgId` is a no-op (`duplicate: true`). */
-  publishTask(subject: string, data: unknown, msgId: string, headers?: Record<string, string>): Promise<{ duplicate: boolean }>;
+  publishTask(
+    subject: string,
+    data: unknown,
+    msgId: string,
+    headers?: Record<string, string>,
+  ): Promise<{ duplicate: boolean }>;
   /** Pull tasks of `subject` through the durable consumer `durable`. */
-  consumeTasks<T>(subject: string, durable: string, handler: (d: Delivery<T>) => Promise<void>, options?: ConsumeOptions): Subscription;
+  consumeTasks<T>(
+    subject: string,
+    durable: string,
+    handler: (d: Delivery<T>) => Promise<void>,
+    options?: ConsumeOptions,
+  ): Subscription;
   /** Publish an event (lifecycle, progress). */
   publishEvent(subject: string, data: unknown): Promise<void>;
   /** Receive events whose subject starts with `prefix` from now on. */

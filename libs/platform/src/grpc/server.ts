@@ -13,13 +13,29 @@ export interface GrpcServer {
 }
 
 /** TLS from PEM files; with a CA, clients must present a certificate it signed (mTLS). */
-export function serverCredentials(tls?: { certFile: string; keyFile: string; caFile?: string }): grpc.ServerCredentials {
+export function serverCredentials(tls?: {
+  certFile: string;
+  keyFile: string;
+  caFile?: string;
+}): grpc.ServerCredentials {
   if (!tls) return grpc.ServerCredentials.createInsecure();
-  return grpc.ServerCredentials.createSsl(tls.caFile ? readFileSync(tls.caFile) : null, [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }], Boolean(tls.caFile));
+  return grpc.ServerCredentials.createSsl(
+    tls.caFile ? readFileSync(tls.caFile) : null,
+    [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }],
+    Boolean(tls.caFile),
+  );
 }
 
-export async function startGrpcServer(port: number, register: (server: grpc.Server) => void, host = '0.0.0.0', tls?: { certFile: string; keyFile: string; caFile?: string }): Promise<GrpcServer> {
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 });
+export async function startGrpcServer(
+  port: number,
+  register: (server: grpc.Server) => void,
+  host = '0.0.0.0',
+  tls?: { certFile: string; keyFile: string; caFile?: string },
+): Promise<GrpcServer> {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 64 << 20,
+    'grpc.max_send_message_length': 64 << 20,
+  });
   let status: Status = healthPb.HealthCheckResponse_ServingStatus.SERVING;
   const watchers = new Set<grpc.ServerWritableStream<healthPb.HealthCheckRequest, healthPb.HealthCheckResponse>>();
   server.addService(healthPb.HealthService, {
@@ -31,17 +47,28 @@ export async function startGrpcServer(port: number, register: (server: grpc.Serv
     },
   });
   register(server);
-  const bound = await new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${port}`, serverCredentials(tls), (err, p) => (err ? reject(err) : resolve(p))));
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:${port}`, serverCredentials(tls), (err, p) => (err ? reject(err) : resolve(p))),
+  );
   return {
     port: bound,
     setServing(serving) {
-      status = serving ? healthPb.HealthCheckResponse_ServingStatus.SERVING : healthPb.HealthCheckResponse_ServingStatus.NOT_SERVING;
+      status = serving
+        ? healthPb.HealthCheckResponse_ServingStatus.SERVING
+        : healthPb.HealthCheckResponse_ServingStatus.NOT_SERVING;
       for (const w of watchers) w.write({ status });
     },
-    shutdown: (graceMs = 10_000) => new Promise<void>((resolve) => {
-      for (const w of watchers) w.end();
-      const force = setTimeout(() => { server.forceShutdown(); resolve(); }, graceMs);
-      server.tryShutdown(() => { clearTimeout(force); resolve(); });
-    }),
+    shutdown: (graceMs = 10_000) =>
+      new Promise<void>((resolve) => {
+        for (const w of watchers) w.end();
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
   };
 }

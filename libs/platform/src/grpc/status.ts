@@ -8,10 +8,19 @@ export function toGrpcError(err: unknown): grpc.ServiceError {
   if (isInputError(err) || (err instanceof RunFailedError && err.badInput)) code = grpc.status.INVALID_ARGUMENT;
   else if (err instanceof NoisyError && err.retryable) code = grpc.status.UNAVAILABLE;
   else if (err instanceof RunFailedError) code = grpc.status.ABORTED;
-  return Object.assign(new Error(message), { code, details: message, metadata: new grpc.Metadata() }) as grpc.ServiceError;
+  return Object.assign(new Error(message), {
+    code,
+    details: message,
+    metadata: new grpc.Metadata(),
+  }) as grpc.ServiceError;
 }
 
 /** Wrap a promise-returning unary handler into grpc-js' callback form. */
 export function unary<Req, Res>(fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
-  return (call, cb) => { fn(call.request).then((r) => cb(null, r), (err) => cb(toGrpcError(err))); };
+  return (call, cb) => {
+    fn(call.request).then(
+      (r) => cb(null, r),
+      (err) => cb(toGrpcError(err)),
+    );
+  };
 }

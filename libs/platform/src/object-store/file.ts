@@ -19,7 +19,11 @@ export class FileObjectStore implements ObjectStore {
       await mkdir(this.root, { recursive: true });
       await access(this.root, constants.W_OK | constants.R_OK);
     } catch (cause) {
-      throw new ConfigError('--store', `work directory ${this.root} is not readable and writable: ${(cause as Error).message}`, { cause });
+      throw new ConfigError(
+        '--store',
+        `work directory ${this.root} is not readable and writable: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     return this;
   }
@@ -41,7 +45,10 @@ export class FileObjectStore implements ObjectStore {
       return await readFile(this.path(key));
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code;
-      throw new ArtifactError(key, code === 'ENOENT' ? 'no such object' : `cannot read: ${code}`, { cause, retryable: code !== 'ENOENT' });
+      throw new ArtifactError(key, code === 'ENOENT' ? 'no such object' : `cannot read: ${code}`, {
+        cause,
+        retryable: code !== 'ENOENT',
+      });
     }
   }
   async head(key: string): Promise<ObjectInfo | null> {
@@ -56,7 +63,11 @@ export class FileObjectStore implements ObjectStore {
     const out: string[] = [];
     const walk = async (dir: string): Promise<void> => {
       let entries;
-      try { entries = await readdir(dir, { withFileTypes: true }); } catch { return; }
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
       for (const e of entries) {
         const full = join(dir, e.name);
         if (e.isDirectory()) await walk(full);

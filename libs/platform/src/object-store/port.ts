@@ -1,7 +1,10 @@
 // The object-store port. Keys are write-once paths such as `runs/<id>/gen-1/model/meta.json`.
 // Adapters: memory:// (tests), file:// (embedded default); S3 comes with the services.
 
-export interface ObjectInfo { readonly key: string; readonly size: number }
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+}
 
 export interface ObjectStore {
   /** The URL this store was opened from, e.g. `file:///work/runs`. */

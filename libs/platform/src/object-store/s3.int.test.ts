@@ -4,10 +4,20 @@ import { S3ObjectStore, parseS3Url } from './s3.js';
 
 let server: Awaited<ReturnType<typeof startS3Server>>;
 let n = 0;
-beforeAll(async () => { server = await startS3Server(); });
-afterAll(async () => { await server?.stop(); });
+beforeAll(async () => {
+  server = await startS3Server();
+});
+afterAll(async () => {
+  await server?.stop();
+});
 
-const open = () => new S3ObjectStore({ ...parseS3Url(`s3://bucket-${n++}/noisy?endpoint=${server.endpoint}&pathStyle=true&checksums=when_required&create=true`, server.credentials) }).open();
+const open = () =>
+  new S3ObjectStore({
+    ...parseS3Url(
+      `s3://bucket-${n++}/noisy?endpoint=${server.endpoint}&pathStyle=true&checksums=when_required&create=true`,
+      server.credentials,
+    ),
+  }).open();
 objectStoreContract('s3', open);
 
 describe('s3 store', () => {

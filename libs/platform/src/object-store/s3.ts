@@ -2,7 +2,15 @@
 // option for S3-compatible servers, multipart uploads for large objects, a checksum mode setting
 // (s3rver corrupts streamed uploads unless checksums are WHEN_REQUIRED), retries with backoff.
 // URL: s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=us-east-1&pathStyle=true&checksums=when_required
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  CreateBucketCommand,
+  HeadBucketCommand,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ArtifactError, ConfigError } from '@noisy/core';
 import { checkKey, type ObjectInfo, type ObjectStore } from './port.js';
@@ -24,13 +32,21 @@ export interface S3StoreOptions {
 
 export function parseS3Url(url: string, credentials?: S3StoreOptions['credentials']): S3StoreOptions {
   const u = new URL(url);
-  if (u.protocol !== 's3:' || !u.hostname) throw new ConfigError('--store', `'${url}' is not an s3://bucket[/prefix] URL`);
+  if (u.protocol !== 's3:' || !u.hostname)
+    throw new ConfigError('--store', `'${url}' is not an s3://bucket[/prefix] URL`);
   const q = u.searchParams;
   const checksums = q.get('checksums') ?? 'when_supported';
-  if (checksums !== 'when_supported' && checksums !== 'when_required') throw new ConfigError('--store', `checksums must be when_supported or when_required, got '${checksums}'`);
+  if (checksums !== 'when_supported' && checksums !== 'when_required')
+    throw new ConfigError('--store', `checksums must be when_supported or when_required, got '${checksums}'`);
   return {
-    bucket: u.hostname, prefix: u.pathname.replace(/^\/+|\/+$/g, ''), endpoint: q.get('endpoint') ?? undefined, region: q.get('region') ?? 'us-east-1',
-    forcePathStyle: q.get('pathStyle') === 'true', checksums, credentials, createBucket: q.get('create') === 'true',
+    bucket: u.hostname,
+    prefix: u.pathname.replace(/^\/+|\/+$/g, ''),
+    endpoint: q.get('endpoint') ?? undefined,
+    region: q.get('region') ?? 'us-east-1',
+    forcePathStyle: q.get('pathStyle') === 'true',
+    checksums,
+    credentials,
+    createBucket: q.get('create') === 'true',
   };
 }
 
@@ -43,8 +59,12 @@ export class S3ObjectStore implements ObjectStore {
     this.prefix = o.prefix ? `${o.prefix}/` : '';
     this.url = `s3://${o.bucket}/${o.prefix ?? ''}`;
     this.client = new S3Client({
-      endpoint: o.endpoint, region: o.region ?? 'us-east-1', forcePathStyle: o.forcePathStyle, credentials: o.credentials,
-      maxAttempts: o.maxAttempts ?? 5, requestChecksumCalculation: o.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+      endpoint: o.endpoint,
+      region: o.region ?? 'us-east-1',
+      forcePathStyle: o.forcePathStyle,
+      credentials: o.credentials,
+      maxAttempts: o.maxAttempts ?? 5,
+      requestChecksumCalculation: o.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
       responseChecksumValidation: o.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
     });
   }
@@ -53,7 +73,12 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.o.bucket }));
     } catch (cause) {
-      if (!this.o.createBucket) throw new ConfigError('--store', `bucket '${this.o.bucket}' is not reachable at ${this.o.endpoint ?? 'AWS'}: ${(cause as Error).name}`, { cause });
+      if (!this.o.createBucket)
+        throw new ConfigError(
+          '--store',
+          `bucket '${this.o.bucket}' is not reachable at ${this.o.endpoint ?? 'AWS'}: ${(cause as Error).name}`,
+          { cause },
+        );
       // Several services may race to create it: losing the race is fine.
       await this.client.send(new CreateBucketCommand({ Bucket: this.o.bucket })).catch(async (err) => {
         if (!/BucketAlready(Exists|OwnedByYou)/.test((err as Error).name)) throw err;
@@ -69,7 +94,16 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array | string): Promise<void> {
     // S3 puts are atomic: readers never see part of an object.
-    const upload = new Upload({ client: this.client, params: { Bucket: this.o.bucket, Key: this.key(key), Body: typeof body === 'string' ? new TextEncoder().encode(body) : body }, partSize: 8 << 20, queueSize: 2 });
+    const upload = new Upload({
+      client: this.client,
+      params: {
+        Bucket: this.o.bucket,
+        Key: this.key(key),
+        Body: typeof body === 'string' ? new TextEncoder().encode(body) : body,
+      },
+      partSize: 8 << 20,
+      queueSize: 2,
+    });
     await upload.done();
   }
 
@@ -79,7 +113,10 @@ export class S3ObjectStore implements ObjectStore {
       return await res.Body!.transformToByteArray();
     } catch (cause) {
       const name = (cause as Error).name;
-      throw new ArtifactError(key, name === 'NoSuchKey' ? 'no such object' : `cannot read: ${name}`, { cause, retryable: name !== 'NoSuchKey' });
+      throw new ArtifactError(key, name === 'NoSuchKey' ? 'no such object' : `cannot read: ${name}`, {
+        cause,
+        retryable: name !== 'NoSuchKey',
+      });
     }
   }
 
@@ -98,7 +135,13 @@ export class S3ObjectStore implements ObjectStore {
     const out: string[] = [];
     let token: string | undefined;
     do {
-      const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.o.bucket, Prefix: `${this.prefix}${prefix}`, ContinuationToken: token }));
+      const res = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.o.bucket,
+          Prefix: `${this.prefix}${prefix}`,
+          ContinuationToken: token,
+        }),
+      );
       for (const o of res.Contents ?? []) if (o.Key) out.push(o.Key.slice(this.prefix.length));
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);

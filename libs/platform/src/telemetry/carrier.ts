@@ -24,7 +24,10 @@ export function injectMetadata(md: grpc.Metadata, ctx: Context = context.active(
 /** Trace context from gRPC metadata (server side). */
 export function extractMetadata(md: grpc.Metadata): Context {
   return propagation.extract(context.active(), md, {
-    get: (m, k) => { const v = m.get(k); return v.length ? String(v[0]) : undefined; },
+    get: (m, k) => {
+      const v = m.get(k);
+      return v.length ? String(v[0]) : undefined;
+    },
     keys: (m) => Object.keys(m.getMap()),
   });
 }

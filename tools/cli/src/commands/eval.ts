@@ -9,27 +9,54 @@ import { loadExperimentFile } from '../experiment-file.js';
 import { formatTable, pct } from '../table.js';
 import type { CommandIo } from './io.js';
 
-export interface EvalFlags { model: string; data: string; store: string; json?: boolean; backend?: string; limit?: number; offline?: boolean }
+export interface EvalFlags {
+  model: string;
+  data: string;
+  store: string;
+  json?: boolean;
+  backend?: string;
+  limit?: number;
+  offline?: boolean;
+}
 
 export async function evalCommand(flags: EvalFlags, io: CommandIo): Promise<number> {
   await selectBackend((flags.backend ?? 'auto') as 'auto');
   const store = await openStore(flags.store);
   const prefix = flags.model.replace(/\/(meta|model)\.json$/, '').replace(/\/$/, '');
   const { model, meta } = await loadCheckpoint(store, prefix);
-  const experiment = flags.data.endsWith('.yaml') || flags.data.endsWith('.yml') || flags.data.endsWith('.json')
-    ? await loadExperimentFile(flags.data)
-    : compileExperiment({ data: { source: { kind: flags.data } }, students: [{}] });
+  const experiment =
+    flags.data.endsWith('.yaml') || flags.data.endsWith('.yml') || flags.data.endsWith('.json')
+      ? await loadExperimentFile(flags.data)
+      : compileExperiment({ data: { source: { kind: flags.data } }, students: [{}] });
   const source = await openSource(experiment.data.source, { seed: experiment.seed, allowDownload: !flags.offline });
-  if (source.classNames.length !== meta.input.classes) throw new ConfigError('--data', `the dataset has ${source.classNames.length} classes but the model predicts ${meta.input.classes}`);
+  if (source.classNames.length !== meta.input.classes)
+    throw new ConfigError(
+      '--data',
+      `the dataset has ${source.classNames.length} classes but the model predicts ${meta.input.classes}`,
+    );
   const n = Math.min(source.test.count, flags.limit ?? Infinity);
   const samples = [];
   for (let i = 0; i < n; i++) samples.push(await source.test.get(i));
   const info = { kind: meta.input.kind, shape: meta.input.shape } as DatasetInfo;
   const probs = await predictProbabilities(model, packInputs(samples, info, 'test split'), meta.input.stats, 256);
-  const m = computeMetrics(probs, Int32Array.from(samples, (s) => s.label!), meta.input.classes);
+  const m = computeMetrics(
+    probs,
+    Int32Array.from(samples, (s) => s.label!),
+    meta.input.classes,
+  );
   model.dispose();
-  if (flags.json) { io.out(`${JSON.stringify(m, null, 2)}\n`); return 0; }
-  io.out(`${prefix} on ${source.name} test (${n} examples): top-1 ${pct(m.top1)}, top-5 ${pct(m.top5)}, ECE ${m.ece.toFixed(4)}\n\n`);
-  io.out(`${formatTable(['class', 'accuracy'], source.classNames.map((c, i) => [c, pct(m.perClass[i])]))}\n`);
+  if (flags.json) {
+    io.out(`${JSON.stringify(m, null, 2)}\n`);
+    return 0;
+  }
+  io.out(
+    `${prefix} on ${source.name} test (${n} examples): top-1 ${pct(m.top1)}, top-5 ${pct(m.top5)}, ECE ${m.ece.toFixed(4)}\n\n`,
+  );
+  io.out(
+    `${formatTable(
+      ['class', 'accuracy'],
+      source.classNames.map((c, i) => [c, pct(m.perClass[i])]),
+    )}\n`,
+  );
   return 0;
 }

@@ -8,7 +8,15 @@ import { createProgress } from '../progress.js';
 import { RowsFile } from '../rows-file.js';
 import type { CommandIo } from './io.js';
 
-export interface PredictFlags { model: string; input: string; out: string; store: string; topK: number; batch: number; backend?: string }
+export interface PredictFlags {
+  model: string;
+  input: string;
+  out: string;
+  store: string;
+  topK: number;
+  batch: number;
+  backend?: string;
+}
 
 export async function predictCommand(f: PredictFlags, io: CommandIo): Promise<number> {
   await selectBackend((f.backend ?? 'auto') as 'auto');
@@ -23,20 +31,37 @@ export async function predictCommand(f: PredictFlags, io: CommandIo): Promise<nu
     const probs = await predictProbabilities(model, packInputs(batch, meta.input, f.input), meta.input.stats, f.batch);
     for (const [i, s] of batch.entries()) {
       const row = probs.subarray(i * C, (i + 1) * C);
-      const order = Array.from({ length: C }, (_, c) => c).sort((a, b) => row[b] - row[a]).slice(0, k);
+      const order = Array.from({ length: C }, (_, c) => c)
+        .sort((a, b) => row[b] - row[a])
+        .slice(0, k);
       const r: Record<string, string | number> = { id: s.id };
-      order.forEach((c, j) => { r[`class${j + 1}`] = meta.input.classNames[c] ?? c; r[`prob${j + 1}`] = Number(row[c].toFixed(6)); });
+      order.forEach((c, j) => {
+        r[`class${j + 1}`] = meta.input.classNames[c] ?? c;
+        r[`prob${j + 1}`] = Number(row[c].toFixed(6));
+      });
       await out.write(r);
     }
     done += batch.length;
-    progress.progress({ runId: '', taskId: '', step: 'predict', generation: -1, shard: -1, unit: 'examples', done, total: 0 });
+    progress.progress({
+      runId: '',
+      taskId: '',
+      step: 'predict',
+      generation: -1,
+      shard: -1,
+      unit: 'examples',
+      done,
+      total: 0,
+    });
   };
   try {
     await out.writeAll(async () => {
       let batch: Sample[] = [];
       for await (const s of readPredictInput(f.input, meta.input)) {
         batch.push(s);
-        if (batch.length === f.batch) { await flush(batch); batch = []; }
+        if (batch.length === f.batch) {
+          await flush(batch);
+          batch = [];
+        }
       }
       if (batch.length) await flush(batch);
     });

@@ -11,14 +11,23 @@ import type { CommandIo } from './io.js';
 async function follow(client: Client, runId: string, io: CommandIo): Promise<controllerPb.Run> {
   const progress = createProgress(io.stderr);
   try {
-    await watchRun(client, runId, (e) => progress.run(e), (p) => progress.progress(p));
+    await watchRun(
+      client,
+      runId,
+      (e) => progress.run(e),
+      (p) => progress.progress(p),
+    );
   } finally {
     progress.done();
   }
   return (await rpc.getRun(client, runId)).run!;
 }
 
-export async function remoteRun(file: string, o: { controller: string; runId?: string; summary?: string }, io: CommandIo): Promise<number> {
+export async function remoteRun(
+  file: string,
+  o: { controller: string; runId?: string; summary?: string },
+  io: CommandIo,
+): Promise<number> {
   const raw = await readExperimentFile(file);
   compileExperimentFrom(raw, file); // fail here, with the file's name, before anything is sent
   const client = connectController(o.controller);
@@ -26,21 +35,36 @@ export async function remoteRun(file: string, o: { controller: string; runId?: s
     const { run } = await rpc.startRun(client, { experiment: JSON.stringify(raw), runId: o.runId ?? '' });
     io.err(`noisy: run ${run!.runId} on controller ${o.controller}\n`);
     const done = await follow(client, run!.runId, io);
-    if (done.state !== 'finished') throw new RunFailedError(`run ${done.runId} ${done.state}: ${done.message}`, /ConfigError|DataError/.test(done.message));
+    if (done.state !== 'finished')
+      throw new RunFailedError(
+        `run ${done.runId} ${done.state}: ${done.message}`,
+        /ConfigError|DataError/.test(done.message),
+      );
     io.out(`\n${generationTable(done.generations)}\n`);
-    if (o.summary) await writeFile(o.summary, `${JSON.stringify({ runId: done.runId, name: done.name, generations: done.generations }, null, 2)}\n`);
+    if (o.summary)
+      await writeFile(
+        o.summary,
+        `${JSON.stringify({ runId: done.runId, name: done.name, generations: done.generations }, null, 2)}\n`,
+      );
     return 0;
   } finally {
     client.close();
   }
 }
 
-export async function remoteStatus(runId: string, o: { controller: string; json?: boolean }, io: CommandIo): Promise<number> {
+export async function remoteStatus(
+  runId: string,
+  o: { controller: string; json?: boolean },
+  io: CommandIo,
+): Promise<number> {
   const client = connectController(o.controller);
   try {
     const { run } = await rpc.getRun(client, runId);
     if (o.json) io.out(`${JSON.stringify(run, null, 2)}\n`);
-    else io.out(`${run!.runId}: ${run!.state}${run!.message ? ` (${run!.message})` : ''}\n${run!.generations.length ? `\n${generationTable(run!.generations)}\n` : ''}`);
+    else
+      io.out(
+        `${run!.runId}: ${run!.state}${run!.message ? ` (${run!.message})` : ''}\n${run!.generations.length ? `\n${generationTable(run!.generations)}\n` : ''}`,
+      );
     return 0;
   } finally {
     client.close();
@@ -63,7 +87,18 @@ export async function remoteRuns(o: { controller: string; json?: boolean }, io: 
   try {
     const { runs } = await rpc.listRuns(client);
     if (o.json) io.out(`${JSON.stringify(runs, null, 2)}\n`);
-    else io.out(`${formatTable(['run', 'created', 'state', 'last top-1'], runs.map((r) => [r.runId, r.createdAt, r.state, r.generations.length ? pct(r.generations.at(-1)!.top1) : '-']))}\n`);
+    else
+      io.out(
+        `${formatTable(
+          ['run', 'created', 'state', 'last top-1'],
+          runs.map((r) => [
+            r.runId,
+            r.createdAt,
+            r.state,
+            r.generations.length ? pct(r.generations.at(-1)!.top1) : '-',
+          ]),
+        )}\n`,
+      );
     return 0;
   } finally {
     client.close();

@@ -10,14 +10,22 @@ import { createProgress } from '../progress.js';
 import { generationTable } from '../table.js';
 import type { CommandIo } from './io.js';
 
-export interface RunFlags { store: string; summary?: string; runId?: string; backend?: string; offline?: boolean }
+export interface RunFlags {
+  store: string;
+  summary?: string;
+  runId?: string;
+  backend?: string;
+  offline?: boolean;
+}
 
 export async function runCommand(file: string, flags: RunFlags, io: CommandIo): Promise<number> {
   const experiment = await loadExperimentFile(file);
   const store = await openStore(flags.store);
   const backend = await selectBackend((flags.backend ?? experiment.backend) as 'auto');
   const runId = flags.runId ?? runIdFor(experiment);
-  io.err(`noisy: backend ${backend.name} (${backend.provider}${backend.gpu ? ', GPU' : ''}${backend.kernels ? `, convolutions on ${backend.kernels}` : backend.kernelsSkipped ? `; oneDNN kernels not in use: ${backend.kernelsSkipped}` : ''}); run ${runId}; store ${store.url}\n`);
+  io.err(
+    `noisy: backend ${backend.name} (${backend.provider}${backend.gpu ? ', GPU' : ''}${backend.kernels ? `, convolutions on ${backend.kernels}` : backend.kernelsSkipped ? `; oneDNN kernels not in use: ${backend.kernelsSkipped}` : ''}); run ${runId}; store ${store.url}\n`,
+  );
   // Traces are off in the embedded default unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT).
   const telemetry = setupTelemetry('noisy-cli');
   const progress = createProgress(io.stderr);
@@ -26,13 +34,18 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
   process.once('SIGINT', onSignal);
   try {
     const summary = await runEmbedded({
-      store, experiment, runId, signal: controller.signal,
+      store,
+      experiment,
+      runId,
+      signal: controller.signal,
       onProgress: (p) => progress.progress(p),
       onRunEvent: (e) => progress.run(e),
       worker: { allowDownload: !flags.offline },
     });
     progress.done();
-    io.out(`\n${generationTable(summary.generations)}\n\nsummary: ${store.url}/${runKeys.summary(summary.runId)}\nreport:  ${store.url}/${runKeys.report(summary.runId)}\n`);
+    io.out(
+      `\n${generationTable(summary.generations)}\n\nsummary: ${store.url}/${runKeys.summary(summary.runId)}\nreport:  ${store.url}/${runKeys.report(summary.runId)}\n`,
+    );
     if (flags.summary) await writeFile(flags.summary, `${JSON.stringify(summary, null, 2)}\n`);
     return 0;
   } finally {

@@ -12,13 +12,29 @@ export async function runsCommand(flags: { store: string; json?: boolean }, io: 
   const rows = [];
   for (const key of records) {
     const rec = await getJson<RunRecord>(store, key);
-    const summary = (await store.head(runKeys.summary(rec.runId))) ? await getJson<RunSummary>(store, runKeys.summary(rec.runId)) : null;
-    const gens = (await store.list(`runs/${rec.runId}/`)).filter((k) => /gen-\d+\/eval\/manifest\.json$/.test(k)).length;
+    const summary = (await store.head(runKeys.summary(rec.runId)))
+      ? await getJson<RunSummary>(store, runKeys.summary(rec.runId))
+      : null;
+    const gens = (await store.list(`runs/${rec.runId}/`)).filter((k) =>
+      /gen-\d+\/eval\/manifest\.json$/.test(k),
+    ).length;
     const last = summary?.generations.at(-1);
-    rows.push({ runId: rec.runId, created: rec.createdAt, state: summary ? 'finished' : 'incomplete', generations: `${gens}/${rec.experiment.stages.length}`, top1: last ? pct(last.top1) : '-' });
+    rows.push({
+      runId: rec.runId,
+      created: rec.createdAt,
+      state: summary ? 'finished' : 'incomplete',
+      generations: `${gens}/${rec.experiment.stages.length}`,
+      top1: last ? pct(last.top1) : '-',
+    });
   }
   if (flags.json) io.out(`${JSON.stringify(rows, null, 2)}\n`);
   else if (!rows.length) io.out(`no runs in ${store.url}\n`);
-  else io.out(`${formatTable(['run', 'created', 'state', 'evaluated', 'last top-1'], rows.map((r) => [r.runId, r.created, r.state, r.generations, r.top1]))}\n`);
+  else
+    io.out(
+      `${formatTable(
+        ['run', 'created', 'state', 'evaluated', 'last top-1'],
+        rows.map((r) => [r.runId, r.created, r.state, r.generations, r.top1]),
+      )}\n`,
+    );
   return 0;
 }
