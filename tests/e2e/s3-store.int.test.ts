@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectStoreContract, startS3Server } from '@noisy/testing';
-import { S3ObjectStore, parseS3Url } from './s3.js';
+import { S3ObjectStore, parseS3Url } from '../../libs/platform/src/object-store/s3.js';
 
 let server: Awaited<ReturnType<typeof startS3Server>>;
 let n = 0;

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { main } from './main.js';
-import { quietIo } from './test-io.js';
+import { main } from '../../tools/cli/src/main.js';
+import { quietIo } from '../../tools/cli/src/test-io.js';
 
 const quiet = quietIo;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runKeys } from '@noisy/contracts';
 import { S3ObjectStore, parseS3Url } from '@noisy/platform';
 import { ServiceProcess, freePort, startNatsServer, startS3Server } from '@noisy/testing';
-import { connectController, rpc } from './controller-client.js';
+import { connectController, rpc } from '../../tools/cli/src/controller-client.js';
 
 interface SpanRow {
   traceId: string;

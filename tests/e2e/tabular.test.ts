@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '@noisy/core';
-import { main } from './main.js';
-import { quietIo } from './test-io.js';
+import { main } from '../../tools/cli/src/main.js';
+import { quietIo } from '../../tools/cli/src/test-io.js';
 
 /** Three classes around centres in (x1, x2), a class-correlated category, and gaps. */
 function rows(n: number, seed: number, withLabel: boolean): { text: string; truth: Map<string, string> } {

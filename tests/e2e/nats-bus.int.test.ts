@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoisyError } from '@noisy/core';
 import { eventBusContract, startNatsServer, type RunningServer } from '@noisy/testing';
-import { NatsEventBus } from './nats.js';
+import { NatsEventBus } from '../../libs/platform/src/event-bus/nats.js';
 
 let server: RunningServer;
 beforeAll(async () => {

@@ -16,8 +16,8 @@ import {
   int64Feature,
   openSynthetic,
 } from '@noisy/data';
-import { main } from './main.js';
-import { quietIo } from './test-io.js';
+import { main } from '../../tools/cli/src/main.js';
+import { quietIo } from '../../tools/cli/src/test-io.js';
 
 const quiet = quietIo;
 

@@ -7,11 +7,11 @@ import { datasetKeys, makeTask, subjects } from '@noisy/contracts';
 import { selectBackend } from '@noisy/ml';
 import { MemoryObjectStore, NatsEventBus, S3ObjectStore, parseS3Url } from '@noisy/platform';
 import { startNatsServer, startS3Server, tinyExperiment, type RunningServer } from '@noisy/testing';
-import { RunController } from './controller.js';
-import { runEmbedded } from './embedded.js';
-import { readManifest } from './manifest.js';
-import type { DatasetInfo } from './context.js';
-import { startWorker } from './worker.js';
+import { RunController } from '../../libs/pipeline/src/controller.js';
+import { runEmbedded } from '../../libs/pipeline/src/embedded.js';
+import { readManifest } from '../../libs/pipeline/src/manifest.js';
+import type { DatasetInfo } from '../../libs/pipeline/src/context.js';
+import { startWorker } from '../../libs/pipeline/src/worker.js';
 
 let nats: RunningServer;
 let s3: Awaited<ReturnType<typeof startS3Server>>;

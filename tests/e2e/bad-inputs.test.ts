@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { main } from './main.js';
+import { main } from '../../tools/cli/src/main.js';
 
-const corpus = resolve(import.meta.dirname, '../../../tests/bad-inputs');
+const corpus = resolve(import.meta.dirname, '../bad-inputs');
 const names = (await readdir(corpus, { withFileTypes: true }))
   .filter((d) => d.isDirectory())
   .map((d) => d.name)

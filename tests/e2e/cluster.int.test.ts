@@ -5,9 +5,9 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { devDown, devUp } from './commands/dev.js';
-import { main } from './main.js';
-import { quietIo } from './test-io.js';
+import { devDown, devUp } from '../../tools/cli/src/commands/dev.js';
+import { main } from '../../tools/cli/src/main.js';
+import { quietIo } from '../../tools/cli/src/test-io.js';
 
 const quiet = quietIo;
 

@@ -8,7 +8,7 @@ import { selectBackend } from '@noisy/ml';
 import { MemoryObjectStore, S3ObjectStore, parseS3Url, type ObjectStore } from '@noisy/platform';
 import { readManifest, runEmbedded } from '@noisy/pipeline';
 import { ServiceProcess, startNatsServer, startS3Server } from '@noisy/testing';
-import { connectController, rpc } from './controller-client.js';
+import { connectController, rpc } from '../../tools/cli/src/controller-client.js';
 
 const experiment = {
   name: 'faults',

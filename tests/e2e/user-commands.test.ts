@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, openSynthetic } from '@noisy/data';
-import { main } from './main.js';
-import { quietIo } from './test-io.js';
+import { main } from '../../tools/cli/src/main.js';
+import { quietIo } from '../../tools/cli/src/test-io.js';
 
 const quiet = quietIo;
 

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CommandIo } from './commands/io.js';
-import { main } from './main.js';
+import type { CommandIo } from '../../tools/cli/src/commands/io.js';
+import { main } from '../../tools/cli/src/main.js';
 
 function capture(): CommandIo & { stdout: string; stderrText: string } {
   const io = {
