@@ -8,7 +8,7 @@ import type { CommandIo } from './io.js';
 
 export async function runsCommand(flags: { store: string; json?: boolean }, io: CommandIo): Promise<number> {
   const store = await openStore(flags.store);
-  const records = (await store.list('runs/')).filter((k) => k.endsWith('/experiment.json'));
+  const records = (await store.list('runs/')).filter((k) => /^runs\/[^/]+\/experiment\.json$/.test(k));
   const rows = [];
   for (const key of records) {
     const rec = await getJson<RunRecord>(store, key);
