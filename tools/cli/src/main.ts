@@ -54,7 +54,7 @@ function program(io: CommandIo, done: (code: number) => void): Command {
     .option('--run-id <id>', 'run id (default: <name>-<hash of the compiled experiment>)')
     .addOption(new Option('--backend <name>', "tfjs backend (default: the experiment file's)").choices(BACKENDS))
     .option('--offline', 'never download datasets', false)
-    .option('--set <path=value>', 'override a field of the experiment, e.g. train.steps=800 (repeatable)', collect, [])
+    .option('--set <path=value>', 'override a field of the experiment, e.g. train.steps=800 (repeatable)', collect)
     .option('--seeds <list>', 'run once per seed, e.g. 1,2,3 (not wired yet)', seedList)
     .option('--control', 'with --seeds: also run the supervised-only control (not wired yet)')
     .addOption(controllerOption('run on this controller instead of embedded'))
@@ -64,7 +64,7 @@ function program(io: CommandIo, done: (code: number) => void): Command {
           o.seeds ? '--seeds' : '--control',
           'multi-seed runs are not wired into the CLI yet; run once per seed with --set seed=N',
         );
-      const overrides = (o.set as string[]).map((s) => parseOverride(s));
+      const overrides = ((o.set ?? []) as string[]).map((s) => parseOverride(s));
       done(
         o.controller
           ? await remoteRun(file, { controller: o.controller, runId: o.runId, summary: o.summary, overrides }, io)
@@ -79,7 +79,7 @@ function program(io: CommandIo, done: (code: number) => void): Command {
   root
     .command('status')
     .description("a cluster run's state and generations")
-    .argument('<run-id>')
+    .argument('<run-id>', 'the run')
     .addOption(controllerOption('controller address').makeOptionMandatory())
     .option('--json', 'print the run as JSON', false)
     .action(async (runId: string, o) => done(await remoteStatus(runId, o, io)));
@@ -87,14 +87,14 @@ function program(io: CommandIo, done: (code: number) => void): Command {
   root
     .command('watch')
     .description("follow a cluster run's progress until it ends")
-    .argument('<run-id>')
+    .argument('<run-id>', 'the run')
     .addOption(controllerOption('controller address').makeOptionMandatory())
     .action(async (runId: string, o) => done(await remoteWatch(runId, o, io)));
 
   root
     .command('cancel')
     .description('cancel a cluster run (finished steps stay; resume by running the experiment again)')
-    .argument('<run-id>')
+    .argument('<run-id>', 'the run')
     .addOption(controllerOption('controller address').makeOptionMandatory())
     .action(async (runId: string, o) => done(await remoteCancel(runId, o, io)));
 
@@ -137,7 +137,7 @@ function program(io: CommandIo, done: (code: number) => void): Command {
   root
     .command('export')
     .description("a generation's filtered pseudo-labeled set, or the labeled examples its model contradicts")
-    .argument('[run-id]')
+    .argument('[run-id]', 'the run (or --run <id>)')
     .addOption(new Option('--run <id>', 'alias of the <run-id> argument').hideHelp())
     .requiredOption('--generation <g>', 'generation (1 or more for the filtered set)', intFlag(0))
     .requiredOption('--out <file>', 'set.csv or set.jsonl')
@@ -151,7 +151,7 @@ function program(io: CommandIo, done: (code: number) => void): Command {
   root
     .command('report')
     .description("(re)build a run's self-contained HTML report")
-    .argument('[run-id]')
+    .argument('[run-id]', 'the run (or --run <id>)')
     .addOption(new Option('--run <id>', 'alias of the <run-id> argument').hideHelp())
     .option('--out <file>', 'also write it here')
     .addOption(storeOption())
