@@ -44,4 +44,21 @@ describe('progress', () => {
       '  gen 0 predict shard 1 100% 100/100 examples\n',
     ]);
   });
+
+  it('createProgress - on a terminal the live bar shows the ETA of training steps', () => {
+    let t = 0;
+    let screen = '';
+    const out = { isTTY: true, columns: 200, write: (s: string) => (screen += s) } as unknown as NodeJS.WriteStream;
+    const sink = createProgress(out, () => t);
+    const step = (done: number): ProgressEvent => ({
+      ...{ runId: 'r', taskId: 't', step: 'train', generation: 1, shard: -1, unit: 'steps' },
+      ...{ done, total: 1000, epoch: 1, epochs: 10, loss: 0.5, rate: 100 },
+    });
+    sink.progress(step(100));
+    t = 90_000;
+    sink.progress(step(400));
+    expect(screen.split('\r\x1b[2K').at(-1)).toBe(
+      `  gen 1 train ${'█'.repeat(10)}${'░'.repeat(14)} 40% step 400/1000 epoch 1/10 loss 0.500 100 img/s ETA 3m00s`,
+    );
+  });
 });
