@@ -35,7 +35,7 @@ describe('noisy predict and export', () => {
   it('noisy export - the filtered set has one row per kept example with copies and its class threshold', async () => {
     const out = join(dir, 'set.csv');
     expect(
-      await main(['export', '--run', runId, '--generation', '1', '--out', out, '--store', join(dir, 'store')], quiet()),
+      await main(['export', runId, '--generation', '1', '--out', out, '--store', join(dir, 'store')], quiet()),
     ).toBe(0);
     const lines = (await readFile(out, 'utf8')).trim().split('\n');
     expect(lines[0]).toBe('id,teacherClass,className,confidence,copies,threshold,shard');
@@ -55,7 +55,7 @@ describe('noisy predict and export', () => {
       await main(
         [
           'export',
-          '--run',
+          '--run', // the alias of the positional run id
           runId,
           '--generation',
           '1',

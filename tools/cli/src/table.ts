@@ -3,7 +3,10 @@ export function formatTable(headers: string[], rows: Array<Array<string | number
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, c) => Math.max(...cells.map((r) => r[c].length)));
   const fmt = (r: string[]) =>
-    r.map((v, c) => (c === 0 || /^[A-Za-z]/.test(v) ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
+    r
+      .map((v, c) => (c === 0 || /^[A-Za-z]/.test(v) ? v.padEnd(widths[c]) : v.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [fmt(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(fmt)].join('\n');
 }
 

@@ -5,7 +5,10 @@ import { openStore } from '../store.js';
 import { runEmbedded, runIdFor } from '@noisy/pipeline';
 import { runKeys } from '@noisy/contracts';
 import { setupTelemetry } from '@noisy/platform/telemetry';
-import { loadExperimentFile } from '../experiment-file.js';
+import { compileExperimentFrom } from '@noisy/core';
+import { readExperimentFile } from '../experiment-file.js';
+import { displayKey } from '../model-arg.js';
+import { applyOverrides, describeOverrides, type Override } from '../overrides.js';
 import { createProgress } from '../progress.js';
 import { generationTable } from '../table.js';
 import type { CommandIo } from './io.js';
@@ -16,16 +19,20 @@ export interface RunFlags {
   runId?: string;
   backend?: string;
   offline?: boolean;
+  /** `--set` overrides, applied before compiling; the compiled experiment stored with the run has them. */
+  overrides?: Override[];
 }
 
 export async function runCommand(file: string, flags: RunFlags, io: CommandIo): Promise<number> {
-  const experiment = await loadExperimentFile(file);
+  const overrides = flags.overrides ?? [];
+  const experiment = compileExperimentFrom(applyOverrides(await readExperimentFile(file), overrides), file);
   const store = await openStore(flags.store);
   const backend = await selectBackend((flags.backend ?? experiment.backend) as 'auto');
   const runId = flags.runId ?? runIdFor(experiment);
   io.err(
     `noisy: backend ${backend.name} (${backend.provider}${backend.gpu ? ', GPU' : ''}${backend.kernels ? `, convolutions on ${backend.kernels}` : backend.kernelsSkipped ? `; oneDNN kernels not in use: ${backend.kernelsSkipped}` : ''}); run ${runId}; store ${store.url}\n`,
   );
+  if (overrides.length) io.err(`noisy: overrides ${describeOverrides(overrides)}\n`);
   // Traces are off in the embedded default unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT).
   const telemetry = setupTelemetry('noisy-cli');
   const progress = createProgress(io.stderr);
@@ -43,8 +50,9 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
       worker: { allowDownload: !flags.offline },
     });
     progress.done();
+    const last = summary.generations.at(-1)!.generation;
     io.out(
-      `\n${generationTable(summary.generations)}\n\nsummary: ${store.url}/${runKeys.summary(summary.runId)}\nreport:  ${store.url}/${runKeys.report(summary.runId)}\n`,
+      `\n${generationTable(summary.generations)}\n\nsummary: ${displayKey(store, runKeys.summary(summary.runId))}\nreport:  ${displayKey(store, runKeys.report(summary.runId))}\nmodel:   ${displayKey(store, runKeys.model(summary.runId, last))}\n`,
     );
     if (flags.summary) await writeFile(flags.summary, `${JSON.stringify(summary, null, 2)}\n`);
     return 0;
