@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +108,56 @@ describe('noisy predict and export', () => {
     expect(Object.keys(rows[0])).toEqual(['id', 'class1', 'prob1', 'class2', 'prob2']);
     const correct = rows.filter((r) => r.class1 === `class-${truth[r.id]}`).length;
     expect(correct).toBeGreaterThan(6); // chance is 4 of 12
+  });
+
+  it('noisy export --model --format tfjs - plain @tensorflow/tfjs in another process predicts what noisy predict does', async () => {
+    const folder = join(dir, 'export-images');
+    await mkdir(folder, { recursive: true });
+    const src = openSynthetic({ classes: 3, size: 10, channels: 1, train: 0, test: 5, seed: 4 });
+    for (let i = 0; i < 5; i++)
+      await writeFile(join(folder, `img-${i}.png`), encodePng((await src.test.get(i)).image!));
+    const store = join(dir, 'store');
+    const model = join(store, 'runs', runId, 'gen-1', 'model'); // a folder on disk, as noisy run prints it
+    const out = join(dir, 'stock');
+    expect(await main(['export', '--model', model, '--format', 'tfjs', '--out', out], quiet())).toBe(0);
+    const preds = join(dir, 'export-preds.jsonl');
+    expect(await main(['predict', '--model', model, '--input', folder, '--out', preds, '--top-k', '3'], quiet())).toBe(
+      0,
+    );
+    const expected = (await readFile(preds, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string | number>);
+    // Stock tfjs only: no @noisy import, no custom layer registered; pixels straight from the PNGs.
+    const script = `
+      import * as tf from '@tensorflow/tfjs';
+      import { PNG } from 'pngjs';
+      import { readFileSync } from 'node:fs';
+      const [dir, images] = process.argv.slice(1);
+      const json = JSON.parse(readFileSync(dir + '/model.json', 'utf8'));
+      const w = readFileSync(dir + '/weights.bin');
+      const model = await tf.loadLayersModel({ load: async () => ({ modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights, weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) }) });
+      const out = {};
+      for (let i = 0; i < 5; i++) {
+        const png = PNG.sync.read(readFileSync(images + '/img-' + i + '.png'));
+        const grey = Float32Array.from({ length: png.width * png.height }, (_, p) => png.data[p * 4]);
+        out['img-' + i + '.png'] = Array.from(model.predict(tf.tensor4d(grey, [1, png.height, png.width, 1])).dataSync());
+      }
+      console.log(JSON.stringify({ classNames: json.userDefinedMetadata.classNames, out }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, out, folder]);
+    const stock = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      classNames: string[];
+      out: Record<string, number[]>;
+    };
+    expect(Object.keys(stock.out)).toHaveLength(5);
+    for (const row of expected) {
+      const probs = stock.out[row.id as string];
+      for (const k of [1, 2, 3]) {
+        const c = stock.classNames.indexOf(row[`class${k}`] as string);
+        expect(Math.abs(probs[c] - (row[`prob${k}`] as number))).toBeLessThan(1e-4);
+      }
+    }
   });
 
   it('noisy predict - bad output names and missing inputs are named errors', async () => {

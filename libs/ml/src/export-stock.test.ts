@@ -27,12 +27,11 @@ function randomiseBatchNorm(model: tf.LayersModel, seed: number): void {
   const rng = createRng(seed);
   for (const layer of model.layers) {
     if (layer.getClassName() !== 'NoisyBatchNorm') continue;
-    const [gamma, beta, mean, variance] = layer.getWeights();
-    const c = gamma.shape[0];
+    const c = layer.getWeights()[0].shape[0];
     const r = (lo: number, hi: number) => tf.tensor1d(Array.from({ length: c }, () => lo + rng.next() * (hi - lo)));
     const next = [r(0.5, 1.5), r(-0.2, 0.2), r(-0.3, 0.3), r(0.5, 2)];
     layer.setWeights(next);
-    tf.dispose([...next, ...[gamma, beta, mean, variance].filter((t) => t.isDisposedInternal)]);
+    tf.dispose(next);
   }
 }
 

@@ -8,6 +8,7 @@ import { compareCommand } from './commands/compare.js';
 import { devDown, devUp } from './commands/dev.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
+import { exportModelCommand } from './commands/export-model.js';
 import { processIo, type CommandIo } from './commands/io.js';
 import { predictCommand } from './commands/predict.js';
 import { remoteCancel, remoteRun, remoteRuns, remoteStatus, remoteWatch } from './commands/remote.js';
@@ -136,17 +137,29 @@ function program(io: CommandIo, done: (code: number) => void): Command {
 
   root
     .command('export')
-    .description("a generation's filtered pseudo-labeled set, or the labeled examples its model contradicts")
-    .argument('[run-id]', 'the run (or --run <id>)')
+    .description(
+      "a generation's filtered pseudo-labeled set, the labeled examples its model contradicts, or a model as stock tfjs",
+    )
+    .argument('[run-id]', 'the run (or --run <id>); not with --model')
     .addOption(new Option('--run <id>', 'alias of the <run-id> argument').hideHelp())
-    .requiredOption('--generation <g>', 'generation (1 or more for the filtered set)', intFlag(0))
-    .requiredOption('--out <file>', 'set.csv or set.jsonl')
+    .option('--generation <g>', 'generation (1 or more for the filtered set)', intFlag(0))
+    .requiredOption('--out <file>', 'set.csv or set.jsonl; with --model a folder')
     .option('--label-issues', 'export label issues instead of the filtered set', false)
     .option('--min-confidence <p>', 'with --label-issues: least confidence in the other class', numberFlag(0, 1), 0.8)
+    .option('--model <key|path>', 'export this checkpoint as a model (store key or its folder on disk)')
+    .addOption(new Option('--format <name>', 'with --model: the model format').choices(['tfjs']).default('tfjs'))
     .addOption(storeOption())
-    .action(async (id: string | undefined, o) =>
-      done(await exportCommand({ ...o, run: runIdOf(id, o.run, 'export'), labelIssues: o.labelIssues }, io)),
-    );
+    .action(async (id: string | undefined, o) => {
+      if (o.model) {
+        if (id || o.run || o.generation !== undefined || o.labelIssues) {
+          throw new ConfigError('--model', 'exports a checkpoint: give no run id, --generation or --label-issues');
+        }
+        done(await exportModelCommand({ model: o.model, format: o.format, out: o.out, store: o.store }, io));
+        return;
+      }
+      if (o.generation === undefined) throw new ConfigError('--generation', 'required to export a set of a run');
+      done(await exportCommand({ ...o, run: runIdOf(id, o.run, 'export'), labelIssues: o.labelIssues }, io));
+    });
 
   root
     .command('report')
