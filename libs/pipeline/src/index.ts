@@ -1,5 +1,8 @@
 // @noisy/pipeline: the stages of Noisy Student over ports, the run controller and workers.
 export * from './manifest.js';
+export * from './manifest-schema.js';
+export * from './read-validated.js';
+export * from './run-view.js';
 export * from './balance.js';
 export * from './context.js';
 export * from './predictions.js';

@@ -2,9 +2,7 @@
 // pseudo-labeled counts and wall time, built from committed manifests.
 import type { CompiledExperiment } from '@noisy/core';
 import { datasetKeys, runKeys } from '@noisy/contracts';
-import type { Metrics } from '@noisy/ml';
 import { putJson, type ObjectStore } from '@noisy/platform';
-import type { DatasetInfo } from './context.js';
 import { readManifest } from './manifest.js';
 import type { Phase } from './plan.js';
 
@@ -40,12 +38,12 @@ export async function buildSummary(
   datasetId: string,
   phases: Phase[],
 ): Promise<RunSummary> {
-  const info = (await readManifest<DatasetInfo>(store, datasetKeys.manifest(datasetId))).data;
+  const info = (await readManifest(store, datasetKeys.manifest(datasetId), 'dataset')).data;
   const generations: GenerationSummary[] = [];
   for (const stage of e.stages) {
     const g = stage.generation;
-    const model = await readManifest(store, runKeys.modelManifest(runId, g));
-    const evaluation = await readManifest<Metrics>(store, runKeys.evalManifest(runId, g));
+    const model = await readManifest(store, runKeys.modelManifest(runId, g), 'model');
+    const evaluation = await readManifest(store, runKeys.evalManifest(runId, g), 'evaluation');
     let seconds = 0;
     for (const p of phases.filter((ph) => ph.generation === g && ph.name !== 'ingest')) {
       for (const t of p.tasks) seconds += (await readManifest(store, t.manifestKey)).timing.seconds;

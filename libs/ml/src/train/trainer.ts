@@ -3,7 +3,7 @@
 // TF-style RMSProp with weight decay, the original's LR schedule, EMA after every step. At the
 // end the model holds the EMA weights, which evaluation, prediction and checkpoints use.
 import * as tf from '@tensorflow/tfjs';
-import type { PseudoLabelSpec, Rng, TrainSpec } from '@noisy/core';
+import type { CompiledTrainSpec, PseudoLabelSpec, Rng } from '@noisy/core';
 import { makeBatch, type InputNoise, type InputSet, type InputStats } from '../input.js';
 import { isDecayed } from '../models/registry.js';
 import { Ema } from './ema.js';
@@ -45,7 +45,7 @@ export interface TrainRequest {
   unlabeled: UnlabeledPart | null;
   classes: number;
   stats: InputStats;
-  train: TrainSpec & { unlabelRatio: number };
+  train: CompiledTrainSpec;
   pseudoLabels: PseudoLabelSpec;
   /** Training noise per example (RandAugment / tabular noise). */
   noise: InputNoise;

@@ -6,7 +6,7 @@ import { datasetKeys } from '@noisy/contracts';
 import { encodeSample, encodeTFRecords, openSource, type Sample, type SplitSource } from '@noisy/data';
 import { computeStats } from '@noisy/ml';
 import { packInputs, type DatasetInfo, type StageContext } from '../context.js';
-import { isCommitted, putPart, writeManifest, type Manifest, type Part } from '../manifest.js';
+import { commitStep, putPart, type Part, type StepResult } from '../manifest.js';
 
 const TEST_SHARD = 10_000;
 
@@ -46,9 +46,10 @@ async function writeShards(
 }
 
 export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId: string): Promise<string> {
-  const key = datasetKeys.manifest(datasetId);
-  if (await isCommitted(ctx.store, key)) return key;
-  const started = performance.now();
+  return commitStep(ctx.store, datasetKeys.manifest(datasetId), 'dataset', () => ingestData(ctx, e, datasetId));
+}
+
+async function ingestData(ctx: StageContext, e: CompiledExperiment, datasetId: string): Promise<StepResult<'dataset'>> {
   const source = await openSource(e.data.source, {
     seed: e.seed,
     allowDownload: ctx.allowDownload,
@@ -65,7 +66,8 @@ export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId
     if (idx.length < N)
       throw new ConfigError(
         'data.labeledPerClass',
-        `asks ${N} labeled examples per class but class '${source.classNames[c]}' has only ${idx.length} training examples`,
+        `asks ${N} labeled examples per class but class '${source.classNames[c]}' ` +
+          `has only ${idx.length} training examples`,
       );
     shuffleInPlace(idx, rng);
     labeled.push(...idx.slice(0, N));
@@ -127,8 +129,7 @@ export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId
     unlabeled: unlabeledParts,
     test: testParts,
   };
-  const m: Manifest<DatasetInfo> = {
-    kind: 'dataset',
+  return {
     parts: [labeledPart, ...unlabeledParts, ...testParts],
     counts: {
       classes,
@@ -140,8 +141,5 @@ export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId
     parents: [],
     config: { data: e.data, seed: e.seed },
     data: info,
-    timing: { seconds: (performance.now() - started) / 1000 },
   };
-  await writeManifest(ctx.store, key, m);
-  return key;
 }
