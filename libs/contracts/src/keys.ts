@@ -25,6 +25,9 @@ export const runKeys = {
   experiment: (runId: string) => `runs/${runId}/experiment.json`,
   summary: (runId: string) => `runs/${runId}/summary.json`,
   report: (runId: string) => `runs/${runId}/report.html`,
+  /** TensorBoard's log directory of the run: `tensorboard --logdir <store>/runs/<id>/tensorboard`. */
+  tensorboard: (runId: string) => `runs/${runId}/tensorboard`,
+  trainCurve: (runId: string, g: number) => `${gen(runId, g)}/train-curve.json`,
   model: (runId: string, g: number) => `${gen(runId, g)}/model`,
   modelManifest: (runId: string, g: number) => `${gen(runId, g)}/model/manifest.json`,
   evalManifest: (runId: string, g: number) => `${gen(runId, g)}/eval/manifest.json`,

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { runKeys, type RunEvent } from '@noisy/contracts';
+import { decodeEventFile } from '@noisy/data';
 import { tinyExperiment } from '@noisy/testing';
 import { selectBackend } from '@noisy/ml';
 import { MemoryEventBus, MemoryObjectStore, type ObjectStore } from '@noisy/platform';
@@ -46,6 +47,31 @@ describe('embedded run', () => {
     }
     expect(keys).toContain(`runs/${summary.runId}/summary.json`);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('embedded run - TensorBoard event files beside the run: per-step curves per generation, top-1/top-5/ECE per generation', async () => {
+    const { runId } = summary;
+    const keys = (await store.list(`${runKeys.tensorboard(runId)}/`)).sort();
+    expect(keys.map((k) => k.split('/').slice(3, 4)[0])).toEqual(['gen-0', 'gen-1', 'gen-2', 'generations']);
+    for (const key of keys) expect(key.split('/').at(-1)).toMatch(/^events\.out\.tfevents\.\d+\./);
+    for (const g of [0, 1, 2]) {
+      const { version, scalars } = decodeEventFile(await store.get(keys[g]), keys[g]);
+      expect(version).toBe('brain.Event:2');
+      const loss = scalars.filter((e) => e.tag === 'train/loss');
+      const model = await readManifest(store, runKeys.modelManifest(runId, g), 'model');
+      expect(loss.length).toBeGreaterThan(0);
+      // The last step reports (steps counted from 0 or 1).
+      expect(loss.at(-1)!.step).toBeGreaterThanOrEqual(model.data.steps - 1);
+      expect(loss.at(-1)!.step).toBeLessThanOrEqual(model.data.steps);
+      expect(loss.every((e, i) => i === 0 || e.step > loss[i - 1].step)).toBe(true);
+      expect(scalars.filter((e) => e.tag === 'train/learning_rate')).toHaveLength(loss.length);
+      expect(scalars.filter((e) => e.tag === 'train/images_per_second').every((e) => e.value > 0)).toBe(true);
+    }
+    const { scalars } = decodeEventFile(await store.get(keys[3]), keys[3]);
+    const top1 = scalars.filter((e) => e.tag === 'test/top1');
+    expect(top1.map((e) => e.step)).toEqual([0, 1, 2]);
+    expect(top1.map((e) => e.value)).toEqual(summary.generations.map((g) => Math.fround(g.top1)));
+    expect(scalars.filter((e) => e.tag === 'test/ece')).toHaveLength(3);
   });
 
   it('embedded run - the report is written after the run, its model built from the committed manifests', async () => {

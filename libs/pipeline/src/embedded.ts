@@ -5,7 +5,7 @@ import type { CompiledExperiment } from '@noisy/core';
 import { subjects, type ProgressEvent, type RunEvent } from '@noisy/contracts';
 import { MemoryEventBus, type ObjectStore } from '@noisy/platform';
 import { RunController } from './controller.js';
-import { writeReportAfterRun } from './report/html.js';
+import { writeRunViews } from './report/after-run.js';
 import type { RunSummary } from './summary.js';
 import { startWorker, type WorkerOptions } from './worker.js';
 
@@ -32,9 +32,8 @@ export async function runEmbedded(o: EmbeddedRunOptions): Promise<RunSummary> {
     );
     const record = await controller.create(o.experiment, o.runId);
     const summary = await controller.drive(record.runId);
-    const problem = await writeReportAfterRun(o.store, record.runId);
-    if (problem)
-      o.onRunEvent?.({ runId: record.runId, state: 'step-finished', message: `report not written: ${problem}` });
+    const problem = await writeRunViews(o.store, record.runId);
+    if (problem) o.onRunEvent?.({ runId: record.runId, state: 'step-finished', message: problem });
     return summary;
   } finally {
     await worker.stop();

@@ -22,4 +22,7 @@ export * from './export.js';
 export * from './run-manager.js';
 export * from './predict-images.js';
 export * from './report/html.js';
+export * from './report/after-run.js';
+export * from './report/tensorboard.js';
+export * from './train-curve.js';
 export * from './metrics.js';

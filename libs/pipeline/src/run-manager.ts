@@ -6,7 +6,7 @@ import { RunFailedError, compileExperimentFrom, parseExperimentText } from '@noi
 import { runKeys, subjects, type ProgressEvent, type RunEvent } from '@noisy/contracts';
 import { getJson, type EventBus, type ObjectStore, type Subscription } from '@noisy/platform';
 import { RunController } from './controller.js';
-import { writeReportAfterRun } from './report/html.js';
+import { writeRunViews } from './report/after-run.js';
 import { loadRun } from './run-view.js';
 import type { GenerationSummary, RunSummary } from './summary.js';
 
@@ -46,9 +46,9 @@ export class RunManager {
     const a: Active = { abort, state: 'running', message: '', done: Promise.resolve() };
     a.done = new RunController(this.ports, { signal: abort.signal, pollMs: 500 }).drive(runId).then(
       async () => {
-        const problem = await writeReportAfterRun(this.ports.store, runId);
+        const problem = await writeRunViews(this.ports.store, runId);
         a.state = 'finished';
-        a.message = problem ? `finished; report not written: ${problem}` : 'finished';
+        a.message = problem ? `finished; ${problem}` : 'finished';
       },
       (err) => {
         a.state = abort.signal.aborted ? 'cancelled' : 'failed';

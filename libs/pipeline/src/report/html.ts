@@ -78,6 +78,22 @@ function accuracy(m: ReportModel): string[] {
       gens.map((g) => ({ name: g.label, values: g.lossPerEpoch })),
       (v) => v.toFixed(2),
     ),
+    ...(gens.some((g) => g.curve.step.length)
+      ? [
+          lineChart(
+            'Training loss per step',
+            gens.map((g) => ({ name: g.label, values: g.curve.loss, x: g.curve.step })),
+            (v) => v.toFixed(2),
+            'step',
+          ),
+          lineChart(
+            'Learning rate per step',
+            gens.map((g) => ({ name: g.label, values: g.curve.lr, x: g.curve.step })),
+            (v) => v.toPrecision(2),
+            'step',
+          ),
+        ]
+      : []),
   ];
 }
 
@@ -137,17 +153,4 @@ export async function buildReport(store: ObjectStore, runId: string): Promise<st
 export async function writeReport(store: ObjectStore, runId: string): Promise<string> {
   await store.put(runKeys.report(runId), await buildReport(store, runId));
   return runKeys.report(runId);
-}
-
-/**
- * Write the report once a run has finished. The report is a view of committed results, so
- * failing to draw it never fails the run: returns why it was not written, or null.
- */
-export async function writeReportAfterRun(store: ObjectStore, runId: string): Promise<string | null> {
-  try {
-    await writeReport(store, runId);
-    return null;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
 }

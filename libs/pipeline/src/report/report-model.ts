@@ -6,6 +6,13 @@ import { decodeSample, decodeTFRecords, encodePng } from '@noisy/data';
 import type { ObjectStore } from '@noisy/platform';
 import { readManifest, readPart } from '../manifest.js';
 import { loadRunView, type RunView } from '../run-view.js';
+import { readCurve, type CurvePoint } from '../train-curve.js';
+
+const curveOf = (points: CurvePoint[]) => ({
+  step: points.map((p) => p.step),
+  loss: points.map((p) => p.loss),
+  lr: points.map((p) => p.lr),
+});
 
 /** Buckets of the teacher-confidence histogram (each spans GRID_STEPS / 20 grid bins). */
 export const CONFIDENCE_BUCKETS = 20;
@@ -21,6 +28,8 @@ export interface GenerationRow {
   perClass: number[];
   pseudoLabeled: number;
   lossPerEpoch: number[];
+  /** The per-step curve as training reported it (empty for runs without one). */
+  curve: { step: number[]; loss: number[]; lr: number[] };
 }
 
 export interface SampleImage {
@@ -141,6 +150,7 @@ export async function buildReportModel(store: ObjectStore, runId: string): Promi
       perClass: metrics.perClass,
       pseudoLabeled: train.pseudoLabeled,
       lossPerEpoch: train.epochs.map((r) => r.loss),
+      curve: curveOf(await readCurve(store, runId, g)),
     });
   }
   const pseudoLabels: PseudoLabelView[] = [];

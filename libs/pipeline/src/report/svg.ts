@@ -18,6 +18,8 @@ export const PALETTE = [
 export interface Series {
   name: string;
   values: number[];
+  /** x of each value (steps); absent = 0, 1, 2, ... (epochs). */
+  x?: number[];
   color?: string;
 }
 
@@ -78,19 +80,21 @@ export function barChart(
   return frame(body, title, max, yFmt, series);
 }
 
-/** Lines over a shared x axis (epochs). */
-export function lineChart(title: string, series: Series[], yFmt: (v: number) => string): string {
-  const n = Math.max(2, ...series.map((s) => s.values.length));
+/** Lines over a shared x axis: epochs (value index) or the series' own x values (steps). */
+export function lineChart(title: string, series: Series[], yFmt: (v: number) => string, xLabel = 'epoch'): string {
+  const xOf = (s: Series, i: number) => s.x?.[i] ?? i;
+  const xMax = Math.max(1, ...series.map((s) => (s.values.length ? xOf(s, s.values.length - 1) : 0)));
   const max = Math.max(1e-9, ...series.flatMap((s) => s.values));
-  const x = (i: number) => L + ((W - L - R) * i) / (n - 1);
+  const x = (v: number) => L + ((W - L - R) * v) / xMax;
   const y = (v: number) => T + (H - T - B) * (1 - v / max);
   const body =
     series
       .map(
         (s, j) =>
           `<polyline fill="none" stroke-width="2" stroke="${colorOf(s, j)}" ` +
-          `points="${s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
+          `points="${s.values.map((v, i) => `${x(xOf(s, i)).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
       )
-      .join('') + `<text x="${(W + L) / 2}" y="${H - B + 14}" text-anchor="middle" font-size="10">epoch</text>`;
+      .join('') +
+    `<text x="${(W + L) / 2}" y="${H - B + 14}" text-anchor="middle" font-size="10">${esc(xLabel)}</text>`;
   return frame(body, title, max, yFmt, series);
 }

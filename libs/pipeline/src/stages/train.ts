@@ -15,6 +15,7 @@ import {
   type UnlabeledPart,
 } from '@noisy/ml';
 import type { StageContext } from '../context.js';
+import { CurveRecorder } from '../train-curve.js';
 import { commitStep, readManifest, type Part, type StepResult } from '../manifest.js';
 import type { ModelCache } from '../model-cache.js';
 import { loadRunView, type RunView } from '../run-view.js';
@@ -133,6 +134,7 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
               ),
           }
         : { row: tabularNoise(stage.train.tabularNoise, info.stats.std) };
+    const curve = new CurveRecorder();
     const result = await trainModel({
       model,
       labeled,
@@ -143,7 +145,8 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
       pseudoLabels: e.pseudoLabels,
       noise,
       rng: createRng(e.seed).fork(`train:${g}`),
-      onProgress: (p) =>
+      onProgress: (p) => {
+        curve.add({ step: p.step, loss: p.loss, lr: p.lr, imagesPerSecond: p.imagesPerSecond });
         ctx.progress({
           unit: 'steps',
           done: p.step,
@@ -152,11 +155,13 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
           epochs: p.epochs,
           loss: p.loss,
           rate: p.imagesPerSecond,
-        }),
+        });
+      },
       onEpoch: (r) => ctx.progress({ unit: 'steps', done: -1, total: -1, epoch: r.epoch, epochLoss: r.loss }),
       shouldStop: ctx.shouldStop,
     });
     if (ctx.shouldStop()) throw new Error('training stopped before it finished');
+    await curve.write(ctx.store, runId, g);
     const prefix = runKeys.model(runId, g);
     const meta = await saveCheckpoint(ctx.store, prefix, model, {
       model: { name: stage.model.name, width: stage.model.width, depth: stage.model.depth },
