@@ -19,3 +19,5 @@ export * from './predict.js';
 export * from './metrics.js';
 export * from './checkpoint.js';
 export * from './flops.js';
+export * from './train/data-parallel.js';
+export * from './train/train-state.js';
