@@ -2,12 +2,11 @@
 // equivalence with one rank at the same global batch, and a rank killed mid-training (the other
 // fails within the collective timeout; the retry resumes from the in-training checkpoint and
 // ends where an uninterrupted run ends).
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadGloo } from '@noisy/collective';
+import { launchLocalRanks, loadGloo, type RankExit } from '@noisy/collective';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SCRIPT = join(ROOT, 'tests/e2e/data-parallel/rank.ts');
@@ -16,59 +15,32 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 let dirs = 0;
 const dir = (name: string) => join(base, `${name}-${dirs++}`);
 
-interface RankExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
+interface Attempt extends RankExit {
   lines: Array<Record<string, unknown>>;
-  stderr: string;
-  exitedAt: number;
 }
 
-function startRank(options: Record<string, unknown>): Promise<RankExit> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, JSON.stringify(options)], {
+/** One attempt of the step with `size` rank processes, started as the embedded runner would. */
+async function attempt(size: number, store: string, out: string, extra: (rank: number) => object = () => ({})) {
+  const id = `attempt-${attempts++}`;
+  const lines: Array<Array<Record<string, unknown>>> = Array.from({ length: size }, () => []);
+  const options = { store, out, steps: 24, everySteps: 4 };
+  // Options per rank (dieAt goes to one rank only); each rank picks its entry by NOISY_RANK.
+  const perRank = Array.from({ length: size }, (_, r) => ({ ...options, ...extra(r) }));
+  const exits = await launchLocalRanks({
+    size,
+    args: ['--import', 'tsx', SCRIPT, JSON.stringify(perRank)],
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
+    rendezvousRoot: base,
+    id,
+    timeoutMs: TIMEOUT_MS,
+    joinTimeoutMs: 60_000,
+    graceMs: TIMEOUT_MS + 5000,
+    onLine: (rank, line) => line.startsWith('{') && lines[rank].push(JSON.parse(line) as Record<string, unknown>),
   });
-  let out = '',
-    stderr = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((done) =>
-    child.on('exit', (code, signal) =>
-      done({
-        code,
-        signal,
-        stderr,
-        exitedAt: Date.now(),
-        lines: out
-          .split('\n')
-          .filter((l) => l.startsWith('{'))
-          .map((l) => JSON.parse(l) as Record<string, unknown>),
-      }),
-    ),
-  );
+  return exits.map((e, r): Attempt => ({ ...e, lines: lines[r] }));
 }
-
-/** One attempt of the step with `size` ranks; every rank gets a fresh rendezvous directory. */
-function attempt(size: number, store: string, out: string, extra: (rank: number) => object = () => ({})) {
-  const rendezvous = dir('rdv');
-  mkdirSync(rendezvous, { recursive: true });
-  return Promise.all(
-    Array.from({ length: size }, (_, rank) =>
-      startRank({
-        rank,
-        size,
-        rendezvous,
-        store,
-        out,
-        steps: 24,
-        everySteps: 4,
-        timeoutMs: TIMEOUT_MS,
-        ...extra(rank),
-      }),
-    ),
-  );
-}
+let attempts = 0;
 
 const TIMEOUT_MS = 8000;
 const weightsOf = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { weights: number[][] }).weights;
@@ -81,7 +53,7 @@ describe.skipIf(loadGloo().addon === null && process.env.NOISY_REQUIRE_GLOO !== 
   it('data parallel - 2 ranks at batch B/2 each end with the weights of 1 rank at batch B (|diff| <= 1e-5)', async () => {
     const one = { store: dir('store'), out: dir('one.json') };
     const [single, ranks] = await Promise.all([attempt(1, one.store, one.out), attempt(2, two.store, two.out)]);
-    for (const r of [...single, ...ranks]) expect(r.code, r.stderr + JSON.stringify(r.lines)).toBe(0);
+    for (const r of [...single, ...ranks]) expect(r.code, r.stderrTail + JSON.stringify(r.lines)).toBe(0);
     const a = weightsOf(one.out),
       b = weightsOf(two.out);
     expect(a.map((w) => w.length)).toEqual(b.map((w) => w.length));
@@ -105,12 +77,12 @@ describe.skipIf(loadGloo().addon === null && process.env.NOISY_REQUIRE_GLOO !== 
     expect(first[0].exitedAt - first[1].exitedAt).toBeLessThan(TIMEOUT_MS + 2000);
     expect(first[0].lines.filter((l) => l.checkpoint).map((l) => l.checkpoint)).toEqual([4, 8]);
     const retry = await attempt(2, store, out);
-    for (const r of retry) expect(r.code, r.stderr + JSON.stringify(r.lines)).toBe(0);
+    for (const r of retry) expect(r.code, r.stderrTail + JSON.stringify(r.lines)).toBe(0);
     expect(retry[0].lines.find((l) => l.done)).toMatchObject({ resumedFrom: 8, steps: 16 });
     // Same final weights as the uninterrupted 2-rank run of the test before (same replica count,
     // same settings; run that test first, as vitest does in file order).
     const diff = maxDiff(weightsOf(out), weightsOf(two.out));
-    expect(diff).toBeLessThanOrEqual(1e-6);
+    expect(diff).toBe(0); // bit for bit: the same reductions in the same order
     console.log(
       `fault: rank 0 failed ${first[0].exitedAt - first[1].exitedAt} ms after rank 1 died; ` +
         `resumed run vs uninterrupted: max |diff| = ${diff}; total ${Date.now() - started} ms`,

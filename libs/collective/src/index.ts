@@ -5,3 +5,4 @@ export * from './single.js';
 export * from './errors.js';
 export * from './gloo.js';
 export * from './tcp-store-server.js';
+export * from './local-gang.js';

@@ -1,28 +1,26 @@
 // One rank of a data-parallel train step, as a process: the tests start 1 or 2 of these. Tiny
 // tabular data and a model without batch norm or dropout, where 2 ranks at B/2 must equal
 // 1 rank at B up to float32 summation order. Prints JSON lines; rank 0 writes the final weights.
-//   node --import tsx tests/e2e/data-parallel/rank.ts '<json options>'
+//   started by launchLocalRanks: node --import tsx tests/e2e/data-parallel/rank.ts '<json options per rank>'
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { connectGloo, SingleRank, type Collective } from '@noisy/collective';
+import { openCollective } from '@noisy/collective';
 import { compileExperiment, createRng } from '@noisy/core';
 import { selectBackend, trainModel, type TabularSet } from '@noisy/ml';
 import { FileObjectStore } from '@noisy/platform';
 
+// Rank, world size and rendezvous come from launchLocalRanks' environment (NOISY_RANK, ...).
 interface Options {
-  rank: number;
-  size: number;
-  /** Fresh directory per attempt (Gloo FileStore). */
-  rendezvous: string;
   store: string;
   everySteps: number;
   steps: number;
-  timeoutMs: number;
   out: string;
   /** SIGKILL this process after `dieAt` steps of this attempt (use on a first attempt). */
   dieAt?: number;
 }
-const o = JSON.parse(process.argv[2]) as Options;
+const rank = Number(process.env.NOISY_RANK ?? 0);
+// argv[2]: one options object per rank.
+const o = (JSON.parse(process.argv[2]) as Options[])[rank];
 const say = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`);
 
 const F = 8,
@@ -60,17 +58,7 @@ async function main(): Promise<void> {
       tf.layers.dense({ units: C, kernelInitializer: init(2), name: 'logits' }),
     ],
   });
-  const collective: Collective =
-    o.size > 1
-      ? await connectGloo({
-          rank: o.rank,
-          size: o.size,
-          rendezvous: { kind: 'file', dir: o.rendezvous },
-          id: 'train',
-          timeoutMs: o.timeoutMs,
-          joinTimeoutMs: 30_000,
-        })
-      : new SingleRank();
+  const collective = await openCollective(process.env);
   let calls = 0;
   const result = await trainModel({
     model,
@@ -88,7 +76,7 @@ async function main(): Promise<void> {
       prefix: 'runs/dp/gen-1/train-state',
       everySteps: o.everySteps,
       fingerprint: 'dp-test',
-      onCheckpoint: (step) => say({ rank: o.rank, checkpoint: step }),
+      onCheckpoint: (step) => say({ rank: rank, checkpoint: step }),
     },
     shouldStop: () => {
       if (o.dieAt !== undefined && ++calls > o.dieAt) process.kill(process.pid, 'SIGKILL');
@@ -97,10 +85,10 @@ async function main(): Promise<void> {
   });
   await collective.close();
   const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
-  if (o.rank === 0) writeFileSync(o.out, JSON.stringify({ weights, resumedFrom: result.resumedFrom }));
-  say({ rank: o.rank, done: true, resumedFrom: result.resumedFrom, steps: result.steps });
+  if (rank === 0) writeFileSync(o.out, JSON.stringify({ weights, resumedFrom: result.resumedFrom }));
+  say({ rank: rank, done: true, resumedFrom: result.resumedFrom, steps: result.steps });
 }
 main().catch((err: Error & { failure?: string; retryable?: boolean }) => {
-  say({ rank: o.rank, error: err.name, failure: err.failure, retryable: err.retryable, message: err.message });
+  say({ rank: rank, error: err.name, failure: err.failure, retryable: err.retryable, message: err.message });
   process.exit(3);
 });

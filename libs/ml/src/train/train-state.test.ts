@@ -82,6 +82,18 @@ describe('in-training checkpoints', () => {
     expect(other.result.resumedFrom).toBe(0);
   });
 
+  it('train state - a time-based interval checkpoints once the interval has passed', async () => {
+    const store = new MemoryObjectStore();
+    const seen: number[] = [];
+    // 1e-9 minutes: due after every step (never after the last: the step's result follows).
+    await run({ store, prefix: 't', everyMinutes: 1e-9, fingerprint: 'f', onCheckpoint: (s) => seen.push(s) });
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect((await store.list('t/')).filter((k) => k.endsWith('manifest.json'))).toEqual([
+      't/step-00000007/manifest.json',
+      't/step-00000008/manifest.json',
+    ]);
+  });
+
   it('train state - a checkpoint without its manifest is unfinished and ignored', async () => {
     const store = new MemoryObjectStore();
     const ckpt = { store, prefix: 'q', everySteps: 4, fingerprint: 'f' };
