@@ -53,7 +53,10 @@ describe.skipIf(loadGloo().addon === null && process.env.NOISY_REQUIRE_GLOO !== 
   it('data parallel - 2 ranks at batch B/2 each end with the weights of 1 rank at batch B (|diff| <= 1e-5)', async () => {
     const one = { store: dir('store'), out: dir('one.json') };
     const [single, ranks] = await Promise.all([attempt(1, one.store, one.out), attempt(2, two.store, two.out)]);
-    for (const r of [...single, ...ranks]) expect(r.code, r.stderrTail + JSON.stringify(r.lines)).toBe(0);
+    for (const r of [...single, ...ranks]) {
+      expect(r.code, r.stderrTail + JSON.stringify(r.lines)).toBe(0);
+      expect(r.lines.find((l) => l.done)).toMatchObject({ leaked: 0 }); // no tensor outlives training
+    }
     const a = weightsOf(one.out),
       b = weightsOf(two.out);
     expect(a.map((w) => w.length)).toEqual(b.map((w) => w.length));

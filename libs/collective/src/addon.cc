@@ -127,7 +127,12 @@ std::unique_ptr<Comm> connect(const ConnectOptions& o) {
     store = std::make_unique<Keyed>(std::make_unique<Owned>(fs), [fs](const std::string& k) { return fs->has(k); },
                                     o.prefix);
   } else {
-    auto ts = std::make_shared<TcpStore>(o.host, o.port, o.joinTimeout);
+    std::shared_ptr<TcpStore> ts;
+    try {
+      ts = std::make_shared<TcpStore>(o.host, o.port, o.joinTimeout);
+    } catch (const gloo::IoException& e) {  // rank 0 hosts the store: it is the rank that is missing
+      throw CollectiveError("JOIN", "rank 0 of " + std::to_string(o.size) + " did not join the rendezvous: " + e.what());
+    }
     struct Owned : gloo::rendezvous::Store {
       std::shared_ptr<TcpStore> ts;
       explicit Owned(std::shared_ptr<TcpStore> t) : ts(std::move(t)) {}

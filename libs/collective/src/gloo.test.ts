@@ -70,6 +70,15 @@ describe.skipIf(!built && process.env.NOISY_REQUIRE_GLOO !== '1')('gloo collecti
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('gloo - without rank 0 (the TCP store host) the others name rank 0 as missing', async () => {
+    const rendezvous: Rendezvous = { kind: 'tcp', host: '127.0.0.1', port: await freePort() };
+    const err = await connectGloo({ rank: 1, size: 2, rendezvous, id: 'no-host', joinTimeoutMs: 500 }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as CollectiveError).failure).toBe('JOIN');
+    expect((err as CollectiveError).missingRanks).toEqual([0]);
+  });
+
   it('gloo - a rank that stops answering fails the other within the collective timeout', async () => {
     const ranks = await pair(fresh(), 'hang', 1000);
     const started = Date.now();

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     ],
   });
   const collective = await openCollective(process.env);
+  const tensorsBefore = tf.memory().numTensors;
   let calls = 0;
   const result = await trainModel({
     model,
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
       prefix: 'runs/dp/gen-1/train-state',
       everySteps: o.everySteps,
       fingerprint: 'dp-test',
-      onCheckpoint: (step) => say({ rank: rank, checkpoint: step }),
+      onCheckpoint: (step) => say({ rank, checkpoint: step }),
     },
     shouldStop: () => {
       if (o.dieAt !== undefined && ++calls > o.dieAt) process.kill(process.pid, 'SIGKILL');
@@ -84,11 +85,12 @@ async function main(): Promise<void> {
     },
   });
   await collective.close();
+  const leaked = tf.memory().numTensors - tensorsBefore;
   const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
   if (rank === 0) writeFileSync(o.out, JSON.stringify({ weights, resumedFrom: result.resumedFrom }));
-  say({ rank: rank, done: true, resumedFrom: result.resumedFrom, steps: result.steps });
+  say({ rank, done: true, resumedFrom: result.resumedFrom, steps: result.steps, leaked });
 }
 main().catch((err: Error & { failure?: string; retryable?: boolean }) => {
-  say({ rank: rank, error: err.name, failure: err.failure, retryable: err.retryable, message: err.message });
+  say({ rank, error: err.name, failure: err.failure, retryable: err.retryable, message: err.message });
   process.exit(3);
 });
