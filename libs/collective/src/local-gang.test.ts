@@ -1,5 +1,5 @@
 // The launcher/rank environment contract and the local launcher's handling of a failed rank.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,5 +60,6 @@ describe('local gang', () => {
       [4, null],
     ]);
     expect(lines.sort()).toEqual(['0:0 2', '1:1 2']);
+    expect(existsSync(join(root, 'attempt_1'))).toBe(false);
   });
 });

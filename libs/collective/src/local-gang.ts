@@ -6,7 +6,7 @@
 //   NOISY_RANK_ADDRESS (the address peers dial; the pod IP), NOISY_COLLECTIVE_TIMEOUT_MS,
 //   NOISY_JOIN_TIMEOUT_MS.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectGloo, type GlooOptions } from './gloo.js';
 import type { Collective } from './port.js';
@@ -74,7 +74,10 @@ export interface RankExit {
   exitedAt: number;
 }
 
-/** Starts `size` rank processes and resolves when all have exited; a failed rank takes the others down after graceMs. */
+/**
+ * Starts `size` rank processes and resolves when all have exited (then removes the attempt's
+ * rendezvous directory); a failed rank takes the others down after graceMs.
+ */
 export function launchLocalRanks(o: LocalGangOptions): Promise<RankExit[]> {
   const dir = join(o.rendezvousRoot, o.id.replace(/[^\w.-]/g, '_'));
   mkdirSync(dir, { recursive: true });
@@ -111,6 +114,7 @@ export function launchLocalRanks(o: LocalGangOptions): Promise<RankExit[]> {
           killer = setTimeout(() => children.forEach((c, r) => exits[r] || c.kill('SIGKILL')), o.graceMs ?? 5000);
         if (exits.every((e) => e !== undefined)) {
           if (killer) clearTimeout(killer);
+          rmSync(dir, { recursive: true, force: true }); // the rendezvous is per attempt
           resolve(exits as RankExit[]);
         }
       });
