@@ -67,6 +67,21 @@ describe.skipIf(loadGloo().addon === null && process.env.NOISY_REQUIRE_GLOO !== 
     console.log(`data parallel: max |w_2ranks - w_1rank| = ${diff.toExponential(2)} after 24 steps`);
   });
 
+  it('data parallel - with batch norm (per-replica statistics) and dropout the ranks stay identical at every checkpoint', async () => {
+    const store = dir('store'),
+      out = dir('bn.json');
+    const ranks = await attempt(2, store, out, () => ({ productMlp: true }));
+    // A divergence would fail the checksum comparison at checkpoints 4..20 and at the end.
+    for (const r of ranks) {
+      expect(r.code, r.stderrTail + JSON.stringify(r.lines)).toBe(0);
+      expect(r.lines.filter((l) => l.checkpoint).map((l) => l.checkpoint)).toEqual([4, 8, 12, 16, 20]);
+      expect(r.lines.find((l) => l.done)).toMatchObject({ leaked: 0 });
+    }
+    const w = weightsOf(out);
+    expect(w.length).toBeGreaterThan(4); // BN gamma, beta, moving mean and variance are among them
+    expect(w.flat().every(Number.isFinite)).toBe(true);
+  });
+
   it('data parallel - a SIGKILLed rank fails the other within the timeout; the retry resumes from the checkpoint', async () => {
     const store = dir('store'),
       out = dir('retry.json');

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { openCollective } from '@noisy/collective';
 import { compileExperiment, createRng } from '@noisy/core';
-import { selectBackend, trainModel, type TabularSet } from '@noisy/ml';
+import { buildModel, selectBackend, trainModel, type TabularSet } from '@noisy/ml';
 import { FileObjectStore } from '@noisy/platform';
 
 // Rank, world size and rendezvous come from launchLocalRanks' environment (NOISY_RANK, ...).
@@ -17,6 +17,8 @@ interface Options {
   out: string;
   /** SIGKILL this process after `dieAt` steps of this attempt (use on a first attempt). */
   dieAt?: number;
+  /** The product's MLP (batch norm, dropout) instead of the plain one: per-replica BN statistics. */
+  productMlp?: boolean;
 }
 const rank = Number(process.env.NOISY_RANK ?? 0);
 // argv[2]: one options object per rank.
@@ -32,12 +34,13 @@ function table(n: number, seed: number): TabularSet {
 
 async function main(): Promise<void> {
   await selectBackend('cpu');
-  const train = compileExperiment({
+  const stage = compileExperiment({
     data: { source: { kind: 'table', train: 'rows.csv' } },
-    teacher: { model: { name: 'mlp' } },
+    teacher: { model: { name: 'mlp', hidden: [32], dropout: 0.2 } },
     students: [{ model: { name: 'mlp' } }],
     train: { steps: o.steps, batchSize: 16, learningRate: 0.02, warmupEpochs: 0, emaDecay: 0.99 },
-  }).stages[0].train;
+  }).stages[0];
+  const train = stage.train;
   const labeled = table(64, 1);
   const labels = Int32Array.from(
     { length: 64 },
@@ -52,12 +55,14 @@ async function main(): Promise<void> {
   }
   // Seeded initialisers: every rank builds the same weights (rank 0's are broadcast anyway).
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({ inputShape: [F], units: 32, activation: 'relu', kernelInitializer: init(1), name: 'fc0' }),
-      tf.layers.dense({ units: C, kernelInitializer: init(2), name: 'logits' }),
-    ],
-  });
+  const model = o.productMlp
+    ? buildModel(stage.model, { inputShape: [F], classes: C }, 4)
+    : tf.sequential({
+        layers: [
+          tf.layers.dense({ inputShape: [F], units: 32, activation: 'relu', kernelInitializer: init(1), name: 'fc0' }),
+          tf.layers.dense({ units: C, kernelInitializer: init(2), name: 'logits' }),
+        ],
+      });
   const collective = await openCollective(process.env);
   const tensorsBefore = tf.memory().numTensors;
   let calls = 0;
