@@ -20,3 +20,5 @@ export * from './metrics.js';
 export * from './checkpoint.js';
 export * from './export-stock.js';
 export * from './flops.js';
+export * from './train/data-parallel.js';
+export * from './train/train-state.js';
