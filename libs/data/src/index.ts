@@ -17,3 +17,4 @@ export * from './table/delimited.js';
 export * from './table/arff.js';
 export * from './table/read-table.js';
 export * from './table/encoding.js';
+export * from './decode-image.js';
