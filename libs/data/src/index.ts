@@ -18,3 +18,5 @@ export * from './table/arff.js';
 export * from './table/read-table.js';
 export * from './table/encoding.js';
 export * from './decode-image.js';
+export * from './preprocess/crop-box.js';
+export * from './preprocess/preprocess.js';
