@@ -20,6 +20,7 @@ describe('imagenet-gen', () => {
       validationPerClass: 1,
       trainShards: 3,
       seed: 4,
+      sides: [150, 220],
     });
     expect((await readdir(dir)).sort()).toEqual([
       'train-00000-of-00003',
