@@ -20,3 +20,4 @@ export * from './table/encoding.js';
 export * from './decode-image.js';
 export * from './preprocess/crop-box.js';
 export * from './preprocess/preprocess.js';
+export * from './preprocess/input-pool.js';
