@@ -7,6 +7,7 @@
 import type { Sharp, SharpOptions } from 'sharp';
 import { DataError } from '@noisy/core';
 import { decodeImage as decodeWithJs, resizeImage, type Image } from './image.js';
+import { readJpegHeader } from './jpeg-header.js';
 
 /** Where a picture came from, for errors: its shard (or file) and record index. */
 export interface Where {
@@ -34,7 +35,10 @@ async function loadSharp(): Promise<Loaded> {
     const mod = (await import('sharp')) as unknown as { default: SharpFactory & { versions: Record<string, string> } };
     const factory = mod.default;
     // One libvips thread per picture: parallelism comes from decoding many pictures at once.
-    (factory as unknown as { concurrency(n: number): void }).concurrency(1);
+    // No operation cache: every picture is new, so caching only holds memory.
+    const f = factory as unknown as { concurrency(n: number): void; cache(on: boolean): void };
+    f.concurrency(1);
+    f.cache(false);
     const v = factory.versions;
     return {
       factory,
@@ -122,6 +126,12 @@ export async function readPictureHeader(bytes: Uint8Array, o: DecodeOptions): Pr
     checkLimit(img.width, img.height, 'picture', max, o.where);
     return { width: img.width, height: img.height, format: buf[0] === 0x89 ? 'png' : 'jpeg' };
   }
+  const jpeg = readJpegHeader(buf);
+  if (jpeg) {
+    checkLimit(jpeg.width, jpeg.height, 'jpeg', max, o.where);
+    const swap = jpeg.orientation >= 5;
+    return { width: swap ? jpeg.height : jpeg.width, height: swap ? jpeg.width : jpeg.height, format: 'jpeg' };
+  }
   let m;
   try {
     // Header only: nothing of the picture's size is allocated, so the limit is ours to check.
@@ -159,6 +169,9 @@ async function run(pipeline: Sharp, channels: 1 | 3, w: Where): Promise<Image> {
   }
 }
 
+/** sharp decodes a JPEG at reduced scale only when shrinking by 3x or more (2x DCT + a reduce). */
+const SHRINK_ON_LOAD_FROM = 3;
+
 const inputOptions = (max: number): SharpOptions => ({ autoOrient: true, limitInputPixels: max, failOn: 'error' });
 
 /**
@@ -193,10 +206,9 @@ export async function decodePicture(
 }
 
 /**
- * Crop `box` (displayed coordinates) and resize it to `size` with a bicubic kernel, in one pass:
- * the whole picture is scaled so that the box becomes `size`, then the box is extracted. libvips
- * only computes the extracted pixels, and libjpeg decodes at 1/2, 1/4 or 1/8 scale when the box
- * is at least 3x larger than `size` (sharp's rule). `flip` mirrors the result left-right.
+ * Crop `box` (displayed coordinates) and resize it to `size` with a bicubic kernel, in one libvips
+ * pass. When the box is at least 3x larger than `size`, libjpeg decodes at 1/2, 1/4 or 1/8 scale
+ * (DCT scaling, sharp's shrink-on-load). `flip` mirrors the result left-right.
  */
 export async function cropResizePicture(
   bytes: Uint8Array,
@@ -223,13 +235,21 @@ export async function cropResizePicture(
   } else {
     const sx = size.width / box.width;
     const sy = size.height / box.height;
-    const W = Math.max(size.width, Math.round(head.width * sx));
-    const H = Math.max(size.height, Math.round(head.height * sy));
-    const left = Math.min(W - size.width, Math.round(box.left * sx));
-    const top = Math.min(H - size.height, Math.round(box.top * sy));
-    const p = factory(checkBytes(bytes, o.where), inputOptions(max))
-      .resize(W, H, { fit: 'fill', kernel: 'cubic', fastShrinkOnLoad: true })
-      .extract({ left, top, width: size.width, height: size.height });
+    let p = factory(checkBytes(bytes, o.where), inputOptions(max));
+    if (Math.min(1 / sx, 1 / sy) >= SHRINK_ON_LOAD_FROM) {
+      // Scale the whole picture so the box becomes `size`, then extract it: sharp then lets libjpeg
+      // decode at 1/2, 1/4 or 1/8 scale.
+      const W = Math.max(size.width, Math.round(head.width * sx));
+      const H = Math.max(size.height, Math.round(head.height * sy));
+      const left = Math.min(W - size.width, Math.round(box.left * sx));
+      const top = Math.min(H - size.height, Math.round(box.top * sy));
+      p = p
+        .resize(W, H, { fit: 'fill', kernel: 'cubic', fastShrinkOnLoad: true })
+        .extract({ left, top, width: size.width, height: size.height });
+    } else {
+      // No shrink-on-load possible: extract first, so that only the box is resampled.
+      p = p.extract(box).resize(size.width, size.height, { fit: 'fill', kernel: 'cubic' });
+    }
     out = await run(p, channels, o.where);
   }
   return o.flip ? flipImage(out) : out;
