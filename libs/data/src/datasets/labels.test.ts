@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeExample, int64Feature, bytesFeature } from '../example.js';
 import { encodePng } from '../image.js';
 import { encodeTFRecords } from '../tfrecord.js';
+import { openImageFolder } from './folder-source.js';
 import { openIdxSource } from './idx-source.js';
 import { classCountOf } from './labels.js';
 import { openTFRecordSource } from './tfrecord-source.js';
@@ -76,4 +77,22 @@ describe('labels', () => {
     expect(src.classNames.length).toBe(102);
     expect(src.train.labels?.[half + 1]).toBe((half + 1) % 101);
   }, 60_000);
+
+  it('image folder - lists nested unlabeled images (appended, not spread) in sorted order', async () => {
+    const dir = await tmp();
+    const png = encodePng({ height: 2, width: 2, channels: 1, data: new Uint8Array(4) });
+    const put = async (path: string) => {
+      await mkdir(join(dir, path, '..'), { recursive: true });
+      await writeFile(join(dir, path), png);
+    };
+    for (const f of ['train/a/1.png', 'train/b/1.png', 'test/a/1.png', 'test/b/1.png']) await put(f);
+    for (const f of ['extra/x/2.png', 'extra/x/deep/3.png', 'extra/1.png', 'extra/notes.txt']) await put(f);
+    const src = await openImageFolder(join(dir, 'train'), join(dir, 'test'), join(dir, 'extra'), {
+      size: null,
+      channels: 1,
+    });
+    expect(src.unlabeled?.count).toBe(3);
+    const ids = await Promise.all([0, 1, 2].map(async (i) => (await src.unlabeled!.get(i)).id));
+    expect(ids.map((id) => id.replace(/.*extra\//, ''))).toEqual(['1.png', 'x/2.png', 'x/deep/3.png']);
+  });
 });
