@@ -18,3 +18,7 @@ export * from './table/delimited.js';
 export * from './table/arff.js';
 export * from './table/read-table.js';
 export * from './table/encoding.js';
+export * from './decode-image.js';
+export * from './preprocess/crop-box.js';
+export * from './preprocess/preprocess.js';
+export * from './preprocess/input-pool.js';
