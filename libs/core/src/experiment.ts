@@ -80,6 +80,8 @@ export const TrainSpecSchema = z.strictObject({
   optimizer: z.enum(['rmsprop', 'adam']).default('rmsprop'),
   /** Input noise for images; null = only the small-image pad-crop. */
   randAugment: RandAugmentSchema.nullable().prefault({}),
+  /** RandAugment for the pseudo-labeled images: 'same' as `randAugment` (the original), null = none, or its own. @default 'same' */
+  unlabeledRandAugment: z.union([z.literal('same'), RandAugmentSchema.nullable()]).default('same'),
   /** Random horizontal flips of training images (the original flips all but SVHN). @default false */
   flip: z.boolean().default(false),
   /** Reflect-pad (size/8, 4 px for small images) and random-crop back, as the original's training preprocessing. @default true */

@@ -119,17 +119,16 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
         );
       model.setWeights(teacher.model.weights.map((w) => w.read()));
     }
+    const imageNoise = (randAugment: typeof stage.train.randAugment): InputNoise => ({
+      image: (img, rng) =>
+        augmentForTraining(img, { randAugment, flip: stage.train.flip, padCrop: stage.train.padCrop }, rng),
+    });
     const noise: InputNoise =
       info.kind === 'image'
-        ? {
-            image: (img, rng) =>
-              augmentForTraining(
-                img,
-                { randAugment: stage.train.randAugment, flip: stage.train.flip, padCrop: stage.train.padCrop },
-                rng,
-              ),
-          }
+        ? imageNoise(stage.train.randAugment)
         : { row: tabularNoise(stage.train.tabularNoise, info.stats.std) };
+    const unl = stage.train.unlabeledRandAugment;
+    const unlabeledNoise = info.kind === 'image' && unl !== 'same' ? imageNoise(unl) : noise;
     const result = await trainModel({
       model,
       labeled,
@@ -139,6 +138,7 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
       train: stage.train,
       pseudoLabels: e.pseudoLabels,
       noise,
+      unlabeledNoise,
       rng: createRng(e.seed).fork(`train:${g}`),
       onProgress: (p) =>
         ctx.progress({
