@@ -4,11 +4,11 @@
 // and the lineage of every artifact. Written at the end of every run and by `noisy report`.
 import { datasetKeys, runKeys } from '@noisy/contracts';
 import { decodeSample, decodeTFRecords, encodePng } from '@noisy/data';
-import type { Metrics } from '@noisy/ml';
 import type { ObjectStore } from '@noisy/platform';
 import type { ShardStats, Thresholds } from '../balance.js';
 import { loadRun, type DatasetInfo } from '../context.js';
 import { readManifest, readPart } from '../manifest.js';
+import type { EvalData } from '../stages/evaluate.js';
 import type { FilterOutputData } from '../stages/filter.js';
 import type { TrainData } from '../stages/train.js';
 import { barChart, escapeHtml as esc, lineChart, type Series } from './svg.js';
@@ -55,13 +55,13 @@ export async function buildReport(store: ObjectStore, runId: string): Promise<st
   const info = (await readManifest<DatasetInfo>(store, dsKey)).data;
   const S = info.unlabeled.length;
   const names = info.classNames;
-  const gens: Array<{ g: number; metrics: Metrics; train: TrainData }> = [];
+  const gens: Array<{ g: number; metrics: EvalData; train: TrainData }> = [];
   for (const st of e.stages) {
     const mk = runKeys.evalManifest(runId, st.generation);
     if (!(await store.head(mk))) break;
     gens.push({
       g: st.generation,
-      metrics: (await readManifest<Metrics>(store, mk)).data,
+      metrics: (await readManifest<EvalData>(store, mk)).data,
       train: (await readManifest<TrainData>(store, runKeys.modelManifest(runId, st.generation))).data,
     });
   }
@@ -72,13 +72,16 @@ export async function buildReport(store: ObjectStore, runId: string): Promise<st
   );
   parts.push('<h2>Accuracy per generation</h2>');
   parts.push(
-    `<table><tr><th>generation</th><th>model</th><th>top-1</th><th>top-5</th><th>ECE</th><th>pseudo-labeled</th></tr>${gens.map(({ g, metrics, train }) => `<tr><td>${label(g)}</td><td>${esc(e.stages[g].model.name)} w${e.stages[g].model.width} d${e.stages[g].model.depth}</td><td>${pct(metrics.top1)}</td><td>${pct(metrics.top5)}</td><td>${metrics.ece.toFixed(4)}</td><td>${train.pseudoLabeled}</td></tr>`).join('')}</table>`,
+    `<table><tr><th>generation</th><th>model</th><th>dev top-1</th><th>test top-1</th><th>test top-5</th><th>test ECE</th><th>pseudo-labeled</th></tr>${gens.map(({ g, metrics, train }) => `<tr><td>${label(g)}</td><td>${esc(e.stages[g].model.name)} w${e.stages[g].model.width} d${e.stages[g].model.depth}</td><td>${metrics.dev ? pct(metrics.dev.top1) : '-'}</td><td>${pct(metrics.top1)}</td><td>${pct(metrics.top5)}</td><td>${metrics.ece.toFixed(4)}</td><td>${train.pseudoLabeled}</td></tr>`).join('')}</table>`,
   );
   parts.push(
     barChart(
-      'Test accuracy',
+      'Dev and test accuracy',
       gens.map(({ g }) => label(g)),
       [
+        ...(gens.every((x) => x.metrics.dev)
+          ? [{ name: 'dev top-1', values: gens.map((x) => x.metrics.dev!.top1) }]
+          : []),
         { name: 'top-1', values: gens.map((x) => x.metrics.top1) },
         { name: 'top-5', values: gens.map((x) => x.metrics.top5) },
       ],
