@@ -20,3 +20,4 @@ export * from './run-manager.js';
 export * from './predict-images.js';
 export * from './report/html.js';
 export * from './metrics.js';
+export * from './seeds.js';

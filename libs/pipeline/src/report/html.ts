@@ -8,6 +8,7 @@ import type { ObjectStore } from '@noisy/platform';
 import type { ShardStats, Thresholds } from '../balance.js';
 import { loadRun, type DatasetInfo } from '../context.js';
 import { readManifest, readPart } from '../manifest.js';
+import { usesStoredPseudoLabels } from '../plan.js';
 import type { EvalData } from '../stages/evaluate.js';
 import type { FilterOutputData } from '../stages/filter.js';
 import type { TrainData } from '../stages/train.js';
@@ -106,7 +107,7 @@ export async function buildReport(store: ObjectStore, runId: string): Promise<st
       (v) => v.toFixed(2),
     ),
   );
-  for (const { g } of gens.filter((x) => x.g > 0 && e.mode === 'offline')) {
+  for (const { g } of gens.filter((x) => usesStoredPseudoLabels(e, x.g))) {
     const t = (await readManifest<Thresholds>(store, runKeys.thresholds(runId, g))).data;
     const stats = await Promise.all(
       Array.from(

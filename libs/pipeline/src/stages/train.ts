@@ -17,6 +17,7 @@ import {
 import { labelsOf, loadRun, packInputs, readSamples, type DatasetInfo, type StageContext } from '../context.js';
 import { readManifest, writeManifest, type Manifest, type Part } from '../manifest.js';
 import type { ModelCache } from '../model-cache.js';
+import { usesStoredPseudoLabels } from '../plan.js';
 
 export interface TrainData {
   epochs: Array<{ epoch: number; loss: number; lr: number }>;
@@ -69,7 +70,7 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
 
   let unlabeled: UnlabeledPart | null = null;
   let pseudoLabeled = 0;
-  if (g > 0 && e.mode === 'offline') {
+  if (usesStoredPseudoLabels(e, g)) {
     const sets: InputSet[] = [];
     const probs: Float32Array[] = [];
     for (let s = 0; s < info.unlabeled.length; s++) {
@@ -94,7 +95,7 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
       unlabeled = { set, probabilities: all };
       pseudoLabeled = set.count;
     }
-  } else if (g > 0) {
+  } else if (g > 0 && e.mode === 'online' && stage.train.unlabelRatio > 0) {
     const sets: InputSet[] = [];
     for (const part of info.unlabeled)
       sets.push(packInputs(await readSamples(ctx.store, part, channels), info, part.key));
