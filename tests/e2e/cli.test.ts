@@ -100,7 +100,7 @@ describe('noisy cli', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-'));
     const { code, io } = await runWith(tiny, ['--summary', join(dir, 's.json')]);
     expect(code).toBe(0);
-    expect(io.stdout).toMatch(/gen\s+role\s+model\s+top-1/);
+    expect(io.stdout).toMatch(/gen\s+role\s+model\s+dev top-1\s+top-1/);
     const s = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));
     expect(s).toMatchObject({ runId: expect.stringMatching(/^cli-tiny-/), dataset: 'synthetic' });
     expect(s.generations.map((g: { role: string }) => g.role)).toEqual(['teacher', 'student']);

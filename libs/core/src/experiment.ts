@@ -84,6 +84,8 @@ export const TrainSpecSchema = z.strictObject({
   optimizer: z.enum(['rmsprop', 'adam']).default('rmsprop'),
   /** Input noise for images; null = only the small-image pad-crop. */
   randAugment: RandAugmentSchema.nullable().prefault({}),
+  /** RandAugment for the pseudo-labeled images: 'same' as `randAugment` (the original), null = none, or its own. @default 'same' */
+  unlabeledRandAugment: z.union([z.literal('same'), RandAugmentSchema.nullable()]).default('same'),
   /** Random horizontal flips of training images (the original flips all but SVHN). @default false */
   flip: z.boolean().default(false),
   /**
@@ -179,9 +181,23 @@ export const DataSpecSchema = z.strictObject({
   unlabeled: z.union([z.literal('rest'), positiveInt]).default('rest'),
   /** Number of unlabeled shards (units of parallel prediction and filtering). @default 8 */
   unlabeledShards: positiveInt.default(8),
+  /**
+   * Dev split carved (seeded) from the training data before the labeled and unlabeled parts: never
+   * trained on; every generation is evaluated on it, and settings are chosen on it instead of test.
+   * A count, a fraction of the training split, or 'auto': 5,000 on fashion-mnist, none elsewhere.
+   * @default 'auto'
+   */
+  dev: z.union([z.literal('auto'), z.number().int().min(0), z.number().gt(0).lt(1)]).default('auto'),
   /** Evaluate on at most this many test examples (null = all). */
   testLimit: positiveInt.nullable().default(null),
 });
+
+/** The dev split's size for a training split of `trainCount` examples (`data.dev` resolved). */
+export function devCount(data: DataSpec, trainCount: number): number {
+  const d = data.dev;
+  if (d === 'auto') return data.source.kind === 'fashion-mnist' ? Math.min(5000, trainCount) : 0;
+  return Number.isInteger(d) ? Math.min(d, trainCount) : Math.round(d * trainCount);
+}
 
 export const FilterSpecSchema = z.strictObject({
   /** Lowest per-class threshold (must be on the 0.01 grid). @default 0.3 */

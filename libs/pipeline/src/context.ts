@@ -32,6 +32,8 @@ export interface DatasetInfo {
   encoding?: TableEncoding;
   labeled: Part;
   unlabeled: Part[];
+  /** Dev shards carved from the training split (absent in datasets ingested before dev existed). */
+  dev?: Part[];
   test: Part[];
 }
 

@@ -26,3 +26,4 @@ export * from './report/after-run.js';
 export * from './report/tensorboard.js';
 export * from './train-curve.js';
 export * from './metrics.js';
+export * from './seeds.js';

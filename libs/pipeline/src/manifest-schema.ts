@@ -9,6 +9,9 @@ import type { DatasetInfo } from './context.js';
 import type { FilterOutputData } from './stages/filter.js';
 import type { TrainData } from './stages/train.js';
 
+/** An evaluation manifest's payload: the test metrics (as before dev existed) and the dev split's. */
+export type EvalData = Metrics & { dev: Metrics | null };
+
 export interface Part {
   key: string;
   sha256: string;
@@ -24,7 +27,7 @@ export interface ManifestData {
   'filter-thresholds': Thresholds;
   'filter-output': FilterOutputData;
   model: TrainData;
-  evaluation: Metrics;
+  evaluation: EvalData;
 }
 export type ManifestKind = keyof ManifestData;
 
@@ -83,6 +86,7 @@ const DatasetInfoSchema: z.ZodType<DatasetInfo> = z.object({
   encoding: EncodingSchema.optional(),
   labeled: PartSchema,
   unlabeled: z.array(PartSchema),
+  dev: z.array(PartSchema).optional(),
   test: z.array(PartSchema),
 });
 
@@ -122,6 +126,11 @@ const MetricsSchema: z.ZodType<Metrics> = z.object({
   confusion: z.array(z.array(count)),
 });
 
+// Evaluations written before the dev split existed have no `dev`: read as null.
+const EvalDataSchema: z.ZodType<EvalData> = MetricsSchema.and(
+  z.object({ dev: MetricsSchema.nullable().default(null) }),
+) as unknown as z.ZodType<EvalData>;
+
 function envelope<K extends ManifestKind>(kind: K, data: z.ZodType<ManifestData[K]>) {
   return z.object({
     kind: z.literal(kind),
@@ -141,7 +150,7 @@ const SCHEMAS = {
   'filter-thresholds': envelope('filter-thresholds', ThresholdsSchema),
   'filter-output': envelope('filter-output', FilterOutputSchema),
   model: envelope('model', TrainDataSchema),
-  evaluation: envelope('evaluation', MetricsSchema),
+  evaluation: envelope('evaluation', EvalDataSchema),
 } satisfies { [K in ManifestKind]: z.ZodType<ManifestOf<K>> };
 
 /** The schema of one kind of manifest. */

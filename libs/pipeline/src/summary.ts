@@ -1,10 +1,12 @@
-// The run summary: teacher and every generation with model, top-1, top-5, labeled and
-// pseudo-labeled counts and wall time, built from committed manifests.
+// The run summary: teacher and every generation with model, test top-1, top-5, dev top-1 and
+// top-5 (null without a dev split), labeled and pseudo-labeled counts and wall time, built from
+// committed manifests.
 import type { CompiledExperiment } from '@noisy/core';
 import { datasetKeys, runKeys } from '@noisy/contracts';
 import { putJson, type ObjectStore } from '@noisy/platform';
 import { readManifest } from './manifest.js';
 import type { Phase } from './plan.js';
+import type { EvalData } from './stages/evaluate.js';
 
 export interface GenerationSummary {
   generation: number;
@@ -13,6 +15,8 @@ export interface GenerationSummary {
   top1: number;
   top5: number;
   ece: number;
+  /** The same metrics on the dev split; null when the dataset has none. */
+  dev: { top1: number; top5: number; ece: number } | null;
   labeled: number;
   pseudoLabeled: number;
   parameters: number;
@@ -30,6 +34,8 @@ export interface RunSummary {
 
 const modelLabel = (m: { name: string; width: number; depth: number }) =>
   `${m.name}${m.width !== 1 ? ` w${m.width}` : ''}${m.depth !== 1 ? ` d${m.depth}` : ''}`;
+
+const devOf = ({ dev }: Partial<EvalData>) => (dev ? { top1: dev.top1, top5: dev.top5, ece: dev.ece } : null);
 
 export async function buildSummary(
   store: ObjectStore,
@@ -55,6 +61,7 @@ export async function buildSummary(
       top1: evaluation.data.top1,
       top5: evaluation.data.top5,
       ece: evaluation.data.ece,
+      dev: devOf(evaluation.data),
       labeled: model.counts.labeled,
       pseudoLabeled: model.counts.pseudoLabeled,
       parameters: model.counts.parameters,

@@ -18,6 +18,8 @@ export interface GenerationRow {
   model: string;
   top1: number;
   top5: number;
+  /** Dev split metrics (absent or null without a dev split). */
+  dev?: { top1: number } | null;
   labeled: number;
   pseudoLabeled: number;
   seconds: number;
@@ -26,11 +28,12 @@ export interface GenerationRow {
 /** The end-of-run table of teacher and students, for embedded and controller runs alike. */
 export function generationTable(rows: GenerationRow[]): string {
   return formatTable(
-    ['gen', 'role', 'model', 'top-1', 'top-5', 'labeled', 'pseudo-labeled', 'seconds'],
+    ['gen', 'role', 'model', 'dev top-1', 'top-1', 'top-5', 'labeled', 'pseudo-labeled', 'seconds'],
     rows.map((g) => [
       g.generation,
       g.role,
       g.model,
+      g.dev ? pct(g.dev.top1) : '-',
       pct(g.top1),
       pct(g.top5),
       g.labeled,

@@ -55,6 +55,8 @@ export interface TrainRequest {
   pseudoLabels: PseudoLabelSpec;
   /** Training noise per example (RandAugment / tabular noise). */
   noise: InputNoise;
+  /** Noise for the unlabeled (pseudo-labeled) part of the batch; default `noise`. */
+  unlabeledNoise?: InputNoise;
   rng: Rng;
   onProgress?: (p: TrainProgress) => void;
   onEpoch?: (e: EpochRecord) => void;
@@ -188,7 +190,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
       const labIdx = labStream.take(B).subarray(labFrom, labTo);
       const unlIdx = unlStream ? unlStream.take(U).subarray(unlFrom, unlTo) : null;
       const parts = [{ set: req.labeled.set, indices: labIdx, noise: req.noise }];
-      if (unlIdx) parts.push({ set: req.unlabeled!.set, indices: unlIdx, noise: req.noise });
+      if (unlIdx) parts.push({ set: req.unlabeled!.set, indices: unlIdx, noise: req.unlabeledNoise ?? req.noise });
       const x = makeBatch(parts, req.stats, noiseRng); // [b + u, ...shape] this rank's slice
       const clean =
         unlIdx && req.unlabeled?.teacher

@@ -47,18 +47,21 @@ function accuracy(m: ReportModel): string[] {
   const row = (g: GenerationRow) => [
     g.label,
     `${esc(g.model.name)} w${g.model.width} d${g.model.depth}`,
+    g.dev ? pct(g.dev.top1) : '-',
     pct(g.top1),
     pct(g.top5),
     g.ece.toFixed(4),
     String(g.pseudoLabeled),
   ];
+  const headers = ['generation', 'model', 'dev top-1', 'test top-1', 'test top-5', 'test ECE', 'pseudo-labeled'];
   return [
     '<h2>Accuracy per generation</h2>',
-    table(['generation', 'model', 'top-1', 'top-5', 'ECE', 'pseudo-labeled'], gens.map(row)),
+    table(headers, gens.map(row)),
     barChart(
-      'Test accuracy',
+      'Dev and test accuracy',
       gens.map((g) => g.label),
       [
+        ...(gens.every((g) => g.dev) ? [{ name: 'dev top-1', values: gens.map((g) => g.dev!.top1) }] : []),
         { name: 'top-1', values: gens.map((g) => g.top1) },
         { name: 'top-5', values: gens.map((g) => g.top5) },
       ],

@@ -5,6 +5,7 @@ import { datasetKeys, runKeys } from '@noisy/contracts';
 import { decodeSample, decodeTFRecords, encodePng } from '@noisy/data';
 import type { ObjectStore } from '@noisy/platform';
 import { readManifest, readPart } from '../manifest.js';
+import { usesStoredPseudoLabels } from '../plan.js';
 import { loadRunView, type RunView } from '../run-view.js';
 import { readCurve, type CurvePoint } from '../train-curve.js';
 
@@ -25,6 +26,8 @@ export interface GenerationRow {
   top1: number;
   top5: number;
   ece: number;
+  /** Top-1, top-5 and ECE on the dev split; null without one. */
+  dev: { top1: number; top5: number; ece: number } | null;
   perClass: number[];
   pseudoLabeled: number;
   lossPerEpoch: number[];
@@ -147,6 +150,7 @@ export async function buildReportModel(store: ObjectStore, runId: string): Promi
       top1: metrics.top1,
       top5: metrics.top5,
       ece: metrics.ece,
+      dev: metrics.dev ? { top1: metrics.dev.top1, top5: metrics.dev.top5, ece: metrics.dev.ece } : null,
       perClass: metrics.perClass,
       pseudoLabeled: train.pseudoLabeled,
       lossPerEpoch: train.epochs.map((r) => r.loss),
@@ -154,9 +158,8 @@ export async function buildReportModel(store: ObjectStore, runId: string): Promi
     });
   }
   const pseudoLabels: PseudoLabelView[] = [];
-  if (e.mode === 'offline')
-    for (const { generation } of generations.filter((x) => x.generation > 0))
-      pseudoLabels.push(await pseudoLabelsOf(run, generation));
+  for (const { generation } of generations.filter((x) => usesStoredPseudoLabels(e, x.generation)))
+    pseudoLabels.push(await pseudoLabelsOf(run, generation));
   const keys = (await store.list(`${runKeys.root(runId)}/`)).filter((k) => k.endsWith('manifest.json'));
   const lineage: LineageRow[] = [];
   for (const key of [datasetKeys.manifest(run.record.datasetId), ...keys]) {

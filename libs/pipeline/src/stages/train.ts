@@ -65,7 +65,8 @@ async function unlabeledFor(
   parents: string[],
 ): Promise<UnlabeledPart | null> {
   const { runId, experiment: e, info, classes } = run;
-  if (g === 0) return null;
+  // The teacher, and a no-pseudo-label control (unlabelRatio 0), train on labeled data only.
+  if (g === 0 || e.stages[g].train.unlabelRatio === 0) return null;
   if (e.mode === 'online') {
     const sets: InputSet[] = [];
     for (const part of info.unlabeled) sets.push(run.inputs(await run.samples(part), part.key));
@@ -123,17 +124,16 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
         );
       model.setWeights(teacher.model.weights.map((w) => w.read()));
     }
+    const imageNoise = (randAugment: typeof stage.train.randAugment): InputNoise => ({
+      image: (img, rng) =>
+        augmentForTraining(img, { randAugment, flip: stage.train.flip, padCrop: stage.train.padCrop }, rng),
+    });
     const noise: InputNoise =
       info.kind === 'image'
-        ? {
-            image: (img, rng) =>
-              augmentForTraining(
-                img,
-                { randAugment: stage.train.randAugment, flip: stage.train.flip, padCrop: stage.train.padCrop },
-                rng,
-              ),
-          }
+        ? imageNoise(stage.train.randAugment)
         : { row: tabularNoise(stage.train.tabularNoise, info.stats.std) };
+    const unl = stage.train.unlabeledRandAugment;
+    const unlabeledNoise = info.kind === 'image' && unl !== 'same' ? imageNoise(unl) : noise;
     const curve = new CurveRecorder();
     const result = await trainModel({
       model,
@@ -144,6 +144,7 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
       train: stage.train,
       pseudoLabels: e.pseudoLabels,
       noise,
+      unlabeledNoise,
       rng: createRng(e.seed).fork(`train:${g}`),
       onProgress: (p) => {
         curve.add({ step: p.step, loss: p.loss, lr: p.lr, imagesPerSecond: p.imagesPerSecond });
