@@ -158,10 +158,12 @@ describe('noisy cli', () => {
     }
   });
 
-  it('noisy run --seeds / --control - reserved: validated, then refused as not wired yet (exit 2)', async () => {
+  it('noisy run --seeds / --control - --control needs --seeds; --seeds runs embedded only (exit 2)', async () => {
     const io = capture();
-    expect(await main(['run', 'x.yaml', '--seeds', '1,2,3', '--control'], io)).toBe(2);
-    expect(io.stderrText).toMatch(/--seeds: multi-seed runs are not wired/);
+    expect(await main(['run', 'x.yaml', '--control'], io)).toBe(2);
+    expect(io.stderrText).toMatch(/--control: needs --seeds/);
+    expect(await main(['run', 'x.yaml', '--seeds', '0,1', '--controller', '127.0.0.1:1'], io)).toBe(2);
+    expect(io.stderrText).toMatch(/--controller: not with --seeds/);
   });
 
   it('noisy --help, <command> --help and --version print to stdout with exit code 0', async () => {

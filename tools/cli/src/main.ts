@@ -9,6 +9,7 @@ import { devDown, devUp } from './commands/dev.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { exportModelCommand } from './commands/export-model.js';
+import { runSeedsCommand } from './commands/run-seeds.js';
 import { processIo, type CommandIo } from './commands/io.js';
 import { predictCommand } from './commands/predict.js';
 import { remoteCancel, remoteRun, remoteRuns, remoteStatus, remoteWatch } from './commands/remote.js';
@@ -56,16 +57,20 @@ function program(io: CommandIo, done: (code: number) => void): Command {
     .addOption(new Option('--backend <name>', "tfjs backend (default: the experiment file's)").choices(BACKENDS))
     .option('--offline', 'never download datasets', false)
     .option('--set <path=value>', 'override a field of the experiment, e.g. train.steps=800 (repeatable)', collect)
-    .option('--seeds <list>', 'run once per seed, e.g. 1,2,3 (not wired yet)', seedList)
-    .option('--control', 'with --seeds: also run the supervised-only control (not wired yet)')
+    .option('--seeds <list>', 'run once per seed, e.g. 0,1,2, and print mean ± sd per generation', seedList)
+    .option('--control', "with --seeds: also run each seed's no-pseudo-label control and print the paired gains")
     .addOption(controllerOption('run on this controller instead of embedded'))
     .action(async (file: string, o) => {
-      if (o.seeds || o.control)
-        throw new ConfigError(
-          o.seeds ? '--seeds' : '--control',
-          'multi-seed runs are not wired into the CLI yet; run once per seed with --set seed=N',
-        );
       const overrides = ((o.set ?? []) as string[]).map((s) => parseOverride(s));
+      if (o.control && !o.seeds) throw new ConfigError('--control', 'needs --seeds (e.g. --seeds 0,1,2 --control)');
+      if (o.seeds) {
+        if (o.controller || o.runId) {
+          throw new ConfigError(o.controller ? '--controller' : '--run-id', 'not with --seeds (one run id per seed)');
+        }
+        const flags = { store: o.store, summary: o.summary, backend: o.backend, offline: o.offline, overrides };
+        done(await runSeedsCommand(file, { ...flags, seeds: o.seeds, control: Boolean(o.control) }, io));
+        return;
+      }
       done(
         o.controller
           ? await remoteRun(file, { controller: o.controller, runId: o.runId, summary: o.summary, overrides }, io)
