@@ -47,7 +47,8 @@ export async function exportFiltered(store: ObjectStore, runId: string, g: numbe
         shard: s,
       });
     }
-    rows.push(...[...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+    const shardRows = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const r of shardRows) rows.push(r); // no spread: a shard can hold millions of rows
   }
   return rows;
 }

@@ -84,7 +84,7 @@ async function ingestData(ctx: StageContext, e: CompiledExperiment, datasetId: s
           (dev.length ? ` outside the dev split (data.dev: ${dev.length})` : ''),
       );
     shuffleInPlace(idx, rng);
-    labeled.push(...idx.slice(0, N));
+    for (let k = 0; k < N; k++) labeled.push(idx[k]); // no spread: classes can hold millions
   });
   labeled.sort((a, b) => a - b);
   const isLabeled = new Uint8Array(source.train.count);
