@@ -2,7 +2,7 @@
 // watch, cancel, resume. State comes from the store (experiment records, summaries) plus the
 // runs this process is driving; the work itself goes to workers through the bus.
 import { RunFailedError, compileExperimentFrom, parseExperimentText } from '@noisy/core';
-import { runKeys, subjects, type ProgressEvent, type RunEvent } from '@noisy/contracts';
+import { progressCodec, runEventCodec, runKeys, subjects, type ProgressEvent, type RunEvent } from '@noisy/contracts';
 import { getJson, type EventBus, type ObjectStore, type Subscription } from '@noisy/platform';
 import type { RunRecord } from './context.js';
 import { RunController } from './controller.js';
@@ -97,10 +97,10 @@ export class RunManager {
   /** Lifecycle and progress events of a run, until it finishes or fails (or `stop()`). */
   watch(runId: string, onRun: (e: RunEvent) => void, onProgress: (p: ProgressEvent) => void): Subscription {
     const subs = [
-      this.ports.bus.subscribeEvents<RunEvent>(subjects.run, (_, e) => {
+      this.ports.bus.subscribeEvents(subjects.run, runEventCodec, (_, e) => {
         if (e.runId === runId) onRun(e);
       }),
-      this.ports.bus.subscribeEvents<ProgressEvent>(subjects.progress, (_, p) => {
+      this.ports.bus.subscribeEvents(subjects.progress, progressCodec, (_, p) => {
         if (p.runId === runId) onProgress(p);
       }),
     ];
