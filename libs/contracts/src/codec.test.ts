@@ -122,7 +122,9 @@ describe('codec', () => {
       /done must be a count/,
     );
     expect(() =>
-      runEventCodec.decode(eventsPb.RunEvent.encode({ runId: 'r', state: 9, message: '', step: 0 }).finish()),
+      runEventCodec.decode(
+        eventsPb.RunEvent.encode({ runId: 'r', state: 9 as eventsPb.RunState, message: '', step: 0 }).finish(),
+      ),
     ).toThrow(/unknown state 9/);
     expect(() => runEventCodec.encode({ runId: 'r', state: 'running' as RunEvent['state'], message: '' })).toThrow(
       /unknown state 'running'/,
