@@ -81,6 +81,16 @@ describe('codec', () => {
     expect(() => taskCodec.decode(wireTask(over))).toThrow(InvalidMessageError);
   });
 
+  it('codec - a long error is cut to 16 KiB when sent, and a longer one is refused on receipt', () => {
+    const failed = { taskId: 'r:0:train:all', runId: 'r', error: 'x'.repeat(20_000), permanent: true, badInput: false };
+    const sent = taskFailedCodec.decode(taskFailedCodec.encode(failed));
+    expect(sent.error).toHaveLength(16_384);
+    expect(sent.error.endsWith('…')).toBe(true);
+    expect(() => taskFailedCodec.decode(eventsPb.TaskFailed.encode(failed).finish())).toThrow(
+      /error must be text of at most 16384 characters/,
+    );
+  });
+
   it('codec - a single-task step with a shard is refused', () => {
     const train: Task = { ...makeTask('r', 'train', 1), shard: 3 };
     expect(() => taskCodec.encode(train)).toThrow(/step train has no shards, got shard 3/);

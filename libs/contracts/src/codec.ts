@@ -116,18 +116,23 @@ function checker(type: string) {
   return check;
 }
 
+/** Cut free text to what receivers accept: a long error must still fail its run, not vanish. */
+const clip = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s);
+
 function codec<T, W>(
   type: string,
   fns: pb.MessageFns<W>,
   toWire: (v: T) => W,
   fromWire: (w: W) => T,
   validate: (v: T) => T,
+  /** Applied before sending (never on receipt): bounds free text. */
+  prepare: (v: T) => T = (v) => v,
 ): MessageCodec<T, W> {
   return {
     type,
-    toWire: (v) => toWire(validate(v)),
+    toWire: (v) => toWire(validate(prepare(v))),
     fromWire: (w) => validate(fromWire(w)),
-    encode: (v) => fns.encode(toWire(validate(v))).finish(),
+    encode: (v) => fns.encode(toWire(validate(prepare(v)))).finish(),
     decode(bytes) {
       let w: W;
       try {
@@ -181,6 +186,7 @@ export const taskFailedCodec = codec<TaskFailed, pb.TaskFailed>(
     failedCheck.text('error', f.error);
     return f;
   },
+  (f) => ({ ...f, error: clip(f.error) }),
 );
 
 const progressCheck = checker('ProgressEvent');
@@ -231,4 +237,5 @@ export const runEventCodec = codec<RunEvent, pb.RunEvent>(
     if (e.generation !== undefined) runCheck.generation(e.generation);
     return e;
   },
+  (e) => ({ ...e, message: clip(e.message) }),
 );
