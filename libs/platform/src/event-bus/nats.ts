@@ -62,8 +62,8 @@ export class NatsEventBus implements EventBus {
       eventSubjects: 'noisy.events.>',
       duplicateWindowMs: 120_000,
       ackWaitMs: 60_000,
-      onInvalid: logInvalidMessage,
       ...options,
+      onInvalid: options.onInvalid ?? logInvalidMessage,
     } as Required<NatsBusOptions>;
     let nc: NatsConnection;
     try {
