@@ -1,8 +1,9 @@
 // gRPC ControllerService handlers over the run manager: decode, call, encode, map errors.
 import type * as grpc from '@grpc/grpc-js';
-import type { controllerPb } from '@noisy/contracts';
+import { progressCodec, runEventCodec } from '@noisy/contracts';
+import type { controllerPb } from '@noisy/contracts/grpc';
 import type { RunInfo, RunManager } from '@noisy/pipeline';
-import { toGrpcError, unary } from '@noisy/platform';
+import { toGrpcError, unary } from '@noisy/platform/grpc';
 
 const toRun = (r: RunInfo): controllerPb.Run => ({
   runId: r.runId,
@@ -35,15 +36,8 @@ export function controllerHandlers(runs: RunManager): controllerPb.ControllerSer
       const runId = call.request.runId;
       runs.get(runId).then(
         (info) => {
-          call.write({
-            run: {
-              runId,
-              state: info.state === 'running' ? 'step-started' : info.state,
-              message: `run ${runId} is ${info.state}`,
-              step: '',
-              generation: 0,
-            },
-          });
+          // First the run as it stands, then its events.
+          call.write({ snapshot: toRun(info) });
           if (info.state !== 'running' && info.state !== 'pending') {
             call.end();
             return;
@@ -51,21 +45,13 @@ export function controllerHandlers(runs: RunManager): controllerPb.ControllerSer
           const sub = runs.watch(
             runId,
             (e) => {
-              call.write({
-                run: {
-                  runId: e.runId,
-                  state: e.state,
-                  message: e.message,
-                  step: e.step ?? '',
-                  generation: e.generation ?? 0,
-                },
-              });
+              call.write({ run: runEventCodec.toWire(e) });
               if (e.state === 'finished' || e.state === 'failed') {
                 void sub.stop();
                 call.end();
               }
             },
-            (p) => call.write({ progress: p }),
+            (p) => call.write({ progress: progressCodec.toWire(p) }),
           );
           call.on('cancelled', () => void sub.stop());
         },

@@ -1,7 +1,7 @@
 // Controller service: StartRun / GetRun / ListRuns / WatchRun / CancelRun / ResumeRun. Drives runs
 // by publishing tasks to the work queue and waiting for workers' events; state is recomputed from
 // manifests, so restarting it and calling ResumeRun continues a run.
-import { controllerPb } from '@noisy/contracts';
+import { controllerPb } from '@noisy/contracts/grpc';
 import { serviceMain } from '@noisy/host';
 import { RunManager } from '@noisy/pipeline';
 import { controllerHandlers } from './handlers.js';

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { startGrpcServer } from '@noisy/platform';
+import { startGrpcServer } from '@noisy/platform/grpc';
 import { repoRoot } from './render.js';
 
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 // A gRPC server with grpc.health.v1 (Check and Watch) for every service, on a port or a free one.
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { healthPb } from '@noisy/contracts';
+import { healthPb } from '@noisy/contracts/grpc';
 
 type Status = healthPb.HealthCheckResponse_ServingStatus;
 

@@ -1,11 +1,13 @@
 // Map the product's named errors to gRPC status codes, at the edge only.
 import * as grpc from '@grpc/grpc-js';
+import { InvalidMessageError } from '@noisy/contracts';
 import { NoisyError, RunFailedError, isInputError } from '@noisy/core';
 
 export function toGrpcError(err: unknown): grpc.ServiceError {
   const message = err instanceof Error ? err.message : String(err);
   let code = grpc.status.INTERNAL;
-  if (isInputError(err) || (err instanceof RunFailedError && err.badInput)) code = grpc.status.INVALID_ARGUMENT;
+  if (isInputError(err) || err instanceof InvalidMessageError || (err instanceof RunFailedError && err.badInput))
+    code = grpc.status.INVALID_ARGUMENT;
   else if (err instanceof NoisyError && err.retryable) code = grpc.status.UNAVAILABLE;
   else if (err instanceof RunFailedError) code = grpc.status.ABORTED;
   return Object.assign(new Error(message), {
