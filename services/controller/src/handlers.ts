@@ -47,8 +47,12 @@ export function controllerHandlers(runs: RunManager): controllerPb.ControllerSer
             (e) => {
               call.write({ run: runEventCodec.toWire(e) });
               if (e.state === 'finished' || e.state === 'failed') {
-                void sub.stop();
-                call.end();
+                // End once the run manager has settled too (report and TensorBoard files written, state
+                // final), so a GetRun right after the stream ends sees the run's final state.
+                void runs.settled(runId).finally(() => {
+                  void sub.stop();
+                  call.end();
+                });
               }
             },
             (p) => call.write({ progress: progressCodec.toWire(p) }),
