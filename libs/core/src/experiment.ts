@@ -146,8 +146,13 @@ const TableSource = z.strictObject({
   id: z.string().nullable().default(null),
   /** Declared column types; undeclared columns are inferred (all values numbers -> numeric, else categorical). */
   columns: z.record(z.string(), z.enum(['numeric', 'categorical', 'ignore'])).default({}),
-  /** Field separator; null = tab for .tsv, comma otherwise. */
-  delimiter: z.string().length(1).nullable().default(null),
+  /** Field separator (one printable character or tab); null = tab for .tsv, comma otherwise. */
+  delimiter: z
+    .string()
+    .length(1)
+    .regex(/^[^\p{Cc}]$|^\t$/u, 'must be one printable character or a tab (not NUL, not a newline)')
+    .nullable()
+    .default(null),
   /** CSV files start with a header row (else columns are named c0, c1, ...). @default true */
   header: z.boolean().default(true),
   /** Field values that mean missing. */

@@ -4,3 +4,4 @@ export * from './rng.js';
 export * from './experiment.js';
 export * from './hash.js';
 export * from './experiment-text.js';
+export * from './redact.js';

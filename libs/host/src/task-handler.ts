@@ -4,6 +4,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Step, Task, eventsPb } from '@noisy/contracts';
 import { STAGES, type StageContext } from '@noisy/pipeline';
 import { unary } from '@noisy/platform';
+import { confinedIngest } from './data-roots.js';
 import type { HostContext } from './host.js';
 
 export function toTask(t: eventsPb.Task | undefined, step: Step): Task {
@@ -20,6 +21,10 @@ export function taskHandler(
   ctx: HostContext,
 ): grpc.handleUnaryCall<{ task?: eventsPb.Task }, { manifestKey: string }> {
   return unary(async (req) => ({
-    manifestKey: await STAGES[step](stageContext(ctx), toTask(req.task, step), ctx.models),
+    manifestKey: await (step === 'ingest' ? confinedIngest(ctx.config.dataRoots) : STAGES[step])(
+      stageContext(ctx),
+      toTask(req.task, step),
+      ctx.models,
+    ),
   }));
 }

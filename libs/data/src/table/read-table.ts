@@ -2,7 +2,7 @@
 // ARFF (declared columns), either optionally gzipped.
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { DataError } from '@noisy/core';
+import { DataError, excerpt } from '@noisy/core';
 import { parseArff, type DeclaredColumn } from './arff.js';
 import { delimiterFor, parseDelimited, type TextRow } from './delimited.js';
 
@@ -44,7 +44,7 @@ export async function readTable(path: string, o: ReadTableOptions): Promise<RawT
   const seen = new Set<string>();
   for (const h of header) {
     if (!h) throw new DataError(`${path}:1`, 'the header has an empty column name');
-    if (seen.has(h)) throw new DataError(`${path}:1`, `the header names column '${h}' twice`);
+    if (seen.has(h)) throw new DataError(`${path}:1`, `the header names column '${excerpt(h)}' twice`);
     seen.add(h);
   }
   return checkRagged({ where: path, header, rows, declared: null });
