@@ -56,7 +56,7 @@ describe('predict limits', () => {
       grpc.credentials.createInsecure(),
     );
     cleanups.push(async () => client.close());
-    const predict = (images: Uint8Array[]) =>
+    const predict = (images: Buffer[]) =>
       new Promise<stagesPb.PredictResponse>((resolve, reject) =>
         client.predict({ model: runKeys.model(summary.runId, 0), images, topK: 1 }, (err, res) =>
           err ? reject(err) : resolve(res!),
@@ -65,7 +65,7 @@ describe('predict limits', () => {
     const huge = await readFile(
       join(import.meta.dirname, '..', 'bad-inputs', 'png-huge-dimensions', 'train', 'dog', 'dog-1.png'),
     );
-    const small = encodePng({ height: 8, width: 8, channels: 1, data: new Uint8Array(64).fill(120) });
+    const small = Buffer.from(encodePng({ height: 8, width: 8, channels: 1, data: new Uint8Array(64).fill(120) }));
 
     const err = (await predict([small, huge]).catch((e: unknown) => e)) as grpc.ServiceError;
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
