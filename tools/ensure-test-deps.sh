@@ -14,6 +14,7 @@ command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
 [ -f /usr/include/oneapi/dnnl/dnnl.hpp ] || missing+=(libdnnl-dev)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl) # the gRPC TLS test makes its certificates
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
