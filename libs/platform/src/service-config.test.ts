@@ -62,6 +62,26 @@ describe('service config', () => {
     expect(refusal({ NOISY_DATA_ROOTS: 'data' })).toMatch(/^NOISY_DATA_ROOTS: must be absolute/);
   });
 
+  it('serviceConfigFromEnv - stream limits: defaults, hours to ms, out-of-range values refused', () => {
+    expect(serviceConfigFromEnv(base).nats.streams).toEqual({
+      replicas: 1,
+      maxAgeMs: 168 * 3_600_000,
+      maxBytes: 1 << 30,
+    });
+    expect(
+      serviceConfigFromEnv({
+        ...base,
+        NOISY_STREAM_REPLICAS: '3',
+        NOISY_STREAM_MAX_AGE_HOURS: '24',
+        NOISY_STREAM_MAX_BYTES: '1048576',
+      }).nats.streams,
+    ).toEqual({ replicas: 3, maxAgeMs: 24 * 3_600_000, maxBytes: 1 << 20 });
+    expect(refusal({ NOISY_STREAM_REPLICAS: '0' })).toMatch(/^NOISY_STREAM_REPLICAS: must be an integer from 1 to 5/);
+    expect(refusal({ NOISY_STREAM_MAX_BYTES: '1000' })).toMatch(
+      /^NOISY_STREAM_MAX_BYTES: must be an integer from 1048576/,
+    );
+  });
+
   it('isLoopbackHost - 127/8, ::1 and localhost only', () => {
     expect(['127.0.0.1', '127.3.2.1', '::1', '[::1]', 'localhost'].map(isLoopbackHost)).toEqual([
       true,

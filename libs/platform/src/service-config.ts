@@ -29,7 +29,13 @@ export interface ServiceConfig {
   /** NOISY_ACK_WAIT_MS: how long a task may go without ack or heartbeat before redelivery. @default 60000 */
   ackWaitMs: number;
   /** NOISY_NATS_USER / NOISY_NATS_PASSWORD, NOISY_NATS_TLS_CA (file): NATS authentication and TLS. */
-  nats: { user?: string; password?: string; tlsCaFile?: string };
+  nats: {
+    user?: string;
+    password?: string;
+    tlsCaFile?: string;
+    /** NOISY_STREAM_REPLICAS (@default 1), NOISY_STREAM_MAX_AGE_HOURS (@default 168), NOISY_STREAM_MAX_BYTES (@default 1 GiB, per stream). */
+    streams: { replicas: number; maxAgeMs: number; maxBytes: number };
+  };
   /** NOISY_GRPC_TLS_CERT / NOISY_GRPC_TLS_KEY (files) serve TLS; with NOISY_GRPC_TLS_CA clients must present certificates (mTLS). */
   grpcTls?: { certFile: string; keyFile: string; caFile?: string };
   /**
@@ -43,6 +49,14 @@ export interface ServiceConfig {
   dataRoots: string[];
   /** NOISY_DEV=1: set by `noisy dev up`; gRPC must bind loopback. */
   dev: boolean;
+}
+
+/** An integer variable in [min, max], or its default when unset. */
+function intIn(env: Record<string, string | undefined>, k: string, dflt: number, min: number, max: number): number {
+  const v = env[k] === undefined || env[k] === '' ? dflt : Number(env[k]);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new ConfigError(k, `must be an integer from ${min} to ${max}, got '${env[k]}'`);
+  return v;
 }
 
 /** 127.0.0.0/8, ::1 and localhost. */
@@ -101,7 +115,16 @@ export function serviceConfigFromEnv(env: Record<string, string | undefined>): S
     dataRoots,
     dev,
     ackWaitMs,
-    nats: { user: env.NOISY_NATS_USER, password: env.NOISY_NATS_PASSWORD, tlsCaFile: env.NOISY_NATS_TLS_CA },
+    nats: {
+      user: env.NOISY_NATS_USER,
+      password: env.NOISY_NATS_PASSWORD,
+      tlsCaFile: env.NOISY_NATS_TLS_CA,
+      streams: {
+        replicas: intIn(env, 'NOISY_STREAM_REPLICAS', 1, 1, 5),
+        maxAgeMs: intIn(env, 'NOISY_STREAM_MAX_AGE_HOURS', 168, 1, 24 * 365) * 3600_000,
+        maxBytes: intIn(env, 'NOISY_STREAM_MAX_BYTES', 1 << 30, 1 << 20, Number.MAX_SAFE_INTEGER),
+      },
+    },
     grpcTls: env.NOISY_GRPC_TLS_CERT
       ? { certFile: env.NOISY_GRPC_TLS_CERT, keyFile: env.NOISY_GRPC_TLS_KEY!, caFile: env.NOISY_GRPC_TLS_CA }
       : undefined,

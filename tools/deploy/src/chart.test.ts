@@ -290,6 +290,21 @@ describe('helm chart helm/noisy-student', () => {
     });
   });
 
+  it('NATS stream limits reach every service through the ConfigMap, bounded by the schema', async () => {
+    const data = (docs: K8sObject[]) =>
+      (docs.find((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> }).data;
+    expect(data(cpu)).toMatchObject({
+      NOISY_STREAM_REPLICAS: '1',
+      NOISY_STREAM_MAX_AGE_HOURS: '168',
+      NOISY_STREAM_MAX_BYTES: '1073741824',
+    });
+    const three = parseManifests(
+      await helmTemplate({ set: ['nats.streams.replicas=3', 'nats.streams.maxBytes=10737418240'] }),
+    );
+    expect(data(three)).toMatchObject({ NOISY_STREAM_REPLICAS: '3', NOISY_STREAM_MAX_BYTES: '10737418240' });
+    await expect(helmTemplate({ set: ['nats.streams.replicas=9'] })).rejects.toThrow(/nats\/streams\/replicas/);
+  });
+
   it('dataRoots become NOISY_DATA_ROOTS; relative roots are refused by the schema', async () => {
     const docs = parseManifests(await helmTemplate({ set: ['dataRoots[0]=/datasets', 'dataRoots[1]=/mnt/extra'] }));
     expect(
