@@ -1,7 +1,7 @@
 // The chart's bundled NATS configuration, run by a real nats-server: each service's user can do
 // its own work (the controller queues tasks and reads events; inference consumes predict tasks
 // and reports them done) and nothing else (inference cannot queue or take training tasks, read
-// events, or log in with a wrong password).
+// events or another service's reply inbox, or log in with a wrong password).
 import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -56,6 +56,7 @@ describe('nats permissions', () => {
         servers: url,
         user: `noisy-${role}`,
         password: password(role),
+        inboxPrefix: `_INBOX_noisy-${role}`,
         ackWaitMs: 5000,
       });
       cleanups.push(() => b.close());
@@ -95,6 +96,13 @@ describe('nats permissions', () => {
     raw.publish('noisy.events.run', JSON.stringify({ runId: 'r', state: 'failed' }));
     await raw.flush();
     await expect.poll(() => errors.join(' '), { timeout: 5000 }).toMatch(/permissions violation/i);
+    const snooped: string[] = []; // another service's replies (its pulled tasks, its acks)
+    raw.subscribe('_INBOX_noisy-trainer.>', {
+      callback: (err) => {
+        if (err) snooped.push(err.message);
+      },
+    });
+    await expect.poll(() => snooped.join(' '), { timeout: 5000 }).toMatch(/permissions violation/i);
     const trainer = await bus('trainer');
     let trained = 0;
     trainer.consumeTasks('noisy.tasks.train', 'noisy-train', async (d) => {

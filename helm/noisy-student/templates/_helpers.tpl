@@ -56,6 +56,8 @@ inference trainer evaluator
 {{- if $root.Values.nats.auth.enabled }}
 - name: NOISY_NATS_USER
   value: noisy-{{ .role }}
+- name: NOISY_NATS_INBOX_PREFIX
+  value: _INBOX_noisy-{{ .role }}
 - name: NOISY_NATS_PASSWORD
   valueFrom: { secretKeyRef: { name: {{ include "noisy.natsAuthSecret" $root }}, key: {{ .role }} } }
 {{- end }}

@@ -33,6 +33,8 @@ export interface ServiceConfig {
     user?: string;
     password?: string;
     tlsCaFile?: string;
+    /** NOISY_NATS_INBOX_PREFIX: subject prefix of reply inboxes (the chart: `_INBOX_noisy-<service>`). @default _INBOX */
+    inboxPrefix?: string;
     /** NOISY_STREAM_REPLICAS (@default 1), NOISY_STREAM_MAX_AGE_HOURS (@default 168), NOISY_STREAM_MAX_BYTES (@default 1 GiB, per stream). */
     streams: { replicas: number; maxAgeMs: number; maxBytes: number };
   };
@@ -119,6 +121,7 @@ export function serviceConfigFromEnv(env: Record<string, string | undefined>): S
       user: env.NOISY_NATS_USER,
       password: env.NOISY_NATS_PASSWORD,
       tlsCaFile: env.NOISY_NATS_TLS_CA,
+      inboxPrefix: env.NOISY_NATS_INBOX_PREFIX || undefined,
       streams: {
         replicas: intIn(env, 'NOISY_STREAM_REPLICAS', 1, 1, 5),
         maxAgeMs: intIn(env, 'NOISY_STREAM_MAX_AGE_HOURS', 168, 1, 24 * 365) * 3600_000,

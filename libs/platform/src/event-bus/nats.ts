@@ -34,6 +34,8 @@ export interface NatsBusOptions {
   password?: string;
   /** PEM file of the CA that signed the server's certificate: connect with TLS. */
   tlsCaFile?: string;
+  /** Subject prefix of this client's reply inboxes (e.g. `_INBOX_noisy-trainer`), so that a server can let each user read only its own replies. @default _INBOX */
+  inboxPrefix?: string;
   /** Stream limits (both streams): replicas (1 or 3 on a cluster), age and size; the oldest messages go first. */
   streams?: StreamLimits;
 }
@@ -76,6 +78,7 @@ export class NatsEventBus implements EventBus {
         user: o.user,
         pass: o.password,
         tls: o.tlsCaFile ? { caFile: o.tlsCaFile } : undefined,
+        inboxPrefix: o.inboxPrefix,
         // Ride out a restart of nats-server: keep reconnecting for about two minutes.
         maxReconnectAttempts: 60,
         reconnectTimeWait: 2000,
