@@ -7,7 +7,7 @@ import { crc32 } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { encodePng, encodeSample, encodeTFRecords, type Image } from '@noisy/data';
-import { buildModel, computeStats, saveCheckpoint } from '@noisy/ml';
+import { buildModel, commitCheckpoint, computeStats, saveCheckpoint } from '@noisy/ml';
 import { openObjectStore } from '@noisy/platform';
 
 const root = dirname(new URL(import.meta.url).pathname);
@@ -113,13 +113,14 @@ add('csv-not-gzip', 'a .csv.gz that is not gzip', run, 'train\\.csv\\.gz: is not
 add('arff-unsupported-type', 'an ARFF attribute of an unknown type', run, "train\\.arff:3: attribute 'when' has unsupported type 'relational'", { 'exp.yaml': tableExperiment(tableSource('train.arff')), 'train.arff': '@relation r\n@attribute a numeric\n@attribute when relational\n@attribute class {x,y}\n@data\n1,2,x\n' });
 
 // Checkpoints (predict). A tiny table model, saved as a real checkpoint in the case's store.
-async function tableCheckpoint(dir: string, tamper: boolean) {
+async function tableCheckpoint(dir: string, tamper: boolean, commit = true) {
   const store = await openObjectStore(`file://${join(dir, 'store')}`);
   const model = buildModel({ name: 'mlp', width: 1, depth: 1, dropout: null, stochasticDepth: 0, hidden: [4] }, { inputShape: [2], classes: 2 }, 7);
   const stats = computeStats({ kind: 'tabular', count: 2, shape: [2], features: Float32Array.from([0, 1, 2, 3]) });
   const encoding = { format: 'noisy-table/v1' as const, label: 'label', id: null, missing: [''], columns: [{ name: 'a', type: 'numeric' as const, fill: 0, indicator: false }, { name: 'b', type: 'numeric' as const, fill: 0, indicator: false }], featureNames: ['a', 'b'], classNames: ['x', 'y'] };
   await saveCheckpoint(store, 'model', model, { model: { name: 'mlp', width: 1, depth: 1 }, input: { kind: 'tabular', shape: [2], classes: 2, classNames: ['x', 'y'], stats, encoding }, config: {}, metrics: {}, parents: [] });
   model.dispose();
+  if (commit) await commitCheckpoint(store, 'model');
   if (tamper) {
     const w = await store.get('model/weights.bin');
     w[0] ^= 0xff;
@@ -127,8 +128,9 @@ async function tableCheckpoint(dir: string, tamper: boolean) {
   }
 }
 const predict = ['predict', '--model', 'model', '--input', 'rows.csv', '--out', 'out.csv', '--store', 'store'];
-add('checkpoint-sha256-mismatch', 'a checkpoint whose weights do not match meta.json', predict, 'model/weights\\.bin: sha256 does not match meta\\.json', { 'rows.csv': csv });
-add('checkpoint-missing', 'a checkpoint path with nothing there', [...predict.slice(0, 2), 'nowhere', ...predict.slice(3)], 'nowhere/meta\\.json: no checkpoint here', { 'rows.csv': csv, 'store/.keep': '' });
+add('checkpoint-sha256-mismatch', 'a committed checkpoint whose weights were changed afterwards', predict, 'model/weights\\.bin: sha256 does not match the manifest', { 'rows.csv': csv });
+add('checkpoint-uncommitted', 'a checkpoint saved but never committed (no manifest.json)', predict, 'model/manifest\\.json: no committed checkpoint here', { 'rows.csv': csv });
+add('checkpoint-missing', 'a checkpoint path with nothing there', [...predict.slice(0, 2), 'nowhere', ...predict.slice(3)], 'nowhere/manifest\\.json: no committed checkpoint here', { 'rows.csv': csv, 'store/.keep': '' });
 add('predict-images-into-table-model', 'images given to a table model', [...predict.slice(0, 4), 'pictures', ...predict.slice(5)], 'pictures: this model takes table rows', { ...folder('pictures', ['cat']) });
 add('predict-table-missing-column', 'prediction rows without a feature column', predict, "rows\\.csv: has no column 'b'", { 'rows.csv': 'a,label\n1,x\n' });
 
@@ -141,6 +143,7 @@ for (const [name, inputs] of Object.entries(files)) {
     await writeFile(join(dir, file), content);
   }
   await writeFile(join(dir, 'case.yaml'), stringify(cases[name]));
-  if (name.startsWith('checkpoint-sha') || name.startsWith('predict-')) await tableCheckpoint(dir, name === 'checkpoint-sha256-mismatch');
+  if (name.startsWith('checkpoint-sha') || name.startsWith('checkpoint-uncommitted') || name.startsWith('predict-'))
+    await tableCheckpoint(dir, name === 'checkpoint-sha256-mismatch', name !== 'checkpoint-uncommitted');
 }
 console.log(`${Object.keys(cases).length} cases in ${root}`);

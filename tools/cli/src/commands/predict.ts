@@ -21,7 +21,10 @@ export interface PredictFlags {
 export async function predictCommand(f: PredictFlags, io: CommandIo): Promise<number> {
   await selectBackend((f.backend ?? 'auto') as 'auto');
   const store = await openStore(f.store);
-  const { model, meta } = await loadCheckpoint(store, f.model.replace(/\/(meta|model)\.json$/, '').replace(/\/$/, ''));
+  const { model, meta } = await loadCheckpoint(
+    store,
+    f.model.replace(/\/(meta|model|manifest)\.json$/, '').replace(/\/$/, ''),
+  );
   const out = new RowsFile(f.out);
   const progress = createProgress(io.stderr);
   const C = meta.input.classes;
