@@ -1,16 +1,18 @@
-// bench/accuracy: the full Fashion-MNIST experiment with several seeds, as separate `noisy run`
-// processes (two at a time on two cores), then mean and spread per generation.
+// bench/accuracy: an experiment over several seeds and, with --control, its no-pseudo-label
+// control (the same students, steps and noise, unlabelRatio 0), through runSeeds: mean ± sd per
+// generation on dev and test, and the paired gain of each student over its control. Each run is a
+// separate `noisy run` process (two at a time on two cores).
 //   npm run bench:accuracy -- [--seeds 0,1,2] [--parallel 2] [--example examples/fashion-mnist.yaml]
-//     [--name accuracy] [--supervised-students]
-// --supervised-students is the control: the same students with unlabelRatio 0 (no pseudo-labels),
-// so that a gain from self-training is not confused with a gain from a bigger model.
-// Seeds whose summary already exists are reused, so the bench can be split and resumed.
-// Writes bench/results/<name>.json and prints the markdown table used in docs/results.md.
+//     [--name accuracy] [--control] [--out bench/results]
+// A run whose per-seed summary already exists is reused, so the bench can be split and resumed.
+// Writes bench/results/<name>.json (+ <name>-control.json) and prints the table of docs/results.md.
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { compileExperiment, type CompiledExperiment } from '@noisy/core';
+import { printSeedsReport, runSeeds, type RunSummary } from '@noisy/pipeline';
 import { readExperimentFile } from '../../tools/cli/src/experiment-file.js';
 
 const { values } = parseArgs({
@@ -19,38 +21,37 @@ const { values } = parseArgs({
     parallel: { type: 'string', default: '2' },
     example: { type: 'string', default: 'examples/fashion-mnist.yaml' },
     name: { type: 'string', default: 'accuracy' },
-    'supervised-students': { type: 'boolean', default: false },
+    control: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results' },
   },
 });
-const seeds = values.seeds.split(',').map(Number);
 const out = values.out;
 await mkdir(join(out, 'tmp'), { recursive: true });
 
-interface Gen {
-  generation: number;
-  role: string;
-  model: string;
-  top1: number;
-  top5: number;
-  pseudoLabeled: number;
-  seconds: number;
+/** The compiled experiment as an experiment file: every stage spelled out, so it compiles back to itself. */
+function experimentFile(e: CompiledExperiment): unknown {
+  const stage = (g: number) => ({ model: e.stages[g].model, train: e.stages[g].train });
+  return {
+    name: e.name,
+    seed: e.seed,
+    backend: e.backend,
+    data: e.data,
+    teacher: stage(0),
+    students: e.stages.slice(1).map((s) => stage(s.generation)),
+    filter: e.filter,
+    pseudoLabels: e.pseudoLabels,
+    mode: e.mode,
+    predictBatchSize: e.predictBatchSize,
+  };
 }
 
-async function runSeed(seed: number): Promise<{ seed: number; generations: Gen[] }> {
-  const exp = (await readExperimentFile(values.example)) as {
-    seed: number;
-    name: string;
-    students: Array<{ train?: Record<string, unknown> }>;
-  };
-  exp.seed = seed;
-  exp.name = `${exp.name}${values['supervised-students'] ? '-control' : ''}-s${seed}`;
-  if (values['supervised-students']) for (const s of exp.students) s.train = { ...s.train, unlabelRatio: 0 };
-  const file = join(out, 'tmp', `${exp.name}.yaml`);
-  await writeFile(file, stringify(exp));
-  const summary = join(out, `${values.name}-seed${seed}.json`);
+async function runChild(e: CompiledExperiment, arm: { seed: number; control: boolean }): Promise<RunSummary> {
+  const summary = join(out, `${values.name}${arm.control ? '-control' : ''}-seed${arm.seed}.json`);
   const done = await readFile(summary, 'utf8').catch(() => null);
-  if (done) return { seed, generations: JSON.parse(done).generations }; // finished earlier: reuse
+  if (done) return JSON.parse(done) as RunSummary; // finished earlier: reuse
+  const file = join(out, 'tmp', `${e.name}.yaml`);
+  await writeFile(file, stringify(experimentFile(e)));
+  const tag = `[${arm.control ? 'control ' : ''}seed ${arm.seed}]`;
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
     const child = spawn(
@@ -60,52 +61,20 @@ async function runSeed(seed: number): Promise<{ seed: number; generations: Gen[]
     );
     child.stderr.on('data', (d: Buffer) => {
       for (const l of d.toString().split('\n'))
-        if (/^> |epoch \d+ loss|FAILED/.test(l.trim())) process.stderr.write(`[seed ${seed}] ${l.trim()}\n`);
+        if (/^> |epoch \d+ loss|FAILED/.test(l.trim())) process.stderr.write(`${tag} ${l.trim()}\n`);
     });
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`seed ${seed}: noisy run exited with ${code}`)),
-    );
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${tag} noisy run exited with ${code}`))));
   });
-  process.stderr.write(`[seed ${seed}] done in ${((Date.now() - started) / 60000).toFixed(1)} min\n`);
-  return { seed, generations: JSON.parse(await readFile(summary, 'utf8')).generations };
+  process.stderr.write(`${tag} done in ${((Date.now() - started) / 60000).toFixed(1)} min\n`);
+  return JSON.parse(await readFile(summary, 'utf8')) as RunSummary;
 }
 
-const results: Array<{ seed: number; generations: Gen[] }> = [];
-const queue = [...seeds];
-await Promise.all(
-  Array.from({ length: Number(values.parallel) }, async () => {
-    for (let s = queue.shift(); s !== undefined; s = queue.shift()) results.push(await runSeed(s));
-  }),
-);
-results.sort((a, b) => a.seed - b.seed);
-
-const stat = (xs: number[]) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length - 1));
-  return { mean, sd, min: Math.min(...xs), max: Math.max(...xs) };
-};
-const gens = results[0].generations.map((g, i) => ({
-  generation: g.generation,
-  role: g.role,
-  model: g.model,
-  top1: stat(results.map((r) => r.generations[i].top1)),
-  top5: stat(results.map((r) => r.generations[i].top5)),
-  pseudoLabeled: stat(results.map((r) => r.generations[i].pseudoLabeled)),
-  seconds: stat(results.map((r) => r.generations[i].seconds)),
-}));
-const report = {
-  example: values.example,
-  supervisedStudents: values['supervised-students'],
-  seeds,
-  date: new Date().toISOString(),
-  perSeed: results,
-  generations: gens,
-};
-await writeFile(join(out, `${values.name}.json`), `${JSON.stringify(report, null, 2)}\n`);
-const p = (x: number) => (100 * x).toFixed(2);
-console.log('| gen | role | model | top-1 mean ± sd (min-max) | top-5 mean | pseudo-labeled | seconds |');
-console.log('|---|---|---|---|---|---|---|');
-for (const g of gens)
-  console.log(
-    `| ${g.generation} | ${g.role} | ${g.model} | ${p(g.top1.mean)} ± ${p(g.top1.sd)} (${p(g.top1.min)}-${p(g.top1.max)}) | ${p(g.top5.mean)} | ${Math.round(g.pseudoLabeled.mean)} | ${Math.round(g.seconds.mean)} |`,
-  );
+const report = await runSeeds({
+  experiment: compileExperiment(await readExperimentFile(values.example)),
+  seeds: values.seeds.split(',').map(Number),
+  control: values.control,
+  parallel: Number(values.parallel),
+  runner: runChild,
+  out: { dir: out, name: values.name },
+});
+printSeedsReport(report, (line) => console.log(line));

@@ -37,7 +37,10 @@ const { values } = parseArgs({
 const classes = Number(values.classes);
 const shardSize = Number(values.shard);
 
-/** Shard s's predictions, regenerated identically on each pass: class sizes skewed (Zipf-like), confidence Beta-like. */
+/**
+ * Shard s's predictions, regenerated identically on each pass: class sizes skewed (Zipf-like),
+ * confidence Beta-like.
+ */
 function* predictions(n: number, s: number): Generator<Prediction> {
   const rng = createRng(7).fork(`shard:${s}`);
   for (let i = 0; i < n; i++) {
@@ -68,7 +71,7 @@ function filterOnce(total: number) {
   let kept = 0;
   for (let s = 0; s < shards; s++) {
     const rng = createRng(7).fork(`output:${s}`);
-    for (const p of predictions(sizeOf(s), s)) kept += copiesFor(p, thresholds, rng);
+    for (const p of predictions(sizeOf(s), s)) kept += copiesFor(p, thresholds, spec, rng);
   }
   const t3 = performance.now();
   return {
@@ -106,7 +109,8 @@ for (const n of values.sizes.split(',').map(Number)) {
   const r = JSON.parse(stdout);
   filter.push(r);
   process.stderr.write(
-    `filter ${n.toLocaleString()}: ${r.seconds.total.toFixed(1)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB, kept ${r.kept}\n`,
+    `filter ${n.toLocaleString()}: ${r.seconds.total.toFixed(1)} s, ` +
+      `peak RSS ${r.peakRssMiB.toFixed(0)} MiB, kept ${r.kept}\n`,
   );
 }
 
@@ -185,11 +189,22 @@ console.log('| predictions | shards | map s | reduce s | output s | total s | s 
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of filter)
   console.log(
-    `| ${r.predictions.toLocaleString()} | ${r.shards} | ${r.seconds.map.toFixed(1)} | ${r.seconds.reduce.toFixed(2)} | ${r.seconds.output.toFixed(1)} | ${r.seconds.total.toFixed(1)} | ${(r.seconds.total / (r.predictions / 1e6)).toFixed(2)} | ${r.peakRssMiB.toFixed(0)} | ${r.kept.toLocaleString()} |`,
+    `| ${[
+      r.predictions.toLocaleString(),
+      r.shards,
+      r.seconds.map.toFixed(1),
+      r.seconds.reduce.toFixed(2),
+      r.seconds.output.toFixed(1),
+      r.seconds.total.toFixed(1),
+      (r.seconds.total / (r.predictions / 1e6)).toFixed(2),
+      r.peakRssMiB.toFixed(0),
+      r.kept.toLocaleString(),
+    ].join(' | ')} |`,
   );
 console.log('\n| images predicted | seconds | images/s | peak RSS MiB |');
 console.log('|---|---|---|---|');
 for (const r of predict)
   console.log(
-    `| ${r.images.toLocaleString()} | ${r.seconds.toFixed(1)} | ${r.imagesPerSecond.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} |`,
+    `| ${r.images.toLocaleString()} | ${r.seconds.toFixed(1)} | ` +
+      `${r.imagesPerSecond.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} |`,
   );

@@ -133,6 +133,10 @@ add('checkpoint-uncommitted', 'a checkpoint saved but never committed (no manife
 add('checkpoint-missing', 'a checkpoint path with nothing there', [...predict.slice(0, 2), 'nowhere', ...predict.slice(3)], 'nowhere/manifest\\.json: no committed checkpoint here', { 'rows.csv': csv, 'store/.keep': '' });
 add('predict-images-into-table-model', 'images given to a table model', [...predict.slice(0, 4), 'pictures', ...predict.slice(5)], 'pictures: this model takes table rows', { ...folder('pictures', ['cat']) });
 add('predict-table-missing-column', 'prediction rows without a feature column', predict, "rows\\.csv: has no column 'b'", { 'rows.csv': 'a,label\n1,x\n' });
+// Flags (the parser): numbers are checked before any input is read, naming the flag. (`--flag=value`:
+// the corpus test resolves separate values as paths in the case folder.)
+add('cli-top-k-not-a-number', 'predict --top-k with a word', [...predict, '--top-k=abc'], "option '--top-k <n>' argument 'abc' is invalid", { 'rows.csv': csv });
+add('cli-min-confidence-not-a-number', 'export --min-confidence with a word', ['export', 'some-run', '--generation=1', '--out', 'out.csv', '--label-issues', '--min-confidence=x', '--store', 'store'], "option '--min-confidence <p>' argument 'x' is invalid", { 'store/.keep': '' });
 
 await tf.setBackend('cpu');
 for (const [name, inputs] of Object.entries(files)) {

@@ -100,7 +100,7 @@ describe('noisy cli', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-'));
     const { code, io } = await runWith(tiny, ['--summary', join(dir, 's.json')]);
     expect(code).toBe(0);
-    expect(io.stdout).toMatch(/gen\s+role\s+model\s+top-1/);
+    expect(io.stdout).toMatch(/gen\s+role\s+model\s+dev top-1\s+top-1/);
     const s = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));
     expect(s).toMatchObject({ runId: expect.stringMatching(/^cli-tiny-/), dataset: 'synthetic' });
     expect(s.generations.map((g: { role: string }) => g.role)).toEqual(['teacher', 'student']);
@@ -118,5 +118,97 @@ describe('noisy cli', () => {
     expect(await main(['fly'], io)).toBe(2);
     expect(io.stderrText).toMatch(/unknown command 'fly'/);
     expect(await main(['run', 'x.yaml', '--bogus'], capture())).toBe(2);
+  });
+
+  it("noisy - each command accepts only its own flags: another command's flag is an error", async () => {
+    for (const argv of [
+      ['runs', '--top-k', '5'],
+      ['report', 'r1', '--generation', '1'],
+      ['status', 'r1', '--controller', '127.0.0.1:1', '--store', 'x'],
+    ]) {
+      const io = capture();
+      expect(await main(argv, io), argv.join(' ')).toBe(2);
+      expect(io.stderrText).toMatch(/^noisy: unknown option '--(top-k|generation|store)'/);
+    }
+    const extra = capture();
+    expect(await main(['run', 'a.yaml', 'b.yaml'], extra)).toBe(2);
+    expect(extra.stderrText).toMatch(/too many arguments/);
+  });
+
+  it('noisy - numbers are validated and the error names the flag, before any work', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['predict', '--model', 'm', '--input', 'i', '--out', 'o.csv', '--top-k', 'abc'],
+        /'--top-k <n>' argument 'abc' is invalid/,
+      ],
+      [['predict', '--model', 'm', '--input', 'i', '--out', 'o.csv', '--batch', '0'], /'--batch <n>' argument '0'/],
+      [
+        ['export', 'r1', '--generation', '1', '--out', 'o.csv', '--min-confidence', 'x'],
+        /'--min-confidence <p>' argument 'x'/,
+      ],
+      [['export', 'r1', '--generation', '1.5', '--out', 'o.csv'], /'--generation <g>' argument '1\.5'/],
+      [['eval', '--model', 'm', '--data', 'd', '--limit', '-1'], /'--limit <n>' argument '-1'/],
+      [['run', 'x.yaml', '--seeds', '1,x'], /'--seeds <list>' argument '1,x'/],
+      [['run', 'x.yaml', '--backend', 'gpu'], /'--backend <name>' argument 'gpu' is invalid. Allowed choices are auto/],
+    ];
+    for (const [argv, error] of cases) {
+      const io = capture();
+      expect(await main(argv, io), argv.join(' ')).toBe(2);
+      expect(io.stderrText).toMatch(error);
+    }
+  });
+
+  it('noisy run --seeds / --control - --control needs --seeds; --seeds runs embedded only (exit 2)', async () => {
+    const io = capture();
+    expect(await main(['run', 'x.yaml', '--control'], io)).toBe(2);
+    expect(io.stderrText).toMatch(/--control: needs --seeds/);
+    expect(await main(['run', 'x.yaml', '--seeds', '0,1', '--controller', '127.0.0.1:1'], io)).toBe(2);
+    expect(io.stderrText).toMatch(/--controller: not with --seeds/);
+  });
+
+  it('noisy --help, <command> --help and --version print to stdout with exit code 0', async () => {
+    const version = capture();
+    expect(await main(['--version'], version)).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = capture();
+    expect(await main(['--help'], help)).toBe(0);
+    for (const c of [
+      'run',
+      'status',
+      'watch',
+      'cancel',
+      'runs',
+      'dev',
+      'predict',
+      'export',
+      'report',
+      'eval',
+      'schema',
+    ])
+      expect(help.stdout).toMatch(new RegExp(`\\n  ${c}\\b`));
+    const flags: Record<string, string[]> = {
+      run: ['--set <path=value>', '--store <url>', '--controller <host:port>', '--seeds <list>'],
+      predict: ['--model <key|path>', '--top-k <n>'],
+      export: ['--generation <g>', '--min-confidence <p>'],
+      runs: ['--compare <run-ids...>'],
+      cancel: ['<run-id>'],
+    };
+    for (const [c, expected] of Object.entries(flags)) {
+      const io = capture();
+      expect(await main([c, '--help'], io)).toBe(0);
+      expect(io.stdout).toMatch(new RegExp(`^Usage: noisy ${c} `));
+      for (const f of expected) expect(io.stdout).toContain(f);
+    }
+    const none = capture();
+    expect(await main([], none)).toBe(2); // no command: usage, and a failing exit for scripts
+    expect(none.stdout).toMatch(/^Usage: noisy/);
+  });
+
+  it('noisy schema - prints the JSON Schema of the experiment file', async () => {
+    const io = capture();
+    expect(await main(['schema'], io)).toBe(0);
+    const schema = JSON.parse(io.stdout);
+    expect(schema.properties.students.type).toBe('array');
+    expect(schema.properties.train.properties.steps.anyOf).toEqual(expect.arrayContaining([{ type: 'null' }]));
   });
 });

@@ -2,15 +2,14 @@
 // workers (two of them serving only prediction) talking only through those adapters, gives the
 // same per-generation metrics as the embedded run with the same seed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunFailedError } from '@noisy/core';
+import { RunFailedError, sha256Hex } from '@noisy/core';
 import { datasetKeys, makeTask, subjects } from '@noisy/contracts';
 import { selectBackend } from '@noisy/ml';
-import { MemoryObjectStore, NatsEventBus, S3ObjectStore, parseS3Url } from '@noisy/platform';
+import { MemoryObjectStore, NatsEventBus, S3ObjectStore, parseS3Url, putJson } from '@noisy/platform';
 import { startNatsServer, startS3Server, tinyExperiment, type RunningServer } from '@noisy/testing';
 import { RunController } from '../../libs/pipeline/src/controller.js';
 import { runEmbedded } from '../../libs/pipeline/src/embedded.js';
 import { readManifest } from '../../libs/pipeline/src/manifest.js';
-import type { DatasetInfo } from '../../libs/pipeline/src/context.js';
 import { startWorker } from '../../libs/pipeline/src/worker.js';
 
 let nats: RunningServer;
@@ -79,7 +78,8 @@ describe('poison and duplicates', () => {
     try {
       const controller = new RunController({ store, bus: cbus }, { pollMs: 300 });
       const record = await controller.create(experiment);
-      // Ingest, then flip one byte of unlabeled shard 1.
+      // Ingest, then flip one byte of unlabeled shard 1 and commit that as its content: a shard bad at
+      // its source (a damaged commit would instead be redone, see resume.test.ts).
       await cbus.publishTask(
         subjects.task('ingest'),
         makeTask(record.runId, 'ingest', 0),
@@ -87,10 +87,15 @@ describe('poison and duplicates', () => {
       );
       const dsKey = datasetKeys.manifest(record.datasetId);
       while (!(await store.head(dsKey))) await new Promise((r) => setTimeout(r, 100));
-      const shard = (await readManifest<DatasetInfo>(store, dsKey)).data.unlabeled[1];
+      const manifest = await readManifest(store, dsKey, 'dataset');
+      const shard = manifest.data.unlabeled[1];
       const bytes = Uint8Array.from(await store.get(shard.key));
       bytes[40] ^= 0xff;
       await store.put(shard.key, bytes);
+      const bad = { ...shard, sha256: sha256Hex(bytes) };
+      manifest.data.unlabeled[1] = bad;
+      manifest.parts = manifest.parts.map((p) => (p.key === shard.key ? bad : p));
+      await putJson(store, dsKey, manifest);
       const err = await controller.drive(record.runId).catch((e: Error) => e);
       expect(err).toBeInstanceOf(RunFailedError);
       expect(String(err)).toMatch(/shard-00001-of-00003\.tfrecord/);
@@ -125,7 +130,8 @@ describe('poison and duplicates', () => {
       const done: string[] = [];
       const sub = bus.subscribeEvents<{ taskId: string }>(subjects.taskDone, (_, d) => done.push(d.taskId));
       const again = makeTask(record.runId, 'predict', 1, 0);
-      await bus.publishTask(subjects.task('predict'), again, `${again.taskId}:redelivered`); // a new message id defeats dedup
+      // A new message id defeats dedup.
+      await bus.publishTask(subjects.task('predict'), again, `${again.taskId}:redelivered`);
       await bus.publishTask(subjects.task('train'), makeTask(record.runId, 'train', 1), `${record.runId}:train-again`);
       while (done.length < 2) await new Promise((r) => setTimeout(r, 100));
       await sub.stop();

@@ -34,7 +34,7 @@ describe('noisy report', () => {
     const stored = await readFile(join(dir, 'store', 'runs', runId, 'report.html'), 'utf8'); // written by the run itself
     expect(stored).toMatch(/<svg/);
     expect(
-      await main(['report', '--run', runId, '--store', join(dir, 'store'), '--out', join(dir, 'report.html')], quiet()),
+      await main(['report', runId, '--store', join(dir, 'store'), '--out', join(dir, 'report.html')], quiet()),
     ).toBe(0);
 
     const browser = await chromium.launch({

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +37,7 @@ describe('noisy predict and export', () => {
   it('noisy export - the filtered set has one row per kept example with copies and its class threshold', async () => {
     const out = join(dir, 'set.csv');
     expect(
-      await main(['export', '--run', runId, '--generation', '1', '--out', out, '--store', join(dir, 'store')], quiet()),
+      await main(['export', runId, '--generation', '1', '--out', out, '--store', join(dir, 'store')], quiet()),
     ).toBe(0);
     const lines = (await readFile(out, 'utf8')).trim().split('\n');
     expect(lines[0]).toBe('id,teacherClass,className,confidence,copies,threshold,shard');
@@ -55,7 +57,7 @@ describe('noisy predict and export', () => {
       await main(
         [
           'export',
-          '--run',
+          '--run', // the alias of the positional run id
           runId,
           '--generation',
           '1',
@@ -108,6 +110,56 @@ describe('noisy predict and export', () => {
     expect(correct).toBeGreaterThan(6); // chance is 4 of 12
   });
 
+  it('noisy export --model --format tfjs - plain @tensorflow/tfjs in another process predicts what noisy predict does', async () => {
+    const folder = join(dir, 'export-images');
+    await mkdir(folder, { recursive: true });
+    const src = openSynthetic({ classes: 3, size: 10, channels: 1, train: 0, test: 5, seed: 4 });
+    for (let i = 0; i < 5; i++)
+      await writeFile(join(folder, `img-${i}.png`), encodePng((await src.test.get(i)).image!));
+    const store = join(dir, 'store');
+    const model = join(store, 'runs', runId, 'gen-1', 'model'); // a folder on disk, as noisy run prints it
+    const out = join(dir, 'stock');
+    expect(await main(['export', '--model', model, '--format', 'tfjs', '--out', out], quiet())).toBe(0);
+    const preds = join(dir, 'export-preds.jsonl');
+    expect(await main(['predict', '--model', model, '--input', folder, '--out', preds, '--top-k', '3'], quiet())).toBe(
+      0,
+    );
+    const expected = (await readFile(preds, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string | number>);
+    // Stock tfjs only: no @noisy import, no custom layer registered; pixels straight from the PNGs.
+    const script = `
+      import * as tf from '@tensorflow/tfjs';
+      import { PNG } from 'pngjs';
+      import { readFileSync } from 'node:fs';
+      const [dir, images] = process.argv.slice(1);
+      const json = JSON.parse(readFileSync(dir + '/model.json', 'utf8'));
+      const w = readFileSync(dir + '/weights.bin');
+      const model = await tf.loadLayersModel({ load: async () => ({ modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights, weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) }) });
+      const out = {};
+      for (let i = 0; i < 5; i++) {
+        const png = PNG.sync.read(readFileSync(images + '/img-' + i + '.png'));
+        const grey = Float32Array.from({ length: png.width * png.height }, (_, p) => png.data[p * 4]);
+        out['img-' + i + '.png'] = Array.from(model.predict(tf.tensor4d(grey, [1, png.height, png.width, 1])).dataSync());
+      }
+      console.log(JSON.stringify({ classNames: json.userDefinedMetadata.classNames, out }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, out, folder]);
+    const stock = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      classNames: string[];
+      out: Record<string, number[]>;
+    };
+    expect(Object.keys(stock.out)).toHaveLength(5);
+    for (const row of expected) {
+      const probs = stock.out[row.id as string];
+      for (const k of [1, 2, 3]) {
+        const c = stock.classNames.indexOf(row[`class${k}`] as string);
+        expect(Math.abs(probs[c] - (row[`prob${k}`] as number))).toBeLessThan(1e-4);
+      }
+    }
+  });
+
   it('noisy predict - bad output names and missing inputs are named errors', async () => {
     const err: string[] = [];
     const io = {
@@ -150,5 +202,63 @@ describe('noisy predict and export', () => {
       ),
     ).toBe(2);
     expect(err.join('')).toMatch(/runs\/none\/gen-1\/model\/manifest.json: no committed checkpoint here/);
+  });
+});
+
+describe('noisy export --label-issues on injected label noise', () => {
+  it('noisy export --label-issues - finds labeled images filed under the wrong class', async () => {
+    // 10 labeled images per class, 2 of each rendered from the next class: 6 wrong labels of 30
+    const dir = await mkdtemp(join(tmpdir(), 'issues-'));
+    const src = openSynthetic({ classes: 3, size: 10, channels: 1, train: 150, test: 30, seed: 4 });
+    const wrong = new Set<string>();
+    const filed = [0, 0, 0];
+    for (let i = 0; i < 150; i++) {
+      const s = await src.train.get(i);
+      const y = s.label!;
+      if (i < 30) {
+        const k = Math.floor(i / 3); // the k-th image of class y (i % 3 === y)
+        const as = k < 2 ? (y + 1) % 3 : y; // ... the first two of each class filed under the next one
+        const id = `class-${as}/img-${i}.png`;
+        if (as !== y) wrong.add(id);
+        filed[as]++;
+        await mkdir(join(dir, 'train', `class-${as}`), { recursive: true });
+        await writeFile(join(dir, 'train', id), encodePng(s.image!));
+      } else {
+        await mkdir(join(dir, 'unlabeled'), { recursive: true });
+        await writeFile(join(dir, 'unlabeled', `u-${i}.png`), encodePng(s.image!));
+      }
+    }
+    for (let i = 0; i < 30; i++) {
+      const s = await src.test.get(i);
+      await mkdir(join(dir, 'test', `class-${s.label}`), { recursive: true });
+      await writeFile(join(dir, 'test', `class-${s.label}`, `t-${i}.png`), encodePng(s.image!));
+    }
+    expect(filed).toEqual([10, 10, 10]);
+    expect(wrong.size).toBe(6);
+    const exp = yaml
+      .replace(
+        /source: \{[^}]*\}/,
+        `source: { kind: image-folder, train: ${dir}/train, test: ${dir}/test, unlabeled: ${dir}/unlabeled, channels: 1 }`,
+      )
+      .replace('name: users', 'name: issues');
+    await writeFile(join(dir, 'exp.yaml'), exp);
+    const store = join(dir, 'store');
+    const summary = join(dir, 's.json');
+    expect(
+      await main(['run', join(dir, 'exp.yaml'), '--store', store, '--offline', '--summary', summary], quiet()),
+    ).toBe(0);
+    const runId = JSON.parse(await readFile(summary, 'utf8')).runId;
+    const out = join(dir, 'issues.jsonl');
+    const args = ['export', '--run', runId, '--generation', '1', '--out', out, '--label-issues'];
+    expect(await main([...args, '--min-confidence', '0', '--store', store], quiet())).toBe(0);
+    const rows = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { id: string; givenClass: number; predictedClass: number });
+    const found = rows.filter((r) => wrong.has(r.id));
+    expect(found.length, JSON.stringify(rows)).toBeGreaterThanOrEqual(3); // most of the 6 injected
+    expect(found.length, JSON.stringify(rows)).toBeGreaterThan(rows.length / 2); // mostly injected ones
+    for (const r of found) expect(r.predictedClass).toBe((r.givenClass + 2) % 3); // the class it was drawn from
   });
 });

@@ -1,6 +1,6 @@
 // Object keys: the one place that knows the layout of the object store. Keys are write-once;
 // every step writes its data first and its manifest last, and a step whose manifest exists is done.
-//   datasets/<datasetId>/{manifest.json, labeled|unlabeled|test/shard-00007-of-00128.tfrecord}
+//   datasets/<datasetId>/{manifest.json, labeled|unlabeled|dev|test/shard-00007-of-00128.tfrecord}
 //   runs/<runId>/{experiment.json, summary.json, report.html}
 //   runs/<runId>/gen-<g>/{model/, eval/, predictions/, filter/}
 
@@ -9,7 +9,7 @@ export function shardName(index: number, count: number): string {
   return `shard-${String(index).padStart(5, '0')}-of-${String(count).padStart(5, '0')}`;
 }
 
-export type Split = 'labeled' | 'unlabeled' | 'test';
+export type Split = 'labeled' | 'unlabeled' | 'dev' | 'test';
 
 export const datasetKeys = {
   root: (datasetId: string) => `datasets/${datasetId}`,
@@ -25,6 +25,9 @@ export const runKeys = {
   experiment: (runId: string) => `runs/${runId}/experiment.json`,
   summary: (runId: string) => `runs/${runId}/summary.json`,
   report: (runId: string) => `runs/${runId}/report.html`,
+  /** TensorBoard's log directory of the run: `tensorboard --logdir <store>/runs/<id>/tensorboard`. */
+  tensorboard: (runId: string) => `runs/${runId}/tensorboard`,
+  trainCurve: (runId: string, g: number) => `${gen(runId, g)}/train-curve.json`,
   model: (runId: string, g: number) => `${gen(runId, g)}/model`,
   modelManifest: (runId: string, g: number) => `${gen(runId, g)}/model/manifest.json`,
   evalManifest: (runId: string, g: number) => `${gen(runId, g)}/eval/manifest.json`,

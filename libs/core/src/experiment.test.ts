@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
-import { compileExperiment } from './experiment.js';
+import { CompiledExperimentSchema, compileExperiment } from './experiment.js';
 
 const base = { data: { source: { kind: 'synthetic' } }, students: [{}] };
 
 describe('experiment', () => {
-  it('experiment - defaults are filled in, stage overrides replace only the keys they set, and the result is frozen', () => {
+  it('experiment - defaults filled in, stage overrides replace only the keys they set, result frozen', () => {
     const e = compileExperiment({
       ...base,
       train: { epochs: 7, learningRate: 0.1 },
@@ -37,5 +37,27 @@ describe('experiment', () => {
       /filter\.minThreshold: must lie on the 0\.01 grid/,
     );
     expect(() => compileExperiment({ ...base, students: [] })).toThrow(/students/);
+  });
+
+  it('experiment - a stage that leaves a field out inherits the shared value, not the schema default', () => {
+    const e = compileExperiment({
+      ...base,
+      train: { steps: 5, randAugment: null, tabularNoise: { gaussian: 0.5 } },
+      students: [{ train: { batchSize: 8 } }],
+    });
+    expect(e.stages[1].train).toMatchObject({ steps: 5, randAugment: null, batchSize: 8 });
+    expect(e.stages[1].train.tabularNoise).toEqual({ gaussian: 0.5, swap: 0.1 });
+    expect(e.stages[0].train.batchSize).toBe(64);
+  });
+
+  it('experiment - the compiled form survives a JSON round trip byte for byte and comes back frozen', () => {
+    const e = compileExperiment({ ...base, students: [{ train: { epochs: 2 } }, {}] });
+    const back = CompiledExperimentSchema.parse(JSON.parse(JSON.stringify(e)));
+    expect(JSON.stringify(back)).toBe(JSON.stringify(e));
+    expect(Object.isFrozen(back.stages[2].train)).toBe(true);
+    expect(Object.isFrozen(back.data.source)).toBe(true);
+    const tampered = JSON.parse(JSON.stringify(e));
+    tampered.stages[1].train.batchSize = -1;
+    expect(CompiledExperimentSchema.safeParse(tampered).success).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
 // form is written into every artifact's metadata.
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { gridBin } from './grid.js';
 
 const positiveInt = z.number().int().positive();
 const fraction = z.number().min(0).max(1);
@@ -59,7 +60,10 @@ export const TrainSpecSchema = z.strictObject({
   steps: positiveInt.max(100_000_000).nullable().default(null),
   /** Labeled batch size B. @default 64 */
   batchSize: positiveInt.max(65_536).default(64),
-  /** Unlabeled batch = ceil(B * unlabelRatio); also the unlabeled loss weight. 0 = supervised. @default 3 for students */
+  /**
+   * Unlabeled batch = ceil(B * unlabelRatio); also the unlabeled loss weight. 0 = supervised.
+   * @default 3 for students
+   */
   unlabelRatio: z.number().min(0).nullable().default(null),
   /** Learning rate per 256 labeled examples (scaled by B/256). @default 0.016 */
   learningRate: z.number().positive().default(0.016),
@@ -80,9 +84,14 @@ export const TrainSpecSchema = z.strictObject({
   optimizer: z.enum(['rmsprop', 'adam']).default('rmsprop'),
   /** Input noise for images; null = only the small-image pad-crop. */
   randAugment: RandAugmentSchema.nullable().prefault({}),
+  /** RandAugment for the pseudo-labeled images: 'same' as `randAugment` (the original), null = none, or its own. @default 'same' */
+  unlabeledRandAugment: z.union([z.literal('same'), RandAugmentSchema.nullable()]).default('same'),
   /** Random horizontal flips of training images (the original flips all but SVHN). @default false */
   flip: z.boolean().default(false),
-  /** Reflect-pad (size/8, 4 px for small images) and random-crop back, as the original's training preprocessing. @default true */
+  /**
+   * Reflect-pad (size/8, 4 px for small images) and random-crop back, as the original's training
+   * preprocessing. @default true
+   */
   padCrop: z.boolean().default(true),
   /** Input noise for tabular rows. */
   tabularNoise: TabularNoiseSchema.prefault({}),
@@ -177,9 +186,23 @@ export const DataSpecSchema = z.strictObject({
   unlabeled: z.union([z.literal('rest'), positiveInt]).default('rest'),
   /** Number of unlabeled shards (units of parallel prediction and filtering). @default 8 */
   unlabeledShards: positiveInt.default(8),
+  /**
+   * Dev split carved (seeded) from the training data before the labeled and unlabeled parts: never
+   * trained on; every generation is evaluated on it, and settings are chosen on it instead of test.
+   * A count, a fraction of the training split, or 'auto': 5,000 on fashion-mnist, none elsewhere.
+   * @default 'auto'
+   */
+  dev: z.union([z.literal('auto'), z.number().int().min(0), z.number().gt(0).lt(1)]).default('auto'),
   /** Evaluate on at most this many test examples (null = all). */
   testLimit: positiveInt.nullable().default(null),
 });
+
+/** The dev split's size for a training split of `trainCount` examples (`data.dev` resolved). */
+export function devCount(data: DataSpec, trainCount: number): number {
+  const d = data.dev;
+  if (d === 'auto') return data.source.kind === 'fashion-mnist' ? Math.min(5000, trainCount) : 0;
+  return Number.isInteger(d) ? Math.min(d, trainCount) : Math.round(d * trainCount);
+}
 
 export const FilterSpecSchema = z.strictObject({
   /** Lowest per-class threshold (must be on the 0.01 grid). @default 0.3 */
@@ -199,7 +222,22 @@ const PseudoLabelSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('hard') }),
 ]);
 
-const TrainOverride = TrainSpecSchema.partial();
+type WithoutDefault<S extends z.ZodType> =
+  S extends z.ZodDefault<infer I> ? I : S extends z.ZodPrefault<infer I> ? I : S;
+type OverrideShape<Shape extends Record<string, z.ZodType>> = {
+  [K in keyof Shape]: z.ZodOptional<WithoutDefault<Shape[K]>>;
+};
+
+/** A stage's `train`: every field optional and without a default, so the parsed value holds exactly the keys set. */
+function overridesOf<Shape extends Record<string, z.ZodType>>(shape: Shape) {
+  const fields = Object.entries(shape).map(([k, s]) => {
+    const inner = s instanceof z.ZodDefault || s instanceof z.ZodPrefault ? s.unwrap() : s;
+    return [k, (inner as z.ZodType).optional()];
+  });
+  return z.strictObject(Object.fromEntries(fields) as OverrideShape<Shape>);
+}
+
+const TrainOverride = overridesOf(TrainSpecSchema.shape);
 const StageSchema = z.strictObject({ model: ModelSpecSchema.prefault({}), train: TrainOverride.prefault({}) });
 
 export const ExperimentSchema = z.strictObject({
@@ -220,7 +258,10 @@ export const ExperimentSchema = z.strictObject({
   students: z.array(StageSchema).min(1),
   filter: FilterSpecSchema.prefault({}),
   pseudoLabels: PseudoLabelSchema.prefault({ kind: 'soft' }),
-  /** offline: stored predictions, filtered and balanced (default, resumable). online: the teacher predicts inside training. */
+  /**
+   * offline: stored predictions, filtered and balanced (default, resumable). online: the teacher
+   * predicts inside training.
+   */
   mode: z.enum(['offline', 'online']).default('offline'),
   /** Batch size for prediction and evaluation. @default 256 */
   predictBatchSize: positiveInt.default(256),
@@ -234,12 +275,15 @@ export type FilterSpec = z.infer<typeof FilterSpecSchema>;
 export type PseudoLabelSpec = z.infer<typeof PseudoLabelSchema>;
 export type RawExperiment = z.input<typeof ExperimentSchema>;
 
+/** A stage's train settings, shared defaults merged in and the unlabeled ratio resolved (0 for the teacher). */
+export type CompiledTrainSpec = TrainSpec & { unlabelRatio: number };
+
 /** A fully resolved stage: the model and the train settings with shared defaults merged in. */
 export interface CompiledStage {
   readonly generation: number;
   readonly role: 'teacher' | 'student';
   readonly model: ModelSpec;
-  readonly train: TrainSpec & { unlabelRatio: number };
+  readonly train: CompiledTrainSpec;
 }
 
 /** The validated, defaulted, frozen experiment. */
@@ -263,6 +307,34 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * The compiled form as run records store it, checked when read back (the store's JSON carries no
+ * types) and frozen again. Key order follows `compileExperiment`, so a round trip serialises
+ * byte-identically.
+ */
+export const CompiledExperimentSchema: z.ZodType<CompiledExperiment> = z
+  .strictObject({
+    name: z.string(),
+    seed: z.number().int().min(0),
+    backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']),
+    data: DataSpecSchema,
+    stages: z
+      .array(
+        z.strictObject({
+          generation: z.number().int().min(0),
+          role: z.enum(['teacher', 'student']),
+          model: ModelSpecSchema,
+          train: TrainSpecSchema.extend({ unlabelRatio: z.number().min(0) }),
+        }),
+      )
+      .min(2),
+    filter: FilterSpecSchema,
+    pseudoLabels: PseudoLabelSchema,
+    mode: z.enum(['offline', 'online']),
+    predictBatchSize: positiveInt,
+  })
+  .transform((e) => deepFreeze(e));
+
 /** Validate and compile an experiment; throws ConfigError naming every bad field path. */
 export function compileExperiment(raw: unknown): CompiledExperiment {
   const parsed = ExperimentSchema.safeParse(raw ?? {});
@@ -276,14 +348,10 @@ export function compileExperiment(raw: unknown): CompiledExperiment {
     throw new ConfigError(first?.path.join('.') ?? '', `invalid experiment:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
-  const rawOf = raw as { teacher?: { train?: object }; students?: Array<{ train?: object }> };
   const stageOf = (s: z.infer<typeof StageSchema>, generation: number): CompiledStage => {
-    // Only the keys a stage sets override the shared `train`; the partial schema's defaults do not.
-    const given = Object.keys(
-      (generation === 0 ? rawOf.teacher?.train : rawOf.students?.[generation - 1]?.train) ?? {},
-    );
-    const overrides = Object.fromEntries(given.map((k) => [k, (s.train as Record<string, unknown>)[k]]));
-    const train = { ...e.train, ...overrides } as TrainSpec;
+    // The override schema has no defaults: its parsed value holds only the keys the stage set.
+    const overrides = Object.fromEntries(Object.entries(s.train).filter(([, v]) => v !== undefined));
+    const train: TrainSpec = { ...e.train, ...overrides };
     const unlabelRatio = generation === 0 ? 0 : (train.unlabelRatio ?? 3);
     const where = generation === 0 ? 'teacher' : `students.${generation - 1}`;
     if (!(MODEL_NAMES as readonly string[]).includes(s.model.name)) {
@@ -309,8 +377,7 @@ export function compileExperiment(raw: unknown): CompiledExperiment {
     };
   };
   const stages = [stageOf(e.teacher, 0), ...e.students.map((s, i) => stageOf(s, i + 1))];
-  const threshold = e.filter.minThreshold * 100;
-  if (Math.abs(threshold - Math.round(threshold)) > 1e-9) {
+  if (gridBin(e.filter.minThreshold) === null) {
     throw new ConfigError('filter.minThreshold', `must lie on the 0.01 grid, got ${e.filter.minThreshold}`);
   }
   return deepFreeze({

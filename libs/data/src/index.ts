@@ -2,6 +2,7 @@
 export * from './crc32c.js';
 export * from './example.js';
 export * from './tfrecord.js';
+export * from './tensorboard.js';
 export * from './idx.js';
 export * from './image.js';
 export * from './sample.js';
@@ -19,3 +20,7 @@ export * from './table/delimited.js';
 export * from './table/arff.js';
 export * from './table/read-table.js';
 export * from './table/encoding.js';
+export * from './decode-image.js';
+export * from './preprocess/crop-box.js';
+export * from './preprocess/preprocess.js';
+export * from './preprocess/input-pool.js';

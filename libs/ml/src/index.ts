@@ -18,4 +18,7 @@ export * from './train/trainer.js';
 export * from './predict.js';
 export * from './metrics.js';
 export * from './checkpoint.js';
+export * from './export-stock.js';
 export * from './flops.js';
+export * from './train/data-parallel.js';
+export * from './train/train-state.js';

@@ -1,18 +1,13 @@
 // Filtering and balancing of pseudo-labels (spec §1.5) as pure, seeded functions, split into
 // map (per-shard histogram) and reduce (per-class thresholds) so shards run on different machines.
 //
-//   histogram: per predicted class, counts of max-probability on the 0.01 grid (bin 100 = p >= 1)
-//   thresholds: per class, the highest grid value t with at least N images at or above it
-//               (else minThreshold); A_c = images at or above t
-//   copies: for an image of class c with p >= t_c: floor(N / A_c) + Bernoulli(frac(N / A_c))
-import { ConfigError, type FilterSpec, type Rng } from '@noisy/core';
-
-export const BINS = 101;
-
-/** Grid bin of a probability: floor(p * 100), with p >= 1 in the last bin. Used by map and output alike. */
-export function binOf(p: number): number {
-  return Math.min(BINS - 1, Math.max(0, Math.floor(p * 100 + 1e-9)));
-}
+//   histogram: per predicted class, counts of max-probability per grid bin (core's grid.ts)
+//   thresholds: per class, the highest bin t with at least N images at or above it
+//               (else the bin of minThreshold); A_c = images at or above t
+//   copies: for an image of class c with bin(p) >= t_c: floor(N / A_c) + Bernoulli(frac(N / A_c))
+// The filter settings (mode, upsample, minThreshold) come from the experiment's `filter` only;
+// `Thresholds` holds what the reduce computed from the data.
+import { BINS, ConfigError, binOf, gridBin, type FilterSpec, type Rng } from '@noisy/core';
 
 /** A kept-candidate for exact top-N: (probability, id), ordered by probability desc then id asc. */
 export interface Ranked {
@@ -50,7 +45,7 @@ export function shardStats(preds: Iterable<Prediction>, classes: number, topN: n
 }
 
 export interface ClassThreshold {
-  /** Threshold bin t* (grid value t* / 100). */
+  /** Threshold t* as a grid bin. */
   bin: number;
   /** A_c: images of the class at or above t*. */
   available: number;
@@ -59,10 +54,8 @@ export interface ClassThreshold {
 }
 
 export interface Thresholds {
+  /** N: the target per class. */
   perClass: number;
-  mode: FilterSpec['mode'];
-  upsample: boolean;
-  minBin: number;
   classes: ClassThreshold[];
   expectedKept: number;
 }
@@ -71,7 +64,7 @@ export interface Thresholds {
 export function computeThresholds(shards: ShardStats[], perClass: number, spec: FilterSpec): Thresholds {
   if (shards.length === 0) throw new ConfigError('filter', 'thresholds need the statistics of at least one shard');
   const classes = shards[0].classes;
-  const minBin = Math.round(spec.minThreshold * 100);
+  const minBin = minBinOf(spec);
   const total = Array.from({ length: classes }, (_, c) =>
     Array.from({ length: BINS }, (_, j) => shards.reduce((a, s) => a + s.histogram[c][j], 0)),
   );
@@ -111,18 +104,27 @@ export function computeThresholds(shards: ShardStats[], perClass: number, spec: 
         : t.available),
     0,
   );
-  return { perClass, mode: spec.mode, upsample: spec.upsample, minBin, classes: out, expectedKept };
+  return { perClass, classes: out, expectedKept };
 }
 
-/** Output: how many copies of one prediction to keep. Draws from `rng` only when needed, in record order. */
-export function copiesFor(pred: Prediction, t: Thresholds, rng: Rng): number {
+function minBinOf(spec: FilterSpec): number {
+  const bin = gridBin(spec.minThreshold);
+  if (bin === null) throw new ConfigError('filter.minThreshold', `must lie on the 0.01 grid, got ${spec.minThreshold}`);
+  return bin;
+}
+
+/**
+ * Output: how many copies of one prediction to keep, under the thresholds the reduce computed
+ * with the same `spec`. Draws from `rng` only when needed, in record order.
+ */
+export function copiesFor(pred: Prediction, t: Thresholds, spec: FilterSpec, rng: Rng): number {
   const ct = t.classes[pred.label];
-  switch (t.mode) {
+  switch (spec.mode) {
     case 'use-all':
-      return binOf(pred.prob) >= t.minBin ? 1 : 0;
+      return binOf(pred.prob) >= minBinOf(spec) ? 1 : 0;
     case 'top-n': {
       const cut = ct.cutoff;
-      if (!cut || binOf(pred.prob) < t.minBin) return 0;
+      if (!cut || binOf(pred.prob) < minBinOf(spec)) return 0;
       return pred.prob > cut.p || (pred.prob === cut.p && pred.id <= cut.id) ? 1 : 0;
     }
     case 'balanced': {
@@ -130,10 +132,10 @@ export function copiesFor(pred: Prediction, t: Thresholds, rng: Rng): number {
       const r = t.perClass / ct.available;
       const whole = Math.floor(r);
       const copies = whole + (rng.next() < r - whole ? 1 : 0);
-      return t.upsample ? copies : Math.min(copies, 1);
+      return spec.upsample ? copies : Math.min(copies, 1);
     }
     default: {
-      const never: never = t.mode;
+      const never: never = spec.mode;
       throw new Error(`unknown filter mode ${String(never)}`);
     }
   }

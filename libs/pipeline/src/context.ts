@@ -1,10 +1,10 @@
-// What a stage receives besides its task: ports, progress reporting, cancellation, and helpers
-// to read the run's frozen experiment and its shards.
-import { DataError, type CompiledExperiment } from '@noisy/core';
-import { runKeys, type ProgressEvent } from '@noisy/contracts';
+// What a stage receives besides its task: ports, progress reporting, cancellation; the dataset
+// description; helpers that decode and pack shards (a task's RunView binds them to its dataset).
+import { DataError } from '@noisy/core';
+import type { ProgressEvent } from '@noisy/contracts';
 import { decodeSample, decodeTFRecords, type Sample, type TableEncoding } from '@noisy/data';
 import type { ImageSet, InputSet, InputStats } from '@noisy/ml';
-import { getJson, type ObjectStore } from '@noisy/platform';
+import type { ObjectStore } from '@noisy/platform';
 import { readPart, type Part } from './manifest.js';
 
 export type StageProgress = Omit<ProgressEvent, 'runId' | 'taskId' | 'step' | 'generation' | 'shard'>;
@@ -20,19 +20,7 @@ export interface StageContext {
   readonly cacheDir?: string;
 }
 
-/** What `runs/<id>/experiment.json` holds: the frozen experiment and the dataset it uses. */
-export interface RunRecord {
-  runId: string;
-  datasetId: string;
-  experiment: CompiledExperiment;
-  createdAt: string;
-}
-
-export async function loadRun(store: ObjectStore, runId: string): Promise<RunRecord> {
-  return getJson<RunRecord>(store, runKeys.experiment(runId));
-}
-
-/** The dataset manifest's payload. */
+/** The dataset manifest's payload (kind 'dataset'). */
 export interface DatasetInfo {
   datasetId: string;
   name: string;
@@ -44,6 +32,8 @@ export interface DatasetInfo {
   encoding?: TableEncoding;
   labeled: Part;
   unlabeled: Part[];
+  /** Dev shards carved from the training split (absent in datasets ingested before dev existed). */
+  dev?: Part[];
   test: Part[];
 }
 
@@ -64,11 +54,8 @@ export function packImages(samples: Sample[], shape: number[], where: string): I
   samples.forEach((s, i) => {
     const img = s.image;
     if (!img || img.height !== h || img.width !== w || img.channels !== c) {
-      throw new DataError(
-        where,
-        `image ${img ? `${img.height}x${img.width}x${img.channels}` : 'missing'} but the dataset's shape is ${h}x${w}x${c}`,
-        i,
-      );
+      const got = img ? `${img.height}x${img.width}x${img.channels}` : 'missing';
+      throw new DataError(where, `image ${got} but the dataset's shape is ${h}x${w}x${c}`, i);
     }
     pixels.set(img.data, i * size);
   });

@@ -14,12 +14,11 @@ import {
   type TaskDone,
   type TaskFailed,
 } from '@noisy/contracts';
-import { getJson, putJson, type EventBus, type ObjectStore } from '@noisy/platform';
-import { loadRun, type DatasetInfo, type RunRecord } from './context.js';
-import { isCommitted, readManifest } from './manifest.js';
+import { putJson, type EventBus, type ObjectStore } from '@noisy/platform';
+import { isCommitted, readManifest, verifyCommit } from './manifest.js';
 import { planRun, type Phase, type PlannedTask } from './plan.js';
+import { loadRun, type RunRecord } from './run-view.js';
 import { datasetIdFor } from './stages/ingest.js';
-import { writeReport } from './report/html.js';
 import { buildSummary, type RunSummary } from './summary.js';
 
 export interface ControllerOptions {
@@ -30,7 +29,10 @@ export interface ControllerOptions {
   signal?: AbortSignal;
 }
 
-/** The default run id: the experiment's name and a hash of its compiled config, so the same file resumes the same run. */
+/**
+ * The default run id: the experiment's name and a hash of its compiled config, so the same file
+ * resumes the same run.
+ */
 export function runIdFor(e: CompiledExperiment): string {
   return `${e.name}-${sha256Hex(JSON.stringify(e)).slice(0, 8)}`;
 }
@@ -46,7 +48,7 @@ export class RunController {
     checkRunId(runId);
     const key = runKeys.experiment(runId);
     if (await this.ports.store.head(key)) {
-      const existing = await getJson<RunRecord>(this.ports.store, key);
+      const existing = await loadRun(this.ports.store, runId);
       if (JSON.stringify(existing.experiment) !== JSON.stringify(e)) {
         throw new ConfigError(
           '--run-id',
@@ -136,7 +138,8 @@ export class RunController {
     try {
       const runPhase = async (phase: Phase) => {
         const pending = [];
-        for (const t of phase.tasks) if (!(await isCommitted(this.ports.store, t.manifestKey))) pending.push(t);
+        // A manifest whose data fails its checksum is withdrawn here, so its task runs again.
+        for (const t of phase.tasks) if (!(await verifyCommit(this.ports.store, t.manifestKey))) pending.push(t);
         if (!pending.length) return;
         this.emit({
           runId,
@@ -188,21 +191,11 @@ export class RunController {
         }
       };
       for (const phase of planRun(runId, e, datasetId, null)) await runPhase(phase);
-      const shards = (await readManifest<DatasetInfo>(this.ports.store, datasetKeys.manifest(datasetId))).data.unlabeled
-        .length;
+      const dataset = await readManifest(this.ports.store, datasetKeys.manifest(datasetId), 'dataset');
+      const shards = dataset.data.unlabeled.length;
       const phases = planRun(runId, e, datasetId, shards);
       for (const phase of phases.slice(1)) await runPhase(phase);
       const summary = await buildSummary(this.ports.store, runId, e, datasetId, phases);
-      try {
-        await writeReport(this.ports.store, runId);
-      } catch (err) {
-        // The report is a view of committed results: failing to draw it must not fail the run.
-        this.emit({
-          runId,
-          state: 'step-finished',
-          message: `report not written: ${err instanceof Error ? err.message : String(err)}`,
-        });
-      }
       this.emit({ runId, state: 'finished', message: `run ${runId} finished` });
       return summary;
     } catch (err) {

@@ -1,9 +1,11 @@
 // The embedded default: one process, an in-process event bus, any object store (file:// by
 // default), the run controller and one worker serving every step: the cluster's code paths on a laptop.
+// Once the run has finished it writes the run's HTML report.
 import type { CompiledExperiment } from '@noisy/core';
 import { subjects, type ProgressEvent, type RunEvent } from '@noisy/contracts';
 import { MemoryEventBus, type ObjectStore } from '@noisy/platform';
 import { RunController } from './controller.js';
+import { writeRunViews } from './report/after-run.js';
 import type { RunSummary } from './summary.js';
 import { startWorker, type WorkerOptions } from './worker.js';
 
@@ -29,7 +31,10 @@ export async function runEmbedded(o: EmbeddedRunOptions): Promise<RunSummary> {
       { onRunEvent: o.onRunEvent, pollMs: 500, signal: o.signal },
     );
     const record = await controller.create(o.experiment, o.runId);
-    return await controller.drive(record.runId);
+    const summary = await controller.drive(record.runId);
+    const problem = await writeRunViews(o.store, record.runId);
+    if (problem) o.onRunEvent?.({ runId: record.runId, state: 'step-finished', message: problem });
+    return summary;
   } finally {
     await worker.stop();
     await progress?.stop();

@@ -1,14 +1,14 @@
 // What users asked the original for: the filtered pseudo-labeled set with each example's id,
 // teacher class, confidence, copies kept and its class's threshold (the "clean set"), and the
 // labeled examples whose given label a model confidently contradicts (the "noisy instances").
-import { datasetKeys, runKeys } from '@noisy/contracts';
+import { thresholdOf } from '@noisy/core';
+import { runKeys } from '@noisy/contracts';
 import { decodeTFRecords, decodeSample } from '@noisy/data';
 import { predictProbabilities } from '@noisy/ml';
 import type { ObjectStore } from '@noisy/platform';
-import type { Thresholds } from './balance.js';
-import { labelsOf, loadRun, packInputs, readSamples, type DatasetInfo } from './context.js';
 import { readManifest, readPart } from './manifest.js';
 import type { ModelCache } from './model-cache.js';
+import { loadRunView } from './run-view.js';
 
 export interface FilteredRow {
   id: string;
@@ -22,13 +22,11 @@ export interface FilteredRow {
 
 /** The filtered set of generation g (g >= 1), one row per unique example, in shard order. */
 export async function exportFiltered(store: ObjectStore, runId: string, g: number): Promise<FilteredRow[]> {
-  const run = await loadRun(store, runId);
-  const info = (await readManifest<DatasetInfo>(store, datasetKeys.manifest(run.datasetId))).data;
-  const S = info.unlabeled.length;
-  const thresholds = (await readManifest<Thresholds>(store, runKeys.thresholds(runId, g))).data;
+  const { info, shards: S } = await loadRunView(store, runId);
+  const thresholds = (await readManifest(store, runKeys.thresholds(runId, g), 'filter-thresholds')).data;
   const rows: FilteredRow[] = [];
   for (let s = 0; s < S; s++) {
-    const m = await readManifest(store, runKeys.filteredManifest(runId, g, s, S));
+    const m = await readManifest(store, runKeys.filteredManifest(runId, g, s, S), 'filter-output');
     const byId = new Map<string, FilteredRow>();
     let i = 0;
     for (const rec of decodeTFRecords(await readPart(store, m.parts[0]), m.parts[0].key)) {
@@ -45,11 +43,12 @@ export async function exportFiltered(store: ObjectStore, runId: string, g: numbe
         className: info.classNames[label],
         confidence: x.probabilities![label],
         copies: 1,
-        threshold: thresholds.classes[label].bin / 100,
+        threshold: thresholdOf(thresholds.classes[label].bin),
         shard: s,
       });
     }
-    rows.push(...[...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+    const shardRows = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const r of shardRows) rows.push(r); // no spread: a shard can hold millions of rows
   }
   return rows;
 }
@@ -75,15 +74,14 @@ export async function findLabelIssues(
   models: ModelCache,
   minConfidence = 0.8,
 ): Promise<LabelIssue[]> {
-  const run = await loadRun(store, runId);
-  const info = (await readManifest<DatasetInfo>(store, datasetKeys.manifest(run.datasetId))).data;
-  const classes = info.classNames.length;
-  const samples = await readSamples(store, info.labeled, (info.shape[2] ?? 3) as 1 | 3);
-  const labels = labelsOf(samples, classes, info.labeled.key);
+  const run = await loadRunView(store, runId);
+  const { info, classes } = run;
+  const samples = await run.samples(info.labeled);
+  const labels = run.labels(samples, info.labeled.key);
   const { model } = await models.get(store, runKeys.model(runId, g));
   const probs = await predictProbabilities(
     model,
-    packInputs(samples, info, info.labeled.key),
+    run.inputs(samples, info.labeled.key),
     info.stats,
     run.experiment.predictBatchSize,
   );

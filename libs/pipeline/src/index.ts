@@ -1,5 +1,8 @@
 // @noisy/pipeline: the stages of Noisy Student over ports, the run controller and workers.
 export * from './manifest.js';
+export * from './manifest-schema.js';
+export * from './read-validated.js';
+export * from './run-view.js';
 export * from './balance.js';
 export * from './context.js';
 export * from './predictions.js';
@@ -19,4 +22,8 @@ export * from './export.js';
 export * from './run-manager.js';
 export * from './predict-images.js';
 export * from './report/html.js';
+export * from './report/after-run.js';
+export * from './report/tensorboard.js';
+export * from './train-curve.js';
 export * from './metrics.js';
+export * from './seeds.js';

@@ -1,30 +1,21 @@
 // Manifests: the commit record of a step. A step writes its parts first, then its manifest
-// (sha256 and record count of every part, counts, config, parents); a step whose manifest exists
-// is done, and a manifest's parts are verified when read.
+// (sha256 and record count of every part, counts, config, parents) last; a step whose manifest
+// exists and whose parts match it is done. Manifests are validated when read (manifest-schema.ts)
+// and their parts verified when read.
 import { ArtifactError, sha256Hex } from '@noisy/core';
-import { getJson, putJson, type ObjectStore } from '@noisy/platform';
+import { putJson, type ObjectStore } from '@noisy/platform';
+import {
+  AnyManifestSchema,
+  manifestSchema,
+  type Manifest,
+  type ManifestData,
+  type ManifestKind,
+  type ManifestOf,
+  type Part,
+} from './manifest-schema.js';
+import { readValidated } from './read-validated.js';
 
-export interface Part {
-  key: string;
-  sha256: string;
-  bytes: number;
-  records: number;
-}
-
-export interface Manifest<D = unknown> {
-  kind: string;
-  /** Parts written by the step (their content is fixed by the seed, so a rerun rewrites them identically). */
-  parts: Part[];
-  counts: Record<string, number>;
-  /** Manifest keys this step read. */
-  parents: string[];
-  /** The configuration that determined the result. */
-  config: unknown;
-  /** Step-specific payload: a histogram, thresholds, metrics, dataset description. */
-  data: D;
-  /** Wall time; the only field that differs between identical reruns. */
-  timing: { seconds: number };
-}
+export type { Manifest, ManifestData, ManifestKind, ManifestOf, Part } from './manifest-schema.js';
 
 /** Write one part and describe it. */
 export async function putPart(store: ObjectStore, key: string, bytes: Uint8Array, records: number): Promise<Part> {
@@ -32,17 +23,22 @@ export async function putPart(store: ObjectStore, key: string, bytes: Uint8Array
   return { key, sha256: sha256Hex(bytes), bytes: bytes.length, records };
 }
 
-export async function writeManifest<D>(store: ObjectStore, key: string, m: Manifest<D>): Promise<Manifest<D>> {
-  await putJson(store, key, m);
-  return m;
-}
-
-export async function readManifest<D>(store: ObjectStore, key: string): Promise<Manifest<D>> {
+/** Read a committed manifest, checked against the schema of its kind (or of any kind). */
+export async function readManifest<K extends ManifestKind>(
+  store: ObjectStore,
+  key: string,
+  kind: K,
+): Promise<ManifestOf<K>>;
+export async function readManifest(store: ObjectStore, key: string): Promise<Manifest>;
+export async function readManifest(store: ObjectStore, key: string, kind?: ManifestKind): Promise<Manifest> {
   if (!(await store.head(key)))
     throw new ArtifactError(key, 'manifest missing: the step that writes it has not finished');
-  return getJson<Manifest<D>>(store, key);
+  return kind
+    ? (readValidated(store, key, manifestSchema(kind)) as Promise<Manifest>)
+    : readValidated(store, key, AnyManifestSchema);
 }
 
+/** Whether a manifest exists (cheap: one head); see `verifyCommit` for whether its data is whole. */
 export async function isCommitted(store: ObjectStore, key: string): Promise<boolean> {
   return (await store.head(key)) !== null;
 }
@@ -53,8 +49,64 @@ export async function readPart(store: ObjectStore, part: Part): Promise<Uint8Arr
   if (bytes.length !== part.bytes || sha256Hex(bytes) !== part.sha256) {
     throw new ArtifactError(
       part.key,
-      `content does not match its manifest (sha256 ${part.sha256.slice(0, 12)}...): the object was changed or corrupted`,
+      `content does not match its manifest (sha256 ${part.sha256.slice(0, 12)}...): ` +
+        'the object was changed or corrupted',
     );
   }
   return bytes;
+}
+
+/**
+ * Whether a step is done: its manifest exists, is valid, and every part matches its sha256.
+ * A manifest that fails any of these is withdrawn (deleted), so the step runs again instead of
+ * every rerun skipping it and every reader failing on its data. Reads every part once: the
+ * controller calls it when it plans a phase and a stage before it runs, not while polling.
+ */
+export async function verifyCommit(store: ObjectStore, key: string): Promise<boolean> {
+  if (!(await isCommitted(store, key))) return false;
+  try {
+    const m = await readManifest(store, key);
+    for (const part of m.parts) await readPart(store, part);
+    return true;
+  } catch (err) {
+    // Only damage means "not done"; a store that cannot be read is a fault to retry.
+    if (!(err instanceof ArtifactError) || err.retryable) throw err;
+    await store.delete(key);
+    return false;
+  }
+}
+
+/** What a step produced; `commitStep` adds the kind and the wall time. */
+export interface StepResult<K extends ManifestKind> {
+  parts: Part[];
+  counts: Record<string, number>;
+  parents: string[];
+  config: unknown;
+  data: ManifestData[K];
+}
+
+/**
+ * Run a step once: skip it when its commit is verified, else time `work` (which writes the
+ * parts) and write the manifest last. Returns the manifest key.
+ */
+export async function commitStep<K extends ManifestKind>(
+  store: ObjectStore,
+  key: string,
+  kind: K,
+  work: () => Promise<StepResult<K>>,
+): Promise<string> {
+  if (await verifyCommit(store, key)) return key;
+  const started = performance.now();
+  const r = await work();
+  const manifest: ManifestOf<K> = {
+    kind,
+    parts: r.parts,
+    counts: r.counts,
+    parents: r.parents,
+    config: r.config,
+    data: r.data,
+    timing: { seconds: (performance.now() - started) / 1000 },
+  };
+  await putJson(store, key, manifest);
+  return key;
 }

@@ -13,6 +13,14 @@ export interface Phase {
   tasks: PlannedTask[];
 }
 
+/**
+ * Whether generation g trains on stored pseudo-labels. A student with unlabelRatio 0 (the
+ * no-pseudo-label control) skips predict and filter: it would not read them.
+ */
+export function usesStoredPseudoLabels(e: CompiledExperiment, g: number): boolean {
+  return g > 0 && e.mode === 'offline' && e.stages[g].train.unlabelRatio > 0;
+}
+
 export function planRun(runId: string, e: CompiledExperiment, datasetId: string, shards: number | null): Phase[] {
   const phases: Phase[] = [
     {
@@ -32,7 +40,7 @@ export function planRun(runId: string, e: CompiledExperiment, datasetId: string,
     tasks: Array.from({ length: shards }, (_, s) => ({ task: makeTask(runId, name, g, s), manifestKey: key(s) })),
   });
   for (let g = 0; g < e.stages.length; g++) {
-    if (g > 0 && e.mode === 'offline') {
+    if (usesStoredPseudoLabels(e, g)) {
       phases.push(perShard('predict', g, (s) => runKeys.predictionsManifest(runId, g, s, shards)));
       phases.push(perShard('filter-stats', g, (s) => runKeys.filterStats(runId, g, s, shards)));
       phases.push({

@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RunFailedError } from '@noisy/core';
+import { runKeys } from '@noisy/contracts';
 import { selectBackend } from '@noisy/ml';
 import { MemoryObjectStore, type ObjectStore } from '@noisy/platform';
 import { tinyExperiment } from '@noisy/testing';
 import { runEmbedded } from './embedded.js';
 import { STAGES, type StageFn } from './stages/registry.js';
+import type { RunSummary } from './summary.js';
 
 /** Every manifest of a store, without wall times (the only field that differs between reruns). */
 async function manifests(store: ObjectStore): Promise<Record<string, unknown>> {
@@ -17,18 +19,31 @@ async function manifests(store: ObjectStore): Promise<Record<string, unknown>> {
   return out;
 }
 
+/** Stage functions that record the task ids they run. */
+function counting(calls: string[]): Partial<Record<string, StageFn>> {
+  return Object.fromEntries(
+    Object.entries(STAGES).map(([step, fn]) => [
+      step,
+      (async (ctx, task, models) => {
+        calls.push(task.taskId);
+        return fn(ctx, task, models);
+      }) as StageFn,
+    ]),
+  );
+}
+
 describe('resume', () => {
+  const experiment = tinyExperiment({
+    students: [{ model: { name: 'cnn-small', width: 0.5 }, train: { unlabelRatio: 2, epochs: 6 } }],
+  });
+  const clean = new MemoryObjectStore();
+  let reference: RunSummary;
   beforeAll(async () => {
     await selectBackend('wasm');
-  });
+    reference = await runEmbedded({ store: clean, experiment });
+  }, 120_000);
 
   it('resume - a run killed between shards resumes to the same manifests, each shard counted once', async () => {
-    const experiment = tinyExperiment({
-      students: [{ model: { name: 'cnn-small', width: 0.5 }, train: { unlabelRatio: 2, epochs: 6 } }],
-    });
-    const clean = new MemoryObjectStore();
-    const reference = await runEmbedded({ store: clean, experiment });
-
     // Crash the worker on the third prediction shard of generation 1, after two shards committed.
     const store = new MemoryObjectStore();
     let predicted = 0;
@@ -46,21 +61,30 @@ describe('resume', () => {
 
     // The same command again: only the missing work runs.
     const calls: string[] = [];
-    const counting = Object.fromEntries(
-      Object.entries(STAGES).map(([step, fn]) => [
-        step,
-        (async (ctx, task, models) => {
-          calls.push(task.taskId);
-          return fn(ctx, task, models);
-        }) as StageFn,
-      ]),
-    );
-    const resumed = await runEmbedded({ store, experiment, worker: { stages: counting } });
+    const resumed = await runEmbedded({ store, experiment, worker: { stages: counting(calls) } });
     expect(calls.filter((c) => c.includes(':predict:'))).toEqual([`${runId}:1:predict:2`]);
     expect(calls.some((c) => c.includes(':ingest:') || c.includes(':0:train:'))).toBe(false);
     expect(await manifests(store)).toEqual(await manifests(clean));
     expect(resumed.generations.map((g) => g.top1)).toEqual(reference.generations.map((g) => g.top1));
     const kept = (await store.list(`runs/${runId}/gen-1/filter/data/`)).filter((k) => k.endsWith('.tfrecord'));
     expect(kept).toHaveLength(3);
+  });
+
+  it('resume - a committed step whose data fails its checksum is redone on the next run, nothing else', async () => {
+    const store = new MemoryObjectStore();
+    for (const key of await clean.list('')) await store.put(key, await clean.get(key));
+    const runId = reference.runId;
+    // Damage one prediction shard of generation 1 (same size, one byte flipped) under its committed manifest.
+    const damaged = runKeys.predictions(runId, 1, 1, 3);
+    const bytes = Uint8Array.from(await store.get(damaged));
+    bytes[bytes.length - 5] ^= 0xff;
+    await store.put(damaged, bytes);
+
+    const calls: string[] = [];
+    const rerun = await runEmbedded({ store, experiment, worker: { stages: counting(calls) } });
+    expect(calls).toEqual([`${runId}:1:predict:1`]);
+    expect(await store.get(damaged)).toEqual(await clean.get(damaged));
+    expect(await manifests(store)).toEqual(await manifests(clean));
+    expect(rerun.generations.map((g) => g.top1)).toEqual(reference.generations.map((g) => g.top1));
   });
 });

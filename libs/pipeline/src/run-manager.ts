@@ -1,11 +1,13 @@
 // Runs driven by a long-lived controller process (the controller service): start, get, list,
 // watch, cancel, resume. State comes from the store (experiment records, summaries) plus the
-// runs this process is driving; the work itself goes to workers through the bus.
+// runs this process is driving; the work itself goes to workers through the bus. A run driven to
+// the end gets its HTML report.
 import { RunFailedError, compileExperimentFrom, parseExperimentText } from '@noisy/core';
 import { runKeys, subjects, type ProgressEvent, type RunEvent } from '@noisy/contracts';
 import { getJson, type EventBus, type ObjectStore, type Subscription } from '@noisy/platform';
-import type { RunRecord } from './context.js';
 import { RunController } from './controller.js';
+import { writeRunViews } from './report/after-run.js';
+import { loadRun } from './run-view.js';
 import type { GenerationSummary, RunSummary } from './summary.js';
 
 export type RunState = 'pending' | 'running' | 'finished' | 'failed' | 'cancelled';
@@ -43,9 +45,10 @@ export class RunManager {
     const abort = new AbortController();
     const a: Active = { abort, state: 'running', message: '', done: Promise.resolve() };
     a.done = new RunController(this.ports, { signal: abort.signal, pollMs: 500 }).drive(runId).then(
-      () => {
+      async () => {
+        const problem = await writeRunViews(this.ports.store, runId);
         a.state = 'finished';
-        a.message = 'finished';
+        a.message = problem ? `finished; ${problem}` : 'finished';
       },
       (err) => {
         a.state = abort.signal.aborted ? 'cancelled' : 'failed';
@@ -56,7 +59,7 @@ export class RunManager {
   }
 
   async get(runId: string): Promise<RunInfo> {
-    const record = await getJson<RunRecord>(this.ports.store, runKeys.experiment(runId)).catch((cause) => {
+    const record = await loadRun(this.ports.store, runId).catch((cause) => {
       throw new RunFailedError(`no run '${runId}' in ${this.ports.store.url}`, true, { cause });
     });
     const summary = (await this.ports.store.head(runKeys.summary(runId)))

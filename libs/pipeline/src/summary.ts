@@ -1,12 +1,12 @@
-// The run summary: teacher and every generation with model, top-1, top-5, labeled and
-// pseudo-labeled counts and wall time, built from committed manifests.
+// The run summary: teacher and every generation with model, test top-1, top-5, dev top-1 and
+// top-5 (null without a dev split), labeled and pseudo-labeled counts and wall time, built from
+// committed manifests.
 import type { CompiledExperiment } from '@noisy/core';
 import { datasetKeys, runKeys } from '@noisy/contracts';
-import type { Metrics } from '@noisy/ml';
 import { putJson, type ObjectStore } from '@noisy/platform';
-import type { DatasetInfo } from './context.js';
 import { readManifest } from './manifest.js';
 import type { Phase } from './plan.js';
+import type { EvalData } from './stages/evaluate.js';
 
 export interface GenerationSummary {
   generation: number;
@@ -15,6 +15,8 @@ export interface GenerationSummary {
   top1: number;
   top5: number;
   ece: number;
+  /** The same metrics on the dev split; null when the dataset has none. */
+  dev: { top1: number; top5: number; ece: number } | null;
   labeled: number;
   pseudoLabeled: number;
   parameters: number;
@@ -33,6 +35,8 @@ export interface RunSummary {
 const modelLabel = (m: { name: string; width: number; depth: number }) =>
   `${m.name}${m.width !== 1 ? ` w${m.width}` : ''}${m.depth !== 1 ? ` d${m.depth}` : ''}`;
 
+const devOf = ({ dev }: Partial<EvalData>) => (dev ? { top1: dev.top1, top5: dev.top5, ece: dev.ece } : null);
+
 export async function buildSummary(
   store: ObjectStore,
   runId: string,
@@ -40,12 +44,12 @@ export async function buildSummary(
   datasetId: string,
   phases: Phase[],
 ): Promise<RunSummary> {
-  const info = (await readManifest<DatasetInfo>(store, datasetKeys.manifest(datasetId))).data;
+  const info = (await readManifest(store, datasetKeys.manifest(datasetId), 'dataset')).data;
   const generations: GenerationSummary[] = [];
   for (const stage of e.stages) {
     const g = stage.generation;
-    const model = await readManifest(store, runKeys.modelManifest(runId, g));
-    const evaluation = await readManifest<Metrics>(store, runKeys.evalManifest(runId, g));
+    const model = await readManifest(store, runKeys.modelManifest(runId, g), 'model');
+    const evaluation = await readManifest(store, runKeys.evalManifest(runId, g), 'evaluation');
     let seconds = 0;
     for (const p of phases.filter((ph) => ph.generation === g && ph.name !== 'ingest')) {
       for (const t of p.tasks) seconds += (await readManifest(store, t.manifestKey)).timing.seconds;
@@ -57,6 +61,7 @@ export async function buildSummary(
       top1: evaluation.data.top1,
       top5: evaluation.data.top5,
       ece: evaluation.data.ece,
+      dev: devOf(evaluation.data),
       labeled: model.counts.labeled,
       pseudoLabeled: model.counts.pseudoLabeled,
       parameters: model.counts.parameters,

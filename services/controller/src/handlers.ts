@@ -9,7 +9,7 @@ import type { RunInfo, RunManager } from '@noisy/pipeline';
 import { toGrpcError, unary } from '@noisy/platform';
 
 export interface ControllerOptions {
-  /** NOISY_DATA_ROOTS of the controller (the ingestion service checks its own too). */
+  /** NOISY_DATA_ROOTS of the controller (the ingestion service checks its own too); none by default: only path-less sources. */
   dataRoots: readonly string[];
   /** Values never to return (the process's secret-looking environment variables). */
   secrets: readonly string[];
@@ -33,7 +33,10 @@ const toRun = (r: RunInfo, secrets: readonly string[]): controllerPb.Run => ({
   })),
 });
 
-export function controllerHandlers(runs: RunManager, o: ControllerOptions): controllerPb.ControllerServiceServer {
+export function controllerHandlers(
+  runs: RunManager,
+  o: ControllerOptions = { dataRoots: [], secrets: [] },
+): controllerPb.ControllerServiceServer {
   const { secrets } = o;
   const run = (r: RunInfo) => toRun(r, secrets);
   // unary() maps errors to gRPC statuses; their details are redacted too.

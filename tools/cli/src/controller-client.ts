@@ -143,6 +143,8 @@ export const rpc = {
     call<controllerPb.GetRunRequest, controllerPb.GetRunResponse>((r, cb) => c.getRun(r, cb), { runId }),
   resumeRun: (c: Client, runId: string) =>
     call<controllerPb.ResumeRunRequest, controllerPb.ResumeRunResponse>((r, cb) => c.resumeRun(r, cb), { runId }),
+  cancelRun: (c: Client, runId: string) =>
+    call<controllerPb.CancelRunRequest, controllerPb.CancelRunResponse>((r, cb) => c.cancelRun(r, cb), { runId }),
   listRuns: (c: Client) =>
     call<controllerPb.ListRunsRequest, controllerPb.ListRunsResponse>((r, cb) => c.listRuns(r, cb), {}),
 };

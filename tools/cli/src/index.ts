@@ -1,2 +1,2 @@
 // @noisy/cli: the `noisy` command.
-export { main, USAGE } from './main.js';
+export { main } from './main.js';

@@ -1,144 +1,220 @@
-// The `noisy` command line: parse, dispatch, map errors to exit codes.
-import { parseArgs } from 'node:util';
-import { evalCommand } from './commands/eval.js';
+// The `noisy` command line: commander parses (per-command flags, --help, --version, validated
+// numbers), the commands do the work, and errors map to exit codes: 0 done, 1 the run or a
+// service failed, 2 bad input (usage, flags, experiment, data, missing artifacts).
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '@noisy/core';
+import { compareCommand } from './commands/compare.js';
 import { devDown, devUp } from './commands/dev.js';
+import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
-import { remoteRun, remoteRuns, remoteStatus, remoteWatch } from './commands/remote.js';
-import { predictCommand } from './commands/predict.js';
-import { reportCommand } from './commands/report.js';
+import { exportModelCommand } from './commands/export-model.js';
+import { runSeedsCommand } from './commands/run-seeds.js';
 import { processIo, type CommandIo } from './commands/io.js';
+import { predictCommand } from './commands/predict.js';
+import { remoteCancel, remoteRun, remoteRuns, remoteStatus, remoteWatch } from './commands/remote.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
-import { UsageError, reportError } from './errors.js';
+import { reportError } from './errors.js';
+import { collect, controllerOption, intFlag, numberFlag, seedList, storeOption } from './flags.js';
+import { parseOverride } from './overrides.js';
+import { experimentSchemaText } from './schema.js';
 
-export const USAGE = `noisy: Noisy Student Training (teacher -> pseudo-labels -> filtered, balanced data -> noisy student -> repeat)
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
-usage:
-  noisy run <experiment.yaml> [--store DIR|file://DIR|memory://] [--summary PATH] [--run-id ID] [--backend auto|tensorflow|wasm|cpu] [--offline]
-  noisy run <experiment.yaml> --controller HOST:PORT [--summary PATH]     (on a cluster, e.g. one from noisy dev up)
-  noisy status <run-id> --controller HOST:PORT [--json]
-  noisy watch <run-id> --controller HOST:PORT
-  noisy runs [--store DIR | --controller HOST:PORT] [--json]
-  noisy dev up [--inference N] | noisy dev down     (nats-server, s3rver and every service on loopback)
-  noisy predict --model <checkpoint key> --input <image folder | IDX file | TFRecord> --out preds.csv|preds.jsonl [--top-k 3] [--batch 256]
-  noisy export --run <run-id> --generation <g> --out set.csv|set.jsonl [--label-issues [--min-confidence 0.8]]
-  noisy report --run <run-id> [--out report.html]
-  noisy eval --model <store key of a checkpoint, e.g. runs/<id>/gen-2/model> --data <experiment.yaml|fashion-mnist> [--store DIR] [--limit N] [--json]
+/** `<run-id>` is positional everywhere; `--run ID` stays as an alias on report and export. */
+function runIdOf(positional: string | undefined, alias: string | undefined, command: string): string {
+  if (positional && alias && positional !== alias)
+    throw new ConfigError(command, `two run ids given ('${positional}' and --run '${alias}'); give one`);
+  const id = positional ?? alias;
+  if (!id) throw new ConfigError(command, `needs a run id: noisy ${command} <run-id>`);
+  return id;
+}
 
-The store defaults to ./runs (a file:// object store). Running the same experiment again resumes it.
-`;
+function program(io: CommandIo, done: (code: number) => void): Command {
+  const root = new Command('noisy')
+    .description(
+      'Noisy Student Training: teacher -> pseudo-labels -> filtered, balanced data -> noisy student -> repeat',
+    )
+    .version(VERSION, '-V, --version')
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      outputError: (s, write) => write(`noisy: ${s.replace(/^error: /, '')}`),
+    })
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
 
-const FLAGS = {
-  store: { type: 'string', default: 'runs' },
-  summary: { type: 'string' },
-  'run-id': { type: 'string' },
-  backend: { type: 'string' },
-  offline: { type: 'boolean', default: false },
-  json: { type: 'boolean', default: false },
-  model: { type: 'string' },
-  data: { type: 'string' },
-  limit: { type: 'string' },
-  input: { type: 'string' },
-  out: { type: 'string' },
-  'top-k': { type: 'string', default: '3' },
-  batch: { type: 'string', default: '256' },
-  run: { type: 'string' },
-  generation: { type: 'string' },
-  'label-issues': { type: 'boolean', default: false },
-  'min-confidence': { type: 'string', default: '0.8' },
-  controller: { type: 'string' },
-  inference: { type: 'string', default: '2' },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
+  root
+    .command('run')
+    .description('run an experiment: embedded here, or on a cluster with --controller; reruns resume')
+    .argument('<experiment>', 'experiment file (YAML or JSON)')
+    .addOption(storeOption())
+    .option('--summary <path>', 'also write summary.json here')
+    .option('--run-id <id>', 'run id (default: <name>-<hash of the compiled experiment>)')
+    .addOption(new Option('--backend <name>', "tfjs backend (default: the experiment file's)").choices(BACKENDS))
+    .option('--offline', 'never download datasets', false)
+    .option('--set <path=value>', 'override a field of the experiment, e.g. train.steps=800 (repeatable)', collect)
+    .option('--seeds <list>', 'run once per seed, e.g. 0,1,2, and print mean ± sd per generation', seedList)
+    .option('--control', "with --seeds: also run each seed's no-pseudo-label control and print the paired gains")
+    .addOption(controllerOption('run on this controller instead of embedded'))
+    .action(async (file: string, o) => {
+      const overrides = ((o.set ?? []) as string[]).map((s) => parseOverride(s));
+      if (o.control && !o.seeds) throw new ConfigError('--control', 'needs --seeds (e.g. --seeds 0,1,2 --control)');
+      if (o.seeds) {
+        if (o.controller || o.runId) {
+          throw new ConfigError(o.controller ? '--controller' : '--run-id', 'not with --seeds (one run id per seed)');
+        }
+        const flags = { store: o.store, summary: o.summary, backend: o.backend, offline: o.offline, overrides };
+        done(await runSeedsCommand(file, { ...flags, seeds: o.seeds, control: Boolean(o.control) }, io));
+        return;
+      }
+      done(
+        o.controller
+          ? await remoteRun(file, { controller: o.controller, runId: o.runId, summary: o.summary, overrides }, io)
+          : await runCommand(
+              file,
+              { store: o.store, summary: o.summary, runId: o.runId, backend: o.backend, offline: o.offline, overrides },
+              io,
+            ),
+      );
+    });
+
+  root
+    .command('status')
+    .description("a cluster run's state and generations")
+    .argument('<run-id>', 'the run')
+    .addOption(controllerOption('controller address').makeOptionMandatory())
+    .option('--json', 'print the run as JSON', false)
+    .action(async (runId: string, o) => done(await remoteStatus(runId, o, io)));
+
+  root
+    .command('watch')
+    .description("follow a cluster run's progress until it ends")
+    .argument('<run-id>', 'the run')
+    .addOption(controllerOption('controller address').makeOptionMandatory())
+    .action(async (runId: string, o) => done(await remoteWatch(runId, o, io)));
+
+  root
+    .command('cancel')
+    .description('cancel a cluster run (finished steps stay; resume by running the experiment again)')
+    .argument('<run-id>', 'the run')
+    .addOption(controllerOption('controller address').makeOptionMandatory())
+    .action(async (runId: string, o) => done(await remoteCancel(runId, o, io)));
+
+  root
+    .command('runs')
+    .description('list runs with state and last top-1, or compare runs generation by generation')
+    .addOption(storeOption())
+    .addOption(controllerOption('list the runs of this controller'))
+    .option('--compare <run-ids...>', 'print these runs side by side: top-1 / top-5 per generation')
+    .option('--json', 'print JSON', false)
+    .action(async (o) => {
+      if (o.compare) done(await compareCommand(o.compare, o, io));
+      else if (o.controller) done(await remoteRuns({ controller: o.controller, json: o.json }, io));
+      else done(await runsCommand({ store: o.store, json: o.json }, io));
+    });
+
+  const dev = root.command('dev').description('a local cluster: nats-server, an S3 server and every service');
+  dev
+    .command('up')
+    .description('start it in the background (state and logs in .noisy/)')
+    .option('--inference <n>', 'inference workers', intFlag(1), 2)
+    .action(async (o) => done(await devUp({ dir: '.noisy', inference: o.inference }, io)));
+  dev
+    .command('down')
+    .description('stop what `noisy dev up` started')
+    .action(async () => done(await devDown({ dir: '.noisy' }, io)));
+
+  root
+    .command('predict')
+    .description("a model's top-k classes for your images or table rows")
+    .requiredOption('--model <key|path>', 'checkpoint: store key (runs/<id>/gen-2/model) or its folder on disk')
+    .requiredOption('--input <path>', 'image folder, IDX file, TFRecord, or CSV/TSV/ARFF for table models')
+    .requiredOption('--out <file>', 'preds.csv or preds.jsonl')
+    .option('--top-k <n>', 'classes per row', intFlag(1), 3)
+    .option('--batch <n>', 'examples per forward pass', intFlag(1), 256)
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .addOption(storeOption())
+    .action(async (o) => done(await predictCommand(o, io)));
+
+  root
+    .command('export')
+    .description(
+      "a generation's filtered pseudo-labeled set, the labeled examples its model contradicts, or a model as stock tfjs",
+    )
+    .argument('[run-id]', 'the run (or --run <id>); not with --model')
+    .addOption(new Option('--run <id>', 'alias of the <run-id> argument').hideHelp())
+    .option('--generation <g>', 'generation (1 or more for the filtered set)', intFlag(0))
+    .requiredOption('--out <file>', 'set.csv or set.jsonl; with --model a folder')
+    .option('--label-issues', 'export label issues instead of the filtered set', false)
+    .option('--min-confidence <p>', 'with --label-issues: least confidence in the other class', numberFlag(0, 1), 0.8)
+    .option('--model <key|path>', 'export this checkpoint as a model (store key or its folder on disk)')
+    .addOption(new Option('--format <name>', 'with --model: the model format').choices(['tfjs']).default('tfjs'))
+    .addOption(storeOption())
+    .action(async (id: string | undefined, o) => {
+      if (o.model) {
+        if (id || o.run || o.generation !== undefined || o.labelIssues) {
+          throw new ConfigError('--model', 'exports a checkpoint: give no run id, --generation or --label-issues');
+        }
+        done(await exportModelCommand({ model: o.model, format: o.format, out: o.out, store: o.store }, io));
+        return;
+      }
+      if (o.generation === undefined) throw new ConfigError('--generation', 'required to export a set of a run');
+      done(await exportCommand({ ...o, run: runIdOf(id, o.run, 'export'), labelIssues: o.labelIssues }, io));
+    });
+
+  root
+    .command('report')
+    .description("(re)build a run's self-contained HTML report")
+    .argument('[run-id]', 'the run (or --run <id>)')
+    .addOption(new Option('--run <id>', 'alias of the <run-id> argument').hideHelp())
+    .option('--out <file>', 'also write it here')
+    .addOption(storeOption())
+    .action(async (id: string | undefined, o) =>
+      done(await reportCommand({ run: runIdOf(id, o.run, 'report'), store: o.store, out: o.out }, io)),
+    );
+
+  root
+    .command('eval')
+    .description("a checkpoint's top-1, top-5, per-class accuracy and calibration on a test split")
+    .requiredOption('--model <key|path>', 'checkpoint: store key or its folder on disk')
+    .requiredOption('--data <experiment|name>', 'an experiment file, or a dataset name such as fashion-mnist')
+    .option('--limit <n>', 'evaluate only the first n test examples', intFlag(1))
+    .option('--json', 'print the metrics as JSON', false)
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .option('--offline', 'never download datasets', false)
+    .addOption(storeOption())
+    .action(async (o) => done(await evalCommand(o, io)));
+
+  root
+    .command('schema')
+    .description("print the experiment file's JSON Schema (for editors)")
+    .action(() => {
+      io.out(experimentSchemaText());
+      done(0);
+    });
+
+  return root;
+}
 
 export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
+  let code = 0;
+  const cli = program(io, (c) => {
+    code = c;
+  });
+  if (argv.length === 0) {
+    io.out(cli.helpInformation());
+    return 2;
+  }
   try {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true });
-    } catch (err) {
-      throw new UsageError('arguments', `${(err as Error).message}\n\n${USAGE}`);
-    }
-    const { values: v, positionals } = parsed;
-    const [command, ...rest] = positionals;
-    if (v.help || !command) {
-      io.out(USAGE);
-      return command || v.help ? 0 : 2;
-    }
-    switch (command) {
-      case 'run':
-        if (rest.length !== 1) throw new UsageError('run', `expects one experiment file\n\n${USAGE}`);
-        if (v.controller)
-          return await remoteRun(rest[0], { controller: v.controller, runId: v['run-id'], summary: v.summary }, io);
-        return await runCommand(
-          rest[0],
-          { store: v.store, summary: v.summary, runId: v['run-id'], backend: v.backend, offline: v.offline },
-          io,
-        );
-      case 'status':
-      case 'watch':
-        if (rest.length !== 1 || !v.controller)
-          throw new UsageError(command, `expects a run id and --controller HOST:PORT\n\n${USAGE}`);
-        return command === 'status'
-          ? await remoteStatus(rest[0], { controller: v.controller, json: v.json }, io)
-          : await remoteWatch(rest[0], { controller: v.controller }, io);
-      case 'dev':
-        if (rest[0] === 'up') return await devUp({ dir: '.noisy', inference: Number(v.inference) }, io);
-        if (rest[0] === 'down') return await devDown({ dir: '.noisy' }, io);
-        throw new UsageError('dev', `expects 'up' or 'down'\n\n${USAGE}`);
-      case 'runs':
-        if (v.controller) return await remoteRuns({ controller: v.controller, json: v.json }, io);
-        return await runsCommand({ store: v.store, json: v.json }, io);
-      case 'eval':
-        if (!v.model || !v.data) throw new UsageError('eval', `needs --model and --data\n\n${USAGE}`);
-        return await evalCommand(
-          {
-            model: v.model,
-            data: v.data,
-            store: v.store,
-            json: v.json,
-            backend: v.backend,
-            limit: v.limit ? Number(v.limit) : undefined,
-            offline: v.offline,
-          },
-          io,
-        );
-      case 'predict':
-        if (!v.model || !v.input || !v.out)
-          throw new UsageError('predict', `needs --model, --input and --out\n\n${USAGE}`);
-        return await predictCommand(
-          {
-            model: v.model,
-            input: v.input,
-            out: v.out,
-            store: v.store,
-            topK: Number(v['top-k']),
-            batch: Number(v.batch),
-            backend: v.backend,
-          },
-          io,
-        );
-      case 'report':
-        if (!v.run) throw new UsageError('report', `needs --run\n\n${USAGE}`);
-        return await reportCommand({ run: v.run, store: v.store, out: v.out }, io);
-      case 'export':
-        if (!v.run || v.generation === undefined || !v.out)
-          throw new UsageError('export', `needs --run, --generation and --out\n\n${USAGE}`);
-        return await exportCommand(
-          {
-            run: v.run,
-            generation: Number(v.generation),
-            out: v.out,
-            store: v.store,
-            labelIssues: v['label-issues'],
-            minConfidence: Number(v['min-confidence']),
-          },
-          io,
-        );
-      default:
-        throw new UsageError('command', `unknown command '${command}'\n\n${USAGE}`);
-    }
+    await cli.parseAsync(argv, { from: 'user' });
+    return code;
   } catch (err) {
+    // commander has already written its message; --help and --version end with exit code 0.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     return reportError(err, io.err);
   }
 }

@@ -1,5 +1,6 @@
 // Progress for humans: on a terminal, one live bar for the running task and a permanent line per
-// finished epoch, shard and step; when not a terminal (CI, pipes), plain lines only.
+// finished epoch, shard and step; when not a terminal (CI, pipes), plain lines only. Bars show
+// an ETA from the task's own rate since its first event.
 import type { ProgressEvent, RunEvent } from '@noisy/contracts';
 
 export interface ProgressSink {
@@ -16,8 +17,34 @@ function bar(fraction: number, width = 24): string {
   return `${'█'.repeat(full)}${'░'.repeat(width - full)}`;
 }
 
-export function createProgress(out: NodeJS.WriteStream = process.stderr): ProgressSink {
+/** `42s`, `3m05s`, `1h02m`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/**
+ * Remaining time of a task: (time since its first event / work done since then) x work left.
+ * The first event only starts the clock, so compilation and loading before it do not count.
+ */
+export function etaTracker(now: () => number = Date.now) {
+  const seen = new Map<string, { t: number; done: number }>();
+  return (key: string, done: number, total: number): number | undefined => {
+    const first = seen.get(key);
+    if (!first || done < first.done) {
+      seen.set(key, { t: now(), done });
+      return undefined;
+    }
+    if (total <= 0 || done <= first.done) return undefined;
+    return ((now() - first.t) / 1000 / (done - first.done)) * (total - done);
+  };
+}
+
+export function createProgress(out: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): ProgressSink {
   const tty = Boolean(out.isTTY);
+  const eta = etaTracker(now);
   let live = '';
   let lastPlain = 0;
   const clear = () => {
@@ -37,15 +64,17 @@ export function createProgress(out: NodeJS.WriteStream = process.stderr): Progre
         return;
       }
       const frac = p.total > 0 ? p.done / p.total : 0;
-      const detail =
+      const left = eta(`${p.runId} ${label(p)}`, p.done, p.total);
+      const detail = `${
         p.unit === 'steps'
           ? `step ${p.done}/${p.total} epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(3)} ${Math.round(p.rate ?? 0)} img/s`
-          : `${p.done}/${p.total} examples`;
+          : `${p.done}/${p.total} examples`
+      }${left !== undefined && p.done < p.total ? ` ETA ${formatDuration(left)}` : ''}`;
       if (tty) {
         live = `  ${label(p)} ${bar(frac)} ${Math.round(frac * 100)}% ${detail}`;
         out.write(`\r\x1b[2K${live.slice(0, (out.columns ?? 120) - 1)}`);
-      } else if (Date.now() - lastPlain > 10_000 || p.done === p.total) {
-        lastPlain = Date.now();
+      } else if (now() - lastPlain > 10_000 || p.done === p.total) {
+        lastPlain = now();
         out.write(`  ${label(p)} ${Math.round(frac * 100)}% ${detail}\n`);
       }
     },

@@ -3,7 +3,10 @@ export function formatTable(headers: string[], rows: Array<Array<string | number
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, c) => Math.max(...cells.map((r) => r[c].length)));
   const fmt = (r: string[]) =>
-    r.map((v, c) => (c === 0 || /^[A-Za-z]/.test(v) ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
+    r
+      .map((v, c) => (c === 0 || /^[A-Za-z]/.test(v) ? v.padEnd(widths[c]) : v.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [fmt(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(fmt)].join('\n');
 }
 
@@ -15,6 +18,8 @@ export interface GenerationRow {
   model: string;
   top1: number;
   top5: number;
+  /** Dev split metrics (absent or null without a dev split). */
+  dev?: { top1: number } | null;
   labeled: number;
   pseudoLabeled: number;
   seconds: number;
@@ -23,11 +28,12 @@ export interface GenerationRow {
 /** The end-of-run table of teacher and students, for embedded and controller runs alike. */
 export function generationTable(rows: GenerationRow[]): string {
   return formatTable(
-    ['gen', 'role', 'model', 'top-1', 'top-5', 'labeled', 'pseudo-labeled', 'seconds'],
+    ['gen', 'role', 'model', 'dev top-1', 'top-1', 'top-5', 'labeled', 'pseudo-labeled', 'seconds'],
     rows.map((g) => [
       g.generation,
       g.role,
       g.model,
+      g.dev ? pct(g.dev.top1) : '-',
       pct(g.top1),
       pct(g.top5),
       g.labeled,

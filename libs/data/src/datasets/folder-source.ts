@@ -21,11 +21,11 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-async function listImages(dir: string): Promise<string[]> {
-  const out: string[] = [];
+// Appends into one array: `out.push(...sub)` would overflow the stack on a folder of ~150k images.
+async function listImages(dir: string, out: string[] = []): Promise<string[]> {
   for (const e of await listDir(dir)) {
     const p = join(dir, e);
-    if ((await stat(p)).isDirectory()) out.push(...(await listImages(p)));
+    if ((await stat(p)).isDirectory()) await listImages(p, out);
     else if (IMAGE.test(e)) out.push(p);
   }
   return out;

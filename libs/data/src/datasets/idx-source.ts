@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { DataError } from '@noisy/core';
 import { readIdx, type IdxArray } from '../idx.js';
+import { classCountOf } from './labels.js';
 import type { SourceDataset, SplitSource } from './source.js';
 
 export const FASHION_MNIST_CLASSES = [
@@ -62,7 +63,7 @@ export async function openIdxSource(name: string, p: IdxPaths, classNames: strin
   const [ti, tl, vi, vl] = settled.map((s) => (s as PromiseFulfilledResult<IdxArray>).value);
   if (ti.shape.length < 3)
     throw new DataError(p.trainImages, `expected images [N, H, W] or [N, H, W, C]; got shape [${ti.shape}]`);
-  const classes = Math.max(...tl.data, ...vl.data) + 1;
+  const classes = classCountOf(tl.data, vl.data);
   const names = classNames ?? Array.from({ length: classes }, (_, i) => String(i));
   if (names.length < classes)
     throw new DataError(p.trainLabels, `labels reach ${classes - 1} but only ${names.length} class names were given`);

@@ -9,6 +9,7 @@ import { DataError } from '@noisy/core';
 import { decodeExample } from '../example.js';
 import { decodeSample } from '../sample.js';
 import { readTFRecordFile } from '../tfrecord.js';
+import { classCountOf } from './labels.js';
 import type { SourceDataset, SplitSource } from './source.js';
 
 interface Located {
@@ -92,7 +93,7 @@ export async function openTFRecordSource(o: TFRecordSourceOptions): Promise<Sour
   const unl = o.unlabeledDir
     ? await scan(await shards(o.unlabeledDir, ['extra-', 'train-', 'unlabeled-']), false)
     : null;
-  const classes = Math.max(...train.labels, ...test.labels) + 1;
+  const classes = classCountOf(train.labels, test.labels);
   const first = await split(train.at, Int32Array.from(train.labels), o.channels).get(0);
   const img = first.image;
   if (!img) throw new DataError(o.dir, 'train records have no image/encoded or image/raw');

@@ -158,6 +158,11 @@ export class FastBatchNorm extends tf.layers.Layer {
     return y;
   }
 
+  /** Continue after `n` training calls, as if they had run here (resuming an in-training checkpoint). */
+  seekTrainingCalls(n: number): void {
+    this.movingUpdates = n;
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
   }

@@ -19,6 +19,17 @@ export const EFFICIENTNET_PARAMS: Record<number, [number, number, number, number
   7: [2.0, 3.1, 600, 0.5],
 };
 
+/**
+ * Input resolution of a model: `override` when the experiment sets one, else EfficientNet-B<k>'s
+ * native resolution (B0 224, B1 240, B2 260, B3 300, B4 380, B5 456, B6 528, B7 600), else null
+ * (other models take the dataset's size).
+ */
+export function modelResolution(name: string, override?: number | null): number | null {
+  if (override) return override;
+  const eff = /^efficientnet-b([0-7])$/.exec(name);
+  return eff ? EFFICIENTNET_PARAMS[Number(eff[1])][2] : null;
+}
+
 /** r, k, s, e, i, o of the seven stages (the original's block strings). */
 const STAGES: Array<[number, number, number, number, number, number]> = [
   [1, 3, 1, 1, 32, 16],

@@ -20,6 +20,11 @@ export class SeededDropout extends tf.layers.Layer {
     return tf.dropout(x, this.rate, undefined, this.seed * 100_019 + ++this.calls);
   }
 
+  /** Continue after `n` training calls, as if they had run here (resuming an in-training checkpoint). */
+  seekTrainingCalls(n: number): void {
+    this.calls = n;
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), rate: this.rate, seed: this.seed };
   }

@@ -37,6 +37,11 @@ export class StochasticDepth extends tf.layers.Layer {
     });
   }
 
+  /** Continue after `n` training calls, as if they had run here (resuming an in-training checkpoint). */
+  seekTrainingCalls(n: number): void {
+    this.calls = n;
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), dropRate: this.dropRate, seed: this.seed };
   }

@@ -1,6 +1,8 @@
 // The 16 RandAugment operations of the original (randaugment.py), on HWC uint8 images in plain
 // JavaScript: no tensors, so they run on a worker thread or beside the model without touching
-// the backend. Geometric ops use nearest-neighbour sampling and fill 128, as the original.
+// the backend. Geometric ops use nearest-neighbour sampling and fill 128, as the original. Every
+// formula follows the original's TF code, including where it differs from PIL (Contrast's
+// degenerate value, truncating casts); docs/method.md lists the few places that cannot match.
 import type { Image } from '@noisy/data';
 
 const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
@@ -24,16 +26,22 @@ export function blend(degenerate: Uint8Array, img: Image, factor: number): Image
   return like(img, out);
 }
 
-/** Luma as in tf.image.rgb_to_grayscale, replicated to every channel. */
+/**
+ * Luma as tf.image.rgb_to_grayscale computes it on uint8: weights on [0, 1] floats, then
+ * convert_image_dtype back, which multiplies by 255.5 and truncates. Replicated to every channel.
+ */
 function grayscale(img: Image): Uint8Array {
   if (img.channels === 1) return Uint8Array.from(img.data);
   const out = new Uint8Array(img.data.length);
   for (let p = 0; p < img.height * img.width; p++) {
-    const g = Math.round(0.2989 * img.data[3 * p] + 0.587 * img.data[3 * p + 1] + 0.114 * img.data[3 * p + 2]);
-    out[3 * p] = out[3 * p + 1] = out[3 * p + 2] = clamp(g);
+    const luma = (0.2989 * img.data[3 * p] + 0.587 * img.data[3 * p + 1] + 0.114 * img.data[3 * p + 2]) / 255;
+    out[3 * p] = out[3 * p + 1] = out[3 * p + 2] = clamp(Math.trunc(luma * 255.5));
   }
   return out;
 }
+
+/** C's round (half away from zero), as TF's nearest-neighbour projective transform samples. */
+const roundHalfAway = (v: number) => Math.sign(v) * Math.round(Math.abs(v));
 
 export const invert = (img: Image): Image =>
   like(
@@ -55,9 +63,12 @@ export function solarizeAdd(img: Image, addition: number, threshold = 128): Imag
   );
 }
 
-/** Keep the top `bits` bits. Shifts outside [0, 8] (magnitudes > 10) are clamped: bits >= 8 is identity. */
+/**
+ * Keep the top `bits` bits. TF's bitwise shifts clamp the shift to [0, 7] on uint8, so bits = 0
+ * (M < 2.5) keeps the top bit and bits >= 8 (M >= 20) is the identity.
+ */
 export function posterize(img: Image, bits: number): Image {
-  const shift = Math.min(8, Math.max(0, 8 - bits));
+  const shift = Math.min(7, Math.max(0, 8 - bits));
   return like(
     img,
     img.data.map((v) => (v >> shift) << shift),
@@ -67,15 +78,21 @@ export function posterize(img: Image, bits: number): Image {
 export const color = (img: Image, factor: number): Image => blend(grayscale(img), img, factor);
 export const brightness = (img: Image, factor: number): Image => blend(new Uint8Array(img.data.length), img, factor);
 
+/**
+ * The original's Contrast: its "mean" is the sum of the grey histogram's counts over 256, i.e. the
+ * pixel count / 256 (not the grey mean PIL uses), clipped to 255 and truncated. We keep it: it is
+ * the noise the published results were trained with.
+ */
 export function contrast(img: Image, factor: number): Image {
-  const g = grayscale(img);
-  let sum = 0;
-  for (let i = 0; i < g.length; i += img.channels) sum += g[i];
-  const mean = sum / (g.length / img.channels);
+  const mean = Math.min(255, (img.height * img.width) / 256);
   return blend(new Uint8Array(img.data.length).fill(Math.trunc(mean)), img, factor);
 }
 
-/** Blend with a 3x3 smoothing ([1 1 1; 1 5 1; 1 1 1] / 13); the border keeps its pixels. */
+// float32 kernel weights as TF holds them (both round up, so integer means stay integer).
+const W1 = Math.fround(1 / 13);
+const W5 = Math.fround(5 / 13);
+
+/** Blend with a 3x3 smoothing ([1 1 1; 1 5 1; 1 1 1] / 13, truncated to uint8); the border keeps its pixels. */
 export function sharpness(img: Image, factor: number): Image {
   const { height: H, width: W, channels: C, data } = img;
   const smooth = Uint8Array.from(data);
@@ -84,8 +101,9 @@ export function sharpness(img: Image, factor: number): Image {
       for (let c = 0; c < C; c++) {
         let s = 0;
         for (let dy = -1; dy <= 1; dy++)
-          for (let dx = -1; dx <= 1; dx++) s += data[((y + dy) * W + x + dx) * C + c] * (dx === 0 && dy === 0 ? 5 : 1);
-        smooth[(y * W + x) * C + c] = clamp(Math.round(s / 13));
+          for (let dx = -1; dx <= 1; dx++)
+            s += data[((y + dy) * W + x + dx) * C + c] * (dx === 0 && dy === 0 ? W5 : W1);
+        smooth[(y * W + x) * C + c] = clamp(Math.trunc(s));
       }
   return blend(smooth, img, factor);
 }
@@ -136,8 +154,8 @@ export function affine(img: Image, [a, b, c, d, e, f]: [number, number, number, 
   const out = new Uint8Array(data.length).fill(128);
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++) {
-      const sx = Math.round(a * x + b * y + c),
-        sy = Math.round(d * x + e * y + f);
+      const sx = roundHalfAway(a * x + b * y + c),
+        sy = roundHalfAway(d * x + e * y + f);
       if (sx < 0 || sy < 0 || sx >= W || sy >= H) continue;
       for (let ch = 0; ch < C; ch++) out[(y * W + x) * C + ch] = data[(sy * W + sx) * C + ch];
     }

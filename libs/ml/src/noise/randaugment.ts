@@ -1,7 +1,8 @@
 // RandAugment as the original codes it: N ops drawn uniformly (with repeats) from 16, each always
 // applied at the fixed magnitude M through the level table of spec §4.2 (L = M / 10). The
 // small-image variant (inputs of 32 px and below) uses cutout/translate constants of size/8, then
-// an extra cutout of size/4 and a reflect-pad-4 random crop.
+// an extra cutout of size/4 and a reflect-pad-4 random crop; larger images use the original's
+// ImageNet constants (cutout 40, translate 100 px) whatever their size.
 import type { Rng } from '@noisy/core';
 import type { Image } from '@noisy/data';
 import * as op from './image-ops.js';
@@ -104,15 +105,20 @@ export interface TrainAugmentOptions {
   padCrop: boolean;
 }
 
+/** Cutout and translate constants at L = 1: size/8 for small images, the original's ImageNet 40 / 100 px else. */
+export function randAugmentConstants(size: number): Pick<RandAugmentOptions, 'cutoutConst' | 'translateConst'> {
+  return size <= 32
+    ? { cutoutConst: Math.floor(size / 8), translateConst: Math.floor(size / 8) }
+    : { cutoutConst: 40, translateConst: 100 };
+}
+
 /** The training-time input noise of the original's preprocessing for an image of any size. */
 export function augmentForTraining(img: Image, o: TrainAugmentOptions, rng: Rng): Image {
   const size = Math.min(img.height, img.width);
   const small = size <= 32;
   let out = img;
   if (o.randAugment) {
-    const c = small ? Math.floor(size / 8) : Math.max(1, Math.round((40 * size) / 224));
-    const t = small ? Math.floor(size / 8) : Math.max(1, Math.round((100 * size) / 224));
-    out = randAugment(out, { ...o.randAugment, cutoutConst: c, translateConst: t }, rng);
+    out = randAugment(out, { ...o.randAugment, ...randAugmentConstants(size) }, rng);
     if (small && o.randAugment.extraCutout)
       out = op.cutout(out, Math.floor(size / 4), rng.int(out.height), rng.int(out.width));
   }

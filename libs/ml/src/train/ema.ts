@@ -35,6 +35,14 @@ export class Ema {
     });
   }
 
+  /** How many updates the warm-up formula has seen (checkpointed with the shadows). */
+  get numUpdates(): number {
+    return this.updates;
+  }
+  restoreUpdates(n: number): void {
+    this.updates = n;
+  }
+
   /** The averaged values, in the order of the model's weights. */
   values(): tf.Tensor[] {
     return this.shadows;

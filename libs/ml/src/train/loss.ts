@@ -12,6 +12,12 @@ export interface LossOptions {
   classes: number;
   labelSmoothing: number;
   unlabelRatio: number;
+  /**
+   * Data parallelism: this rank's fraction of the global labeled and unlabeled batch. Each mean
+   * is scaled by it, so that the ranks' losses (and gradients) sum to the global batch's.
+   * @default { labeled: 1, unlabeled: 1 }
+   */
+  shares?: { labeled: number; unlabeled: number };
 }
 
 /** Label-smoothed one-hot: onehot * (1 - eps) + eps / C (TF softmax_cross_entropy semantics). */
@@ -49,7 +55,9 @@ export function noisyStudentLoss(
     const B = labels.shape[0];
     const U = logits.shape[0] - B;
     const labLogits = tf.slice(logits, [0, 0], [B, o.classes]);
-    const labLoss = crossEntropy(smoothOneHot(labels, o.classes, o.labelSmoothing), labLogits);
+    const shares = o.shares ?? { labeled: 1, unlabeled: 1 };
+    let labLoss = crossEntropy(smoothOneHot(labels, o.classes, o.labelSmoothing), labLogits);
+    if (shares.labeled !== 1) labLoss = tf.mul(labLoss, shares.labeled);
     if (!unlabeled || U === 0 || o.unlabelRatio === 0) return labLoss;
     const unlLogits = tf.slice(logits, [B, 0], [U, o.classes]);
     let targets: tf.Tensor2D;
@@ -65,6 +73,6 @@ export function noisyStudentLoss(
         throw new Error(`unknown targets ${String(never)}`);
       }
     }
-    return tf.add(labLoss, tf.mul(o.unlabelRatio, crossEntropy(targets, unlLogits))) as tf.Scalar;
+    return tf.add(labLoss, tf.mul(o.unlabelRatio * shares.unlabeled, crossEntropy(targets, unlLogits))) as tf.Scalar;
   });
 }

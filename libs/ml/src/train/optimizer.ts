@@ -67,6 +67,16 @@ export class Optimizer {
     });
   }
 
+  /** Slot variables in a fixed order (per variable: ms, mom or m, v) and the update count, for checkpoints. */
+  state(): { step: number; slots: tf.Variable[] } {
+    return { step: this.step, slots: this.vars.flatMap((v) => this.slots.get(v.name)!) };
+  }
+
+  /** Continue from a checkpoint: the slots were assigned by the caller; this restores the update count. */
+  restoreStep(step: number): void {
+    this.step = step;
+  }
+
   dispose(): void {
     for (const s of this.slots.values()) for (const t of s) t.dispose();
     this.slots.clear();

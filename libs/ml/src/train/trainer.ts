@@ -2,14 +2,20 @@
 // concatenated into one forward pass (shared batch-norm statistics), the Noisy Student loss,
 // TF-style RMSProp with weight decay, the original's LR schedule, EMA after every step. At the
 // end the model holds the EMA weights, which evaluation, prediction and checkpoints use.
+// Optionally one rank of several (data-parallel.ts) and with resumable in-training checkpoints
+// (train-state.ts); one rank without checkpoints is plain single-process training.
 import * as tf from '@tensorflow/tfjs';
-import type { PseudoLabelSpec, Rng, TrainSpec } from '@noisy/core';
+import type { Collective } from '@noisy/collective';
+import { ArtifactError, ConfigError, type CompiledTrainSpec, type PseudoLabelSpec, type Rng } from '@noisy/core';
 import { makeBatch, type InputNoise, type InputSet, type InputStats } from '../input.js';
 import { isDecayed } from '../models/registry.js';
+import { broadcastWeights, checkReplicasAgree, rankSlice, reduceStep } from './data-parallel.js';
 import { Ema } from './ema.js';
+import { IndexStream } from './index-stream.js';
 import { noisyStudentLoss, type UnlabeledTargets } from './loss.js';
 import { Optimizer } from './optimizer.js';
 import { learningRateAt } from './schedule.js';
+import { assignAll, loadLatestTrainState, saveTrainState, type TrainCheckpointing } from './train-state.js';
 
 export interface LabeledPart {
   set: InputSet;
@@ -45,55 +51,34 @@ export interface TrainRequest {
   unlabeled: UnlabeledPart | null;
   classes: number;
   stats: InputStats;
-  train: TrainSpec & { unlabelRatio: number };
+  train: CompiledTrainSpec;
   pseudoLabels: PseudoLabelSpec;
   /** Training noise per example (RandAugment / tabular noise). */
   noise: InputNoise;
+  /** Noise for the unlabeled (pseudo-labeled) part of the batch; default `noise`. */
+  unlabeledNoise?: InputNoise;
   rng: Rng;
   onProgress?: (p: TrainProgress) => void;
   onEpoch?: (e: EpochRecord) => void;
-  /** Return true to stop early (cancellation); checked between steps. */
+  /** Return true to stop early (cancellation); checked between steps (with replicas: all stop after the step). */
   shouldStop?: () => boolean;
+  /**
+   * Data parallelism: this process is one rank of `collective.size`; `train.batchSize` stays the
+   * global batch and each rank trains on its slice. Absent: one process.
+   */
+  collective?: Collective;
+  /** In-training checkpoints (rank 0 writes); training resumes from the last one that matches. */
+  checkpoints?: TrainCheckpointing;
 }
 
 export interface TrainResult {
+  /** Steps run in this call (after `resumedFrom`). */
   steps: number;
+  /** The in-training checkpoint's step this call resumed from (0: from the start). */
+  resumedFrom: number;
   epochs: EpochRecord[];
   seconds: number;
   examplesSeen: number;
-}
-
-/** Cycles through a seeded permutation of [0, n), reshuffling at each pass. */
-class IndexStream {
-  private order: Int32Array;
-  private pos = 0;
-  constructor(
-    private readonly n: number,
-    private readonly rng: Rng,
-  ) {
-    this.order = this.shuffled();
-  }
-  private shuffled(): Int32Array {
-    const o = Int32Array.from({ length: this.n }, (_, i) => i);
-    for (let i = o.length - 1; i > 0; i--) {
-      const j = this.rng.int(i + 1);
-      const t = o[i];
-      o[i] = o[j];
-      o[j] = t;
-    }
-    return o;
-  }
-  take(k: number): Int32Array {
-    const out = new Int32Array(k);
-    for (let i = 0; i < k; i++) {
-      if (this.pos === this.n) {
-        this.order = this.shuffled();
-        this.pos = 0;
-      }
-      out[i] = this.order[this.pos++];
-    }
-    return out;
-  }
 }
 
 function unlabeledTargets(req: TrainRequest, indices: Int32Array, clean: tf.Tensor | null): UnlabeledTargets {
@@ -121,41 +106,92 @@ function unlabeledTargets(req: TrainRequest, indices: Int32Array, clean: tf.Tens
   });
 }
 
+/** Layers whose per-call seeds or warm-up counters advance once per training step (dropout, stochastic depth, BN). */
+interface Seekable {
+  seekTrainingCalls(n: number): void;
+}
+const seekable = (l: unknown): l is Seekable => typeof (l as Seekable).seekTrainingCalls === 'function';
+
 export async function trainModel(req: TrainRequest): Promise<TrainResult> {
   const { model, train } = req;
-  const B = train.batchSize;
+  const collective = req.collective ?? null;
+  const size = collective?.size ?? 1;
+  const rank = collective?.rank ?? 0;
+  const B = train.batchSize; // the global batch: each rank takes its slice of it
   const nLab = req.labeled.set.count;
   const stepsPerEpoch = Math.max(1, Math.ceil(nLab / B));
   const steps = train.steps ?? Math.max(1, Math.ceil(train.epochs * stepsPerEpoch));
   const useUnlabeled = req.unlabeled !== null && train.unlabelRatio > 0 && req.unlabeled.set.count > 0;
   const U = useUnlabeled ? Math.ceil(B * train.unlabelRatio) : 0;
-  const labStream = new IndexStream(nLab, req.rng.fork('labeled-order'));
-  const unlStream = useUnlabeled ? new IndexStream(req.unlabeled!.set.count, req.rng.fork('unlabeled-order')) : null;
-  const noiseRng = req.rng.fork('noise');
+  if (B < size)
+    throw new ConfigError('train.batchSize', `${B} is smaller than the ${size} replicas: every rank needs examples`);
+  const [labFrom, labTo] = rankSlice(B, rank, size);
+  const [unlFrom, unlTo] = rankSlice(U, rank, size);
+  const shares =
+    size > 1 ? { labeled: (labTo - labFrom) / B, unlabeled: U > 0 ? (unlTo - unlFrom) / U : 0 } : undefined;
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const bnStats = model.nonTrainableWeights;
   const optimizer = new Optimizer(trainable, {
     kind: train.optimizer,
     weightDecay: train.weightDecay,
     decayed: isDecayed,
   });
   const ema = new Ema(model.weights, train.emaDecay);
-  const schedule = { ...train, stepsPerEpoch, totalSteps: steps };
-  const epochs: EpochRecord[] = [];
-  const started = performance.now();
-  let epochLoss = 0,
-    epochSteps = 0,
-    epochStart = started,
-    lastReport = started,
-    done = 0;
+  const ckpt = req.checkpoints ?? null;
   try {
-    for (let step = 0; step < steps; step++) {
-      if (req.shouldStop?.()) break;
+    // Same start on every rank: rank 0's weights, or the last in-training checkpoint.
+    if (collective && size > 1) await broadcastWeights(collective, model.weights);
+    const resumed = ckpt ? await loadLatestTrainState(ckpt) : null;
+    let start = 0;
+    if (resumed) {
+      assignAll(model.weights, resumed.weights, `${ckpt!.prefix} (weights)`);
+      assignAll(ema.shadows, resumed.shadows, `${ckpt!.prefix} (EMA)`);
+      assignAll(optimizer.state().slots, resumed.slots, `${ckpt!.prefix} (optimiser slots)`);
+      optimizer.restoreStep(resumed.state.optimizerStep);
+      ema.restoreUpdates(resumed.state.emaUpdates);
+      start = resumed.state.step;
+    }
+    if (collective && size > 1) {
+      const starts = await collective.allGather(Float64Array.of(start));
+      if (starts.some((s) => s !== start))
+        throw new ArtifactError(
+          ckpt?.prefix ?? 'train-state',
+          `ranks resume from different steps ${starts.join(', ')}`,
+          {
+            retryable: true,
+          },
+        );
+    }
+    for (const l of model.layers) if (seekable(l)) l.seekTrainingCalls(start);
+    const labStream = new IndexStream(nLab, req.rng.fork('labeled-order'), resumed?.state.labeledOrder);
+    const unlStream = useUnlabeled
+      ? new IndexStream(
+          req.unlabeled!.set.count,
+          req.rng.fork('unlabeled-order'),
+          resumed?.state.unlabeledOrder ?? undefined,
+        )
+      : null;
+    // One noise generator per step (and per rank): the step number is the whole RNG state.
+    const noiseBase = req.rng.fork(size > 1 ? `noise:${rank}` : 'noise');
+    const schedule = { ...train, stepsPerEpoch, totalSteps: steps };
+    const epochs: EpochRecord[] = [];
+    const started = performance.now();
+    let epochLoss = 0,
+      epochSteps = 0,
+      epochStart = started,
+      lastReport = started,
+      lastCheckpoint = started,
+      done = 0;
+    for (let step = start; step < steps; step++) {
+      const stopWanted = req.shouldStop?.() ?? false;
+      if (stopWanted && size === 1) break;
       const lr = learningRateAt(step, schedule);
-      const labIdx = labStream.take(B);
-      const unlIdx = unlStream ? unlStream.take(U) : null;
+      const noiseRng = noiseBase.fork(step);
+      const labIdx = labStream.take(B).subarray(labFrom, labTo);
+      const unlIdx = unlStream ? unlStream.take(U).subarray(unlFrom, unlTo) : null;
       const parts = [{ set: req.labeled.set, indices: labIdx, noise: req.noise }];
-      if (unlIdx) parts.push({ set: req.unlabeled!.set, indices: unlIdx, noise: req.noise });
-      const x = makeBatch(parts, req.stats, noiseRng); // [B + U, ...shape]
+      if (unlIdx) parts.push({ set: req.unlabeled!.set, indices: unlIdx, noise: req.unlabeledNoise ?? req.noise });
+      const x = makeBatch(parts, req.stats, noiseRng); // [b + u, ...shape] this rank's slice
       const clean =
         unlIdx && req.unlabeled?.teacher
           ? makeBatch([{ set: req.unlabeled.set, indices: unlIdx, noise: {} }], req.stats, noiseRng)
@@ -166,25 +202,73 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
       );
       const targets = unlIdx ? unlabeledTargets(req, unlIdx, clean) : null;
       const { value, grads } = tf.variableGrads(() => {
-        const logits = model.apply(x, { training: true }) as tf.Tensor2D; // [B + U, C]
+        const logits = model.apply(x, { training: true }) as tf.Tensor2D; // [b + u, C]
         return noisyStudentLoss(logits, labels, targets, {
           classes: req.classes,
           labelSmoothing: train.labelSmoothing,
           unlabelRatio: train.unlabelRatio,
+          shares,
         });
       }, trainable);
-      optimizer.apply(grads, lr);
+      const localLoss = (await value.data())[0];
+      const last = step === steps - 1;
+      const due =
+        ckpt !== null &&
+        !last &&
+        (((ckpt.everySteps ?? 0) > 0 && (step + 1) % ckpt.everySteps! === 0) ||
+          (rank === 0 &&
+            (ckpt.everyMinutes ?? 0) > 0 &&
+            performance.now() - lastCheckpoint >= ckpt.everyMinutes! * 60_000));
+      let applied = grads,
+        loss = localLoss,
+        checkpointNow = due,
+        stopNow = false;
+      if (collective && size > 1) {
+        const r = await reduceStep(collective, trainable, grads, bnStats, localLoss, {
+          checkpoint: due,
+          stop: stopWanted,
+        });
+        applied = r.grads;
+        loss = r.loss;
+        checkpointNow = r.checkpoint && !last;
+        stopNow = r.stop;
+      }
+      optimizer.apply(applied, lr);
       ema.update();
-      const loss = (await value.data())[0];
       tf.dispose([value, x, labels, ...(clean ? [clean] : []), ...Object.values(grads)]);
+      if (applied !== grads) tf.dispose(Object.values(applied));
       if (targets) tf.dispose(targets.kind === 'soft' ? targets.probabilities : targets.labels);
       if (!Number.isFinite(loss))
         throw new Error(`training diverged at step ${step}: loss is ${loss}; lower train.learningRate`);
       epochLoss += loss;
       epochSteps++;
       done++;
+      if (checkpointNow) {
+        const tensors = {
+          weights: model.weights.map((w) => w.read()),
+          shadows: ema.shadows,
+          slots: optimizer.state().slots,
+        };
+        if (collective && size > 1)
+          await checkReplicasAgree(collective, [...tensors.weights, ...tensors.shadows], step + 1);
+        if (rank === 0)
+          await saveTrainState(
+            ckpt!,
+            {
+              step: step + 1,
+              optimizerStep: optimizer.state().step,
+              emaUpdates: ema.numUpdates,
+              labeledOrder: labStream.state(),
+              unlabeledOrder: unlStream?.state() ?? null,
+              replicas: size,
+            },
+            tensors,
+          );
+        lastCheckpoint = performance.now();
+        ckpt!.onCheckpoint?.(step + 1);
+      }
       const now = performance.now();
-      const epochDone = (step + 1) % stepsPerEpoch === 0 || step === steps - 1;
+      const epochDone = (step + 1) % stepsPerEpoch === 0 || last;
       if (req.onProgress && (now - lastReport > 500 || epochDone)) {
         lastReport = now;
         req.onProgress({
@@ -194,7 +278,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
           epochs: Math.ceil(steps / stepsPerEpoch),
           loss,
           lr,
-          imagesPerSecond: ((step + 1) * (B + U) * 1000) / (now - started),
+          imagesPerSecond: (done * (B + U) * 1000) / (now - started),
         });
       }
       if (epochDone) {
@@ -211,9 +295,18 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
         epochStart = now;
         await new Promise((r) => setImmediate(r)); // let progress, signals and the bus run
       }
+      if (stopNow) break;
     }
+    if (collective && size > 1)
+      await checkReplicasAgree(collective, [...model.weights.map((w) => w.read()), ...ema.shadows], start + done);
     model.setWeights(ema.values());
-    return { steps: done, epochs, seconds: (performance.now() - started) / 1000, examplesSeen: done * (B + U) };
+    return {
+      steps: done,
+      resumedFrom: start,
+      epochs,
+      seconds: (performance.now() - started) / 1000,
+      examplesSeen: done * (B + U),
+    };
   } finally {
     optimizer.dispose();
     ema.dispose();

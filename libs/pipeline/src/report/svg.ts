@@ -18,8 +18,12 @@ export const PALETTE = [
 export interface Series {
   name: string;
   values: number[];
+  /** x of each value (steps); absent = 0, 1, 2, ... (epochs). */
+  x?: number[];
   color?: string;
 }
+
+const colorOf = (s: Series, i: number) => s.color ?? PALETTE[i % PALETTE.length];
 
 const W = 560,
   H = 240,
@@ -32,16 +36,19 @@ function frame(body: string, title: string, yMax: number, yFmt: (v: number) => s
   const ticks = [0, 0.25, 0.5, 0.75, 1]
     .map((f) => {
       const y = T + (H - T - B) * (1 - f);
-      return `<line x1="${L}" x2="${W - R}" y1="${y}" y2="${y}" stroke="#eee"/><text x="${L - 6}" y="${y + 4}" text-anchor="end" font-size="10">${esc(yFmt(yMax * f))}</text>`;
+      const label = `<text x="${L - 6}" y="${y + 4}" text-anchor="end" font-size="10">${esc(yFmt(yMax * f))}</text>`;
+      return `<line x1="${L}" x2="${W - R}" y1="${y}" y2="${y}" stroke="#eee"/>${label}`;
     })
     .join('');
   const keys = legend
     .map(
       (s, i) =>
-        `<rect x="${L + i * 120}" y="${H - 14}" width="10" height="10" fill="${s.color ?? PALETTE[i % PALETTE.length]}"/><text x="${L + 14 + i * 120}" y="${H - 5}" font-size="11">${esc(s.name)}</text>`,
+        `<rect x="${L + i * 120}" y="${H - 14}" width="10" height="10" fill="${colorOf(s, i)}"/>` +
+        `<text x="${L + 14 + i * 120}" y="${H - 5}" font-size="11">${esc(s.name)}</text>`,
     )
     .join('');
-  return `<figure><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">${ticks}${body}${keys}</svg></figure>`;
+  const svg = `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">`;
+  return `<figure><figcaption>${esc(title)}</figcaption>${svg}${ticks}${body}${keys}</svg></figure>`;
 }
 
 /** Grouped bars: one group per label, one bar per series. */
@@ -61,25 +68,33 @@ export function barChart(
       const v = s.values[i] ?? 0;
       const h = ((H - T - B) * v) / max;
       const x = L + i * gw + gw * 0.1 + j * bw;
-      body += `<rect x="${x.toFixed(1)}" y="${(H - B - h).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color ?? PALETTE[j % PALETTE.length]}"><title>${esc(`${s.name} ${lab}: ${yFmt(v)}`)}</title></rect>`;
+      const box =
+        `x="${x.toFixed(1)}" y="${(H - B - h).toFixed(1)}" ` +
+        `width="${(bw - 1).toFixed(1)}" height="${h.toFixed(1)}"`;
+      body += `<rect ${box} fill="${colorOf(s, j)}"><title>${esc(`${s.name} ${lab}: ${yFmt(v)}`)}</title></rect>`;
     });
-    body += `<text x="${(L + i * gw + gw / 2).toFixed(1)}" y="${H - B + 12}" text-anchor="middle" font-size="10">${esc(lab.length > 12 ? `${lab.slice(0, 11)}…` : lab)}</text>`;
+    const short = lab.length > 12 ? `${lab.slice(0, 11)}…` : lab;
+    const at = `x="${(L + i * gw + gw / 2).toFixed(1)}" y="${H - B + 12}"`;
+    body += `<text ${at} text-anchor="middle" font-size="10">${esc(short)}</text>`;
   });
   return frame(body, title, max, yFmt, series);
 }
 
-/** Lines over a shared x axis (epochs). */
-export function lineChart(title: string, series: Series[], yFmt: (v: number) => string): string {
-  const n = Math.max(2, ...series.map((s) => s.values.length));
+/** Lines over a shared x axis: epochs (value index) or the series' own x values (steps). */
+export function lineChart(title: string, series: Series[], yFmt: (v: number) => string, xLabel = 'epoch'): string {
+  const xOf = (s: Series, i: number) => s.x?.[i] ?? i;
+  const xMax = Math.max(1, ...series.map((s) => (s.values.length ? xOf(s, s.values.length - 1) : 0)));
   const max = Math.max(1e-9, ...series.flatMap((s) => s.values));
-  const x = (i: number) => L + ((W - L - R) * i) / (n - 1);
+  const x = (v: number) => L + ((W - L - R) * v) / xMax;
   const y = (v: number) => T + (H - T - B) * (1 - v / max);
   const body =
     series
       .map(
         (s, j) =>
-          `<polyline fill="none" stroke-width="2" stroke="${s.color ?? PALETTE[j % PALETTE.length]}" points="${s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
+          `<polyline fill="none" stroke-width="2" stroke="${colorOf(s, j)}" ` +
+          `points="${s.values.map((v, i) => `${x(xOf(s, i)).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
       )
-      .join('') + `<text x="${(W + L) / 2}" y="${H - B + 14}" text-anchor="middle" font-size="10">epoch</text>`;
+      .join('') +
+    `<text x="${(W + L) / 2}" y="${H - B + 14}" text-anchor="middle" font-size="10">${esc(xLabel)}</text>`;
   return frame(body, title, max, yFmt, series);
 }

@@ -1,41 +1,43 @@
-// Evaluate a generation's model (EMA weights, inference mode) on the test split: top-1, top-5,
-// per-class accuracy, expected calibration error, confusion matrix.
-import { datasetKeys, runKeys, type Task } from '@noisy/contracts';
+// Evaluate a generation's model (EMA weights, inference mode) on the dev split (when the dataset
+// has one) and the test split: top-1, top-5, per-class accuracy, expected calibration error,
+// confusion matrix. Settings are chosen on dev; test is read once per reported run.
+import { runKeys, type Task } from '@noisy/contracts';
 import { computeMetrics, predictProbabilities, type Metrics } from '@noisy/ml';
-import { labelsOf, loadRun, packInputs, readSamples, type DatasetInfo, type StageContext } from '../context.js';
-import { readManifest, writeManifest, type Manifest } from '../manifest.js';
+import type { StageContext } from '../context.js';
+import { commitStep, type Part } from '../manifest.js';
+import type { EvalData } from '../manifest-schema.js';
 import { runMetrics } from '../metrics.js';
 import type { ModelCache } from '../model-cache.js';
+import { loadRunView, type RunView } from '../run-view.js';
 
-export async function evaluateStage(ctx: StageContext, task: Task, models: ModelCache): Promise<string> {
-  const { runId, generation: g } = task;
-  const key = runKeys.evalManifest(runId, g);
-  if (await ctx.store.head(key)) return key;
-  const started = performance.now();
-  const run = await loadRun(ctx.store, runId);
-  const dsKey = datasetKeys.manifest(run.datasetId);
-  const info = (await readManifest<DatasetInfo>(ctx.store, dsKey)).data;
-  const classes = info.classNames.length;
-  const { model } = await models.get(ctx.store, runKeys.model(runId, g));
+export type { EvalData };
+
+/** Metrics of `model` over the labeled shards `parts`, in order. */
+async function evaluateParts(
+  run: RunView,
+  parts: Part[],
+  model: Parameters<typeof predictProbabilities>[0],
+  progress: (done: number) => void,
+): Promise<Metrics> {
+  const classes = run.classes;
   const probs: Float32Array[] = [];
   const labels: Int32Array[] = [];
-  const total = info.test.reduce((a, p) => a + p.records, 0);
   let done = 0;
-  for (const part of info.test) {
-    const samples = await readSamples(ctx.store, part, (info.shape[2] ?? 3) as 1 | 3);
-    labels.push(labelsOf(samples, classes, part.key));
+  for (const part of parts) {
+    const samples = await run.samples(part);
+    labels.push(run.labels(samples, part.key));
     probs.push(
       await predictProbabilities(
         model,
-        packInputs(samples, info, part.key),
-        info.stats,
+        run.inputs(samples, part.key),
+        run.info.stats,
         run.experiment.predictBatchSize,
-        (d) => ctx.progress({ unit: 'examples', done: done + d, total }),
+        (d) => progress(done + d),
       ),
     );
     done += samples.length;
   }
-  const all = new Float32Array(done * classes);
+  const all = new Float32Array(done * classes); // [N, C]
   const ys = new Int32Array(done);
   let o = 0;
   probs.forEach((p, i) => {
@@ -43,17 +45,29 @@ export async function evaluateStage(ctx: StageContext, task: Task, models: Model
     ys.set(labels[i], o);
     o += labels[i].length;
   });
-  const metrics = computeMetrics(all, ys, classes);
-  const m: Manifest<Metrics> = {
-    kind: 'evaluation',
-    parts: [],
-    counts: { examples: done },
-    parents: [dsKey, runKeys.modelManifest(runId, g)],
-    config: { split: 'test', weights: 'ema' },
-    data: metrics,
-    timing: { seconds: (performance.now() - started) / 1000 },
-  };
-  await writeManifest(ctx.store, key, m);
-  runMetrics.accuracy({ runId, generation: g, step: 'evaluate' }, metrics.top1, metrics.top5);
-  return key;
+  return computeMetrics(all, ys, classes);
+}
+
+const recordsOf = (parts: Part[]) => parts.reduce((a, p) => a + p.records, 0);
+
+export async function evaluateStage(ctx: StageContext, task: Task, models: ModelCache): Promise<string> {
+  const { runId, generation: g } = task;
+  const run = await loadRunView(ctx.store, runId);
+  const { info } = run;
+  return commitStep(ctx.store, runKeys.evalManifest(runId, g), 'evaluation', async () => {
+    const { model } = await models.get(ctx.store, runKeys.model(runId, g));
+    const dev = info.dev ?? [];
+    const total = recordsOf(dev) + recordsOf(info.test);
+    const report = (done: number) => ctx.progress({ unit: 'examples', done, total });
+    const devMetrics = dev.length ? await evaluateParts(run, dev, model, report) : null;
+    const metrics = await evaluateParts(run, info.test, model, (d) => report(recordsOf(dev) + d));
+    runMetrics.accuracy({ runId, generation: g, step: 'evaluate' }, metrics.top1, metrics.top5);
+    return {
+      parts: [],
+      counts: { examples: recordsOf(info.test), devExamples: recordsOf(dev) },
+      parents: [run.datasetKey, runKeys.modelManifest(runId, g)],
+      config: { split: 'test', weights: 'ema' },
+      data: { ...metrics, dev: devMetrics },
+    };
+  });
 }

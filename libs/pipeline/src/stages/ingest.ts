@@ -1,12 +1,14 @@
 // Ingest: a source dataset -> TFRecord shards + manifest. The labeled subset is N per class chosen
 // by seed; the rest of the training split (and any extra unlabeled images) becomes the unlabeled
-// shards, seeded-shuffled; the test split is sharded as is. Written one shard at a time.
-import { ConfigError, createRng, shuffleInPlace, type CompiledExperiment } from '@noisy/core';
+// shards, seeded-shuffled; the test split is sharded as is. A dev split (`data.dev`) is carved from
+// the training split first, by its own seed stream, and is neither labeled nor unlabeled data.
+// Written one shard at a time.
+import { ConfigError, createRng, devCount, shuffleInPlace, type CompiledExperiment } from '@noisy/core';
 import { datasetKeys } from '@noisy/contracts';
 import { encodeSample, encodeTFRecords, openSource, type Sample, type SplitSource } from '@noisy/data';
 import { computeStats } from '@noisy/ml';
 import { packInputs, type DatasetInfo, type StageContext } from '../context.js';
-import { isCommitted, putPart, writeManifest, type Manifest, type Part } from '../manifest.js';
+import { commitStep, putPart, type Part, type StepResult } from '../manifest.js';
 
 const TEST_SHARD = 10_000;
 
@@ -14,10 +16,20 @@ export function datasetIdFor(e: CompiledExperiment, hash: (s: string) => string)
   return `${e.data.source.kind}-${hash(JSON.stringify({ data: e.data, seed: e.seed })).slice(0, 12)}`;
 }
 
+/** The dev split: `data.dev` training indices drawn by their own stream (sorted), and a membership mask. */
+export function carveDev(e: CompiledExperiment, trainCount: number): { dev: number[]; isDev: Uint8Array } {
+  const order = Array.from({ length: trainCount }, (_, i) => i);
+  shuffleInPlace(order, createRng(e.seed).fork('dev'));
+  const dev = order.slice(0, devCount(e.data, trainCount)).sort((a, b) => a - b);
+  const isDev = new Uint8Array(trainCount);
+  for (const i of dev) isDev[i] = 1;
+  return { dev, isDev };
+}
+
 async function writeShards(
   ctx: StageContext,
   datasetId: string,
-  split: 'labeled' | 'unlabeled' | 'test',
+  split: 'labeled' | 'unlabeled' | 'dev' | 'test',
   items: Array<{ src: SplitSource; i: number }>,
   shards: number,
   report: () => void,
@@ -46,9 +58,10 @@ async function writeShards(
 }
 
 export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId: string): Promise<string> {
-  const key = datasetKeys.manifest(datasetId);
-  if (await isCommitted(ctx.store, key)) return key;
-  const started = performance.now();
+  return commitStep(ctx.store, datasetKeys.manifest(datasetId), 'dataset', () => ingestData(ctx, e, datasetId));
+}
+
+async function ingestData(ctx: StageContext, e: CompiledExperiment, datasetId: string): Promise<StepResult<'dataset'>> {
   const source = await openSource(e.data.source, {
     seed: e.seed,
     allowDownload: ctx.allowDownload,
@@ -57,23 +70,26 @@ export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId
   const labels = source.train.labels!;
   const classes = source.classNames.length;
   const rng = createRng(e.seed).fork('ingest');
+  const { dev, isDev } = carveDev(e, source.train.count);
   const byClass: number[][] = Array.from({ length: classes }, () => []);
-  labels.forEach((y, i) => byClass[y].push(i));
+  labels.forEach((y, i) => isDev[i] || byClass[y].push(i));
   const labeled: number[] = [];
   const N = e.data.labeledPerClass;
   byClass.forEach((idx, c) => {
     if (idx.length < N)
       throw new ConfigError(
         'data.labeledPerClass',
-        `asks ${N} labeled examples per class but class '${source.classNames[c]}' has only ${idx.length} training examples`,
+        `asks ${N} labeled examples per class but class '${source.classNames[c]}' ` +
+          `has only ${idx.length} training examples` +
+          (dev.length ? ` outside the dev split (data.dev: ${dev.length})` : ''),
       );
     shuffleInPlace(idx, rng);
-    labeled.push(...idx.slice(0, N));
+    for (let k = 0; k < N; k++) labeled.push(idx[k]); // no spread: classes can hold millions
   });
   labeled.sort((a, b) => a - b);
   const isLabeled = new Uint8Array(source.train.count);
   for (const i of labeled) isLabeled[i] = 1;
-  const rest = Array.from({ length: source.train.count }, (_, i) => i).filter((i) => !isLabeled[i]);
+  const rest = Array.from({ length: source.train.count }, (_, i) => i).filter((i) => !isLabeled[i] && !isDev[i]);
   shuffleInPlace(rest, rng);
   const unlabeledItems = rest.map((i) => ({ src: source.train, i }));
   if (source.unlabeled)
@@ -81,7 +97,7 @@ export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId
   const unl = e.data.unlabeled === 'rest' ? unlabeledItems : unlabeledItems.slice(0, e.data.unlabeled);
   const testCount = Math.min(source.test.count, e.data.testLimit ?? Infinity);
   const testItems = Array.from({ length: testCount }, (_, i) => ({ src: source.test, i }));
-  const total = labeled.length + unl.length + testItems.length;
+  const total = labeled.length + unl.length + dev.length + testItems.length;
   let done = 0;
   const report = () => {
     if (++done % 2000 === 0 || done === total) ctx.progress({ unit: 'examples', done, total });
@@ -97,6 +113,16 @@ export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId
   );
   const shards = Math.max(1, Math.min(e.data.unlabeledShards, unl.length));
   const unlabeledParts = unl.length ? await writeShards(ctx, datasetId, 'unlabeled', unl, shards, report) : [];
+  const devParts = dev.length
+    ? await writeShards(
+        ctx,
+        datasetId,
+        'dev',
+        dev.map((i) => ({ src: source.train, i })),
+        Math.ceil(dev.length / TEST_SHARD),
+        report,
+      )
+    : [];
   const testParts = await writeShards(
     ctx,
     datasetId,
@@ -125,23 +151,21 @@ export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId
     ...(source.encoding ? { encoding: source.encoding } : {}),
     labeled: labeledPart,
     unlabeled: unlabeledParts,
+    dev: devParts,
     test: testParts,
   };
-  const m: Manifest<DatasetInfo> = {
-    kind: 'dataset',
-    parts: [labeledPart, ...unlabeledParts, ...testParts],
+  return {
+    parts: [labeledPart, ...unlabeledParts, ...devParts, ...testParts],
     counts: {
       classes,
       labeled: labeled.length,
       unlabeled: unl.length,
+      dev: dev.length,
       test: testCount,
       unlabeledShards: unlabeledParts.length,
     },
     parents: [],
     config: { data: e.data, seed: e.seed },
     data: info,
-    timing: { seconds: (performance.now() - started) / 1000 },
   };
-  await writeManifest(ctx.store, key, m);
-  return key;
 }

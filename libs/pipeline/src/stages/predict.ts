@@ -1,11 +1,12 @@
 // Predict one unlabeled shard with the previous generation's model: EMA weights, inference mode,
 // no noise, full softmax at T = 1, in input order, with example ids.
-import { runKeys, datasetKeys, type Task } from '@noisy/contracts';
+import { runKeys, type Task } from '@noisy/contracts';
 import { predictProbabilities } from '@noisy/ml';
-import { loadRun, packInputs, readSamples, type DatasetInfo, type StageContext } from '../context.js';
-import { putPart, readManifest, writeManifest, type Manifest } from '../manifest.js';
+import type { StageContext } from '../context.js';
+import { commitStep, putPart } from '../manifest.js';
 import type { ModelCache } from '../model-cache.js';
 import { encodePredictions } from '../predictions.js';
+import { loadRunView } from '../run-view.js';
 
 export async function predictStage(
   ctx: StageContext,
@@ -14,44 +15,28 @@ export async function predictStage(
   batchSize?: number,
 ): Promise<string> {
   const { runId, generation: g, shard } = task;
-  const run = await loadRun(ctx.store, runId);
-  const dsKey = datasetKeys.manifest(run.datasetId);
-  const info = (await readManifest<DatasetInfo>(ctx.store, dsKey)).data;
-  const S = info.unlabeled.length;
-  const key = runKeys.predictionsManifest(runId, g, shard, S);
-  if (await ctx.store.head(key)) return key;
-  const started = performance.now();
-  const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
-  const input = info.unlabeled[shard];
-  const samples = await readSamples(ctx.store, input, (info.shape[2] ?? 3) as 1 | 3);
-  const set = packInputs(samples, info, input.key);
-  const classes = info.classNames.length;
-  const probs = await predictProbabilities(
-    teacher.model,
-    set,
-    info.stats,
-    batchSize ?? run.experiment.predictBatchSize,
-    (done, total) => ctx.progress({ unit: 'examples', done, total }),
-  );
-  const part = await putPart(
-    ctx.store,
-    runKeys.predictions(runId, g, shard, S),
-    encodePredictions(
-      samples.map((s) => s.id),
-      probs,
-      classes,
-    ),
-    samples.length,
-  );
-  const m: Manifest<null> = {
-    kind: 'predictions',
-    parts: [part],
-    counts: { examples: samples.length },
-    parents: [dsKey, runKeys.modelManifest(runId, g - 1)],
-    config: { temperature: 1, weights: 'ema' },
-    data: null,
-    timing: { seconds: (performance.now() - started) / 1000 },
-  };
-  await writeManifest(ctx.store, key, m);
-  return key;
+  const run = await loadRunView(ctx.store, runId);
+  const S = run.shards;
+  return commitStep(ctx.store, runKeys.predictionsManifest(runId, g, shard, S), 'predictions', async () => {
+    const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
+    const input = run.info.unlabeled[shard];
+    const samples = await run.samples(input);
+    const probs = await predictProbabilities(
+      teacher.model,
+      run.inputs(samples, input.key),
+      run.info.stats,
+      batchSize ?? run.experiment.predictBatchSize,
+      (done, total) => ctx.progress({ unit: 'examples', done, total }),
+    );
+    const ids = samples.map((s) => s.id);
+    const bytes = encodePredictions(ids, probs, run.classes);
+    const part = await putPart(ctx.store, runKeys.predictions(runId, g, shard, S), bytes, samples.length);
+    return {
+      parts: [part],
+      counts: { examples: samples.length },
+      parents: [run.datasetKey, runKeys.modelManifest(runId, g - 1)],
+      config: { temperature: 1, weights: 'ema' },
+      data: null,
+    };
+  });
 }

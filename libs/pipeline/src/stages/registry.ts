@@ -1,7 +1,8 @@
 // Step name -> stage function. Workers look stages up here; tests may wrap one to inject faults.
-import { datasetKeys, type Step, type Task } from '@noisy/contracts';
-import { loadRun, type StageContext } from '../context.js';
+import type { Step, Task } from '@noisy/contracts';
+import type { StageContext } from '../context.js';
 import type { ModelCache } from '../model-cache.js';
+import { loadRun } from '../run-view.js';
 import { evaluateStage } from './evaluate.js';
 import { filterOutputStage, filterStatsStage, filterThresholdsStage } from './filter.js';
 import { ingest } from './ingest.js';
@@ -14,8 +15,7 @@ export type StageFn = (ctx: StageContext, task: Task, models: ModelCache) => Pro
 export const STAGES: Record<Step, StageFn> = {
   ingest: async (ctx, task) => {
     const run = await loadRun(ctx.store, task.runId);
-    await ingest(ctx, run.experiment, run.datasetId);
-    return datasetKeys.manifest(run.datasetId);
+    return ingest(ctx, run.experiment, run.datasetId);
   },
   train: trainStage,
   predict: (ctx, task, models) => predictStage(ctx, task, models),

@@ -3,7 +3,7 @@
 // shards of their generation; online students get the previous model as a live teacher.
 // Writes the checkpoint (EMA weights) and then the model manifest.
 import { ConfigError, createRng, sha256Hex } from '@noisy/core';
-import { datasetKeys, runKeys, type Task } from '@noisy/contracts';
+import { runKeys, type Task } from '@noisy/contracts';
 import {
   augmentForTraining,
   buildModel,
@@ -14,9 +14,11 @@ import {
   type InputSet,
   type UnlabeledPart,
 } from '@noisy/ml';
-import { labelsOf, loadRun, packInputs, readSamples, type DatasetInfo, type StageContext } from '../context.js';
-import { readManifest, writeManifest, type Manifest, type Part } from '../manifest.js';
+import type { StageContext } from '../context.js';
+import { CurveRecorder } from '../train-curve.js';
+import { commitStep, readManifest, type Part, type StepResult } from '../manifest.js';
 import type { ModelCache } from '../model-cache.js';
+import { loadRunView, type RunView } from '../run-view.js';
 
 export interface TrainData {
   epochs: Array<{ epoch: number; loss: number; lr: number }>;
@@ -49,61 +51,64 @@ function concatSets(sets: InputSet[]): InputSet | null {
 }
 
 export async function trainStage(ctx: StageContext, task: Task, models: ModelCache): Promise<string> {
-  const { runId, generation: g } = task;
-  const key = runKeys.modelManifest(runId, g);
-  if (await ctx.store.head(key)) return key;
-  const started = performance.now();
-  const run = await loadRun(ctx.store, runId);
-  const e = run.experiment;
-  const stage = e.stages[g];
-  const dsKey = datasetKeys.manifest(run.datasetId);
-  const info = (await readManifest<DatasetInfo>(ctx.store, dsKey)).data;
-  const classes = info.classNames.length;
-  const channels = (info.shape[2] ?? 3) as 1 | 3;
-  const labeledSamples = await readSamples(ctx.store, info.labeled, channels);
-  const labeled = {
-    set: packInputs(labeledSamples, info, info.labeled.key),
-    labels: labelsOf(labeledSamples, classes, info.labeled.key),
-  };
-  const parents = [dsKey];
+  const run = await loadRunView(ctx.store, task.runId);
+  const key = runKeys.modelManifest(task.runId, task.generation);
+  return commitStep(ctx.store, key, 'model', () => train(ctx, run, task.generation, models));
+}
 
-  let unlabeled: UnlabeledPart | null = null;
-  let pseudoLabeled = 0;
-  if (g > 0 && e.mode === 'offline') {
+/** The unlabeled part of generation g's training: filtered shards (offline) or a live teacher (online). */
+async function unlabeledFor(
+  ctx: StageContext,
+  run: RunView,
+  g: number,
+  models: ModelCache,
+  parents: string[],
+): Promise<UnlabeledPart | null> {
+  const { runId, experiment: e, info, classes } = run;
+  // The teacher, and a no-pseudo-label control (unlabelRatio 0), train on labeled data only.
+  if (g === 0 || e.stages[g].train.unlabelRatio === 0) return null;
+  if (e.mode === 'online') {
     const sets: InputSet[] = [];
-    const probs: Float32Array[] = [];
-    for (let s = 0; s < info.unlabeled.length; s++) {
-      const mk = runKeys.filteredManifest(runId, g, s, info.unlabeled.length);
-      const m = await readManifest(ctx.store, mk);
-      parents.push(mk);
-      if (m.parts[0].records === 0) continue;
-      const samples = await readSamples(ctx.store, m.parts[0], channels);
-      sets.push(packInputs(samples, info, m.parts[0].key));
-      const p = new Float32Array(samples.length * classes);
-      samples.forEach((x, i) => p.set(x.probabilities!, i * classes));
-      probs.push(p);
-    }
-    const set = concatSets(sets);
-    if (set) {
-      const all = new Float32Array(set.count * classes);
-      let o = 0;
-      for (const p of probs) {
-        all.set(p, o);
-        o += p.length;
-      }
-      unlabeled = { set, probabilities: all };
-      pseudoLabeled = set.count;
-    }
-  } else if (g > 0) {
-    const sets: InputSet[] = [];
-    for (const part of info.unlabeled)
-      sets.push(packInputs(await readSamples(ctx.store, part, channels), info, part.key));
-    const teacherKey = runKeys.modelManifest(runId, g - 1);
-    parents.push(teacherKey);
+    for (const part of info.unlabeled) sets.push(run.inputs(await run.samples(part), part.key));
+    parents.push(runKeys.modelManifest(runId, g - 1));
     const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
-    unlabeled = { set: concatSets(sets)!, teacher: teacher.model };
-    pseudoLabeled = unlabeled.set.count;
+    return { set: concatSets(sets)!, teacher: teacher.model };
   }
+  const sets: InputSet[] = [];
+  const probs: Float32Array[] = [];
+  for (let s = 0; s < run.shards; s++) {
+    const mk = runKeys.filteredManifest(runId, g, s, run.shards);
+    const m = await readManifest(ctx.store, mk, 'filter-output');
+    parents.push(mk);
+    if (m.parts[0].records === 0) continue;
+    const samples = await run.samples(m.parts[0]);
+    sets.push(run.inputs(samples, m.parts[0].key));
+    const p = new Float32Array(samples.length * classes); // [n, C] teacher distributions
+    samples.forEach((x, i) => p.set(x.probabilities!, i * classes));
+    probs.push(p);
+  }
+  const set = concatSets(sets);
+  if (!set) return null;
+  const all = new Float32Array(set.count * classes);
+  let o = 0;
+  for (const p of probs) {
+    all.set(p, o);
+    o += p.length;
+  }
+  return { set, probabilities: all };
+}
+
+async function train(ctx: StageContext, run: RunView, g: number, models: ModelCache): Promise<StepResult<'model'>> {
+  const { runId, experiment: e, info, classes } = run;
+  const stage = e.stages[g];
+  const labeledSamples = await run.samples(info.labeled);
+  const labeled = {
+    set: run.inputs(labeledSamples, info.labeled.key),
+    labels: run.labels(labeledSamples, info.labeled.key),
+  };
+  const parents = [run.datasetKey];
+  const unlabeled = await unlabeledFor(ctx, run, g, models, parents);
+  const pseudoLabeled = unlabeled?.set.count ?? 0;
 
   const seed = createRng(e.seed).fork(`model:${g}`).seed;
   const model = buildModel(stage.model, { inputShape: info.shape, classes }, seed);
@@ -119,17 +124,17 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
         );
       model.setWeights(teacher.model.weights.map((w) => w.read()));
     }
+    const imageNoise = (randAugment: typeof stage.train.randAugment): InputNoise => ({
+      image: (img, rng) =>
+        augmentForTraining(img, { randAugment, flip: stage.train.flip, padCrop: stage.train.padCrop }, rng),
+    });
     const noise: InputNoise =
       info.kind === 'image'
-        ? {
-            image: (img, rng) =>
-              augmentForTraining(
-                img,
-                { randAugment: stage.train.randAugment, flip: stage.train.flip, padCrop: stage.train.padCrop },
-                rng,
-              ),
-          }
+        ? imageNoise(stage.train.randAugment)
         : { row: tabularNoise(stage.train.tabularNoise, info.stats.std) };
+    const unl = stage.train.unlabeledRandAugment;
+    const unlabeledNoise = info.kind === 'image' && unl !== 'same' ? imageNoise(unl) : noise;
+    const curve = new CurveRecorder();
     const result = await trainModel({
       model,
       labeled,
@@ -139,8 +144,10 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
       train: stage.train,
       pseudoLabels: e.pseudoLabels,
       noise,
+      unlabeledNoise,
       rng: createRng(e.seed).fork(`train:${g}`),
-      onProgress: (p) =>
+      onProgress: (p) => {
+        curve.add({ step: p.step, loss: p.loss, lr: p.lr, imagesPerSecond: p.imagesPerSecond });
         ctx.progress({
           unit: 'steps',
           done: p.step,
@@ -149,11 +156,13 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
           epochs: p.epochs,
           loss: p.loss,
           rate: p.imagesPerSecond,
-        }),
+        });
+      },
       onEpoch: (r) => ctx.progress({ unit: 'steps', done: -1, total: -1, epoch: r.epoch, epochLoss: r.loss }),
       shouldStop: ctx.shouldStop,
     });
     if (ctx.shouldStop()) throw new Error('training stopped before it finished');
+    await curve.write(ctx.store, runId, g);
     const prefix = runKeys.model(runId, g);
     const meta = await saveCheckpoint(ctx.store, prefix, model, {
       model: { name: stage.model.name, width: stage.model.width, depth: stage.model.depth },
@@ -177,8 +186,7 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
     }));
     const metaBytes = await ctx.store.get(`${prefix}/meta.json`);
     parts.push({ key: `${prefix}/meta.json`, sha256: sha256Hex(metaBytes), bytes: metaBytes.length, records: 1 });
-    const m: Manifest<TrainData> = {
-      kind: 'model',
+    return {
       parts,
       counts: { labeled: labeled.set.count, pseudoLabeled, parameters: model.countParams(), steps: result.steps },
       parents,
@@ -190,10 +198,7 @@ export async function trainStage(ctx: StageContext, task: Task, models: ModelCac
         labeled: labeled.set.count,
         pseudoLabeled,
       },
-      timing: { seconds: (performance.now() - started) / 1000 },
     };
-    await writeManifest(ctx.store, key, m);
-    return key;
   } finally {
     model.dispose();
   }

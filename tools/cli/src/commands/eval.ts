@@ -3,6 +3,7 @@
 import { ConfigError, compileExperiment } from '@noisy/core';
 import { openSource } from '@noisy/data';
 import { computeMetrics, loadCheckpoint, predictProbabilities, selectBackend } from '@noisy/ml';
+import { locateModel } from '../model-arg.js';
 import { openStore } from '../store.js';
 import { packInputs, type DatasetInfo } from '@noisy/pipeline';
 import { loadExperimentFile } from '../experiment-file.js';
@@ -22,8 +23,8 @@ export interface EvalFlags {
 export async function evalCommand(flags: EvalFlags, io: CommandIo): Promise<number> {
   await selectBackend((flags.backend ?? 'auto') as 'auto');
   const store = await openStore(flags.store);
-  const prefix = flags.model.replace(/\/(meta|model)\.json$/, '').replace(/\/$/, '');
-  const { model, meta } = await loadCheckpoint(store, prefix);
+  const where = await locateModel(store, flags.model);
+  const { model, meta } = await loadCheckpoint(where.store, where.prefix);
   const experiment =
     flags.data.endsWith('.yaml') || flags.data.endsWith('.yml') || flags.data.endsWith('.json')
       ? await loadExperimentFile(flags.data)
@@ -50,7 +51,7 @@ export async function evalCommand(flags: EvalFlags, io: CommandIo): Promise<numb
     return 0;
   }
   io.out(
-    `${prefix} on ${source.name} test (${n} examples): top-1 ${pct(m.top1)}, top-5 ${pct(m.top5)}, ECE ${m.ece.toFixed(4)}\n\n`,
+    `${flags.model} on ${source.name} test (${n} examples): top-1 ${pct(m.top1)}, top-5 ${pct(m.top5)}, ECE ${m.ece.toFixed(4)}\n\n`,
   );
   io.out(
     `${formatTable(

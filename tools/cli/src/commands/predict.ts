@@ -2,6 +2,7 @@
 // a trained model on your own data: id, top-k classes and probabilities, streamed in batches.
 import { readPredictInput, type Sample } from '@noisy/data';
 import { loadCheckpoint, predictProbabilities, selectBackend } from '@noisy/ml';
+import { locateModel } from '../model-arg.js';
 import { openStore } from '../store.js';
 import { packInputs } from '@noisy/pipeline';
 import { createProgress } from '../progress.js';
@@ -21,10 +22,8 @@ export interface PredictFlags {
 export async function predictCommand(f: PredictFlags, io: CommandIo): Promise<number> {
   await selectBackend((f.backend ?? 'auto') as 'auto');
   const store = await openStore(f.store);
-  const { model, meta } = await loadCheckpoint(
-    store,
-    f.model.replace(/\/(meta|model|manifest)\.json$/, '').replace(/\/$/, ''),
-  );
+  const where = await locateModel(store, f.model);
+  const { model, meta } = await loadCheckpoint(where.store, where.prefix);
   const out = new RowsFile(f.out);
   const progress = createProgress(io.stderr);
   const C = meta.input.classes;

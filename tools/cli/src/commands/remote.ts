@@ -4,6 +4,7 @@ import { RunFailedError, compileExperimentFrom } from '@noisy/core';
 import type { controllerPb } from '@noisy/contracts';
 import { connectController, rpc, watchRun, type Client } from '../controller-client.js';
 import { readExperimentFile } from '../experiment-file.js';
+import { applyOverrides, describeOverrides, type Override } from '../overrides.js';
 import { createProgress } from '../progress.js';
 import { formatTable, generationTable, pct } from '../table.js';
 import type { CommandIo } from './io.js';
@@ -25,15 +26,16 @@ async function follow(client: Client, runId: string, io: CommandIo): Promise<con
 
 export async function remoteRun(
   file: string,
-  o: { controller: string; runId?: string; summary?: string },
+  o: { controller: string; runId?: string; summary?: string; overrides?: Override[] },
   io: CommandIo,
 ): Promise<number> {
-  const raw = await readExperimentFile(file);
+  const raw = applyOverrides(await readExperimentFile(file), o.overrides ?? []);
   compileExperimentFrom(raw, file); // fail here, with the file's name, before anything is sent
   const client = connectController(o.controller);
   try {
     const { run } = await rpc.startRun(client, { experiment: JSON.stringify(raw), runId: o.runId ?? '' });
     io.err(`noisy: run ${run!.runId} on controller ${o.controller}\n`);
+    if (o.overrides?.length) io.err(`noisy: overrides ${describeOverrides(o.overrides)}\n`);
     const done = await follow(client, run!.runId, io);
     if (done.state !== 'finished')
       throw new RunFailedError(
@@ -77,6 +79,17 @@ export async function remoteWatch(runId: string, o: { controller: string }, io: 
     const run = await follow(client, runId, io);
     io.out(`${run.runId}: ${run.state}\n${run.generations.length ? `\n${generationTable(run.generations)}\n` : ''}`);
     return run.state === 'finished' ? 0 : 1;
+  } finally {
+    client.close();
+  }
+}
+
+export async function remoteCancel(runId: string, o: { controller: string }, io: CommandIo): Promise<number> {
+  const client = connectController(o.controller);
+  try {
+    const { run } = await rpc.cancelRun(client, runId);
+    io.out(`${run!.runId}: ${run!.state}${run!.message ? ` (${run!.message})` : ''}\n`);
+    return 0;
   } finally {
     client.close();
   }

@@ -2,10 +2,14 @@
 import { writeFile } from 'node:fs/promises';
 import { selectBackend } from '@noisy/ml';
 import { openStore } from '../store.js';
-import { runEmbedded, runIdFor } from '@noisy/pipeline';
+import { runEmbedded, runIdFor, type RunSummary } from '@noisy/pipeline';
 import { runKeys } from '@noisy/contracts';
 import { setupTelemetry } from '@noisy/platform/telemetry';
-import { loadExperimentFile } from '../experiment-file.js';
+import { compileExperimentFrom, type CompiledExperiment } from '@noisy/core';
+import type { ObjectStore } from '@noisy/platform';
+import { readExperimentFile } from '../experiment-file.js';
+import { displayKey } from '../model-arg.js';
+import { applyOverrides, describeOverrides, type Override } from '../overrides.js';
 import { createProgress } from '../progress.js';
 import { generationTable } from '../table.js';
 import type { CommandIo } from './io.js';
@@ -16,18 +20,36 @@ export interface RunFlags {
   runId?: string;
   backend?: string;
   offline?: boolean;
+  /** `--set` overrides, applied before compiling; the compiled experiment stored with the run has them. */
+  overrides?: Override[];
 }
 
-export async function runCommand(file: string, flags: RunFlags, io: CommandIo): Promise<number> {
-  const experiment = await loadExperimentFile(file);
+/** What every `noisy run` does first: compile the file with its overrides, open the store, pick the backend. */
+export async function prepareRun(file: string, flags: RunFlags, io: CommandIo) {
+  const overrides = flags.overrides ?? [];
+  const experiment = compileExperimentFrom(applyOverrides(await readExperimentFile(file), overrides), file);
   const store = await openStore(flags.store);
   const backend = await selectBackend((flags.backend ?? experiment.backend) as 'auto');
-  const runId = flags.runId ?? runIdFor(experiment);
+  const kernels = backend.kernels
+    ? `, convolutions on ${backend.kernels}`
+    : backend.kernelsSkipped
+      ? `; oneDNN kernels not in use: ${backend.kernelsSkipped}`
+      : '';
   io.err(
-    `noisy: backend ${backend.name} (${backend.provider}${backend.gpu ? ', GPU' : ''}${backend.kernels ? `, convolutions on ${backend.kernels}` : backend.kernelsSkipped ? `; oneDNN kernels not in use: ${backend.kernelsSkipped}` : ''}); run ${runId}; store ${store.url}\n`,
+    `noisy: backend ${backend.name} (${backend.provider}${backend.gpu ? ', GPU' : ''}${kernels}); store ${store.url}\n`,
   );
-  // Traces are off in the embedded default unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT).
-  const telemetry = setupTelemetry('noisy-cli');
+  if (overrides.length) io.err(`noisy: overrides ${describeOverrides(overrides)}\n`);
+  return { experiment, store };
+}
+
+/** Drive one compiled experiment on the embedded default with progress on stderr; SIGINT cancels it. */
+export async function runWithProgress(
+  store: ObjectStore,
+  experiment: CompiledExperiment,
+  runId: string,
+  flags: RunFlags,
+  io: CommandIo,
+): Promise<RunSummary> {
   const progress = createProgress(io.stderr);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -43,14 +65,31 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
       worker: { allowDownload: !flags.offline },
     });
     progress.done();
+    return summary;
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSignal);
+  }
+}
+
+export async function runCommand(file: string, flags: RunFlags, io: CommandIo): Promise<number> {
+  const { experiment, store } = await prepareRun(file, flags, io);
+  const runId = flags.runId ?? runIdFor(experiment);
+  io.err(`noisy: run ${runId}\n`);
+  // Traces are off in the embedded default unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT).
+  const telemetry = setupTelemetry('noisy-cli');
+  try {
+    const summary = await runWithProgress(store, experiment, runId, flags, io);
+    const last = summary.generations.at(-1)!.generation;
     io.out(
-      `\n${generationTable(summary.generations)}\n\nsummary: ${store.url}/${runKeys.summary(summary.runId)}\nreport:  ${store.url}/${runKeys.report(summary.runId)}\n`,
+      `\n${generationTable(summary.generations)}\n\n` +
+        `summary: ${displayKey(store, runKeys.summary(summary.runId))}\n` +
+        `report:  ${displayKey(store, runKeys.report(summary.runId))}\n` +
+        `model:   ${displayKey(store, runKeys.model(summary.runId, last))}\n`,
     );
     if (flags.summary) await writeFile(flags.summary, `${JSON.stringify(summary, null, 2)}\n`);
     return 0;
   } finally {
-    progress.done();
-    process.off('SIGINT', onSignal);
     await telemetry.shutdown();
   }
 }

@@ -1,5 +1,7 @@
 // noisy runs: the runs in a store, with their state and last accuracy.
+import { stat } from 'node:fs/promises';
 import { runKeys } from '@noisy/contracts';
+import { DEFAULT_STORE } from '../flags.js';
 import { getJson } from '@noisy/platform';
 import { openStore } from '../store.js';
 import type { RunRecord, RunSummary } from '@noisy/pipeline';
@@ -8,7 +10,7 @@ import type { CommandIo } from './io.js';
 
 export async function runsCommand(flags: { store: string; json?: boolean }, io: CommandIo): Promise<number> {
   const store = await openStore(flags.store);
-  const records = (await store.list('runs/')).filter((k) => k.endsWith('/experiment.json'));
+  const records = (await store.list('runs/')).filter((k) => /^runs\/[^/]+\/experiment\.json$/.test(k));
   const rows = [];
   for (const key of records) {
     const rec = await getJson<RunRecord>(store, key);
@@ -28,8 +30,12 @@ export async function runsCommand(flags: { store: string; json?: boolean }, io: 
     });
   }
   if (flags.json) io.out(`${JSON.stringify(rows, null, 2)}\n`);
-  else if (!rows.length) io.out(`no runs in ${store.url}\n`);
-  else
+  else if (!rows.length) {
+    io.out(`no runs in ${store.url}\n`);
+    // The default store used to be ./runs (runs in ./runs/runs/<id>): point there rather than look empty.
+    if (flags.store === DEFAULT_STORE && (await stat('runs/runs').catch(() => null)))
+      io.out(`runs made with the earlier default store are in ./runs: noisy runs --store runs\n`);
+  } else
     io.out(
       `${formatTable(
         ['run', 'created', 'state', 'evaluated', 'last top-1'],

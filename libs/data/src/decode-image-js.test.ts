@@ -1,0 +1,44 @@
+// The pure-JS fallback, in its own file: choosing it is per process (per test file in vitest).
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { DataError } from '@noisy/core';
+import { cropResizePicture, decodePicture, describeDecoder, imageDecoder, useJsDecoder } from './decode-image.js';
+import { encodeJpeg, type Image } from './image.js';
+
+const where = { shard: 'validation-00000-of-00001', record: 7 };
+
+describe('decode-image (pure-JS fallback)', () => {
+  it('imageDecoder - says the fallback is in use and why', async () => {
+    useJsDecoder('chosen by the test');
+    const d = await imageDecoder();
+    expect(d).toEqual({ kind: 'js', reason: 'chosen by the test' });
+    expect(describeDecoder(d)).toMatch(/pure-JS .*fallback.*chosen by the test/);
+  });
+
+  it('decodePicture - the fallback decodes JPEG and crops/resizes/flips', async () => {
+    useJsDecoder('test');
+    const src: Image = { height: 20, width: 40, channels: 3, data: new Uint8Array(20 * 40 * 3) };
+    for (let i = 0; i < 20 * 40; i++) src.data[3 * i] = i % 40 < 20 ? 250 : 5; // left half red
+    const bytes = encodeJpeg(src, 95);
+    const img = await decodePicture(bytes, { where });
+    expect([img.height, img.width]).toEqual([20, 40]);
+    const c = await cropResizePicture(bytes, {
+      where,
+      box: { top: 0, left: 0, height: 20, width: 40 },
+      size: { height: 10, width: 10 },
+      flip: true,
+    });
+    expect(c.data[0]).toBeLessThan(30); // flipped: the left is now dark
+    expect(c.data[(10 * 5 + 9) * 3]).toBeGreaterThan(220);
+  });
+
+  it('decodePicture - the fallback refuses WebP with a DataError naming shard and record', async () => {
+    useJsDecoder('test');
+    const webp = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#123456' } })
+      .webp()
+      .toBuffer();
+    const err = await decodePicture(webp, { where }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toMatch(/validation-00000-of-00001 \(record 7\): .*neither PNG nor JPEG/);
+  });
+});

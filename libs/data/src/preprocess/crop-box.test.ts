@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '@noisy/core';
+import {
+  INCEPTION_CROP,
+  centerCropBox,
+  generateRandomCrop,
+  lrint,
+  sampleDistortedBox,
+  trainCropBox,
+} from './crop-box.js';
+
+/**
+ * The original's sampler in continuous form, on an S x S picture: aspect a ~ U[3/4, 4/3], height
+ * h ~ U[S sqrt(0.08/a), S min(1, 1/a)], relative area a h^2 / S^2, accepted when >= 0.1.
+ * Returns P(one attempt is accepted) and E[area], E[aspect] over accepted crops (midpoint rule).
+ */
+function continuousSampler(): { pAccept: number; meanArea: number; meanAspect: number } {
+  const steps = 800;
+  let acc = 0,
+    area = 0,
+    aspect = 0;
+  for (let i = 0; i < steps; i++) {
+    const a = 0.75 + ((i + 0.5) / steps) * (4 / 3 - 0.75);
+    const lo = Math.sqrt(0.08 / a),
+      hi = Math.min(1, 1 / a);
+    for (let j = 0; j < steps; j++) {
+      const h = lo + ((j + 0.5) / steps) * (hi - lo);
+      const r = a * h * h;
+      if (r >= 0.1) {
+        acc++;
+        area += r;
+        aspect += a;
+      }
+    }
+  }
+  return { pAccept: acc / steps ** 2, meanArea: area / acc, meanAspect: aspect / acc };
+}
+
+describe('crop-box', () => {
+  it('lrint - rounds half to even like C lrintf', () => {
+    expect([2.5, 3.5, -2.5, 2.4, 2.6, 122.47].map(lrint)).toEqual([2, 4, -2, 2, 3, 122]);
+  });
+
+  it('generateRandomCrop - heights are uniform integers in [122, 375] with 122 repaired to 123 (500x375, aspect 1)', () => {
+    // By hand from the TensorFlow op: min area 0.08*500*375 = 15000 -> h = lrint(sqrt(15000)) = 122,
+    // max h = lrint(sqrt(187500)) = 433 capped at 375; 122*122 < 15000 so 122 becomes 123.
+    const rng = createRng(7);
+    const counts = new Map<number, number>();
+    const draws = 50_800;
+    let outside = 0;
+    for (let n = 0; n < draws; n++) {
+      const b = generateRandomCrop(500, 375, 0.08, 1, 1, rng)!;
+      // Offsets in [0, H - h) (TensorFlow's Uniform(n)): never flush with the bottom or right edge.
+      if (b.width !== b.height || b.top >= Math.max(1, 375 - b.height) || b.left >= 500 - b.height) outside++;
+      counts.set(b.height, (counts.get(b.height) ?? 0) + 1);
+    }
+    expect(outside).toBe(0);
+    expect(Math.min(...counts.keys())).toBe(123);
+    expect(Math.max(...counts.keys())).toBe(375);
+    let chi2 = 0;
+    for (let h = 123; h <= 375; h++) {
+      const expected = (draws * (h === 123 ? 2 : 1)) / 254;
+      chi2 += ((counts.get(h) ?? 0) - expected) ** 2 / expected;
+    }
+    expect(chi2).toBeLessThan(330); // 252 degrees of freedom: p < 0.001 above ~321
+  });
+
+  it('sampleDistortedBox - area and aspect of accepted crops follow the original formulas (1000x1000)', () => {
+    const want = continuousSampler();
+    const rng = createRng(11);
+    const n = 20_000;
+    let area = 0,
+      aspect = 0,
+      whole = 0,
+      accepted = 0,
+      outside = 0;
+    for (let i = 0; i < n; i++) {
+      const b = sampleDistortedBox(1000, 1000, INCEPTION_CROP, rng);
+      if (b.width === 1000 && b.height === 1000) whole++;
+      const r = (b.width * b.height) / 1e6;
+      if (r < 0.1 || b.width / b.height < 0.74 || b.width / b.height > 1.34) outside++;
+      area += r;
+      aspect += b.width / b.height;
+      // One attempt on its own, to estimate the acceptance rate.
+      const a = 0.75 + rng.next() * (4 / 3 - 0.75);
+      const one = generateRandomCrop(1000, 1000, 0.08, 1, a, rng);
+      if (one && (one.width * one.height) / 1e6 >= 0.1) accepted++;
+    }
+    expect(outside).toBe(0);
+    expect(Math.abs(area / n - want.meanArea)).toBeLessThan(0.01);
+    expect(Math.abs(aspect / n - want.meanAspect)).toBeLessThan(0.01);
+    expect(Math.abs(accepted / n - want.pAccept)).toBeLessThan(0.015);
+    expect(whole / n).toBeLessThan(1e-3); // (1 - pAccept)^10 is tiny
+  });
+
+  it('trainCropBox - falls back to the center crop when no attempt fits (1000x10 picture)', () => {
+    // Any aspect in [3/4, 4/3] gives at most 13x10 = 0.013 of the area, below 0.08: all 10 attempts fail.
+    const { box, fallback } = trainCropBox(1000, 10, 224, createRng(1));
+    expect(fallback).toBe(true);
+    expect(box).toEqual({ top: 1, left: 496, height: 8, width: 8 }); // side int(224/256 * 10) = 8
+  });
+
+  it('centerCropBox - exact geometry of the padded center crop', () => {
+    // 500x375 at 224: side int(0.875 * 375) = 328, offsets ((375-328)+1)//2 = 24, ((500-328)+1)//2 = 86.
+    expect(centerCropBox(500, 375, 224)).toEqual({ top: 24, left: 86, height: 328, width: 328 });
+    // 640x480 at 380 (B4): side int(380/412 * 480) = 442, offsets 19 and 99.
+    expect(centerCropBox(640, 480, 380)).toEqual({ top: 19, left: 99, height: 442, width: 442 });
+    expect(centerCropBox(256, 256, 224)).toEqual({ top: 16, left: 16, height: 224, width: 224 });
+  });
+
+  it('trainCropBox - is a function of the seed', () => {
+    const boxes = (seed: number) => {
+      const rng = createRng(seed);
+      return Array.from({ length: 5 }, () => trainCropBox(500, 375, 224, rng).box);
+    };
+    expect(boxes(3)).toEqual(boxes(3));
+    expect(boxes(3)).not.toEqual(boxes(4));
+  });
+});

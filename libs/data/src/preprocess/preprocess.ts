@@ -1,0 +1,92 @@
+// ImageNet-style preprocessing of one encoded picture, as the original does it: training = random
+// distorted crop (or center-crop fallback), bicubic resize to the model's resolution, random
+// horizontal flip, then an optional augmentation hook (RandAugment lives in @noisy/ml's noise);
+// evaluation and prediction = center crop with crop padding 32, bicubic resize. Pixels stay uint8
+// until `normaliseInto` writes them into a batch.
+import type { Rng } from '@noisy/core';
+import { cropResizePicture, readPictureHeader, type Box, type Where } from '../decode-image.js';
+import type { Image } from '../image.js';
+import { CROP_PADDING, INCEPTION_CROP, centerCropBox, trainCropBox, type DistortedBoxOptions } from './crop-box.js';
+
+/** Augmentation after crop and flip (same shape as @noisy/ml's ImageNoise). */
+export type ImageAugment = (img: Image, rng: Rng) => Image;
+
+export interface PreprocessOptions {
+  /** Output side in pixels (the model's resolution, e.g. 224 for EfficientNet-B0). */
+  readonly resolution: number;
+  /** Refuse pictures whose header says more pixels than this. */
+  readonly maxPixels?: number;
+}
+
+export interface TrainPreprocessOptions extends PreprocessOptions {
+  /** @default INCEPTION_CROP */
+  readonly crop?: DistortedBoxOptions;
+  /** Random horizontal flip with probability 1/2. @default true */
+  readonly flip?: boolean;
+  readonly augment?: ImageAugment;
+}
+
+/** What training preprocessing did to one picture (for tests and statistics). */
+export interface Preprocessed {
+  readonly image: Image;
+  readonly box: Box;
+  readonly flipped: boolean;
+  readonly fallback: boolean;
+}
+
+/** Training preprocessing of one picture. Draws from `rng` in a fixed order: crop, flip, augment. */
+export async function preprocessForTrain(
+  bytes: Uint8Array,
+  where: Where,
+  o: TrainPreprocessOptions,
+  rng: Rng,
+): Promise<Preprocessed> {
+  const header = await readPictureHeader(bytes, { where, maxPixels: o.maxPixels });
+  const { box, fallback } = trainCropBox(header.width, header.height, o.resolution, rng, o.crop ?? INCEPTION_CROP);
+  const flipped = (o.flip ?? true) && rng.next() < 0.5;
+  const size = { height: o.resolution, width: o.resolution };
+  const image = await cropResizePicture(bytes, { where, box, size, flip: flipped, header, maxPixels: o.maxPixels });
+  return { image: o.augment ? o.augment(image, rng) : image, box, flipped, fallback };
+}
+
+/** Evaluation / prediction preprocessing: the padded center crop, resized. Deterministic. */
+export async function preprocessForEval(
+  bytes: Uint8Array,
+  where: Where,
+  o: PreprocessOptions & { readonly cropPadding?: number },
+): Promise<Image> {
+  const header = await readPictureHeader(bytes, { where, maxPixels: o.maxPixels });
+  const box = centerCropBox(header.width, header.height, o.resolution, o.cropPadding ?? CROP_PADDING);
+  const size = { height: o.resolution, width: o.resolution };
+  return cropResizePicture(bytes, { where, box, size, header, maxPixels: o.maxPixels });
+}
+
+/** Per-channel mean and std on the 0..1 scale (as @noisy/ml's InputStats). */
+export interface ChannelStats {
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+}
+
+/** The original's ImageNet normalisation: (x - 255 mean) / (255 std). */
+export const IMAGENET_STATS: ChannelStats = Object.freeze({
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+});
+
+/** Write (v / 255 - mean) / std of every pixel into `out` from `offset` (HWC order). */
+export function normaliseInto(img: Image, stats: ChannelStats, out: Float32Array, offset: number): void {
+  const c = img.channels;
+  // One table per channel: a lookup per value instead of a multiply-add in float64.
+  const lut = new Float32Array(256 * c);
+  for (let k = 0; k < c; k++) for (let v = 0; v < 256; v++) lut[k * 256 + v] = (v / 255 - stats.mean[k]) / stats.std[k];
+  const d = img.data;
+  if (c === 3) {
+    for (let j = 0; j < d.length; j += 3) {
+      out[offset + j] = lut[d[j]];
+      out[offset + j + 1] = lut[256 + d[j + 1]];
+      out[offset + j + 2] = lut[512 + d[j + 2]];
+    }
+  } else {
+    for (let j = 0; j < d.length; j++) out[offset + j] = lut[(j % c) * 256 + d[j]];
+  }
+}

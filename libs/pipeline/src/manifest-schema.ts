@@ -1,0 +1,171 @@
+// The manifest of every step as one union keyed by `kind`, with a schema per kind: what a step
+// commits and what readers get back after validation. The payload types live beside the code
+// that computes them; the schemas here check the stored JSON against them.
+import { z } from 'zod';
+import type { TableEncoding } from '@noisy/data';
+import type { InputStats, Metrics } from '@noisy/ml';
+import type { ShardStats, Thresholds } from './balance.js';
+import type { DatasetInfo } from './context.js';
+import type { FilterOutputData } from './stages/filter.js';
+import type { TrainData } from './stages/train.js';
+
+/** An evaluation manifest's payload: the test metrics (as before dev existed) and the dev split's. */
+export type EvalData = Metrics & { dev: Metrics | null };
+
+export interface Part {
+  key: string;
+  sha256: string;
+  bytes: number;
+  records: number;
+}
+
+/** The step-specific payload of each kind of manifest. */
+export interface ManifestData {
+  dataset: DatasetInfo;
+  predictions: null;
+  'filter-stats': ShardStats;
+  'filter-thresholds': Thresholds;
+  'filter-output': FilterOutputData;
+  model: TrainData;
+  evaluation: EvalData;
+}
+export type ManifestKind = keyof ManifestData;
+
+export interface ManifestOf<K extends ManifestKind> {
+  kind: K;
+  /** Parts written by the step (their content is fixed by the seed, so a rerun rewrites them identically). */
+  parts: Part[];
+  counts: Record<string, number>;
+  /** Manifest keys this step read. */
+  parents: string[];
+  /** The configuration that determined the result. */
+  config: unknown;
+  /** Step-specific payload: a histogram, thresholds, metrics, dataset description. */
+  data: ManifestData[K];
+  /** Wall time; the only field that differs between identical reruns. */
+  timing: { seconds: number };
+}
+
+/** Any committed manifest. */
+export type Manifest = { [K in ManifestKind]: ManifestOf<K> }[ManifestKind];
+
+const count = z.number().int().min(0);
+const numbers = z.array(z.number());
+
+export const PartSchema: z.ZodType<Part> = z.object({
+  key: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: count,
+  records: count,
+});
+
+const StatsSchema: z.ZodType<InputStats> = z.object({ mean: numbers, std: numbers });
+
+const EncodingSchema: z.ZodType<TableEncoding> = z.object({
+  format: z.literal('noisy-table/v1'),
+  label: z.string(),
+  id: z.string().nullable(),
+  missing: z.array(z.string()),
+  columns: z.array(
+    z.discriminatedUnion('type', [
+      z.object({ name: z.string(), type: z.literal('numeric'), fill: z.number(), indicator: z.boolean() }),
+      z.object({ name: z.string(), type: z.literal('categorical'), categories: z.array(z.string()) }),
+    ]),
+  ),
+  featureNames: z.array(z.string()),
+  classNames: z.array(z.string()),
+});
+
+const DatasetInfoSchema: z.ZodType<DatasetInfo> = z.object({
+  datasetId: z.string(),
+  name: z.string(),
+  kind: z.enum(['image', 'tabular']),
+  shape: z.array(z.number().int().positive()).min(1),
+  classNames: z.array(z.string()).min(1),
+  stats: StatsSchema,
+  encoding: EncodingSchema.optional(),
+  labeled: PartSchema,
+  unlabeled: z.array(PartSchema),
+  dev: z.array(PartSchema).optional(),
+  test: z.array(PartSchema),
+});
+
+const Ranked = z.object({ p: z.number(), id: z.string() });
+
+const ShardStatsSchema: z.ZodType<ShardStats> = z.object({
+  classes: count,
+  histogram: z.array(z.array(count)),
+  top: z.array(z.array(Ranked)).optional(),
+});
+
+const ThresholdsSchema: z.ZodType<Thresholds> = z.object({
+  perClass: count,
+  classes: z.array(z.object({ bin: count, available: count, cutoff: Ranked.nullable().optional() })),
+  expectedKept: count,
+});
+
+const FilterOutputSchema: z.ZodType<FilterOutputData> = z.object({
+  keptPerClass: z.array(count),
+  uniquePerClass: z.array(count),
+});
+
+const TrainDataSchema: z.ZodType<TrainData> = z.object({
+  epochs: z.array(z.object({ epoch: z.number(), loss: z.number(), lr: z.number() })),
+  steps: count,
+  examplesSeen: count,
+  labeled: count,
+  pseudoLabeled: count,
+});
+
+const MetricsSchema: z.ZodType<Metrics> = z.object({
+  count,
+  top1: z.number(),
+  top5: z.number(),
+  perClass: numbers,
+  ece: z.number(),
+  confusion: z.array(z.array(count)),
+});
+
+// Evaluations written before the dev split existed have no `dev`: read as null.
+const EvalDataSchema: z.ZodType<EvalData> = MetricsSchema.and(
+  z.object({ dev: MetricsSchema.nullable().default(null) }),
+) as unknown as z.ZodType<EvalData>;
+
+function envelope<K extends ManifestKind>(kind: K, data: z.ZodType<ManifestData[K]>) {
+  return z.object({
+    kind: z.literal(kind),
+    parts: z.array(PartSchema),
+    counts: z.record(z.string(), z.number()),
+    parents: z.array(z.string()),
+    config: z.unknown(),
+    data,
+    timing: z.object({ seconds: z.number().min(0) }),
+  });
+}
+
+const SCHEMAS = {
+  dataset: envelope('dataset', DatasetInfoSchema),
+  predictions: envelope('predictions', z.null()),
+  'filter-stats': envelope('filter-stats', ShardStatsSchema),
+  'filter-thresholds': envelope('filter-thresholds', ThresholdsSchema),
+  'filter-output': envelope('filter-output', FilterOutputSchema),
+  model: envelope('model', TrainDataSchema),
+  evaluation: envelope('evaluation', EvalDataSchema),
+} satisfies { [K in ManifestKind]: z.ZodType<ManifestOf<K>> };
+
+/** The schema of one kind of manifest. */
+export function manifestSchema<K extends ManifestKind>(kind: K): z.ZodType<ManifestOf<K>> {
+  // TypeScript cannot narrow SCHEMAS[kind] by a generic K; `satisfies` above checks each entry.
+  return SCHEMAS[kind] as unknown as z.ZodType<ManifestOf<K>>;
+}
+
+/** Any manifest, by its `kind`. */
+export const AnyManifestSchema: z.ZodType<Manifest> = z.discriminatedUnion('kind', [
+  SCHEMAS.dataset,
+  SCHEMAS.predictions,
+  SCHEMAS['filter-stats'],
+  SCHEMAS['filter-thresholds'],
+  SCHEMAS['filter-output'],
+  SCHEMAS.model,
+  SCHEMAS.evaluation,
+]);

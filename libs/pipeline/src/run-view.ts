@@ -1,0 +1,79 @@
+// What a task knows about its run, loaded once per task: the run record (frozen experiment,
+// dataset id), the dataset's manifest and what follows from it (channels, classes, shard count),
+// and helpers that read and pack the dataset's shards.
+import { CompiledExperimentSchema, type CompiledExperiment } from '@noisy/core';
+import { datasetKeys, runKeys } from '@noisy/contracts';
+import type { Sample } from '@noisy/data';
+import type { InputSet } from '@noisy/ml';
+import type { ObjectStore } from '@noisy/platform';
+import { z } from 'zod';
+import { labelsOf, packInputs, readSamples, type DatasetInfo } from './context.js';
+import { readManifest, type Part } from './manifest.js';
+import { readValidated } from './read-validated.js';
+
+/** What `runs/<id>/experiment.json` holds: the frozen experiment and the dataset it uses. */
+export interface RunRecord {
+  runId: string;
+  datasetId: string;
+  experiment: CompiledExperiment;
+  createdAt: string;
+}
+
+export const RunRecordSchema: z.ZodType<RunRecord> = z.object({
+  runId: z.string(),
+  datasetId: z.string(),
+  experiment: CompiledExperimentSchema,
+  createdAt: z.string(),
+});
+
+/** The run record, validated, its experiment frozen again. */
+export async function loadRun(store: ObjectStore, runId: string): Promise<RunRecord> {
+  return readValidated(store, runKeys.experiment(runId), RunRecordSchema);
+}
+
+export interface RunView {
+  readonly store: ObjectStore;
+  readonly runId: string;
+  readonly record: RunRecord;
+  readonly experiment: CompiledExperiment;
+  /** Key of the dataset manifest (a parent of every step that reads the dataset). */
+  readonly datasetKey: string;
+  readonly info: DatasetInfo;
+  /** Image channels the shards decode to (tabular datasets: 3, unused). */
+  readonly channels: 1 | 3;
+  readonly classes: number;
+  /** Unlabeled shards: the fan-out of predict and filter. */
+  readonly shards: number;
+  /** Unlabeled examples over all shards. */
+  readonly unlabeledCount: number;
+  /** Decode every record of a verified part of this dataset (or of a step's output). */
+  samples(part: Part): Promise<Sample[]>;
+  /** Pack samples as the model's input, checked against the dataset's shape. */
+  inputs(samples: Sample[], where: string): InputSet;
+  /** Labels of samples, each checked to lie in [0, classes). */
+  labels(samples: Sample[], where: string): Int32Array;
+}
+
+/** Load a run and its dataset once; stages take everything they need about the run from here. */
+export async function loadRunView(store: ObjectStore, runId: string): Promise<RunView> {
+  const record = await loadRun(store, runId);
+  const datasetKey = datasetKeys.manifest(record.datasetId);
+  const info = (await readManifest(store, datasetKey, 'dataset')).data;
+  const channels = info.kind === 'image' && info.shape[2] === 1 ? 1 : 3;
+  const classes = info.classNames.length;
+  return {
+    store,
+    runId,
+    record,
+    experiment: record.experiment,
+    datasetKey,
+    info,
+    channels,
+    classes,
+    shards: info.unlabeled.length,
+    unlabeledCount: info.unlabeled.reduce((a, p) => a + p.records, 0),
+    samples: (part) => readSamples(store, part, channels),
+    inputs: (samples, where) => packInputs(samples, info, where),
+    labels: (samples, where) => labelsOf(samples, classes, where),
+  };
+}

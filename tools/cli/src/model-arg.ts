@@ -1,0 +1,43 @@
+// `--model`: a checkpoint given as a key in the store (runs/<id>/gen-2/model) or as a folder on
+// disk (the path `noisy run` prints, or a checkpoint copied elsewhere). The store is asked first,
+// so a key never silently resolves to an unrelated local folder.
+import { stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import type { ObjectStore } from '@noisy/platform';
+import { openStore } from './store.js';
+
+export interface ModelLocation {
+  store: ObjectStore;
+  /** The checkpoint's key prefix inside `store` (its meta.json, model.json, weights.bin). */
+  prefix: string;
+}
+
+const isFile = (p: string) =>
+  stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+
+export async function locateModel(store: ObjectStore, value: string): Promise<ModelLocation> {
+  const cleaned = value
+    .replace(/^file:\/\//, '')
+    .replace(/\/(meta|model|manifest)\.json$/, '')
+    .replace(/\/+$/, '');
+  const pathLike = value.startsWith('file://') || isAbsolute(cleaned) || /^\.\.?(\/|$)/.test(cleaned);
+  if (!pathLike && (await store.head(`${cleaned}/meta.json`).catch(() => null))) return { store, prefix: cleaned };
+  const dir = resolve(cleaned);
+  if (await isFile(resolve(dir, 'meta.json')))
+    return { store: await openStore(`file://${dirname(dir)}`), prefix: basename(dir) };
+  // Neither: let the checkpoint loader name what is missing, as a key or as the folder given.
+  return pathLike
+    ? { store: await openStore(`file://${dirname(dir)}`), prefix: basename(dir) }
+    : { store, prefix: cleaned };
+}
+
+/** How to show a stored object to a user: a path relative to here for file stores, else its URL. */
+export function displayKey(store: ObjectStore, key: string): string {
+  if (!store.url.startsWith('file://')) return `${store.url}/${key}`;
+  const abs = resolve(store.url.slice('file://'.length), key);
+  const rel = relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+}
