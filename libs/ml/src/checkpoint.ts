@@ -96,13 +96,22 @@ export async function loadCheckpoint(
   const manifest = JSON.parse(
     new TextDecoder().decode(manifestBytes ?? (await readCheckpointManifest(store, prefix))),
   ) as CommitRecord;
-  // manifest -> each file (the parts may live under an attempt's prefix: follow their keys).
+  // manifest -> each file. Part keys are relative to the store the run wrote (runs/<id>/gen-1/model/
+  // meta.json, or under an attempt's folder); this store may be rooted elsewhere (a checkpoint
+  // folder given on disk): map each key to this prefix through the deepest ancestor named like it.
+  const local = (key: string) => {
+    const segs = key.split('/');
+    for (let i = segs.length - 1; i > 0; i--)
+      if (`/${segs.slice(0, i).join('/')}`.endsWith(`/${prefix}`)) return `${prefix}/${segs.slice(i).join('/')}`;
+    return key;
+  };
   const read = async (file: string) => {
-    const part = manifest.parts?.find((p) => p.key === `${prefix}/${file}` || p.key.endsWith(`/${file}`));
+    const part = manifest.parts?.find((p) => p.key.split('/').at(-1) === file);
     if (!part) throw new ArtifactError(manifestKey, `lists no ${file}: not a checkpoint's manifest`);
-    const bytes = await store.get(part.key);
+    const key = local(part.key);
+    const bytes = await store.get(key);
     if (sha256Hex(bytes) !== part.sha256)
-      throw new ArtifactError(part.key, 'sha256 does not match the manifest: the checkpoint is corrupt');
+      throw new ArtifactError(key, 'sha256 does not match the manifest: the checkpoint is corrupt');
     return bytes;
   };
   const meta = JSON.parse(new TextDecoder().decode(await read('meta.json'))) as CheckpointMeta;

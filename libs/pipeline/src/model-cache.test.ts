@@ -65,6 +65,17 @@ describe('checkpoint commit', () => {
     );
   });
 
+  it('loadCheckpoint - a committed checkpoint opened from a store rooted at its folder maps the part keys', async () => {
+    const runStore = new MemoryObjectStore();
+    await save(runStore, 'runs/r/gen-1/model', 3);
+    const folderStore = new MemoryObjectStore(); // as if the folder gen-1/ were opened as a store
+    for (const f of ['model.json', 'weights.bin', 'meta.json', 'manifest.json'])
+      await folderStore.put(`model/${f}`, await runStore.get(`runs/r/gen-1/model/${f}`));
+    const { model, meta } = await loadCheckpoint(folderStore, 'model');
+    expect(meta.config).toEqual({ seed: 3 });
+    model.dispose();
+  });
+
   it("ModelCache - keys on the manifest's sha256: same commit reused, a recommit under the same prefix reloaded", async () => {
     const store = new MemoryObjectStore();
     const cache = new ModelCache();
