@@ -20,33 +20,40 @@ COPY services ./services
 COPY tools ./tools
 COPY proto ./proto
 
-# ---- build stage, CPU: production dependencies only; optional native TF packages are skipped.
-# The oneDNN kernel addon (libs/onednn) is compiled against Debian's libdnnl-dev; the build fails
-# here if it does not come out, rather than shipping an image that quietly runs on wasm kernels.
+# ---- build stage, CPU: production dependencies only; optional native TF packages are skipped, but
+# sharp's prebuilt libvips (an optional package too) is put back: images decode natively.
+# The oneDNN kernel addon (libs/onednn) and the Gloo collectives addon (libs/collective) are compiled
+# against Debian's libdnnl-dev and libgloo-dev; the build fails here if either does not come out,
+# rather than shipping an image that quietly runs on wasm kernels or cannot train data-parallel.
 FROM source AS deps-cpu
 RUN apt-get update \
- && apt-get install -y --no-install-recommends g++ libdnnl-dev \
+ && apt-get install -y --no-install-recommends g++ libdnnl-dev libgloo-dev \
  && rm -rf /var/lib/apt/lists/* \
  && npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+ && npm install --no-save --ignore-scripts --no-audit --no-fund @img/sharp-linux-x64@0.35.5 @img/sharp-libvips-linux-x64@1.3.4 \
  && node libs/onednn/build.mjs \
  && test -f libs/onednn/build/onednn.node \
+ && node libs/collective/build.mjs \
+ && test -f libs/collective/build/gloo.node \
  && npm cache clean --force
 
 # ---- build stage, GPU: also @tensorflow/tfjs-node-gpu, whose install fetches libtensorflow (GPU build)
 # and may compile its binding (python3, make, g++).
 FROM source AS deps-gpu
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+ && apt-get install -y --no-install-recommends python3 make g++ ca-certificates libgloo-dev \
  && rm -rf /var/lib/apt/lists/* \
  && npm ci --omit=dev --no-audit --no-fund \
  && ls node_modules/@tensorflow/tfjs-node-gpu/lib/napi-v*/tfjs_binding.node \
+ && node libs/collective/build.mjs \
+ && test -f libs/collective/build/gloo.node \
  && npm cache clean --force
 
-# ---- runtime, CPU: slim Node, non-root, read-only friendly (tsx caches under /tmp); oneDNN's
-# runtime library for the kernel addon.
+# ---- runtime, CPU: slim Node, non-root, read-only friendly (tsx caches under /tmp); the runtime
+# libraries of the oneDNN and Gloo addons.
 FROM node AS cpu
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libdnnl2 libgomp1 \
+ && apt-get install -y --no-install-recommends libdnnl2 libgomp1 libgloo0 \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     NOISY_BACKEND=auto \
@@ -67,6 +74,12 @@ ENV NODE_ENV=production \
     TF_FORCE_GPU_ALLOW_GROWTH=true \
     TF_CPP_MIN_LOG_LEVEL=1
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
+# The Gloo addon was built on the Debian build stage: its shared libraries come along from there
+# (libgloo and what it links: hiredis, ibverbs, netlink), in a directory of their own.
+COPY --from=deps-gpu /usr/lib/libgloo.so.0* /usr/lib/x86_64-linux-gnu/libhiredis.so.0.14* \
+     /usr/lib/x86_64-linux-gnu/libibverbs.so.1* /usr/lib/x86_64-linux-gnu/libnl-3.so.200* \
+     /usr/lib/x86_64-linux-gnu/libnl-route-3.so.200* /opt/noisy/lib/
+ENV LD_LIBRARY_PATH=/opt/noisy/lib
 RUN groupadd --gid 10001 noisy && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin noisy
 WORKDIR /app
 COPY --from=deps-gpu --chown=10001:10001 /app /app

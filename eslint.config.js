@@ -1,6 +1,8 @@
-// Lint, including the module boundaries of DESIGN §3: libs never import services or tools,
-// libs/ml and libs/core import no network and read no environment, only service mains and the
-// CLI may touch telemetry SDKs or native tfjs packages.
+// Lint, including the module boundaries of DESIGN §3: libs never import services or tools;
+// libs/ml, libs/core, libs/data and libs/pipeline import no network package, no network adapter
+// (@noisy/platform/<subpath>, @noisy/contracts/grpc) and no host, and read no environment; only
+// service mains and the CLI may touch telemetry SDKs or native tfjs packages.
+// libs/platform/src/boundaries.test.ts proves the rule fires.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -16,6 +18,17 @@ const network = [
   '@nats-io/*',
   '@aws-sdk/*',
 ];
+// The network adapters and what loads them: every @noisy/platform subpath (nats, s3, grpc, net,
+// telemetry), the generated gRPC services, the service host, and deep paths around the entries.
+const adapters = [
+  '@noisy/platform/*',
+  '@noisy/contracts/grpc',
+  '@noisy/host',
+  '@noisy/host/*',
+  '**/platform/src/**',
+  '**/contracts/src/gen/**',
+];
+const pureLibs = ['libs/ml/**/*.ts', 'libs/core/**/*.ts', 'libs/data/**/*.ts', 'libs/pipeline/**/*.ts'];
 const outward = ['**/services/**', '**/tools/**', '@noisy/cli'];
 const processEnv = {
   object: 'process',
@@ -63,7 +76,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/ml/**/*.ts', 'libs/core/**/*.ts', 'libs/pipeline/**/*.ts'],
+    files: pureLibs,
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
@@ -71,7 +84,13 @@ export default tseslint.config(
         {
           patterns: [
             { group: outward, message: 'libs never import services or tools.' },
-            { group: network, message: 'libs/ml, libs/core and libs/pipeline import no network: take a port.' },
+            { group: ['@noisy/*/src/*'], message: 'Import a lib through its index.' },
+            { group: network, message: 'libs/ml, core, data and pipeline import no network: take a port.' },
+            {
+              group: adapters,
+              message:
+                'libs/ml, core, data and pipeline use the ports of @noisy/platform, never an adapter: take a port.',
+            },
             {
               group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
               message: 'native tfjs is loaded only by backend selection.',

@@ -4,6 +4,7 @@
 #   chromium             the report test opens the HTML report in a real browser
 #   dataset-fashion-mnist  the examples' dataset (CLI tests read it when present)
 #   g++ libdnnl-dev      the oneDNN kernel addon (libs/onednn), then built here if npm ci could not
+#   libgloo-dev          the Gloo collectives addon (libs/collective) of data-parallel training
 # Where apt-get cannot run, it prints one line saying what to install, and the tests that need a
 # missing program fail with that program's name.
 set -u
@@ -15,6 +16,7 @@ command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 [ -f /usr/include/oneapi/dnnl/dnnl.hpp ] || missing+=(libdnnl-dev)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl) # the gRPC TLS test makes its certificates
+[ -f /usr/include/gloo/transport/tcp/device.h ] || missing+=(libgloo-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
@@ -29,6 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "the tests need ${missing[*]}: install them (Debian: apt-get install ${missing[*]}) and rerun npm test" >&2
   fi
 fi
-# The kernel addon, when npm ci ran before libdnnl-dev was present.
+# The addons, when npm ci ran before their Debian packages were present.
 [ -f libs/onednn/build/onednn.node ] || node libs/onednn/build.mjs >&2
+[ -f libs/collective/build/gloo.node ] || node libs/collective/build.mjs >&2
 exit 0

@@ -120,10 +120,10 @@ const predict = [];
 try {
   const tf = await import('@tensorflow/tfjs');
   const { buildModel, commitCheckpoint, saveCheckpoint, computeStats } = await import('@noisy/ml');
-  const { openObjectStore } = await import('@noisy/platform');
+  const { openLocalStore } = await import('@noisy/platform');
   const { encodeSample, encodeTFRecords } = await import('@noisy/data');
   await tf.setBackend('cpu');
-  const store = await openObjectStore(`file://${join(dir, 'store')}`);
+  const store = await openLocalStore(`file://${join(dir, 'store')}`);
   const model = buildModel(
     { name: 'cnn-small', width: 1, depth: 1, dropout: null, stochasticDepth: 0, hidden: [] },
     { inputShape: [28, 28, 1], classes: 10 },

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { encodePng, encodeSample, encodeTFRecords, type Image } from '@noisy/data';
 import { buildModel, commitCheckpoint, computeStats, saveCheckpoint } from '@noisy/ml';
-import { openObjectStore } from '@noisy/platform';
+import { openLocalStore } from '@noisy/platform';
 
 const root = dirname(new URL(import.meta.url).pathname);
 const files: Record<string, Record<string, string | Uint8Array>> = {};
@@ -114,7 +114,7 @@ add('arff-unsupported-type', 'an ARFF attribute of an unknown type', run, "train
 
 // Checkpoints (predict). A tiny table model, saved as a real checkpoint in the case's store.
 async function tableCheckpoint(dir: string, tamper: boolean, commit = true) {
-  const store = await openObjectStore(`file://${join(dir, 'store')}`);
+  const store = await openLocalStore(`file://${join(dir, 'store')}`);
   const model = buildModel({ name: 'mlp', width: 1, depth: 1, dropout: null, stochasticDepth: 0, hidden: [4] }, { inputShape: [2], classes: 2 }, 7);
   const stats = computeStats({ kind: 'tabular', count: 2, shape: [2], features: Float32Array.from([0, 1, 2, 3]) });
   const encoding = { format: 'noisy-table/v1' as const, label: 'label', id: null, missing: [''], columns: [{ name: 'a', type: 'numeric' as const, fill: 0, indicator: false }, { name: 'b', type: 'numeric' as const, fill: 0, indicator: false }], featureNames: ['a', 'b'], classNames: ['x', 'y'] };

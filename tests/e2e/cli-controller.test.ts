@@ -3,7 +3,7 @@
 // attached, so a started run stays running until it is cancelled.
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { controllerPb } from '@noisy/contracts';
+import { controllerPb } from '@noisy/contracts/grpc';
 import { MemoryEventBus, MemoryObjectStore } from '@noisy/platform';
 import { RunManager } from '@noisy/pipeline';
 import { controllerHandlers } from '../../services/controller/src/handlers.js';

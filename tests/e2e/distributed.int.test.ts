@@ -3,9 +3,11 @@
 // same per-generation metrics as the embedded run with the same seed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunFailedError, sha256Hex } from '@noisy/core';
-import { datasetKeys, makeTask, subjects } from '@noisy/contracts';
+import { datasetKeys, makeTask, subjects, taskCodec, taskDoneCodec } from '@noisy/contracts';
 import { selectBackend } from '@noisy/ml';
-import { MemoryObjectStore, NatsEventBus, S3ObjectStore, parseS3Url, putJson } from '@noisy/platform';
+import { MemoryObjectStore, putJson } from '@noisy/platform';
+import { NatsEventBus } from '@noisy/platform/nats';
+import { S3ObjectStore, parseS3Url } from '@noisy/platform/s3';
 import { startNatsServer, startS3Server, tinyExperiment, type RunningServer } from '@noisy/testing';
 import { RunController } from '../../libs/pipeline/src/controller.js';
 import { runEmbedded } from '../../libs/pipeline/src/embedded.js';
@@ -82,6 +84,7 @@ describe('poison and duplicates', () => {
       // its source (a damaged commit would instead be redone, see resume.test.ts).
       await cbus.publishTask(
         subjects.task('ingest'),
+        taskCodec,
         makeTask(record.runId, 'ingest', 0),
         `${record.runId}:ingest-first`,
       );
@@ -128,11 +131,15 @@ describe('poison and duplicates', () => {
       await controller.drive(record.runId);
       const before = puts.length;
       const done: string[] = [];
-      const sub = bus.subscribeEvents<{ taskId: string }>(subjects.taskDone, (_, d) => done.push(d.taskId));
+      const sub = bus.subscribeEvents(subjects.taskDone, taskDoneCodec, (_, d) => done.push(d.taskId));
       const again = makeTask(record.runId, 'predict', 1, 0);
-      // A new message id defeats dedup.
-      await bus.publishTask(subjects.task('predict'), again, `${again.taskId}:redelivered`);
-      await bus.publishTask(subjects.task('train'), makeTask(record.runId, 'train', 1), `${record.runId}:train-again`);
+      await bus.publishTask(subjects.task('predict'), taskCodec, again, `${again.taskId}:redelivered`); // a new message id defeats dedup
+      await bus.publishTask(
+        subjects.task('train'),
+        taskCodec,
+        makeTask(record.runId, 'train', 1),
+        `${record.runId}:train-again`,
+      );
       while (done.length < 2) await new Promise((r) => setTimeout(r, 100));
       await sub.stop();
       expect(puts.slice(before)).toEqual([]);

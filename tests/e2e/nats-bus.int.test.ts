@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTask, taskCodec } from '@noisy/contracts';
 import { NoisyError } from '@noisy/core';
 import { eventBusContract, startNatsServer, type RunningServer } from '@noisy/testing';
-import { NatsEventBus } from '../../libs/platform/src/event-bus/nats.js';
+import { NatsEventBus } from '@noisy/platform/nats';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -11,7 +12,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-eventBusContract('nats', () => NatsEventBus.connect({ servers: server.url, ackWaitMs: 5_000 }));
+eventBusContract('nats', (onInvalid) => NatsEventBus.connect({ servers: server.url, ackWaitMs: 5_000, onInvalid }));
 
 describe('nats security', () => {
   it('nats - a server with user/password refuses anonymous clients and accepts the right credentials', async () => {
@@ -23,7 +24,8 @@ describe('nats security', () => {
       );
       expect(String(err)).not.toContain('wrong'); // credentials never appear in messages
       const bus = await NatsEventBus.connect({ servers: secured.url, user: 'noisy', password: 's3cret' });
-      expect(await bus.publishTask('noisy.tasks.secure', { ok: true }, 'secure-1')).toEqual({ duplicate: false });
+      const task = makeTask('secure', 'train', 0);
+      expect(await bus.publishTask('noisy.tasks.secure', taskCodec, task, task.taskId)).toEqual({ duplicate: false });
       await bus.close();
     } finally {
       await secured.stop();

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { NatsEventBus } from '@noisy/platform';
+import type { Codec } from '@noisy/platform';
+import { NatsEventBus } from '@noisy/platform/nats';
 import { freePort, waitForPort } from '@noisy/testing';
 import { helmTemplate } from '../../tools/deploy/src/index.js';
 
@@ -45,6 +46,13 @@ async function bundledNats(): Promise<string> {
   return `nats://127.0.0.1:${port}`;
 }
 
+/** Plain JSON: this test is about who may use which subject, not about message schemas. */
+const json: Codec<unknown> = {
+  type: 'json',
+  encode: (v) => new TextEncoder().encode(JSON.stringify(v)),
+  decode: (b) => JSON.parse(new TextDecoder().decode(b)) as unknown,
+};
+
 const within = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms))]);
 
@@ -65,18 +73,18 @@ describe('nats permissions', () => {
     const controller = await bus('controller');
     const inference = await bus('inference');
     const events: string[] = [];
-    controller.subscribeEvents('noisy.events.', (subject) => events.push(subject));
+    controller.subscribeEvents('noisy.events.', json, (subject) => events.push(subject));
 
     // Allowed: the controller queues a predict task, inference takes it and reports it done.
-    await controller.publishTask('noisy.tasks.predict', { taskId: 't1' }, 't1');
+    await controller.publishTask('noisy.tasks.predict', json, { taskId: 't1' }, 't1');
     const got = new Promise<unknown>((resolve) => {
-      inference.consumeTasks<{ taskId: string }>('noisy.tasks.predict', 'noisy-predict', async (d) => {
+      inference.consumeTasks('noisy.tasks.predict', 'noisy-predict', json, async (d) => {
         d.ack();
         resolve(d.data);
       });
     });
     expect(await within(got, 10_000)).toEqual({ taskId: 't1' });
-    await inference.publishEvent('noisy.events.task.done', { taskId: 't1' });
+    await inference.publishEvent('noisy.events.task.done', json, { taskId: 't1' });
     await expect.poll(() => events, { timeout: 5000 }).toContain('noisy.events.task.done');
 
     // Refused: inference queueing a training task, reading events, posing as the controller.
@@ -105,14 +113,14 @@ describe('nats permissions', () => {
     await expect.poll(() => snooped.join(' '), { timeout: 5000 }).toMatch(/permissions violation/i);
     const trainer = await bus('trainer');
     let trained = 0;
-    trainer.consumeTasks('noisy.tasks.train', 'noisy-train', async (d) => {
+    trainer.consumeTasks('noisy.tasks.train', 'noisy-train', json, async (d) => {
       trained++;
       d.ack();
     });
     await new Promise((r) => setTimeout(r, 1500));
     expect(trained).toBe(0);
     expect(events).not.toContain('noisy.events.run');
-    await controller.publishTask('noisy.tasks.train', { taskId: 't2' }, 't2'); // the trainer does get real ones
+    await controller.publishTask('noisy.tasks.train', json, { taskId: 't2' }, 't2'); // the trainer does get real ones
     await expect.poll(() => trained, { timeout: 10_000 }).toBe(1);
     await expect(
       connect({ servers: url.replace('nats://', ''), user: 'noisy-controller', pass: password('inference') }),

@@ -4,9 +4,15 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NatsEventBus } from '@noisy/platform';
+import type { Codec } from '@noisy/platform';
+import { NatsEventBus } from '@noisy/platform/nats';
 import { startNatsServer } from '@noisy/testing';
 
+const json: Codec<unknown> = {
+  type: 'json',
+  encode: (v) => new TextEncoder().encode(JSON.stringify(v)),
+  decode: (b) => JSON.parse(new TextDecoder().decode(b)) as unknown,
+};
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -34,7 +40,7 @@ describe('nats streams', () => {
       expect(config.discard, name).toBe('old');
     }
     const payload = { runId: 'r', taskId: 't', note: 'x'.repeat(10_000) };
-    for (let i = 0; i < 300; i++) await bus.publishEvent('noisy.events.progress', { ...payload, i }); // ~3 MB
+    for (let i = 0; i < 300; i++) await bus.publishEvent('noisy.events.progress', json, { ...payload, i }); // ~3 MB
     const { state } = await jsm.streams.info('NOISY_EVENTS');
     expect(state.bytes).toBeLessThanOrEqual(1 << 20);
     expect(state.messages).toBeLessThan(300);

@@ -5,10 +5,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileExperiment } from '@noisy/core';
-import { runKeys, stagesPb } from '@noisy/contracts';
+import { runKeys } from '@noisy/contracts';
+import { stagesPb } from '@noisy/contracts/grpc';
 import { encodePng, MAX_IMAGE_SIDE } from '@noisy/data';
 import { selectBackend } from '@noisy/ml';
-import { S3ObjectStore, parseS3Url } from '@noisy/platform';
+import { S3ObjectStore, parseS3Url } from '@noisy/platform/s3';
 import { runEmbedded } from '@noisy/pipeline';
 import { ServiceProcess, startNatsServer, startS3Server } from '@noisy/testing';
 import { readFile } from 'node:fs/promises';

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runKeys } from '@noisy/contracts';
-import { S3ObjectStore, parseS3Url } from '@noisy/platform';
+import { S3ObjectStore, parseS3Url } from '@noisy/platform/s3';
 import { ServiceProcess, freePort, startNatsServer, startS3Server } from '@noisy/testing';
 import { connectController, rpc } from '../../tools/cli/src/controller-client.js';
 

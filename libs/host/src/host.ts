@@ -9,17 +9,10 @@ import { selectBackend, useNativeKernels, type BackendReport } from '@noisy/ml';
 import { ModelCache, startWorker, type Worker } from '@noisy/pipeline';
 import { confinedIngest } from './data-roots.js';
 import { setupTelemetry } from '@noisy/platform/telemetry';
-import {
-  NatsEventBus,
-  onShutdown,
-  openObjectStore,
-  serviceConfigFromEnv,
-  startGrpcServer,
-  type EventBus,
-  type GrpcServer,
-  type ObjectStore,
-  type ServiceConfig,
-} from '@noisy/platform';
+import { onShutdown, serviceConfigFromEnv, type EventBus, type ObjectStore, type ServiceConfig } from '@noisy/platform';
+import { startGrpcServer, type GrpcServer } from '@noisy/platform/grpc';
+import { NatsEventBus } from '@noisy/platform/nats';
+import { openObjectStore } from '@noisy/platform/s3';
 
 export interface HostContext {
   store: ObjectStore;

@@ -1,3 +1,3 @@
 // @noisy/host: the shell every service main uses (config, backend, adapters, workers, gRPC, shutdown).
-export * from './host.js';
-export * from './task-handler.js';
+export { hostService, log, serviceMain, type HostContext, type RunningService, type ServiceSpec } from './host.js';
+export { stageContext, taskHandler, toTask } from './task-handler.js';

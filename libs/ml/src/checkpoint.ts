@@ -27,12 +27,8 @@ export interface CheckpointMeta {
 
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
-export async function saveCheckpoint(
-  store: ObjectStore,
-  prefix: string,
-  model: tf.LayersModel,
-  meta: Omit<CheckpointMeta, 'files' | 'format'>,
-): Promise<CheckpointMeta> {
+/** A model's topology and weights as `model.save` hands them to a save handler (nothing written). */
+export async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (a) => {
@@ -40,7 +36,16 @@ export async function saveCheckpoint(
       return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
     }),
   );
-  const a = artifacts!;
+  return artifacts!;
+}
+
+export async function saveCheckpoint(
+  store: ObjectStore,
+  prefix: string,
+  model: tf.LayersModel,
+  meta: Omit<CheckpointMeta, 'files' | 'format'>,
+): Promise<CheckpointMeta> {
+  const a = await modelArtifacts(model);
   const weights = new Uint8Array(a.weightData as ArrayBuffer);
   const modelJson = json({
     modelTopology: a.modelTopology,

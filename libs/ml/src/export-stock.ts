@@ -9,6 +9,7 @@
 // Image models only: table models need the row encoding, which is not a layer.
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '@noisy/core';
+import { modelArtifacts } from './checkpoint.js';
 import type { InputStats } from './input.js';
 
 type InboundRef = [string, number, number, Record<string, unknown>];
@@ -108,14 +109,7 @@ export async function stockModelFiles(
   model: tf.LayersModel,
   metadata: Record<string, unknown>,
 ): Promise<StockModelFiles> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
-    }),
-  );
-  const a = artifacts!;
+  const a = await modelArtifacts(model);
   const modelJson = {
     format: 'layers-model',
     generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,

@@ -3,15 +3,21 @@
 // duplicating finished shards), fans out one task per shard, waits at the barriers, and fails
 // the run with the reason of a task that failed for good. It talks to workers only through the
 // event-bus and object-store ports: the same controller drives the embedded default and a cluster.
+// The store is the truth, the bus only a hint: a task is done when its manifest is committed (a
+// task.done event just wakes the wait early), and a task.failed event counts only for a task this
+// controller published and that has not committed, so a forged event can neither skip nor fail work.
 import { SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
 import { ConfigError, RunFailedError, sha256Hex, type CompiledExperiment } from '@noisy/core';
 import {
   checkRunId,
   datasetKeys,
+  runEventCodec,
   runKeys,
   subjects,
+  taskCodec,
+  taskDoneCodec,
+  taskFailedCodec,
   type RunEvent,
-  type TaskDone,
   type TaskFailed,
 } from '@noisy/contracts';
 import { putJson, type EventBus, type ObjectStore } from '@noisy/platform';
@@ -70,7 +76,7 @@ export class RunController {
   private emit(e: RunEvent): void {
     this.o.onRunEvent?.(e);
     // Events are notifications: a bus that is down or closed must not fail the run (state lives in manifests).
-    this.ports.bus.publishEvent(subjects.run, e).catch(() => undefined);
+    this.ports.bus.publishEvent(subjects.run, runEventCodec, e).catch(() => undefined);
   }
 
   /** Publish `pending` tasks (with trace headers) and wait until each is committed; a failed task fails the run. */
@@ -78,24 +84,26 @@ export class RunController {
     runId: string,
     pending: PlannedTask[],
     headers: Record<string, string>,
-    done: Set<string>,
+    published: Set<string>,
     failed: Map<string, TaskFailed>,
     sleep: () => Promise<void>,
   ): Promise<void> {
-    for (const t of pending)
-      await this.ports.bus.publishTask(subjects.task(t.task.step), t.task, t.task.taskId, headers);
+    for (const t of pending) {
+      published.add(t.task.taskId);
+      await this.ports.bus.publishTask(subjects.task(t.task.step), taskCodec, t.task, t.task.taskId, headers);
+    }
     let open = pending;
     while (open.length) {
       if (this.o.signal?.aborted) throw new RunFailedError(`run ${runId} cancelled`);
+      const still = [];
+      for (const t of open) if (!(await isCommitted(this.ports.store, t.manifestKey))) still.push(t);
+      open = still;
+      // Checked after the manifests: a failure reported for a task that has committed is stale or forged.
       const bad = open.find((t) => failed.has(t.task.taskId));
       if (bad) {
         const f = failed.get(bad.task.taskId)!;
         throw new RunFailedError(`task ${bad.task.taskId} failed: ${f.error}`, f.badInput);
       }
-      const still = [];
-      for (const t of open)
-        if (!done.has(t.task.taskId) && !(await isCommitted(this.ports.store, t.manifestKey))) still.push(t);
-      open = still;
       if (open.length) await sleep();
     }
   }
@@ -104,17 +112,15 @@ export class RunController {
   async drive(runId: string): Promise<RunSummary> {
     const record = await loadRun(this.ports.store, runId);
     const { experiment: e, datasetId } = record;
-    const done = new Set<string>();
+    const published = new Set<string>();
     const failed = new Map<string, TaskFailed>();
     let wake: (() => void) | null = null;
-    const subDone = this.ports.bus.subscribeEvents<TaskDone>(subjects.taskDone, (_, d) => {
-      if (d.runId === runId) {
-        done.add(d.taskId);
-        wake?.();
-      }
+    // task.done only wakes the wait: awaitTasks checks the manifest itself.
+    const subDone = this.ports.bus.subscribeEvents(subjects.taskDone, taskDoneCodec, (_, d) => {
+      if (d.runId === runId && published.has(d.taskId)) wake?.();
     });
-    const subFailed = this.ports.bus.subscribeEvents<TaskFailed>(subjects.taskFailed, (_, d) => {
-      if (d.runId === runId) {
+    const subFailed = this.ports.bus.subscribeEvents(subjects.taskFailed, taskFailedCodec, (_, d) => {
+      if (d.runId === runId && published.has(d.taskId)) {
         failed.set(d.taskId, d);
         wake?.();
       }
@@ -167,7 +173,7 @@ export class RunController {
             runId,
             pending,
             headers,
-            done,
+            published,
             failed,
             () =>
               new Promise<void>((r) => {

@@ -2,7 +2,7 @@
 // default), the run controller and one worker serving every step: the cluster's code paths on a laptop.
 // Once the run has finished it writes the run's HTML report.
 import type { CompiledExperiment } from '@noisy/core';
-import { subjects, type ProgressEvent, type RunEvent } from '@noisy/contracts';
+import { progressCodec, subjects, type ProgressEvent, type RunEvent } from '@noisy/contracts';
 import { MemoryEventBus, type ObjectStore } from '@noisy/platform';
 import { RunController } from './controller.js';
 import { writeRunViews } from './report/after-run.js';
@@ -22,7 +22,7 @@ export interface EmbeddedRunOptions {
 export async function runEmbedded(o: EmbeddedRunOptions): Promise<RunSummary> {
   const bus = new MemoryEventBus();
   const progress = o.onProgress
-    ? bus.subscribeEvents<ProgressEvent>(subjects.progress, (_, p) => o.onProgress!(p))
+    ? bus.subscribeEvents(subjects.progress, progressCodec, (_, p) => o.onProgress!(p))
     : null;
   const worker = startWorker({ store: o.store, bus }, o.worker);
   try {

@@ -3,7 +3,7 @@
 // runs this process is driving; the work itself goes to workers through the bus. A run driven to
 // the end gets its HTML report.
 import { RunFailedError, compileExperimentFrom, parseExperimentText } from '@noisy/core';
-import { runKeys, subjects, type ProgressEvent, type RunEvent } from '@noisy/contracts';
+import { progressCodec, runEventCodec, runKeys, subjects, type ProgressEvent, type RunEvent } from '@noisy/contracts';
 import { getJson, type EventBus, type ObjectStore, type Subscription } from '@noisy/platform';
 import { RunController } from './controller.js';
 import { writeRunViews } from './report/after-run.js';
@@ -100,10 +100,10 @@ export class RunManager {
   /** Lifecycle and progress events of a run, until it finishes or fails (or `stop()`). */
   watch(runId: string, onRun: (e: RunEvent) => void, onProgress: (p: ProgressEvent) => void): Subscription {
     const subs = [
-      this.ports.bus.subscribeEvents<RunEvent>(subjects.run, (_, e) => {
+      this.ports.bus.subscribeEvents(subjects.run, runEventCodec, (_, e) => {
         if (e.runId === runId) onRun(e);
       }),
-      this.ports.bus.subscribeEvents<ProgressEvent>(subjects.progress, (_, p) => {
+      this.ports.bus.subscribeEvents(subjects.progress, progressCodec, (_, p) => {
         if (p.runId === runId) onProgress(p);
       }),
     ];

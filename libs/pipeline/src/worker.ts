@@ -6,7 +6,11 @@ import { NoisyError, isInputError } from '@noisy/core';
 import {
   STEPS,
   durableFor,
+  progressCodec,
   subjects,
+  taskCodec,
+  taskDoneCodec,
+  taskFailedCodec,
   type ProgressEvent,
   type Step,
   type Task,
@@ -55,6 +59,7 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
     ports.bus.consumeTasks<Task>(
       subjects.task(step),
       durableFor(step),
+      taskCodec,
       (d) => {
         const task = d.data;
         const parent = propagation.extract(ROOT_CONTEXT, d.headers);
@@ -103,7 +108,7 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
           generation: task.generation,
           shard: task.shard,
         };
-        ports.bus.publishEvent(subjects.progress, ev).catch(() => undefined);
+        ports.bus.publishEvent(subjects.progress, progressCodec, ev).catch(() => undefined);
       },
     };
     const report = (outcome: 'done' | 'retry' | 'failed' | 'released', error?: string) => {
@@ -119,7 +124,11 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
       report('done');
       // The manifest is committed: a lost notification only delays the controller until its next poll.
       await ports.bus
-        .publishEvent(subjects.taskDone, { taskId: task.taskId, runId: task.runId, manifestKey } satisfies TaskDone)
+        .publishEvent(subjects.taskDone, taskDoneCodec, {
+          taskId: task.taskId,
+          runId: task.runId,
+          manifestKey,
+        } satisfies TaskDone)
         .catch(() => undefined);
     } catch (err) {
       if (stopping) {
@@ -142,7 +151,7 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
         badInput: isInputError(err),
       };
       report('failed', failed.error);
-      await ports.bus.publishEvent(subjects.taskFailed, failed).catch(() => undefined);
+      await ports.bus.publishEvent(subjects.taskFailed, taskFailedCodec, failed).catch(() => undefined);
     }
   }
   return {

@@ -6,4 +6,4 @@ import { FileObjectStore, MemoryEventBus, MemoryObjectStore } from './index.js';
 
 objectStoreContract('memory', async () => new MemoryObjectStore());
 objectStoreContract('file', async () => new FileObjectStore(await mkdtemp(join(tmpdir(), 'store-'))).open());
-eventBusContract('memory', async () => new MemoryEventBus());
+eventBusContract('memory', async (onInvalid) => new MemoryEventBus({ onInvalid }));

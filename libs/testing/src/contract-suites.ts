@@ -2,7 +2,7 @@
 // run it in unit tests; real adapters (S3, NATS JetStream) run it against real servers.
 import { describe, expect, it } from 'vitest';
 import { ArtifactError } from '@noisy/core';
-import type { EventBus, ObjectStore } from '@noisy/platform';
+import type { Codec, EventBus, InvalidMessageHandler, ObjectStore } from '@noisy/platform';
 
 export function objectStoreContract(name: string, open: () => Promise<ObjectStore>): void {
   describe(`${name} object store contract`, () => {
@@ -27,19 +27,34 @@ export function objectStoreContract(name: string, open: () => Promise<ObjectStor
   });
 }
 
-export function eventBusContract(name: string, open: () => Promise<EventBus>): void {
+/** A JSON codec for the contract's own messages: `{ n }` with n a non-negative integer. */
+const counter: Codec<{ n: number }> = {
+  type: 'Counter',
+  encode: (v) => new TextEncoder().encode(JSON.stringify(v)),
+  decode: (bytes) => {
+    const v = JSON.parse(new TextDecoder().decode(bytes)) as { n: unknown };
+    if (!Number.isInteger(v?.n) || (v.n as number) < 0) throw new TypeError('n must be a count');
+    return { n: v.n as number };
+  },
+};
+/** Publishes any bytes: how a test sends what a real codec would refuse. */
+const raw: Codec<Uint8Array> = { type: 'raw', encode: (b) => b, decode: (b) => b };
+
+/** `open(onInvalid)` must pass onInvalid to the adapter. */
+export function eventBusContract(name: string, open: (onInvalid: InvalidMessageHandler) => Promise<EventBus>): void {
+  const ignore: InvalidMessageHandler = () => undefined;
   describe(`${name} event bus contract`, () => {
     it(`${name} - a task published twice with one id is delivered once, with its headers, and acked`, async () => {
-      const bus = await open();
+      const bus = await open(ignore);
       expect(
-        await bus.publishTask('noisy.tasks.contract-a', { n: 1 }, 'id-1', {
+        await bus.publishTask('noisy.tasks.contract-a', counter, { n: 1 }, 'id-1', {
           traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
         }),
       ).toEqual({ duplicate: false });
-      expect(await bus.publishTask('noisy.tasks.contract-a', { n: 1 }, 'id-1')).toEqual({ duplicate: true });
+      expect(await bus.publishTask('noisy.tasks.contract-a', counter, { n: 1 }, 'id-1')).toEqual({ duplicate: true });
       const seen: number[] = [];
       const headers: Array<Record<string, string>> = [];
-      const sub = bus.consumeTasks<{ n: number }>('noisy.tasks.contract-a', 'contract-a', async (d) => {
+      const sub = bus.consumeTasks('noisy.tasks.contract-a', 'contract-a', counter, async (d) => {
         seen.push(d.data.n);
         headers.push(d.headers);
         d.ack();
@@ -51,12 +66,13 @@ export function eventBusContract(name: string, open: () => Promise<EventBus>): v
       await bus.close();
     });
     it(`${name} - nak redelivers with a growing count until max deliveries; term stops`, async () => {
-      const bus = await open();
-      await bus.publishTask('noisy.tasks.contract-b', 'x', 'id-2');
+      const bus = await open(ignore);
+      await bus.publishTask('noisy.tasks.contract-b', counter, { n: 2 }, 'id-2');
       const counts: number[] = [];
       const sub = bus.consumeTasks(
         'noisy.tasks.contract-b',
         'contract-b',
+        counter,
         async (d) => {
           counts.push(d.deliveryCount);
           d.nak(10);
@@ -66,9 +82,9 @@ export function eventBusContract(name: string, open: () => Promise<EventBus>): v
       await new Promise((r) => setTimeout(r, 500));
       await sub.stop();
       expect(counts).toEqual([1, 2, 3]);
-      await bus.publishTask('noisy.tasks.contract-c', 'y', 'id-3');
+      await bus.publishTask('noisy.tasks.contract-c', counter, { n: 3 }, 'id-3');
       const termed: number[] = [];
-      const sub2 = bus.consumeTasks('noisy.tasks.contract-c', 'contract-c', async (d) => {
+      const sub2 = bus.consumeTasks('noisy.tasks.contract-c', 'contract-c', counter, async (d) => {
         termed.push(d.deliveryCount);
         d.term('bad input');
       });
@@ -78,15 +94,48 @@ export function eventBusContract(name: string, open: () => Promise<EventBus>): v
       await bus.close();
     });
     it(`${name} - events reach subscribers by prefix`, async () => {
-      const bus = await open();
+      const bus = await open(ignore);
       const got: string[] = [];
-      const sub = bus.subscribeEvents('noisy.events.contract.', (s) => got.push(s));
+      const sub = bus.subscribeEvents('noisy.events.contract.', counter, (s) => got.push(s));
       await new Promise((r) => setTimeout(r, 50));
-      await bus.publishEvent('noisy.events.contract.one', {});
-      await bus.publishEvent('noisy.events.other', {});
+      await bus.publishEvent('noisy.events.contract.one', counter, { n: 1 });
+      await bus.publishEvent('noisy.events.other', counter, { n: 2 });
       await new Promise((r) => setTimeout(r, 50));
       await sub.stop();
       expect(got).toEqual(['noisy.events.contract.one']);
+      await bus.close();
+    });
+    it(`${name} - a task the codec refuses is terminated and reported; the consumer goes on`, async () => {
+      const invalid: string[] = [];
+      const bus = await open((subject, err) => invalid.push(`${subject}: ${(err as Error).message}`));
+      const bad = new TextEncoder().encode('{"n":-1}');
+      await bus.publishTask('noisy.tasks.contract-d', raw, bad, 'id-4');
+      await bus.publishTask('noisy.tasks.contract-d', raw, Uint8Array.from([0xff, 0x00]), 'id-5');
+      await bus.publishTask('noisy.tasks.contract-d', counter, { n: 6 }, 'id-6');
+      const seen: number[] = [];
+      const sub = bus.consumeTasks('noisy.tasks.contract-d', 'contract-d', counter, async (d) => {
+        seen.push(d.data.n);
+        d.ack();
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      await sub.stop();
+      expect(seen).toEqual([6]);
+      expect(invalid).toHaveLength(2);
+      expect(invalid[0]).toMatch(/^noisy\.tasks\.contract-d: n must be a count/);
+      await bus.close();
+    });
+    it(`${name} - an event the codec refuses is dropped and reported; later events arrive`, async () => {
+      const invalid: string[] = [];
+      const bus = await open((subject) => invalid.push(subject));
+      const got: number[] = [];
+      const sub = bus.subscribeEvents('noisy.events.contract-e', counter, (_, d) => got.push(d.n));
+      await new Promise((r) => setTimeout(r, 50));
+      await bus.publishEvent('noisy.events.contract-e', raw, new TextEncoder().encode('not json'));
+      await bus.publishEvent('noisy.events.contract-e', counter, { n: 7 });
+      await new Promise((r) => setTimeout(r, 100));
+      await sub.stop();
+      expect(got).toEqual([7]);
+      expect(invalid).toEqual(['noisy.events.contract-e']);
       await bus.close();
     });
   });

@@ -1,7 +1,8 @@
-// @noisy/testing: shared contract suites and (later) real-server harnesses for tests.
-export * from './contract-suites.js';
-export * from './fixtures.js';
-export * from './nats-server.js';
-export * from './s3-server.js';
-export * from './service-process.js';
-export * from './k8s-tools.js';
+// @noisy/testing: shared contract suites, real-server harnesses (nats-server, S3, service
+// processes, Kubernetes tools) and fixtures, for tests only.
+export { eventBusContract, objectStoreContract } from './contract-suites.js';
+export { tinyExperiment } from './fixtures.js';
+export { freePort, startNatsServer, waitForPort, type NatsServerOptions, type RunningServer } from './nats-server.js';
+export { startS3Server } from './s3-server.js';
+export { ServiceProcess } from './service-process.js';
+export { k8sTools, type K8sTools } from './k8s-tools.js';

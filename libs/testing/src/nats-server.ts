@@ -1,7 +1,7 @@
 // Start a real nats-server with JetStream (Debian package nats-server) on a free loopback port
 // and a temporary store directory, for integration tests; stop() kills it and removes the store.
 import { spawn } from 'node:child_process';
-import { freePort, waitForPort } from '@noisy/platform';
+import { freePort, waitForPort } from '@noisy/platform/net';
 
 export { freePort, waitForPort };
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -3,10 +3,11 @@
 // value, no long excerpt of an input file), whatever a worker put into it.
 import type * as grpc from '@grpc/grpc-js';
 import { compileExperimentFrom, parseExperimentText, redact } from '@noisy/core';
-import type { controllerPb } from '@noisy/contracts';
+import { progressCodec, runEventCodec } from '@noisy/contracts';
+import type { controllerPb } from '@noisy/contracts/grpc';
 import { checkDataRoots } from '@noisy/data';
 import type { RunInfo, RunManager } from '@noisy/pipeline';
-import { toGrpcError, unary } from '@noisy/platform';
+import { toGrpcError, unary } from '@noisy/platform/grpc';
 
 export interface ControllerOptions {
   /** NOISY_DATA_ROOTS of the controller (the ingestion service checks its own too); none by default: only path-less sources. */
@@ -63,15 +64,8 @@ export function controllerHandlers(
       const runId = call.request.runId;
       runs.get(runId).then(
         (info) => {
-          call.write({
-            run: {
-              runId,
-              state: info.state === 'running' ? 'step-started' : info.state,
-              message: `run ${runId} is ${info.state}`,
-              step: '',
-              generation: 0,
-            },
-          });
+          // First the run as it stands, then its events.
+          call.write({ snapshot: run(info) });
           if (info.state !== 'running' && info.state !== 'pending') {
             call.end();
             return;
@@ -79,21 +73,13 @@ export function controllerHandlers(
           const sub = runs.watch(
             runId,
             (e) => {
-              call.write({
-                run: {
-                  runId: e.runId,
-                  state: e.state,
-                  message: redact(e.message, secrets),
-                  step: e.step ?? '',
-                  generation: e.generation ?? 0,
-                },
-              });
+              call.write({ run: runEventCodec.toWire({ ...e, message: redact(e.message, secrets) }) });
               if (e.state === 'finished' || e.state === 'failed') {
                 void sub.stop();
                 call.end();
               }
             },
-            (p) => call.write({ progress: p }),
+            (p) => call.write({ progress: progressCodec.toWire(p) }),
           );
           call.on('cancelled', () => void sub.stop());
         },

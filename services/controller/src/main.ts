@@ -2,7 +2,7 @@
 // by publishing tasks to the work queue and waiting for workers' events; state is recomputed from
 // manifests, so restarting it and calling ResumeRun continues a run.
 import { secretValues } from '@noisy/core';
-import { controllerPb } from '@noisy/contracts';
+import { controllerPb } from '@noisy/contracts/grpc';
 import { serviceMain } from '@noisy/host';
 import { RunManager } from '@noisy/pipeline';
 import { controllerHandlers } from './handlers.js';

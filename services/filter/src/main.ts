@@ -1,6 +1,6 @@
 // Filter service: per-shard confidence histograms, the per-class thresholds (the barrier) and the
 // balanced per-shard output (work queue steps filter-stats, filter-thresholds, filter-output).
-import { stagesPb } from '@noisy/contracts';
+import { stagesPb } from '@noisy/contracts/grpc';
 import { serviceMain, taskHandler } from '@noisy/host';
 
 await serviceMain({

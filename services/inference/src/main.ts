@@ -1,9 +1,9 @@
 // Inference service (GPU role): predicts unlabeled shards with the teacher (work queue step
 // `predict`; run any number of these) and users' own images (gRPC InferenceService.Predict).
-import { stagesPb } from '@noisy/contracts';
+import { stagesPb } from '@noisy/contracts/grpc';
 import { serviceMain, taskHandler } from '@noisy/host';
 import { predictImages } from '@noisy/pipeline';
-import { unary } from '@noisy/platform';
+import { unary } from '@noisy/platform/grpc';
 
 await serviceMain({
   name: 'inference',

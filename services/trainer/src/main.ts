@@ -1,10 +1,11 @@
 // Trainer service (GPU role): trains the teacher and the noisy students (work queue step `train`;
 // gRPC TrainerService.Train streams progress and ends with the committed manifest key).
 import type * as grpc from '@grpc/grpc-js';
-import { stagesPb } from '@noisy/contracts';
+import { progressCodec } from '@noisy/contracts';
+import { stagesPb } from '@noisy/contracts/grpc';
 import { serviceMain, stageContext, toTask } from '@noisy/host';
 import { STAGES } from '@noisy/pipeline';
-import { toGrpcError } from '@noisy/platform';
+import { toGrpcError } from '@noisy/platform/grpc';
 
 await serviceMain({
   name: 'trainer',
@@ -17,14 +18,14 @@ await serviceMain({
         const task = toTask(call.request.task, 'train');
         const progress = stageContext(ctx, (p) =>
           call.write({
-            progress: {
+            progress: progressCodec.toWire({
               ...p,
               runId: task.runId,
               taskId: task.taskId,
               step: 'train',
               generation: task.generation,
               shard: task.shard,
-            },
+            }),
           }),
         );
         STAGES.train(progress, task, ctx.models).then(

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, NoisyError } from '@noisy/core';
-import { controllerPb, healthPb } from '@noisy/contracts';
-import { startGrpcServer, type GrpcServer } from '@noisy/platform';
+import { controllerPb, healthPb } from '@noisy/contracts/grpc';
+import { startGrpcServer, type GrpcServer } from '@noisy/platform/grpc';
 import { connectController, rpc, type ControllerAuth } from './controller-client.js';
 
 const TOKEN = 'a-test-token-of-32-characters-xx';

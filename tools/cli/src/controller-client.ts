@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { ConfigError, NoisyError } from '@noisy/core';
-import { controllerPb, type ProgressEvent, type RunEvent, type Step } from '@noisy/contracts';
+import { progressCodec, runEventCodec, type ProgressEvent, type RunEvent } from '@noisy/contracts';
+import { controllerPb } from '@noisy/contracts/grpc';
 import { isLoopbackHost } from '@noisy/platform';
 
 export type Client = controllerPb.ControllerServiceClient;
@@ -105,7 +106,7 @@ export function call<Req, Res>(
   );
 }
 
-/** Stream a run's events until it ends; resolves with the last lifecycle state. */
+/** Stream a run's events until it ends; resolves with the last state (of the snapshot or a lifecycle event). */
 export function watchRun(
   client: Client,
   runId: string,
@@ -116,16 +117,18 @@ export function watchRun(
     let last = '';
     const stream = client.watchRun({ runId });
     stream.on('data', (m: controllerPb.WatchRunResponse) => {
-      if (m.run) {
-        last = m.run.state;
-        onRun({
-          ...m.run,
-          step: (m.run.step || undefined) as Step | undefined,
-          state: m.run.state as RunEvent['state'],
-        });
+      try {
+        if (m.snapshot) last = m.snapshot.state;
+        if (m.run) {
+          const e = runEventCodec.fromWire(m.run);
+          last = e.state;
+          onRun(e);
+        }
+        if (m.progress) onProgress(progressCodec.fromWire(m.progress));
+      } catch (err) {
+        stream.cancel();
+        reject(err);
       }
-      if (m.progress)
-        onProgress({ ...m.progress, step: m.progress.step as Step, unit: m.progress.unit as 'steps' | 'examples' });
     });
     stream.on('end', () => resolve(last));
     stream.on('error', (err: grpc.ServiceError) =>

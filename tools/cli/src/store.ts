@@ -1,7 +1,10 @@
-// Open the --store URL; s3:// stores take credentials from the standard AWS variables.
-import { openObjectStore, type ObjectStore } from '@noisy/platform';
+// Open the --store URL; s3:// stores take credentials from the standard AWS variables. The S3
+// adapter (and @aws-sdk) is loaded only for an s3:// URL, so local runs start without it.
+import { openLocalStore, type ObjectStore } from '@noisy/platform';
 
-export function openStore(url: string): Promise<ObjectStore> {
+export async function openStore(url: string): Promise<ObjectStore> {
+  if (!url.startsWith('s3://')) return openLocalStore(url);
+  const { openObjectStore } = await import('@noisy/platform/s3');
   const id = process.env.AWS_ACCESS_KEY_ID,
     secret = process.env.AWS_SECRET_ACCESS_KEY;
   return openObjectStore(url, id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined);

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { startGrpcServer } from '@noisy/platform';
+import { startGrpcServer } from '@noisy/platform/grpc';
 import { repoRoot } from './render.js';
 
 const run = promisify(execFile);
@@ -37,6 +37,13 @@ describe('Dockerfile', () => {
       /libdnnl-dev[\s\S]*node libs\/onednn\/build\.mjs[\s\S]*test -f libs\/onednn\/build\/onednn\.node/,
     );
     expect(byName.cpu.lines.join('\n')).toMatch(/apt-get install .*libdnnl2/);
+    // Both images carry the Gloo collectives addon (data-parallel ranks) and its libraries.
+    for (const stage of ['deps-cpu', 'deps-gpu'])
+      expect(byName[stage].lines.join('\n')).toMatch(
+        /libgloo-dev[\s\S]*node libs\/collective\/build\.mjs[\s\S]*test -f libs\/collective\/build\/gloo\.node/,
+      );
+    expect(byName.cpu.lines.join('\n')).toMatch(/apt-get install .*libgloo0/);
+    expect(byName.gpu.lines.join('\n')).toMatch(/libgloo\.so\.0[\s\S]*LD_LIBRARY_PATH/);
     expect(byName.gpu.base).toBe('${CUDA_IMAGE}');
     for (const target of ['cpu', 'gpu']) {
       const lines = byName[target].lines.join('\n');

@@ -1,10 +1,19 @@
 // In-process event bus: the embedded default and unit tests. Same semantics as the JetStream
-// adapter: dedup by msgId, explicit ack, nak(delay), term, max deliveries.
-import type { ConsumeOptions, Delivery, EventBus, Subscription } from './port.js';
+// adapter: dedup by msgId, explicit ack, nak(delay), term, max deliveries; messages travel as
+// the codec's bytes, so a malformed one is refused here exactly as over NATS.
+import {
+  logInvalidMessage,
+  type Codec,
+  type ConsumeOptions,
+  type Delivery,
+  type EventBus,
+  type InvalidMessageHandler,
+  type Subscription,
+} from './port.js';
 
 interface Pending {
   subject: string;
-  data: unknown;
+  data: Uint8Array;
   deliveries: number;
   headers: Record<string, string>;
 }
@@ -14,18 +23,22 @@ export class MemoryEventBus implements EventBus {
   private readonly queues = new Map<string, Pending[]>();
   private readonly seen = new Set<string>();
   private readonly wakers = new Map<string, Set<() => void>>();
-  private readonly listeners = new Set<{ prefix: string; handler: (s: string, d: unknown) => void }>();
+  private readonly listeners = new Set<{ prefix: string; handler: (s: string, d: Uint8Array) => void }>();
   private closed = false;
 
-  async publishTask(
+  constructor(private readonly o: { onInvalid?: InvalidMessageHandler } = {}) {}
+
+  async publishTask<T>(
     subject: string,
-    data: unknown,
+    codec: Codec<T>,
+    data: T,
     msgId: string,
     headers: Record<string, string> = {},
   ): Promise<{ duplicate: boolean }> {
+    const bytes = codec.encode(data);
     if (this.seen.has(msgId)) return { duplicate: true };
     this.seen.add(msgId);
-    this.enqueue({ subject, data: structuredClone(data), deliveries: 0, headers: { ...headers } });
+    this.enqueue({ subject, data: bytes, deliveries: 0, headers: { ...headers } });
     return { duplicate: false };
   }
 
@@ -39,6 +52,7 @@ export class MemoryEventBus implements EventBus {
   consumeTasks<T>(
     subject: string,
     _durable: string,
+    codec: Codec<T>,
     handler: (d: Delivery<T>) => Promise<void>,
     options: ConsumeOptions = {},
   ): Subscription {
@@ -62,6 +76,13 @@ export class MemoryEventBus implements EventBus {
           continue;
         }
         p.deliveries++;
+        let data: T;
+        try {
+          data = codec.decode(p.data);
+        } catch (err) {
+          (this.o.onInvalid ?? logInvalidMessage)(subject, err);
+          continue; // terminated: a malformed message is never redelivered
+        }
         let settled = false;
         const settle = (fn: () => void) => {
           if (!settled) {
@@ -71,7 +92,7 @@ export class MemoryEventBus implements EventBus {
         };
         const delivery: Delivery<T> = {
           subject,
-          data: p.data as T,
+          data,
           deliveryCount: p.deliveries,
           headers: p.headers,
           ack: () => settle(() => undefined),
@@ -103,12 +124,25 @@ export class MemoryEventBus implements EventBus {
     };
   }
 
-  async publishEvent(subject: string, data: unknown): Promise<void> {
-    for (const l of this.listeners) if (subject.startsWith(l.prefix)) l.handler(subject, data);
+  async publishEvent<T>(subject: string, codec: Codec<T>, data: T): Promise<void> {
+    const bytes = codec.encode(data);
+    for (const l of this.listeners) if (subject.startsWith(l.prefix)) l.handler(subject, bytes);
   }
 
-  subscribeEvents<T>(prefix: string, handler: (subject: string, data: T) => void): Subscription {
-    const l = { prefix, handler: handler as (s: string, d: unknown) => void };
+  subscribeEvents<T>(prefix: string, codec: Codec<T>, handler: (subject: string, data: T) => void): Subscription {
+    const l = {
+      prefix,
+      handler: (s: string, bytes: Uint8Array) => {
+        let data: T;
+        try {
+          data = codec.decode(bytes);
+        } catch (err) {
+          (this.o.onInvalid ?? logInvalidMessage)(s, err);
+          return;
+        }
+        handler(s, data);
+      },
+    };
     this.listeners.add(l);
     return {
       stop: async () => {

@@ -14,7 +14,15 @@ import {
 } from '@nats-io/jetstream';
 import { headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/nats-core';
 import { NoisyError } from '@noisy/core';
-import type { ConsumeOptions, Delivery, EventBus, Subscription } from './port.js';
+import {
+  logInvalidMessage,
+  type Codec,
+  type ConsumeOptions,
+  type Delivery,
+  type EventBus,
+  type InvalidMessageHandler,
+  type Subscription,
+} from './port.js';
 
 export interface NatsBusOptions {
   /** e.g. nats://127.0.0.1:4222 */
@@ -38,6 +46,8 @@ export interface NatsBusOptions {
   inboxPrefix?: string;
   /** Stream limits (both streams): replicas (1 or 3 on a cluster), age and size; the oldest messages go first. */
   streams?: StreamLimits;
+  /** Told of each message that fails to decode (it is terminated or dropped). @default a JSON line on stderr */
+  onInvalid?: InvalidMessageHandler;
 }
 
 export interface StreamLimits {
@@ -48,9 +58,6 @@ export interface StreamLimits {
   /** Per stream. @default 1 GiB */
   maxBytes?: number;
 }
-
-const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 export class NatsEventBus implements EventBus {
   private constructor(
@@ -70,6 +77,7 @@ export class NatsEventBus implements EventBus {
       duplicateWindowMs: 120_000,
       ackWaitMs: 60_000,
       ...options,
+      onInvalid: options.onInvalid ?? logInvalidMessage,
     } as Required<NatsBusOptions>;
     let nc: NatsConnection;
     try {
@@ -129,17 +137,19 @@ export class NatsEventBus implements EventBus {
     }
   }
 
-  async publishTask(
+  async publishTask<T>(
     subject: string,
-    data: unknown,
+    codec: Codec<T>,
+    data: T,
     msgId: string,
     headers: Record<string, string> = {},
   ): Promise<{ duplicate: boolean }> {
+    const bytes = codec.encode(data);
     const h = natsHeaders();
     for (const [k, v] of Object.entries(headers)) h.set(k, v);
     // Retrying with the same msgID is safe: JetStream drops the duplicate.
     const ack = await this.retrying(`publish ${subject}`, () =>
-      this.js.publish(subject, enc.encode(JSON.stringify(data)), { msgID: msgId, headers: h }),
+      this.js.publish(subject, bytes, { msgID: msgId, headers: h }),
     );
     return { duplicate: ack.duplicate };
   }
@@ -153,6 +163,7 @@ export class NatsEventBus implements EventBus {
   consumeTasks<T>(
     subject: string,
     durable: string,
+    codec: Codec<T>,
     handler: (d: Delivery<T>) => Promise<void>,
     options: ConsumeOptions = {},
   ): Subscription {
@@ -181,6 +192,16 @@ export class NatsEventBus implements EventBus {
           m.nak();
           break;
         }
+        let data: T;
+        try {
+          data = codec.decode(m.data);
+        } catch (err) {
+          // Decoding sits inside the loop's error handling: a malformed or forged message is
+          // terminated (never redelivered) and the consumer goes on with the next one.
+          m.term(`invalid ${codec.type}`);
+          this.o.onInvalid(m.subject, err);
+          continue;
+        }
         let settled = false;
         const once = (fn: () => void) => {
           if (!settled) {
@@ -190,7 +211,7 @@ export class NatsEventBus implements EventBus {
         };
         const delivery: Delivery<T> = {
           subject: m.subject,
-          data: JSON.parse(dec.decode(m.data)) as T,
+          data,
           deliveryCount: m.info.deliveryCount,
           headers: Object.fromEntries(
             (m.headers?.keys() ?? []).filter((k) => !k.startsWith('Nats-')).map((k) => [k, m.headers!.get(k)]),
@@ -232,18 +253,26 @@ export class NatsEventBus implements EventBus {
     };
   }
 
-  async publishEvent(subject: string, data: unknown): Promise<void> {
-    const bytes = enc.encode(JSON.stringify(data));
+  async publishEvent<T>(subject: string, codec: Codec<T>, data: T): Promise<void> {
+    const bytes = codec.encode(data);
     // Events under the events stream's subjects are kept (for late watchers); others are fire-and-forget.
     if (subject.startsWith(this.o.eventSubjects.replace(/>$/, '')))
       await this.retrying(`publish ${subject}`, () => this.js.publish(subject, bytes));
     else this.nc.publish(subject, bytes);
   }
 
-  subscribeEvents<T>(prefix: string, handler: (subject: string, data: T) => void): Subscription {
+  subscribeEvents<T>(prefix: string, codec: Codec<T>, handler: (subject: string, data: T) => void): Subscription {
     const sub = this.nc.subscribe(prefix.endsWith('.') ? `${prefix}>` : prefix, {
       callback: (err, msg) => {
-        if (!err) handler(msg.subject, JSON.parse(dec.decode(msg.data)) as T);
+        if (err) return;
+        let data: T;
+        try {
+          data = codec.decode(msg.data);
+        } catch (invalid) {
+          this.o.onInvalid(msg.subject, invalid);
+          return;
+        }
+        handler(msg.subject, data);
       },
     });
     return {

@@ -2,7 +2,7 @@
 // loopback unless told otherwise, with optional TLS/mTLS and a bearer token.
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { healthPb } from '@noisy/contracts';
+import { healthPb } from '@noisy/contracts/grpc';
 import { tokenInterceptor } from './auth.js';
 
 type Status = healthPb.HealthCheckResponse_ServingStatus;

@@ -6,7 +6,7 @@ import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '@noisy/core';
-import { freePort, waitForPort } from '@noisy/platform';
+import { freePort, waitForPort } from '@noisy/platform/net';
 import type { CommandIo } from './io.js';
 
 const SERVICES = ['controller', 'ingestion', 'inference', 'filter', 'trainer', 'evaluator'] as const;

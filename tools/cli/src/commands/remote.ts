@@ -1,7 +1,7 @@
 // The cluster form from the command line: run, status, watch and list runs on a controller.
 import { writeFile } from 'node:fs/promises';
 import { RunFailedError, compileExperimentFrom } from '@noisy/core';
-import type { controllerPb } from '@noisy/contracts';
+import type { controllerPb } from '@noisy/contracts/grpc';
 import { connectController, rpc, watchRun, type Client } from '../controller-client.js';
 import { readExperimentFile } from '../experiment-file.js';
 import { applyOverrides, describeOverrides, type Override } from '../overrides.js';

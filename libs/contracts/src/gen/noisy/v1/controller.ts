@@ -60,7 +60,11 @@ export interface WatchRunRequest {
 
 export interface WatchRunResponse {
   run?: RunEvent | undefined;
-  progress?: ProgressEvent | undefined;
+  progress?:
+    | ProgressEvent
+    | undefined;
+  /** The first message: the run as GetRun returns it, so a watcher knows where it starts. */
+  snapshot?: Run | undefined;
 }
 
 export interface CancelRunRequest {
@@ -589,7 +593,7 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
 };
 
 function createBaseWatchRunResponse(): WatchRunResponse {
-  return { run: undefined, progress: undefined };
+  return { run: undefined, progress: undefined, snapshot: undefined };
 }
 
 export const WatchRunResponse: MessageFns<WatchRunResponse> = {
@@ -599,6 +603,9 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
     }
     if (message.progress !== undefined) {
       ProgressEvent.encode(message.progress, writer.uint32(18).fork()).join();
+    }
+    if (message.snapshot !== undefined) {
+      Run.encode(message.snapshot, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -632,6 +639,14 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
             message.progress = ProgressEvent.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.snapshot = Run.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -648,6 +663,7 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
     return {
       run: isSet(object.run) ? RunEvent.fromJSON(object.run) : undefined,
       progress: isSet(object.progress) ? ProgressEvent.fromJSON(object.progress) : undefined,
+      snapshot: isSet(object.snapshot) ? Run.fromJSON(object.snapshot) : undefined,
     };
   },
 
@@ -658,6 +674,9 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
     }
     if (message.progress !== undefined) {
       obj.progress = ProgressEvent.toJSON(message.progress);
+    }
+    if (message.snapshot !== undefined) {
+      obj.snapshot = Run.toJSON(message.snapshot);
     }
     return obj;
   },
@@ -670,6 +689,9 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
     message.run = (object.run !== undefined && object.run !== null) ? RunEvent.fromPartial(object.run) : undefined;
     message.progress = (object.progress !== undefined && object.progress !== null)
       ? ProgressEvent.fromPartial(object.progress)
+      : undefined;
+    message.snapshot = (object.snapshot !== undefined && object.snapshot !== null)
+      ? Run.fromPartial(object.snapshot)
       : undefined;
     return message;
   },

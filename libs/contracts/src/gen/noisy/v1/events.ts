@@ -13,11 +13,185 @@ export const protobufFileName = "noisy/v1/events.proto";
 
 /** Event-bus payloads: claim checks (ids, object keys, counts), never tensors. */
 
+/**
+ * The steps of a run, each a task kind consumed by one stage's workers. Users see the names
+ * ingest, train, predict, filter-stats, filter-thresholds, filter-output, evaluate (in logs,
+ * object keys and task ids); libs/contracts maps between the two.
+ */
+export enum Step {
+  STEP_UNSPECIFIED = 0,
+  STEP_INGEST = 1,
+  STEP_TRAIN = 2,
+  STEP_PREDICT = 3,
+  STEP_FILTER_STATS = 4,
+  STEP_FILTER_THRESHOLDS = 5,
+  STEP_FILTER_OUTPUT = 6,
+  STEP_EVALUATE = 7,
+  UNRECOGNIZED = -1,
+}
+
+export function stepFromJSON(object: any): Step {
+  switch (object) {
+    case 0:
+    case "STEP_UNSPECIFIED":
+      return Step.STEP_UNSPECIFIED;
+    case 1:
+    case "STEP_INGEST":
+      return Step.STEP_INGEST;
+    case 2:
+    case "STEP_TRAIN":
+      return Step.STEP_TRAIN;
+    case 3:
+    case "STEP_PREDICT":
+      return Step.STEP_PREDICT;
+    case 4:
+    case "STEP_FILTER_STATS":
+      return Step.STEP_FILTER_STATS;
+    case 5:
+    case "STEP_FILTER_THRESHOLDS":
+      return Step.STEP_FILTER_THRESHOLDS;
+    case 6:
+    case "STEP_FILTER_OUTPUT":
+      return Step.STEP_FILTER_OUTPUT;
+    case 7:
+    case "STEP_EVALUATE":
+      return Step.STEP_EVALUATE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Step.UNRECOGNIZED;
+  }
+}
+
+export function stepToJSON(object: Step): string {
+  switch (object) {
+    case Step.STEP_UNSPECIFIED:
+      return "STEP_UNSPECIFIED";
+    case Step.STEP_INGEST:
+      return "STEP_INGEST";
+    case Step.STEP_TRAIN:
+      return "STEP_TRAIN";
+    case Step.STEP_PREDICT:
+      return "STEP_PREDICT";
+    case Step.STEP_FILTER_STATS:
+      return "STEP_FILTER_STATS";
+    case Step.STEP_FILTER_THRESHOLDS:
+      return "STEP_FILTER_THRESHOLDS";
+    case Step.STEP_FILTER_OUTPUT:
+      return "STEP_FILTER_OUTPUT";
+    case Step.STEP_EVALUATE:
+      return "STEP_EVALUATE";
+    case Step.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Lifecycle of a run as the controller reports it. */
+export enum RunState {
+  RUN_STATE_UNSPECIFIED = 0,
+  RUN_STATE_STARTED = 1,
+  RUN_STATE_STEP_STARTED = 2,
+  RUN_STATE_STEP_FINISHED = 3,
+  RUN_STATE_FINISHED = 4,
+  RUN_STATE_FAILED = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function runStateFromJSON(object: any): RunState {
+  switch (object) {
+    case 0:
+    case "RUN_STATE_UNSPECIFIED":
+      return RunState.RUN_STATE_UNSPECIFIED;
+    case 1:
+    case "RUN_STATE_STARTED":
+      return RunState.RUN_STATE_STARTED;
+    case 2:
+    case "RUN_STATE_STEP_STARTED":
+      return RunState.RUN_STATE_STEP_STARTED;
+    case 3:
+    case "RUN_STATE_STEP_FINISHED":
+      return RunState.RUN_STATE_STEP_FINISHED;
+    case 4:
+    case "RUN_STATE_FINISHED":
+      return RunState.RUN_STATE_FINISHED;
+    case 5:
+    case "RUN_STATE_FAILED":
+      return RunState.RUN_STATE_FAILED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RunState.UNRECOGNIZED;
+  }
+}
+
+export function runStateToJSON(object: RunState): string {
+  switch (object) {
+    case RunState.RUN_STATE_UNSPECIFIED:
+      return "RUN_STATE_UNSPECIFIED";
+    case RunState.RUN_STATE_STARTED:
+      return "RUN_STATE_STARTED";
+    case RunState.RUN_STATE_STEP_STARTED:
+      return "RUN_STATE_STEP_STARTED";
+    case RunState.RUN_STATE_STEP_FINISHED:
+      return "RUN_STATE_STEP_FINISHED";
+    case RunState.RUN_STATE_FINISHED:
+      return "RUN_STATE_FINISHED";
+    case RunState.RUN_STATE_FAILED:
+      return "RUN_STATE_FAILED";
+    case RunState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What ProgressEvent.done and total count. */
+export enum ProgressUnit {
+  PROGRESS_UNIT_UNSPECIFIED = 0,
+  /** PROGRESS_UNIT_STEPS - Optimiser steps (training). */
+  PROGRESS_UNIT_STEPS = 1,
+  /** PROGRESS_UNIT_EXAMPLES - Examples (prediction, ingest, filtering). */
+  PROGRESS_UNIT_EXAMPLES = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function progressUnitFromJSON(object: any): ProgressUnit {
+  switch (object) {
+    case 0:
+    case "PROGRESS_UNIT_UNSPECIFIED":
+      return ProgressUnit.PROGRESS_UNIT_UNSPECIFIED;
+    case 1:
+    case "PROGRESS_UNIT_STEPS":
+      return ProgressUnit.PROGRESS_UNIT_STEPS;
+    case 2:
+    case "PROGRESS_UNIT_EXAMPLES":
+      return ProgressUnit.PROGRESS_UNIT_EXAMPLES;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ProgressUnit.UNRECOGNIZED;
+  }
+}
+
+export function progressUnitToJSON(object: ProgressUnit): string {
+  switch (object) {
+    case ProgressUnit.PROGRESS_UNIT_UNSPECIFIED:
+      return "PROGRESS_UNIT_UNSPECIFIED";
+    case ProgressUnit.PROGRESS_UNIT_STEPS:
+      return "PROGRESS_UNIT_STEPS";
+    case ProgressUnit.PROGRESS_UNIT_EXAMPLES:
+      return "PROGRESS_UNIT_EXAMPLES";
+    case ProgressUnit.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** One unit of work; task_id = "<run>:<generation>:<step>:<shard|all>" is also the Nats-Msg-Id. */
 export interface Task {
   taskId: string;
   runId: string;
-  step: string;
+  step: Step;
   generation: number;
   /** -1 for steps that are not per shard. */
   shard: number;
@@ -40,11 +214,10 @@ export interface TaskFailed {
 export interface ProgressEvent {
   runId: string;
   taskId: string;
-  step: string;
+  step: Step;
   generation: number;
   shard: number;
-  /** "steps" (training) or "examples" (prediction, ingest, filtering). */
-  unit: string;
+  unit: ProgressUnit;
   done: number;
   total: number;
   epoch?: number | undefined;
@@ -59,15 +232,15 @@ export interface ProgressEvent {
 
 export interface RunEvent {
   runId: string;
-  /** started | step-started | step-finished | finished | failed */
-  state: string;
+  state: RunState;
   message: string;
-  step: string;
-  generation: number;
+  /** STEP_UNSPECIFIED when the event is about the whole run. */
+  step: Step;
+  generation?: number | undefined;
 }
 
 function createBaseTask(): Task {
-  return { taskId: "", runId: "", step: "", generation: 0, shard: 0 };
+  return { taskId: "", runId: "", step: 0, generation: 0, shard: 0 };
 }
 
 export const Task: MessageFns<Task> = {
@@ -78,8 +251,8 @@ export const Task: MessageFns<Task> = {
     if (message.runId !== "") {
       writer.uint32(18).string(message.runId);
     }
-    if (message.step !== "") {
-      writer.uint32(26).string(message.step);
+    if (message.step !== 0) {
+      writer.uint32(24).int32(message.step);
     }
     if (message.generation !== 0) {
       writer.uint32(32).int32(message.generation);
@@ -120,11 +293,11 @@ export const Task: MessageFns<Task> = {
             continue;
           }
           case 3: {
-            if (tag !== 26) {
+            if (tag !== 24) {
               break;
             }
 
-            message.step = reader.string();
+            message.step = reader.int32() as any;
             continue;
           }
           case 4: {
@@ -167,7 +340,7 @@ export const Task: MessageFns<Task> = {
         : isSet(object.run_id)
         ? globalThis.String(object.run_id)
         : "",
-      step: isSet(object.step) ? globalThis.String(object.step) : "",
+      step: isSet(object.step) ? stepFromJSON(object.step) : 0,
       generation: isSet(object.generation) ? globalThis.Number(object.generation) : 0,
       shard: isSet(object.shard) ? globalThis.Number(object.shard) : 0,
     };
@@ -181,8 +354,8 @@ export const Task: MessageFns<Task> = {
     if (message.runId !== "") {
       obj.runId = message.runId;
     }
-    if (message.step !== "") {
-      obj.step = message.step;
+    if (message.step !== 0) {
+      obj.step = stepToJSON(message.step);
     }
     if (message.generation !== 0) {
       obj.generation = Math.round(message.generation);
@@ -200,7 +373,7 @@ export const Task: MessageFns<Task> = {
     const message = createBaseTask();
     message.taskId = object.taskId ?? "";
     message.runId = object.runId ?? "";
-    message.step = object.step ?? "";
+    message.step = object.step ?? 0;
     message.generation = object.generation ?? 0;
     message.shard = object.shard ?? 0;
     return message;
@@ -469,10 +642,10 @@ function createBaseProgressEvent(): ProgressEvent {
   return {
     runId: "",
     taskId: "",
-    step: "",
+    step: 0,
     generation: 0,
     shard: 0,
-    unit: "",
+    unit: 0,
     done: 0,
     total: 0,
     epoch: undefined,
@@ -491,8 +664,8 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
     if (message.taskId !== "") {
       writer.uint32(18).string(message.taskId);
     }
-    if (message.step !== "") {
-      writer.uint32(26).string(message.step);
+    if (message.step !== 0) {
+      writer.uint32(24).int32(message.step);
     }
     if (message.generation !== 0) {
       writer.uint32(32).int32(message.generation);
@@ -500,8 +673,8 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
     if (message.shard !== 0) {
       writer.uint32(40).int32(message.shard);
     }
-    if (message.unit !== "") {
-      writer.uint32(50).string(message.unit);
+    if (message.unit !== 0) {
+      writer.uint32(48).int32(message.unit);
     }
     if (message.done !== 0) {
       writer.uint32(56).int64(message.done);
@@ -557,11 +730,11 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
             continue;
           }
           case 3: {
-            if (tag !== 26) {
+            if (tag !== 24) {
               break;
             }
 
-            message.step = reader.string();
+            message.step = reader.int32() as any;
             continue;
           }
           case 4: {
@@ -581,11 +754,11 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
             continue;
           }
           case 6: {
-            if (tag !== 50) {
+            if (tag !== 48) {
               break;
             }
 
-            message.unit = reader.string();
+            message.unit = reader.int32() as any;
             continue;
           }
           case 7: {
@@ -668,10 +841,10 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
         : isSet(object.task_id)
         ? globalThis.String(object.task_id)
         : "",
-      step: isSet(object.step) ? globalThis.String(object.step) : "",
+      step: isSet(object.step) ? stepFromJSON(object.step) : 0,
       generation: isSet(object.generation) ? globalThis.Number(object.generation) : 0,
       shard: isSet(object.shard) ? globalThis.Number(object.shard) : 0,
-      unit: isSet(object.unit) ? globalThis.String(object.unit) : "",
+      unit: isSet(object.unit) ? progressUnitFromJSON(object.unit) : 0,
       done: isSet(object.done) ? globalThis.Number(object.done) : 0,
       total: isSet(object.total) ? globalThis.Number(object.total) : 0,
       epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : undefined,
@@ -694,8 +867,8 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
     if (message.taskId !== "") {
       obj.taskId = message.taskId;
     }
-    if (message.step !== "") {
-      obj.step = message.step;
+    if (message.step !== 0) {
+      obj.step = stepToJSON(message.step);
     }
     if (message.generation !== 0) {
       obj.generation = Math.round(message.generation);
@@ -703,8 +876,8 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
     if (message.shard !== 0) {
       obj.shard = Math.round(message.shard);
     }
-    if (message.unit !== "") {
-      obj.unit = message.unit;
+    if (message.unit !== 0) {
+      obj.unit = progressUnitToJSON(message.unit);
     }
     if (message.done !== 0) {
       obj.done = Math.round(message.done);
@@ -737,10 +910,10 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
     const message = createBaseProgressEvent();
     message.runId = object.runId ?? "";
     message.taskId = object.taskId ?? "";
-    message.step = object.step ?? "";
+    message.step = object.step ?? 0;
     message.generation = object.generation ?? 0;
     message.shard = object.shard ?? 0;
-    message.unit = object.unit ?? "";
+    message.unit = object.unit ?? 0;
     message.done = object.done ?? 0;
     message.total = object.total ?? 0;
     message.epoch = object.epoch ?? undefined;
@@ -753,7 +926,7 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
 };
 
 function createBaseRunEvent(): RunEvent {
-  return { runId: "", state: "", message: "", step: "", generation: 0 };
+  return { runId: "", state: 0, message: "", step: 0, generation: undefined };
 }
 
 export const RunEvent: MessageFns<RunEvent> = {
@@ -761,16 +934,16 @@ export const RunEvent: MessageFns<RunEvent> = {
     if (message.runId !== "") {
       writer.uint32(10).string(message.runId);
     }
-    if (message.state !== "") {
-      writer.uint32(18).string(message.state);
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
     }
     if (message.message !== "") {
       writer.uint32(26).string(message.message);
     }
-    if (message.step !== "") {
-      writer.uint32(34).string(message.step);
+    if (message.step !== 0) {
+      writer.uint32(32).int32(message.step);
     }
-    if (message.generation !== 0) {
+    if (message.generation !== undefined) {
       writer.uint32(40).int32(message.generation);
     }
     return writer;
@@ -798,11 +971,11 @@ export const RunEvent: MessageFns<RunEvent> = {
             continue;
           }
           case 2: {
-            if (tag !== 18) {
+            if (tag !== 16) {
               break;
             }
 
-            message.state = reader.string();
+            message.state = reader.int32() as any;
             continue;
           }
           case 3: {
@@ -814,11 +987,11 @@ export const RunEvent: MessageFns<RunEvent> = {
             continue;
           }
           case 4: {
-            if (tag !== 34) {
+            if (tag !== 32) {
               break;
             }
 
-            message.step = reader.string();
+            message.step = reader.int32() as any;
             continue;
           }
           case 5: {
@@ -848,10 +1021,10 @@ export const RunEvent: MessageFns<RunEvent> = {
         : isSet(object.run_id)
         ? globalThis.String(object.run_id)
         : "",
-      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      state: isSet(object.state) ? runStateFromJSON(object.state) : 0,
       message: isSet(object.message) ? globalThis.String(object.message) : "",
-      step: isSet(object.step) ? globalThis.String(object.step) : "",
-      generation: isSet(object.generation) ? globalThis.Number(object.generation) : 0,
+      step: isSet(object.step) ? stepFromJSON(object.step) : 0,
+      generation: isSet(object.generation) ? globalThis.Number(object.generation) : undefined,
     };
   },
 
@@ -860,16 +1033,16 @@ export const RunEvent: MessageFns<RunEvent> = {
     if (message.runId !== "") {
       obj.runId = message.runId;
     }
-    if (message.state !== "") {
-      obj.state = message.state;
+    if (message.state !== 0) {
+      obj.state = runStateToJSON(message.state);
     }
     if (message.message !== "") {
       obj.message = message.message;
     }
-    if (message.step !== "") {
-      obj.step = message.step;
+    if (message.step !== 0) {
+      obj.step = stepToJSON(message.step);
     }
-    if (message.generation !== 0) {
+    if (message.generation !== undefined) {
       obj.generation = Math.round(message.generation);
     }
     return obj;
@@ -881,10 +1054,10 @@ export const RunEvent: MessageFns<RunEvent> = {
   fromPartial(object: DeepPartial<RunEvent>): RunEvent {
     const message = createBaseRunEvent();
     message.runId = object.runId ?? "";
-    message.state = object.state ?? "";
+    message.state = object.state ?? 0;
     message.message = object.message ?? "";
-    message.step = object.step ?? "";
-    message.generation = object.generation ?? 0;
+    message.step = object.step ?? 0;
+    message.generation = object.generation ?? undefined;
     return message;
   },
 };
