@@ -15,6 +15,7 @@ command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
 [ -f /usr/include/oneapi/dnnl/dnnl.hpp ] || missing+=(libdnnl-dev)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl) # the gRPC TLS test makes its certificates
 [ -f /usr/include/gloo/transport/tcp/device.h ] || missing+=(libgloo-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""

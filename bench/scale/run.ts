@@ -119,7 +119,7 @@ const dir = await mkdtemp(join(tmpdir(), 'scale-'));
 const predict = [];
 try {
   const tf = await import('@tensorflow/tfjs');
-  const { buildModel, saveCheckpoint, computeStats } = await import('@noisy/ml');
+  const { buildModel, commitCheckpoint, saveCheckpoint, computeStats } = await import('@noisy/ml');
   const { openLocalStore } = await import('@noisy/platform');
   const { encodeSample, encodeTFRecords } = await import('@noisy/data');
   await tf.setBackend('cpu');
@@ -137,6 +137,7 @@ try {
     metrics: {},
     parents: [],
   });
+  await commitCheckpoint(store, 'model');
   model.dispose();
   for (const n of values.predict.split(',').map(Number)) {
     const file = join(dir, `images-${n}.tfrecord`);

@@ -3,10 +3,11 @@
 // rerun after changing a case:  node --import tsx tests/bad-inputs/generate.ts
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { encodePng, encodeSample, encodeTFRecords, type Image } from '@noisy/data';
-import { buildModel, computeStats, saveCheckpoint } from '@noisy/ml';
+import { buildModel, commitCheckpoint, computeStats, saveCheckpoint } from '@noisy/ml';
 import { openLocalStore } from '@noisy/platform';
 
 const root = dirname(new URL(import.meta.url).pathname);
@@ -67,6 +68,21 @@ add('experiment-missing-dataset-file', 'a dataset file that does not exist', run
 const truncated = png(8, 90);
 add('png-truncated', 'a truncated PNG in the training folder', run, 'train/dog/dog-1\\.png: cannot decode image: truncated or corrupt PNG', { 'exp.yaml': ok, ...goodFolders, 'train/dog/dog-1.png': truncated.subarray(0, truncated.length - 20) });
 add('png-not-an-image', 'a text file named .png', run, 'train/cat/cat-0\\.png: cannot decode image: neither PNG nor JPEG', { 'exp.yaml': ok, ...goodFolders, 'train/cat/cat-0.png': 'this is not an image\n' });
+// The header of a 30,000 x 30,000 RGBA PNG (3.6 GB decoded) with a one-byte image stream.
+const pngChunk = (type: string, data: Uint8Array) => {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'ascii');
+  Buffer.from(data).copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+};
+const ihdr = Buffer.alloc(13);
+ihdr.writeUInt32BE(30_000, 0);
+ihdr.writeUInt32BE(30_000, 4);
+ihdr.set([8, 6, 0, 0, 0], 8);
+const hugePng = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', Uint8Array.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])), pngChunk('IEND', new Uint8Array(0))]);
+add('png-huge-dimensions', 'a PNG whose header claims 30,000 x 30,000 pixels', run, 'train/dog/dog-1\\.png: image is 30000x30000: larger than the limit', { 'exp.yaml': ok, ...goodFolders, 'train/dog/dog-1.png': hugePng });
 add('folder-unknown-test-class', 'a class folder in test that train does not have', run, "test/zebra: class folder 'zebra' is not among the training classes", { 'exp.yaml': ok, ...goodFolders, ...folder('test', ['zebra'], 1) });
 add('folder-wrong-image-size', 'one image of another size', run, 'train/dog/dog-0\\.png: image is 12x12 but the dataset\'s images are 8x8', { 'exp.yaml': ok, ...goodFolders, 'train/dog/dog-0.png': png(12, 7) });
 add('folder-empty-dataset', 'class folders without images', run, 'train: contains no \\.png or \\.jpg images', { 'exp.yaml': ok, 'train/cat/readme.txt': 'empty\n', 'train/dog/readme.txt': 'empty\n', ...folder('test', ['cat', 'dog'], 1) });
@@ -78,6 +94,9 @@ flipped[30] ^= 0xff;
 const tfSource = '{ kind: tfrecord, dir: shards, channels: 1 }';
 add('tfrecord-corrupt-crc', 'a TFRecord shard with a flipped byte', run, 'train-00000-of-00001 \\(record 0\\): data CRC mismatch', { 'exp.yaml': imageExperiment(tfSource), 'shards/train-00000-of-00001': flipped, 'shards/test-00000-of-00001': records });
 add('tfrecord-truncated', 'a TFRecord shard cut short', run, 'train-00000-of-00001 \\(record 3\\): truncated record', { 'exp.yaml': imageExperiment(tfSource), 'shards/train-00000-of-00001': records.subarray(0, records.length - 7), 'shards/test-00000-of-00001': records });
+const badLength = Uint8Array.from(records);
+badLength[records.length / 4 + 7] = 0x40; // record 1's length field (records are equal-sized): no CRC matches
+add('tfrecord-corrupt-length', 'a TFRecord shard whose length field is corrupt', run, 'train-00000-of-00001 \\(record 1\\): length CRC mismatch', { 'exp.yaml': imageExperiment(tfSource), 'shards/train-00000-of-00001': badLength, 'shards/test-00000-of-00001': records });
 const idxSource = '{ kind: idx, trainImages: train-images.idx, trainLabels: train-labels.idx, testImages: train-images.idx, testLabels: train-labels.idx }';
 add('idx-label-count-mismatch', 'IDX labels fewer than images', run, 'train-labels\\.idx: has 3 labels but .*train-images\\.idx has 4 images', { 'exp.yaml': imageExperiment(idxSource), 'train-images.idx': idx([4, 8, 8], new Uint8Array(256).fill(9)), 'train-labels.idx': idx([3], Uint8Array.from([0, 1, 0])) });
 
@@ -87,19 +106,21 @@ add('csv-ragged-row', 'a CSV row with a missing field', run, 'train\\.csv:4: row
 add('csv-nan-feature', 'NaN in a numeric column', run, "train\\.csv:3: column 'b': 'NaN' is not a finite number", { 'exp.yaml': tableExperiment(tableSource('train.csv')), 'train.csv': csv.replace('2,3,y', '2,NaN,y') });
 add('csv-empty-dataset', 'a CSV with a header and no rows', run, 'train\\.csv: has no data rows', { 'exp.yaml': tableExperiment(tableSource('train.csv')), 'train.csv': 'a,b,label\n' });
 add('csv-unknown-test-label', 'a test label the training file does not have', run, "test\\.csv:3: label 'z' is not one of the classes", { 'exp.yaml': tableExperiment('{ kind: table, train: train.csv, test: test.csv }'), 'train.csv': csv, 'test.csv': 'a,b,label\n1,1,x\n2,2,z\n' });
+add('csv-nul-delimiter', 'a NUL field delimiter (as for /proc/self/environ)', run, 'data\\.source\\.delimiter: must be one printable character or a tab', { 'exp.yaml': tableExperiment(tableSource('train.csv', ', delimiter: "\\0"')), 'train.csv': csv });
 add('csv-missing-label-column', 'a label column that is not in the file', run, "data\\.source\\.label: column 'klass' is not in .*train\\.csv", { 'exp.yaml': tableExperiment(tableSource('train.csv', ', label: klass')), 'train.csv': csv });
 add('csv-single-class', 'a label column with one class', run, "train\\.csv: label column 'label' has 1 class", { 'exp.yaml': tableExperiment(tableSource('train.csv')), 'train.csv': csv.replace(/,y\n/g, ',x\n') });
 add('csv-not-gzip', 'a .csv.gz that is not gzip', run, 'train\\.csv\\.gz: is not valid gzip', { 'exp.yaml': tableExperiment(tableSource('train.csv.gz')), 'train.csv.gz': csv });
 add('arff-unsupported-type', 'an ARFF attribute of an unknown type', run, "train\\.arff:3: attribute 'when' has unsupported type 'relational'", { 'exp.yaml': tableExperiment(tableSource('train.arff')), 'train.arff': '@relation r\n@attribute a numeric\n@attribute when relational\n@attribute class {x,y}\n@data\n1,2,x\n' });
 
 // Checkpoints (predict). A tiny table model, saved as a real checkpoint in the case's store.
-async function tableCheckpoint(dir: string, tamper: boolean) {
+async function tableCheckpoint(dir: string, tamper: boolean, commit = true) {
   const store = await openLocalStore(`file://${join(dir, 'store')}`);
   const model = buildModel({ name: 'mlp', width: 1, depth: 1, dropout: null, stochasticDepth: 0, hidden: [4] }, { inputShape: [2], classes: 2 }, 7);
   const stats = computeStats({ kind: 'tabular', count: 2, shape: [2], features: Float32Array.from([0, 1, 2, 3]) });
   const encoding = { format: 'noisy-table/v1' as const, label: 'label', id: null, missing: [''], columns: [{ name: 'a', type: 'numeric' as const, fill: 0, indicator: false }, { name: 'b', type: 'numeric' as const, fill: 0, indicator: false }], featureNames: ['a', 'b'], classNames: ['x', 'y'] };
   await saveCheckpoint(store, 'model', model, { model: { name: 'mlp', width: 1, depth: 1 }, input: { kind: 'tabular', shape: [2], classes: 2, classNames: ['x', 'y'], stats, encoding }, config: {}, metrics: {}, parents: [] });
   model.dispose();
+  if (commit) await commitCheckpoint(store, 'model');
   if (tamper) {
     const w = await store.get('model/weights.bin');
     w[0] ^= 0xff;
@@ -107,8 +128,9 @@ async function tableCheckpoint(dir: string, tamper: boolean) {
   }
 }
 const predict = ['predict', '--model', 'model', '--input', 'rows.csv', '--out', 'out.csv', '--store', 'store'];
-add('checkpoint-sha256-mismatch', 'a checkpoint whose weights do not match meta.json', predict, 'model/weights\\.bin: sha256 does not match meta\\.json', { 'rows.csv': csv });
-add('checkpoint-missing', 'a checkpoint path with nothing there', [...predict.slice(0, 2), 'nowhere', ...predict.slice(3)], 'nowhere/meta\\.json: no checkpoint here', { 'rows.csv': csv, 'store/.keep': '' });
+add('checkpoint-sha256-mismatch', 'a committed checkpoint whose weights were changed afterwards', predict, 'model/weights\\.bin: sha256 does not match the manifest', { 'rows.csv': csv });
+add('checkpoint-uncommitted', 'a checkpoint saved but never committed (no manifest.json)', predict, 'model/manifest\\.json: no committed checkpoint here', { 'rows.csv': csv });
+add('checkpoint-missing', 'a checkpoint path with nothing there', [...predict.slice(0, 2), 'nowhere', ...predict.slice(3)], 'nowhere/manifest\\.json: no committed checkpoint here', { 'rows.csv': csv, 'store/.keep': '' });
 add('predict-images-into-table-model', 'images given to a table model', [...predict.slice(0, 4), 'pictures', ...predict.slice(5)], 'pictures: this model takes table rows', { ...folder('pictures', ['cat']) });
 add('predict-table-missing-column', 'prediction rows without a feature column', predict, "rows\\.csv: has no column 'b'", { 'rows.csv': 'a,label\n1,x\n' });
 // Flags (the parser): numbers are checked before any input is read, naming the flag. (`--flag=value`:
@@ -125,6 +147,7 @@ for (const [name, inputs] of Object.entries(files)) {
     await writeFile(join(dir, file), content);
   }
   await writeFile(join(dir, 'case.yaml'), stringify(cases[name]));
-  if (name.startsWith('checkpoint-sha') || name.startsWith('predict-')) await tableCheckpoint(dir, name === 'checkpoint-sha256-mismatch');
+  if (name.startsWith('checkpoint-sha') || name.startsWith('checkpoint-uncommitted') || name.startsWith('predict-'))
+    await tableCheckpoint(dir, name === 'checkpoint-sha256-mismatch', name !== 'checkpoint-uncommitted');
 }
 console.log(`${Object.keys(cases).length} cases in ${root}`);

@@ -201,7 +201,7 @@ describe('noisy predict and export', () => {
         io,
       ),
     ).toBe(2);
-    expect(err.join('')).toMatch(/runs\/none\/gen-1\/model\/meta.json: no checkpoint here/);
+    expect(err.join('')).toMatch(/runs\/none\/gen-1\/model\/manifest.json: no committed checkpoint here/);
   });
 });
 

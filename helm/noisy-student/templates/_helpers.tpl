@@ -50,20 +50,40 @@ inference trainer evaluator
 {{- printf "%s:%s-%s" .root.Values.image.repository $tag (ternary "gpu" "cpu" (eq (include "noisy.onGpu" .) "true")) -}}
 {{- end -}}
 
-{{/* Credentials: only ever from Secrets. */}}
+{{/* Credentials: only ever from Secrets. (dict "root" $ "role" "trainer") */}}
 {{- define "noisy.secretEnv" -}}
-{{- with .Values.nats.auth.existingSecret }}
+{{- $root := .root }}
+{{- if $root.Values.nats.auth.enabled }}
 - name: NOISY_NATS_USER
-  valueFrom: { secretKeyRef: { name: {{ . }}, key: {{ $.Values.nats.auth.userKey }} } }
+  value: noisy-{{ .role }}
+- name: NOISY_NATS_INBOX_PREFIX
+  value: _INBOX_noisy-{{ .role }}
 - name: NOISY_NATS_PASSWORD
-  valueFrom: { secretKeyRef: { name: {{ . }}, key: {{ $.Values.nats.auth.passwordKey }} } }
+  valueFrom: { secretKeyRef: { name: {{ include "noisy.natsAuthSecret" $root }}, key: {{ .role }} } }
 {{- end }}
-{{- with .Values.objectStore.credentials.existingSecret }}
+{{- if $root.Values.grpc.auth.enabled }}
+- name: NOISY_GRPC_TOKEN
+  valueFrom: { secretKeyRef: { name: {{ include "noisy.grpcTokenSecret" $root }}, key: {{ $root.Values.grpc.auth.tokenKey }} } }
+{{- end }}
+{{- with $root.Values.objectStore.credentials.existingSecret }}
 - name: AWS_ACCESS_KEY_ID
-  valueFrom: { secretKeyRef: { name: {{ . }}, key: {{ $.Values.objectStore.credentials.accessKeyIdKey }} } }
+  valueFrom: { secretKeyRef: { name: {{ . }}, key: {{ $root.Values.objectStore.credentials.accessKeyIdKey }} } }
 - name: AWS_SECRET_ACCESS_KEY
-  valueFrom: { secretKeyRef: { name: {{ . }}, key: {{ $.Values.objectStore.credentials.secretAccessKeyKey }} } }
+  valueFrom: { secretKeyRef: { name: {{ . }}, key: {{ $root.Values.objectStore.credentials.secretAccessKeyKey }} } }
 {{- end }}
+{{- end -}}
+
+{{/* The services that hold NATS users (one each). */}}
+{{- define "noisy.roles" -}}
+controller ingestion inference filter trainer evaluator
+{{- end -}}
+
+{{- define "noisy.natsAuthSecret" -}}
+{{- default (printf "%s-nats-auth" (include "noisy.fullname" .)) .Values.nats.auth.existingSecret -}}
+{{- end -}}
+
+{{- define "noisy.grpcTokenSecret" -}}
+{{- default (printf "%s-grpc-token" (include "noisy.fullname" .)) .Values.grpc.auth.existingSecret -}}
 {{- end -}}
 
 {{- define "noisy.natsUrl" -}}
@@ -79,5 +99,14 @@ nats://{{ include "noisy.fullname" . }}-nats:4222
 s3://{{ .Values.objectStore.bundled.bucket }}?endpoint=http://{{ include "noisy.fullname" . }}-minio:9000&pathStyle=true
 {{- else -}}
 {{- .Values.objectStore.url -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Health probe: kubelet's native gRPC probe speaks plaintext only, so with TLS the image's health script runs instead. */}}
+{{- define "noisy.healthProbe" -}}
+{{- if .Values.grpc.tls.existingSecret -}}
+exec: { command: ["node", "/app/tools/healthcheck/grpc-health.mjs"] }
+{{- else -}}
+grpc: { port: {{ .Values.grpcPort }} }
 {{- end -}}
 {{- end -}}

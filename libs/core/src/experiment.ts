@@ -23,16 +23,16 @@ export const MODEL_NAMES = [
 export const ModelSpecSchema = z.strictObject({
   /** Model family and size. @default 'cnn-small' */
   name: z.string().default('cnn-small'),
-  /** Width multiplier on every layer's channels (students may be wider). @default 1 */
-  width: z.number().positive().default(1),
-  /** Depth multiplier on the number of blocks (students may be deeper). @default 1 */
-  depth: z.number().positive().default(1),
+  /** Width multiplier on every layer's channels (students may be wider), at most 16. @default 1 */
+  width: z.number().positive().max(16).default(1),
+  /** Depth multiplier on the number of blocks (students may be deeper), at most 8. @default 1 */
+  depth: z.number().positive().max(8).default(1),
   /** Dropout before the classifier; null = the model's default (EfficientNet per size, 0.2 else). */
   dropout: fraction.nullable().default(null),
   /** Final stochastic-depth drop rate (linear over blocks, identity-skip blocks only). @default 0.2 */
   stochasticDepth: fraction.default(0.2),
-  /** Hidden layer widths of the MLP (before the width multiplier). @default [256, 128] */
-  hidden: z.array(positiveInt).default([256, 128]),
+  /** Hidden layer widths of the MLP (before the width multiplier): at most 16 layers of 65,536. @default [256, 128] */
+  hidden: z.array(positiveInt.max(65_536)).max(16).default([256, 128]),
 });
 
 const RandAugmentSchema = z.strictObject({
@@ -55,11 +55,11 @@ const TabularNoiseSchema = z.strictObject({
 
 export const TrainSpecSchema = z.strictObject({
   /** Labeled epochs (the original's unit: steps per epoch = labeled examples / batch). @default 30 */
-  epochs: z.number().positive().default(30),
+  epochs: z.number().positive().max(100_000).default(30),
   /** Train exactly this many steps instead of `epochs`. */
-  steps: positiveInt.nullable().default(null),
+  steps: positiveInt.max(100_000_000).nullable().default(null),
   /** Labeled batch size B. @default 64 */
-  batchSize: positiveInt.default(64),
+  batchSize: positiveInt.max(65_536).default(64),
   /**
    * Unlabeled batch = ceil(B * unlabelRatio); also the unlabeled loss weight. 0 = supervised.
    * @default 3 for students
@@ -155,8 +155,13 @@ const TableSource = z.strictObject({
   id: z.string().nullable().default(null),
   /** Declared column types; undeclared columns are inferred (all values numbers -> numeric, else categorical). */
   columns: z.record(z.string(), z.enum(['numeric', 'categorical', 'ignore'])).default({}),
-  /** Field separator; null = tab for .tsv, comma otherwise. */
-  delimiter: z.string().length(1).nullable().default(null),
+  /** Field separator (one printable character or tab); null = tab for .tsv, comma otherwise. */
+  delimiter: z
+    .string()
+    .length(1)
+    .regex(/^[^\p{Cc}]$|^\t$/u, 'must be one printable character or a tab (not NUL, not a newline)')
+    .nullable()
+    .default(null),
   /** CSV files start with a header row (else columns are named c0, c1, ...). @default true */
   header: z.boolean().default(true),
   /** Field values that mean missing. */

@@ -5,3 +5,4 @@ export * from './experiment.js';
 export * from './hash.js';
 export * from './grid.js';
 export * from './experiment-text.js';
+export * from './redact.js';

@@ -1,15 +1,16 @@
 // IDX files (MNIST family): big-endian magic (0x00 0x00 dtype ndim), dims, then data.
 // Gzipped files (.gz) are inflated transparently.
 import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
 import { DataError } from '@noisy/core';
+import { gunzipCapped } from './gzip.js';
 
 export interface IdxArray {
   readonly shape: number[];
   readonly data: Uint8Array;
 }
 
-export async function readIdx(path: string): Promise<IdxArray> {
+/** `maxInflatedBytes`: cap on a gzipped file's inflated size. @default MAX_INFLATED_BYTES (1 GiB) */
+export async function readIdx(path: string, maxInflatedBytes?: number): Promise<IdxArray> {
   let raw: Uint8Array = await readFile(path).catch((cause) => {
     throw new DataError(
       path,
@@ -18,7 +19,7 @@ export async function readIdx(path: string): Promise<IdxArray> {
       { cause },
     );
   });
-  if (raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipSync(raw);
+  if (raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipCapped(raw, path, maxInflatedBytes);
   return parseIdx(raw, path);
 }
 

@@ -14,11 +14,44 @@ export interface Image {
 const isPng = (b: Uint8Array) => b.length > 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
 const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8;
 
+/** Largest image side and pixel count decoded; larger images are refused from their headers. */
+export const MAX_IMAGE_SIDE = 16384;
+export const MAX_IMAGE_PIXELS = 100_000_000;
+
+/** Width and height from the header (PNG IHDR, JPEG SOFn), without decoding; null if not found. */
+export function imageSize(bytes: Uint8Array): { width: number; height: number } | null {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isPng(bytes)) {
+    // Signature (8), then the IHDR chunk: length (4), type (4), width (4), height (4).
+    if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return null;
+    return { width: dv.getUint32(16), height: dv.getUint32(20) };
+  }
+  if (isJpeg(bytes)) {
+    for (let p = 2; p + 9 <= bytes.length && bytes[p] === 0xff; p += 2 + dv.getUint16(p + 2)) {
+      const m = bytes[p + 1];
+      if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc)
+        return { height: dv.getUint16(p + 5), width: dv.getUint16(p + 7) };
+      if (m === 0xda) return null; // scan data without a frame header
+    }
+  }
+  return null;
+}
+
 /** Decode PNG or JPEG bytes into `channels` (1 = grey, 3 = RGB); `where` names the source in errors. */
 export function decodeImage(bytes: Uint8Array, channels: 1 | 3, where: string): Image {
   let rgba: { width: number; height: number; data: Uint8Array };
   const kind = isPng(bytes) ? 'PNG' : isJpeg(bytes) ? 'JPEG' : null;
   if (!kind) throw new DataError(where, 'cannot decode image: neither PNG nor JPEG');
+  // Refuse huge images from the header, before the decoder allocates width * height * 4 bytes.
+  const size = imageSize(bytes);
+  if (
+    size &&
+    (size.width > MAX_IMAGE_SIDE || size.height > MAX_IMAGE_SIDE || size.width * size.height > MAX_IMAGE_PIXELS)
+  )
+    throw new DataError(
+      where,
+      `image is ${size.width}x${size.height}: larger than the limit (${MAX_IMAGE_SIDE} px a side, ${MAX_IMAGE_PIXELS / 1e6} megapixels)`,
+    );
   try {
     rgba =
       kind === 'PNG'

@@ -11,6 +11,8 @@ export * from './datasets/idx-source.js';
 export * from './datasets/folder-source.js';
 export * from './datasets/synthetic-source.js';
 export * from './datasets/open.js';
+export * from './datasets/roots.js';
+export * from './gzip.js';
 export * from './datasets/inputs.js';
 export * from './datasets/tfrecord-source.js';
 export * from './datasets/table-source.js';

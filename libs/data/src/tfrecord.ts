@@ -27,14 +27,30 @@ export function encodeTFRecords(records: Iterable<Uint8Array>): Uint8Array {
   return out;
 }
 
-/** Validate the record framed at `pos`; returns its data and the offset after it. */
-function frameAt(buf: Uint8Array, pos: number, file: string, index: number): { data: Uint8Array; end: number } {
+/** Largest record a reader accepts (an image with its labels is far smaller). @default 256 MiB */
+export const MAX_RECORD_BYTES = 256 << 20;
+
+/**
+ * The length of the record framed at `pos`, checked against its CRC and `MAX_RECORD_BYTES` before
+ * anything is allocated for it: a corrupt length names the file and record instead of asking for
+ * an impossible buffer.
+ */
+function recordLength(buf: Uint8Array, pos: number, file: string, index: number): number {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (pos + 12 > buf.length) throw new DataError(file, 'truncated record header', index);
-  const length = Number(dv.getBigUint64(pos, true));
   if (dv.getUint32(pos + 8, true) !== maskedCrc32c(buf.subarray(pos, pos + 8))) {
     throw new DataError(file, 'length CRC mismatch: the file is corrupt or not a TFRecord', index);
   }
+  const length = dv.getBigUint64(pos, true);
+  if (length > BigInt(MAX_RECORD_BYTES))
+    throw new DataError(file, `record length ${length} exceeds the ${MAX_RECORD_BYTES}-byte limit`, index);
+  return Number(length);
+}
+
+/** Validate the record framed at `pos`; returns its data and the offset after it. */
+function frameAt(buf: Uint8Array, pos: number, file: string, index: number): { data: Uint8Array; end: number } {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const length = recordLength(buf, pos, file, index);
   const start = pos + 12;
   if (start + length + 4 > buf.length) throw new DataError(file, `truncated record: needs ${length} bytes`, index);
   const data = buf.subarray(start, start + length);
@@ -82,8 +98,7 @@ export async function* readTFRecordFile(path: string, chunkSize = 1 << 20): Asyn
         if (buf.length > 0) throw new DataError(path, 'truncated record header', index);
         return;
       }
-      const length = Number(new DataView(buf.buffer, buf.byteOffset).getBigUint64(0, true));
-      await fill(16 + length);
+      await fill(16 + recordLength(buf, 0, path, index));
       const { data, end } = frameAt(buf, 0, path, index);
       yield data;
       buf = buf.subarray(end);

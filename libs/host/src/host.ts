@@ -7,6 +7,7 @@ import { ConfigError } from '@noisy/core';
 import { durableFor, type Step } from '@noisy/contracts';
 import { selectBackend, useNativeKernels, type BackendReport } from '@noisy/ml';
 import { ModelCache, startWorker, type Worker } from '@noisy/pipeline';
+import { confinedIngest } from './data-roots.js';
 import { setupTelemetry } from '@noisy/platform/telemetry';
 import { onShutdown, serviceConfigFromEnv, type EventBus, type ObjectStore, type ServiceConfig } from '@noisy/platform';
 import { startGrpcServer, type GrpcServer } from '@noisy/platform/grpc';
@@ -67,6 +68,7 @@ export async function hostService(
         { store, bus },
         {
           steps: spec.steps,
+          stages: { ingest: confinedIngest(config.dataRoots) },
           onTask: (task, outcome, seconds, error, traceId) =>
             log(outcome === 'done' ? 'info' : 'warn', `task ${outcome}`, {
               service: spec.name,
@@ -82,9 +84,16 @@ export async function hostService(
         },
       )
     : null;
-  const server = await startGrpcServer(config.grpcPort, (s) => spec.register(s, ctx), '0.0.0.0', config.grpcTls);
+  const server = await startGrpcServer(
+    config.grpcPort,
+    (s) => spec.register(s, ctx),
+    config.grpcHost,
+    config.grpcTls,
+    config.grpcToken,
+  );
   log('info', `${spec.name} ready`, {
     service: spec.name,
+    grpcHost: config.grpcHost,
     grpcPort: server.port,
     backend: backend?.name ?? 'none',
     provider: backend?.provider,
@@ -93,6 +102,8 @@ export async function hostService(
     store: store.url,
     nats: bus.url,
     tls: Boolean(config.grpcTls),
+    token: Boolean(config.grpcToken),
+    dataRoots: config.dataRoots,
     tracing: telemetry.enabled,
     steps: spec.steps,
   });

@@ -4,6 +4,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { InvalidMessageError, STEP_ENUM, taskCodec, type Step, type Task, type eventsPb } from '@noisy/contracts';
 import { STAGES, type StageContext } from '@noisy/pipeline';
 import { unary } from '@noisy/platform/grpc';
+import { confinedIngest } from './data-roots.js';
 import type { HostContext } from './host.js';
 
 /** The request's task, validated by the bus codec; a task of another step is refused. */
@@ -24,6 +25,10 @@ export function taskHandler(
   ctx: HostContext,
 ): grpc.handleUnaryCall<{ task?: eventsPb.Task }, { manifestKey: string }> {
   return unary(async (req) => ({
-    manifestKey: await STAGES[step](stageContext(ctx), toTask(req.task, step), ctx.models),
+    manifestKey: await (step === 'ingest' ? confinedIngest(ctx.config.dataRoots) : STAGES[step])(
+      stageContext(ctx),
+      toTask(req.task, step),
+      ctx.models,
+    ),
   }));
 }

@@ -1,6 +1,7 @@
 // Checkpoints through the object-store port: `model.json` (topology + weights manifest),
-// `weights.bin` and, last, `meta.json` (compiled config, input statistics, metrics, parents,
-// sha256 of both files). A checkpoint without meta.json is unfinished and is never loaded.
+// `weights.bin`, `meta.json` (compiled config, input statistics, metrics, parents, sha256 of both
+// files) and, last, the commit: `manifest.json` with the sha256 of all three (written by the train
+// step, or `commitCheckpoint`). Only a committed checkpoint loads, verified manifest -> meta -> files.
 import * as tf from '@tensorflow/tfjs';
 import { ArtifactError, sha256Hex } from '@noisy/core';
 import type { ObjectStore } from '@noisy/platform';
@@ -66,21 +67,67 @@ export async function saveCheckpoint(
   return full;
 }
 
+/** The parts of a checkpoint's commit record (the step manifest's `parts`). */
+interface CommitRecord {
+  parts: Array<{ key: string; sha256: string; bytes: number }>;
+}
+
+/** Commit a saved checkpoint outside a run (tools, tests): its manifest lists the three files. */
+export async function commitCheckpoint(store: ObjectStore, prefix: string): Promise<string> {
+  const parts = [];
+  for (const f of ['model.json', 'weights.bin', 'meta.json']) {
+    const bytes = await store.get(`${prefix}/${f}`);
+    parts.push({ key: `${prefix}/${f}`, sha256: sha256Hex(bytes), bytes: bytes.length, records: 1 });
+  }
+  const manifest = { kind: 'model', parts, counts: {}, parents: [], config: null, data: null, timing: { seconds: 0 } };
+  await store.put(`${prefix}/manifest.json`, `${JSON.stringify(manifest)}\n`);
+  return `${prefix}/manifest.json`;
+}
+
+/** The committed manifest's bytes; ArtifactError when the checkpoint is not committed. */
+export async function readCheckpointManifest(store: ObjectStore, prefix: string): Promise<Uint8Array> {
+  const key = `${prefix}/manifest.json`;
+  if (!(await store.head(key)))
+    throw new ArtifactError(key, 'no committed checkpoint here (manifest.json missing: unfinished, or a wrong path)');
+  return store.get(key);
+}
+
 export async function loadCheckpoint(
   store: ObjectStore,
   prefix: string,
+  manifestBytes?: Uint8Array,
 ): Promise<{ model: tf.LayersModel; meta: CheckpointMeta }> {
-  const metaKey = `${prefix}/meta.json`;
-  if (!(await store.head(metaKey)))
-    throw new ArtifactError(metaKey, 'no checkpoint here (meta.json missing: unfinished or wrong path)');
-  const meta = JSON.parse(new TextDecoder().decode(await store.get(metaKey))) as CheckpointMeta;
-  const modelBytes = await store.get(`${prefix}/model.json`);
-  const weights = await store.get(`${prefix}/weights.bin`);
+  const manifestKey = `${prefix}/manifest.json`;
+  const manifest = JSON.parse(
+    new TextDecoder().decode(manifestBytes ?? (await readCheckpointManifest(store, prefix))),
+  ) as CommitRecord;
+  // manifest -> each file. Part keys are relative to the store the run wrote (runs/<id>/gen-1/model/
+  // meta.json, or under an attempt's folder); this store may be rooted elsewhere (a checkpoint
+  // folder given on disk): map each key to this prefix through the deepest ancestor named like it.
+  const local = (key: string) => {
+    const segs = key.split('/');
+    for (let i = segs.length - 1; i > 0; i--)
+      if (`/${segs.slice(0, i).join('/')}`.endsWith(`/${prefix}`)) return `${prefix}/${segs.slice(i).join('/')}`;
+    return key;
+  };
+  const read = async (file: string) => {
+    const part = manifest.parts?.find((p) => p.key.split('/').at(-1) === file);
+    if (!part) throw new ArtifactError(manifestKey, `lists no ${file}: not a checkpoint's manifest`);
+    const key = local(part.key);
+    const bytes = await store.get(key);
+    if (sha256Hex(bytes) !== part.sha256)
+      throw new ArtifactError(key, 'sha256 does not match the manifest: the checkpoint is corrupt');
+    return bytes;
+  };
+  const meta = JSON.parse(new TextDecoder().decode(await read('meta.json'))) as CheckpointMeta;
+  const modelBytes = await read('model.json');
+  const weights = await read('weights.bin');
+  // meta -> files: meta.json describes the same files the manifest committed.
   for (const [file, bytes] of [
     ['model.json', modelBytes],
     ['weights.bin', weights],
   ] as const) {
-    if (sha256Hex(bytes) !== meta.files[file].sha256)
+    if (sha256Hex(bytes) !== meta.files[file]?.sha256)
       throw new ArtifactError(`${prefix}/${file}`, 'sha256 does not match meta.json: the checkpoint is corrupt');
   }
   const parsed = JSON.parse(new TextDecoder().decode(modelBytes));

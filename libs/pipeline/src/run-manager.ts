@@ -46,9 +46,12 @@ export class RunManager {
     const a: Active = { abort, state: 'running', message: '', done: Promise.resolve() };
     a.done = new RunController(this.ports, { signal: abort.signal, pollMs: 500 }).drive(runId).then(
       async () => {
-        const problem = await writeRunViews(this.ports.store, runId);
+        // Finished as soon as the run is: its 'finished' event is already out, and a client that
+        // reads the run after that event must not see it running while the report is written.
         a.state = 'finished';
-        a.message = problem ? `finished; ${problem}` : 'finished';
+        a.message = 'finished';
+        const problem = await writeRunViews(this.ports.store, runId);
+        if (problem) a.message = `finished; ${problem}`;
       },
       (err) => {
         a.state = abort.signal.aborted ? 'cancelled' : 'failed';

@@ -19,5 +19,5 @@ export {
   type Subscription,
 } from './event-bus/port.js';
 export { MemoryEventBus } from './event-bus/memory.js';
-export { serviceConfigFromEnv, type ServiceConfig } from './service-config.js';
+export { isLoopbackHost, serviceConfigFromEnv, type ServiceConfig } from './service-config.js';
 export { onShutdown } from './grpc/shutdown.js';

@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort, waitForPort, type RunningServer } from './nats-server.js';
 
-export async function startS3Server(): Promise<
-  RunningServer & { endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } }
-> {
+/** `allowMismatchedSignatures`: accept any credentials (tests that put a marker in AWS_SECRET_ACCESS_KEY). */
+export async function startS3Server(
+  o: { allowMismatchedSignatures?: boolean } = {},
+): Promise<RunningServer & { endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } }> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 's3rver-'));
   const bin = join(dirname(createRequire(import.meta.url).resolve('s3rver/package.json')), 'bin', 's3rver.js');
@@ -25,6 +26,7 @@ export async function startS3Server(): Promise<
       '--directory',
       dir,
       '--silent',
+      ...(o.allowMismatchedSignatures ? ['--allow-mismatched-signatures'] : []),
     ],
     { stdio: 'ignore' },
   );

@@ -1,15 +1,26 @@
-// gRPC ControllerService handlers over the run manager: decode, call, encode, map errors.
+// gRPC ControllerService handlers over the run manager: decode, call, encode, map errors. StartRun
+// refuses dataset paths outside the data roots; every message leaving here is redacted (no secret
+// value, no long excerpt of an input file), whatever a worker put into it.
 import type * as grpc from '@grpc/grpc-js';
+import { compileExperimentFrom, parseExperimentText, redact } from '@noisy/core';
 import { progressCodec, runEventCodec } from '@noisy/contracts';
 import type { controllerPb } from '@noisy/contracts/grpc';
+import { checkDataRoots } from '@noisy/data';
 import type { RunInfo, RunManager } from '@noisy/pipeline';
 import { toGrpcError, unary } from '@noisy/platform/grpc';
 
-const toRun = (r: RunInfo): controllerPb.Run => ({
+export interface ControllerOptions {
+  /** NOISY_DATA_ROOTS of the controller (the ingestion service checks its own too); none by default: only path-less sources. */
+  dataRoots: readonly string[];
+  /** Values never to return (the process's secret-looking environment variables). */
+  secrets: readonly string[];
+}
+
+const toRun = (r: RunInfo, secrets: readonly string[]): controllerPb.Run => ({
   runId: r.runId,
   name: r.name,
   state: r.state,
-  message: r.message,
+  message: redact(r.message, secrets),
   createdAt: r.createdAt,
   generations: r.generations.map((g) => ({
     generation: g.generation,
@@ -23,21 +34,38 @@ const toRun = (r: RunInfo): controllerPb.Run => ({
   })),
 });
 
-export function controllerHandlers(runs: RunManager): controllerPb.ControllerServiceServer {
+export function controllerHandlers(
+  runs: RunManager,
+  o: ControllerOptions = { dataRoots: [], secrets: [] },
+): controllerPb.ControllerServiceServer {
+  const { secrets } = o;
+  const run = (r: RunInfo) => toRun(r, secrets);
+  // unary() maps errors to gRPC statuses; their details are redacted too.
+  const safe =
+    <Req, Res>(fn: (req: Req) => Promise<Res>) =>
+    (req: Req) =>
+      fn(req).catch((err: unknown) => {
+        if (err instanceof Error) err.message = redact(err.message, secrets);
+        throw err;
+      });
   return {
-    startRun: unary(async (req: controllerPb.StartRunRequest) => ({
-      run: toRun(await runs.start(req.experiment, req.runId)),
-    })),
-    getRun: unary(async (req: controllerPb.GetRunRequest) => ({ run: toRun(await runs.get(req.runId)) })),
-    listRuns: unary(async () => ({ runs: (await runs.list()).map(toRun) })),
-    cancelRun: unary(async (req: controllerPb.CancelRunRequest) => ({ run: toRun(await runs.cancel(req.runId)) })),
-    resumeRun: unary(async (req: controllerPb.ResumeRunRequest) => ({ run: toRun(await runs.resume(req.runId)) })),
+    startRun: unary(
+      safe(async (req: controllerPb.StartRunRequest) => {
+        const e = compileExperimentFrom(parseExperimentText(req.experiment, 'experiment'), 'experiment');
+        await checkDataRoots(e.data.source, o.dataRoots);
+        return { run: run(await runs.start(req.experiment, req.runId)) };
+      }),
+    ),
+    getRun: unary(safe(async (req: controllerPb.GetRunRequest) => ({ run: run(await runs.get(req.runId)) }))),
+    listRuns: unary(safe(async () => ({ runs: (await runs.list()).map(run) }))),
+    cancelRun: unary(safe(async (req: controllerPb.CancelRunRequest) => ({ run: run(await runs.cancel(req.runId)) }))),
+    resumeRun: unary(safe(async (req: controllerPb.ResumeRunRequest) => ({ run: run(await runs.resume(req.runId)) }))),
     watchRun: (call: grpc.ServerWritableStream<controllerPb.WatchRunRequest, controllerPb.WatchRunResponse>) => {
       const runId = call.request.runId;
       runs.get(runId).then(
         (info) => {
           // First the run as it stands, then its events.
-          call.write({ snapshot: toRun(info) });
+          call.write({ snapshot: run(info) });
           if (info.state !== 'running' && info.state !== 'pending') {
             call.end();
             return;
@@ -45,7 +73,7 @@ export function controllerHandlers(runs: RunManager): controllerPb.ControllerSer
           const sub = runs.watch(
             runId,
             (e) => {
-              call.write({ run: runEventCodec.toWire(e) });
+              call.write({ run: runEventCodec.toWire({ ...e, message: redact(e.message, secrets) }) });
               if (e.state === 'finished' || e.state === 'failed') {
                 // End once the run manager has settled too (report and TensorBoard files written, state
                 // final), so a GetRun right after the stream ends sees the run's final state.
@@ -59,7 +87,10 @@ export function controllerHandlers(runs: RunManager): controllerPb.ControllerSer
           );
           call.on('cancelled', () => void sub.stop());
         },
-        (err) => call.destroy(toGrpcError(err)),
+        (err) => {
+          if (err instanceof Error) err.message = redact(err.message, secrets);
+          call.destroy(toGrpcError(err));
+        },
       );
     },
   };

@@ -21,7 +21,7 @@ const isFile = (p: string) =>
 export async function locateModel(store: ObjectStore, value: string): Promise<ModelLocation> {
   const cleaned = value
     .replace(/^file:\/\//, '')
-    .replace(/\/(meta|model)\.json$/, '')
+    .replace(/\/(meta|model|manifest)\.json$/, '')
     .replace(/\/+$/, '');
   const pathLike = value.startsWith('file://') || isAbsolute(cleaned) || /^\.\.?(\/|$)/.test(cleaned);
   if (!pathLike && (await store.head(`${cleaned}/meta.json`).catch(() => null))) return { store, prefix: cleaned };

@@ -70,6 +70,9 @@ describe('helm chart helm/noisy-student', () => {
         ...Array(6).fill('Service'),
         'ConfigMap',
         'ServiceAccount',
+        'Secret', // the generated gRPC token
+        'Secret', // the generated per-service NATS passwords
+        'NetworkPolicy',
       ].sort(),
     );
     expect(gpu.filter((d) => d.kind === 'ScaledObject')).toHaveLength(1);
@@ -189,6 +192,125 @@ describe('helm chart helm/noisy-student', () => {
     const config = gpu.find((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
     expect(Object.keys(config.data).filter((k) => SECRETISH.test(k))).toEqual([]);
     expect(config.data.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector:4318');
+  });
+
+  it('closed by default: token auth from a Secret on 0.0.0.0, one NATS user per service, a NetworkPolicy admitting only the release', () => {
+    const config = cpu.find((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
+    expect(config.data.NOISY_GRPC_HOST).toBe('0.0.0.0');
+    expect(config.data.NOISY_GRPC_ALLOW_INSECURE).toBeUndefined();
+    for (const d of workloads(cpu)) {
+      const env = podOf(d).containers[0].env!;
+      expect(env.find((e) => e.name === 'NOISY_GRPC_TOKEN')?.valueFrom?.secretKeyRef, role(d)).toEqual({
+        name: 'noisy-noisy-student-grpc-token',
+        key: 'token',
+      });
+      expect(env.find((e) => e.name === 'NOISY_NATS_USER')?.value).toBe(`noisy-${role(d)}`);
+      expect(env.find((e) => e.name === 'NOISY_NATS_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
+        name: 'noisy-noisy-student-nats-auth',
+        key: role(d),
+      });
+    }
+    const secrets = cpu.filter((d) => d.kind === 'Secret') as unknown as Array<{ data: Record<string, string> }>;
+    expect(secrets.map((x) => Object.keys(x.data).sort())).toEqual([
+      ['token'],
+      ['controller', 'evaluator', 'filter', 'inference', 'ingestion', 'trainer'],
+    ]);
+    expect(Buffer.from(secrets[0].data.token, 'base64').toString()).toMatch(/^[A-Za-z0-9]{40}$/);
+    const policies = cpu.filter((d) => d.kind === 'NetworkPolicy') as unknown as Array<{
+      spec: { podSelector: unknown; ingress: Array<{ from: unknown[] }> };
+    }>;
+    const release = {
+      matchLabels: { 'app.kubernetes.io/name': 'noisy-student', 'app.kubernetes.io/instance': 'noisy' },
+    };
+    expect(policies).toHaveLength(1);
+    expect(policies[0].spec.podSelector).toEqual(release);
+    expect(policies[0].spec.ingress).toEqual([{ from: [{ podSelector: release }] }]);
+  });
+
+  it('the controller NetworkPolicy admits the configured CIDRs and namespaces on the gRPC port only', async () => {
+    const docs = parseManifests(
+      await helmTemplate({
+        set: [
+          'networkPolicy.controller.fromCidrs[0]=10.8.0.0/16',
+          'networkPolicy.controller.fromNamespaceSelectors[0].matchLabels.team=ml',
+        ],
+      }),
+    );
+    expect(validateManifests(docs)).toEqual([]);
+    const controller = docs.find(
+      (d) => d.kind === 'NetworkPolicy' && d.metadata.name.endsWith('-controller'),
+    ) as unknown as {
+      spec: { podSelector: { matchLabels: Record<string, string> }; ingress: unknown[] };
+    };
+    expect(controller.spec.podSelector.matchLabels['app.kubernetes.io/component']).toBe('controller');
+    expect(controller.spec.ingress).toEqual([
+      {
+        ports: [{ protocol: 'TCP', port: 50051 }],
+        from: [{ ipBlock: { cidr: '10.8.0.0/16' } }, { namespaceSelector: { matchLabels: { team: 'ml' } } }],
+      },
+    ]);
+    await expect(helmTemplate({ set: ['networkPolicy.controller.fromCidrs[0]=everyone'] })).rejects.toThrow(
+      /fromCidrs/,
+    );
+    const open = parseManifests(await helmTemplate({ set: ['networkPolicy.enabled=false'] }));
+    expect(open.filter((d) => d.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
+  it('gRPC TLS from a Secret: certificate env, a read-only mount and exec probes; no auth at all needs an explicit opt-out', async () => {
+    const docs = parseManifests(
+      await helmTemplate({
+        set: ['grpc.tls.existingSecret=grpc-tls', 'grpc.tls.clientAuth=true', 'grpc.auth.enabled=false'],
+      }),
+    );
+    expect(validateManifests(docs)).toEqual([]);
+    expect(docs.filter((d) => d.kind === 'Secret')).toHaveLength(1); // NATS passwords only
+    for (const d of workloads(docs).filter((w) => role(w) !== 'nats')) {
+      const c = podOf(d).containers[0] as Container & { volumeMounts?: unknown[] };
+      expect(c.env).toEqual(
+        expect.arrayContaining([
+          { name: 'NOISY_GRPC_TLS_CERT', value: '/etc/noisy/grpc-tls/tls.crt' },
+          { name: 'NOISY_GRPC_TLS_KEY', value: '/etc/noisy/grpc-tls/tls.key' },
+          { name: 'NOISY_GRPC_TLS_CA', value: '/etc/noisy/grpc-tls/ca.crt' },
+        ]),
+      );
+      expect(c.env!.find((e) => e.name === 'NOISY_GRPC_TOKEN')).toBeUndefined();
+      expect(c.volumeMounts).toContainEqual({ name: 'grpc-tls', mountPath: '/etc/noisy/grpc-tls', readOnly: true });
+      expect(c.livenessProbe).toMatchObject({ exec: { command: ['node', '/app/tools/healthcheck/grpc-health.mjs'] } });
+    }
+    await expect(helmTemplate({ set: ['grpc.auth.enabled=false'] })).rejects.toThrow(
+      /with grpc\.auth\.enabled=false set grpc\.tls\.existingSecret, or grpc\.allowInsecure=true/,
+    );
+    const insecure = parseManifests(
+      await helmTemplate({ set: ['grpc.auth.enabled=false', 'grpc.allowInsecure=true'] }),
+    );
+    expect(
+      (insecure.find((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> }).data,
+    ).toMatchObject({
+      NOISY_GRPC_ALLOW_INSECURE: 'true',
+    });
+  });
+
+  it('NATS stream limits reach every service through the ConfigMap, bounded by the schema', async () => {
+    const data = (docs: K8sObject[]) =>
+      (docs.find((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> }).data;
+    expect(data(cpu)).toMatchObject({
+      NOISY_STREAM_REPLICAS: '1',
+      NOISY_STREAM_MAX_AGE_HOURS: '168',
+      NOISY_STREAM_MAX_BYTES: '1073741824',
+    });
+    const three = parseManifests(
+      await helmTemplate({ set: ['nats.streams.replicas=3', 'nats.streams.maxBytes=10737418240'] }),
+    );
+    expect(data(three)).toMatchObject({ NOISY_STREAM_REPLICAS: '3', NOISY_STREAM_MAX_BYTES: '10737418240' });
+    await expect(helmTemplate({ set: ['nats.streams.replicas=9'] })).rejects.toThrow(/nats\/streams\/replicas/);
+  });
+
+  it('dataRoots become NOISY_DATA_ROOTS; relative roots are refused by the schema', async () => {
+    const docs = parseManifests(await helmTemplate({ set: ['dataRoots[0]=/datasets', 'dataRoots[1]=/mnt/extra'] }));
+    expect(
+      (docs.find((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> }).data.NOISY_DATA_ROOTS,
+    ).toBe('/datasets:/mnt/extra');
+    await expect(helmTemplate({ set: ['dataRoots[0]=datasets'] })).rejects.toThrow(/dataRoots/);
   });
 
   it('values.schema.json rejects a misspelt key and a bad value; the bundled store needs a credentials Secret', async () => {

@@ -24,6 +24,7 @@ const TYPES: Record<string, string> = {
   'apps/v1/Deployment': 'apps.Deployment',
   'apps/v1/StatefulSet': 'apps.StatefulSet',
   'policy/v1/PodDisruptionBudget': 'policy.PodDisruptionBudget',
+  'networking.k8s.io/v1/NetworkPolicy': 'networking.NetworkPolicy',
   'keda.sh/v1alpha1/ScaledObject': 'keda.ScaledObject',
 };
 
@@ -47,6 +48,7 @@ export function validateManifests(docs: K8sObject[]): string[] {
       "import type * as core from 'kubernetes-types/core/v1';",
       "import type * as apps from 'kubernetes-types/apps/v1';",
       "import type * as policy from 'kubernetes-types/policy/v1';",
+      "import type * as networking from 'kubernetes-types/networking/v1';",
       "import type * as keda from './keda.js';",
     ].join('\n') + '\n';
   let line = 4;

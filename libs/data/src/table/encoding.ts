@@ -3,7 +3,7 @@
 // -> the training mean, plus a 0/1 `<col>=missing` column where training had gaps), categorical
 // columns one-hot over the training categories (unseen or missing -> all zeros). Standardisation
 // happens later, in the model's input statistics.
-import { ConfigError, DataError } from '@noisy/core';
+import { ConfigError, DataError, excerpt } from '@noisy/core';
 import type { DeclaredColumn } from './arff.js';
 import type { RawTable } from './read-table.js';
 
@@ -44,7 +44,7 @@ function labelColumn(t: RawTable, o: FitOptions): string {
     if (!t.header.includes(o.label))
       throw new ConfigError(
         `${o.field}.label`,
-        `column '${o.label}' is not in ${t.where} (columns: ${t.header.join(', ')})`,
+        `column '${excerpt(o.label)}' is not in ${t.where} (columns: ${excerpt(t.header.join(', '), 200)})`,
       );
     return o.label;
   }
@@ -60,7 +60,7 @@ function sortNatural(values: string[]): string[] {
 export function fitTableEncoding(t: RawTable, o: FitOptions): TableEncoding {
   const label = labelColumn(t, o);
   if (o.id !== null && !t.header.includes(o.id))
-    throw new ConfigError(`${o.field}.id`, `column '${o.id}' is not in ${t.where}`);
+    throw new ConfigError(`${o.field}.id`, `column '${excerpt(o.id)}' is not in ${t.where}`);
   for (const name of Object.keys(o.columns)) {
     if (!t.header.includes(name)) throw new ConfigError(`${o.field}.columns.${name}`, `no such column in ${t.where}`);
   }
@@ -96,19 +96,19 @@ export function fitTableEncoding(t: RawTable, o: FitOptions): TableEncoding {
     if (categories.length > o.maxCategories) {
       throw new ConfigError(
         `${o.field}.columns.${name}`,
-        `column '${name}' of ${t.where} has ${categories.length} distinct values (more than maxCategories ${o.maxCategories}): declare it as the id column, ignore it, or raise maxCategories`,
+        `column '${excerpt(name)}' of ${t.where} has ${categories.length} distinct values (more than maxCategories ${o.maxCategories}): declare it as the id column, ignore it, or raise maxCategories`,
       );
     }
     columns.push({ name, type, categories });
   });
-  if (!columns.length) throw new DataError(t.where, `has no feature columns besides the label '${label}'`);
+  if (!columns.length) throw new DataError(t.where, `has no feature columns besides the label '${excerpt(label)}'`);
   const j = t.header.indexOf(label);
   const seen = sortNatural([...new Set(t.rows.map((r) => r.fields[j]).filter((v) => !missing.has(v)))]);
   const classNames = o.classNames ?? declaredOf.get(label)?.values ?? seen;
   if (classNames.length < 2)
     throw new DataError(
       t.where,
-      `label column '${label}' has ${classNames.length} class(es); classification needs at least 2`,
+      `label column '${excerpt(label)}' has ${classNames.length} class(es); classification needs at least 2`,
     );
   const featureNames = columns.flatMap((c) =>
     c.type === 'numeric'
@@ -139,12 +139,13 @@ export function encodeTable(enc: TableEncoding, t: RawTable, requireLabel: boole
     if (j === undefined)
       throw new DataError(
         t.where,
-        `has no column '${c.name}' (the model's features come from: ${enc.columns.map((x) => x.name).join(', ')})`,
+        `has no column '${excerpt(c.name)}' (the model's features come from: ${excerpt(enc.columns.map((x) => x.name).join(', '), 200)})`,
       );
     return j;
   });
   const labelAt = index.get(enc.label);
-  if (requireLabel && labelAt === undefined) throw new DataError(t.where, `has no label column '${enc.label}'`);
+  if (requireLabel && labelAt === undefined)
+    throw new DataError(t.where, `has no label column '${excerpt(enc.label)}'`);
   const idAt = enc.id === null ? undefined : index.get(enc.id);
   const classOf = new Map(enc.classNames.map((c, k) => [c, k]));
   const lookup = enc.columns.map((c) =>
@@ -163,8 +164,8 @@ export function encodeTable(enc: TableEncoding, t: RawTable, requireLabel: boole
           throw new DataError(
             where,
             NOT_FINITE.test(v)
-              ? `column '${c.name}': '${v}' is not a finite number (leave the field empty or write NA for a missing value)`
-              : `column '${c.name}': '${v}' is not a number`,
+              ? `column '${excerpt(c.name)}': '${excerpt(v)}' is not a finite number (leave the field empty or write NA for a missing value)`
+              : `column '${excerpt(c.name)}': '${excerpt(v)}' is not a number`,
           );
         }
         x[o++] = gap ? c.fill : Number(v);
@@ -180,8 +181,11 @@ export function encodeTable(enc: TableEncoding, t: RawTable, requireLabel: boole
     if (lv !== undefined && !missing.has(lv)) {
       label = classOf.get(lv);
       if (label === undefined)
-        throw new DataError(where, `label '${lv}' is not one of the classes (${enc.classNames.join(', ')})`);
-    } else if (requireLabel) throw new DataError(where, `label column '${enc.label}' is empty`);
+        throw new DataError(
+          where,
+          `label '${excerpt(lv)}' is not one of the classes (${excerpt(enc.classNames.join(', '), 200)})`,
+        );
+    } else if (requireLabel) throw new DataError(where, `label column '${excerpt(enc.label)}' is empty`);
     const id = idAt === undefined ? `${idPrefix}:${r.line}` : r.fields[idAt];
     return { id, line: r.line, features: x, label };
   });

@@ -1,8 +1,8 @@
 // Read one table file into a header and rows: CSV/TSV (header row, or c0..cN without one) or
 // ARFF (declared columns), either optionally gzipped.
 import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
-import { DataError } from '@noisy/core';
+import { DataError, excerpt } from '@noisy/core';
+import { gunzipCapped } from '../gzip.js';
 import { parseArff, type DeclaredColumn } from './arff.js';
 import { delimiterFor, parseDelimited, type TextRow } from './delimited.js';
 
@@ -18,22 +18,20 @@ export interface RawTable {
 export interface ReadTableOptions {
   delimiter: string | null;
   header: boolean;
+  /** Cap on a .gz file's inflated size. @default MAX_INFLATED_BYTES (1 GiB) */
+  maxInflatedBytes?: number;
 }
 
-async function readText(path: string): Promise<string> {
+async function readText(path: string, maxInflatedBytes?: number): Promise<string> {
   const bytes = await readFile(path).catch((cause) => {
     throw new DataError(path, `cannot read table: ${(cause as NodeJS.ErrnoException).code}`, undefined, { cause });
   });
   if (!/\.gz$/i.test(path)) return bytes.toString('utf8');
-  try {
-    return gunzipSync(bytes).toString('utf8');
-  } catch (cause) {
-    throw new DataError(path, 'is not valid gzip', undefined, { cause });
-  }
+  return gunzipCapped(bytes, path, maxInflatedBytes).toString('utf8');
 }
 
 export async function readTable(path: string, o: ReadTableOptions): Promise<RawTable> {
-  const text = await readText(path);
+  const text = await readText(path, o.maxInflatedBytes);
   if (/\.arff(\.gz)?$/i.test(path)) {
     const { columns, rows } = parseArff(text, path);
     return checkRagged({ where: path, header: columns.map((c) => c.name), rows, declared: columns });
@@ -44,7 +42,7 @@ export async function readTable(path: string, o: ReadTableOptions): Promise<RawT
   const seen = new Set<string>();
   for (const h of header) {
     if (!h) throw new DataError(`${path}:1`, 'the header has an empty column name');
-    if (seen.has(h)) throw new DataError(`${path}:1`, `the header names column '${h}' twice`);
+    if (seen.has(h)) throw new DataError(`${path}:1`, `the header names column '${excerpt(h)}' twice`);
     seen.add(h);
   }
   return checkRagged({ where: path, header, rows, declared: null });

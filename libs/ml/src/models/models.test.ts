@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileExperiment, createRng, ModelError } from '@noisy/core';
 import { MemoryObjectStore } from '@noisy/platform';
 import { selectBackend } from '../backend.js';
-import { loadCheckpoint, saveCheckpoint } from '../checkpoint.js';
+import { commitCheckpoint, loadCheckpoint, saveCheckpoint } from '../checkpoint.js';
 import type { ImageSet } from '../input.js';
 import { predictProbabilities } from '../predict.js';
 import { trainModel } from '../train/trainer.js';
@@ -137,6 +137,7 @@ describe('models on wasm', () => {
         metrics: {},
         parents: [],
       });
+      await commitCheckpoint(store, 'ckpt');
       const loaded = await loadCheckpoint(store, 'ckpt');
       const a = await predictProbabilities(model, set, stats, 4);
       const b = await predictProbabilities(loaded.model, set, stats, 4);

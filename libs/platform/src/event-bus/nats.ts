@@ -5,6 +5,7 @@
 import { connect } from '@nats-io/transport-node';
 import {
   AckPolicy,
+  DiscardPolicy,
   RetentionPolicy,
   jetstream,
   jetstreamManager,
@@ -41,8 +42,21 @@ export interface NatsBusOptions {
   password?: string;
   /** PEM file of the CA that signed the server's certificate: connect with TLS. */
   tlsCaFile?: string;
+  /** Subject prefix of this client's reply inboxes (e.g. `_INBOX_noisy-trainer`), so that a server can let each user read only its own replies. @default _INBOX */
+  inboxPrefix?: string;
+  /** Stream limits (both streams): replicas (1 or 3 on a cluster), age and size; the oldest messages go first. */
+  streams?: StreamLimits;
   /** Told of each message that fails to decode (it is terminated or dropped). @default a JSON line on stderr */
   onInvalid?: InvalidMessageHandler;
+}
+
+export interface StreamLimits {
+  /** @default 1 */
+  replicas?: number;
+  /** @default 7 days */
+  maxAgeMs?: number;
+  /** Per stream. @default 1 GiB */
+  maxBytes?: number;
 }
 
 export class NatsEventBus implements EventBus {
@@ -72,6 +86,7 @@ export class NatsEventBus implements EventBus {
         user: o.user,
         pass: o.password,
         tls: o.tlsCaFile ? { caFile: o.tlsCaFile } : undefined,
+        inboxPrefix: o.inboxPrefix,
         // Ride out a restart of nats-server: keep reconnecting for about two minutes.
         maxReconnectAttempts: 60,
         reconnectTimeWait: 2000,
@@ -85,7 +100,18 @@ export class NatsEventBus implements EventBus {
     }
     const jsm = await jetstreamManager(nc);
     const ensure = async (name: string, subjects: string, retention: RetentionPolicy) => {
-      const config = { name, subjects: [subjects], retention, duplicate_window: nanos(o.duplicateWindowMs) };
+      const limits = { replicas: 1, maxAgeMs: 7 * 24 * 3600_000, maxBytes: 1 << 30, ...o.streams };
+      // Bounded: progress events, and tasks nobody consumes, age out instead of piling up.
+      const config = {
+        name,
+        subjects: [subjects],
+        retention,
+        duplicate_window: nanos(o.duplicateWindowMs),
+        num_replicas: limits.replicas,
+        max_age: nanos(limits.maxAgeMs),
+        max_bytes: limits.maxBytes,
+        discard: DiscardPolicy.Old,
+      };
       try {
         await jsm.streams.info(name);
         await jsm.streams.update(name, config);

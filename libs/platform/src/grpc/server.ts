@@ -1,7 +1,9 @@
-// A gRPC server with grpc.health.v1 (Check and Watch) for every service, on a port or a free one.
+// A gRPC server with grpc.health.v1 (Check and Watch) for every service, on a port or a free one;
+// loopback unless told otherwise, with optional TLS/mTLS and a bearer token.
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { healthPb } from '@noisy/contracts/grpc';
+import { tokenInterceptor } from './auth.js';
 
 type Status = healthPb.HealthCheckResponse_ServingStatus;
 
@@ -29,12 +31,14 @@ export function serverCredentials(tls?: {
 export async function startGrpcServer(
   port: number,
   register: (server: grpc.Server) => void,
-  host = '0.0.0.0',
+  host = '127.0.0.1',
   tls?: { certFile: string; keyFile: string; caFile?: string },
+  token?: string,
 ): Promise<GrpcServer> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 64 << 20,
     'grpc.max_send_message_length': 64 << 20,
+    interceptors: token ? [tokenInterceptor(token)] : [],
   });
   let status: Status = healthPb.HealthCheckResponse_ServingStatus.SERVING;
   const watchers = new Set<grpc.ServerWritableStream<healthPb.HealthCheckRequest, healthPb.HealthCheckResponse>>();
@@ -48,7 +52,11 @@ export async function startGrpcServer(
   });
   register(server);
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, serverCredentials(tls), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(
+      `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`,
+      serverCredentials(tls),
+      (err, p) => (err ? reject(err) : resolve(p)),
+    ),
   );
   return {
     port: bound,

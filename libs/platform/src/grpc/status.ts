@@ -1,10 +1,11 @@
-// Map the product's named errors to gRPC status codes, at the edge only.
+// Map the product's named errors to gRPC status codes, at the edge only; every message is redacted.
 import * as grpc from '@grpc/grpc-js';
 import { InvalidMessageError } from '@noisy/contracts';
-import { NoisyError, RunFailedError, isInputError } from '@noisy/core';
+import { NoisyError, RunFailedError, isInputError, redact, secretValues } from '@noisy/core';
 
+/** The error as a client sees it: status by error class, message redacted (no secret of this process, short excerpts). */
 export function toGrpcError(err: unknown): grpc.ServiceError {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = redact(err instanceof Error ? err.message : String(err), secretValues(process.env));
   let code = grpc.status.INTERNAL;
   if (isInputError(err) || err instanceof InvalidMessageError || (err instanceof RunFailedError && err.badInput))
     code = grpc.status.INVALID_ARGUMENT;

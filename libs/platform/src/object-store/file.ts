@@ -1,11 +1,21 @@
-// Filesystem object store (the embedded default). Writes go to a temp file and are renamed into
-// place, so a crash never leaves a partial object under its final key.
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile, access, constants } from 'node:fs/promises';
+// Filesystem object store (the embedded default). Writes go to a temp file, fsync'ed, renamed into
+// place and the directory fsync'ed, so a crash (even of the machine) never leaves a partial object
+// under its final key, nor loses a put that returned (a manifest must not outlive its parts).
+import { mkdir, open, readFile, readdir, rename, rm, stat, access, constants } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { ArtifactError, ConfigError } from '@noisy/core';
 import { checkKey, type ObjectInfo, type ObjectStore } from './port.js';
 
 let tmpCounter = 0;
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
 
 export class FileObjectStore implements ObjectStore {
   readonly url: string;
@@ -35,10 +45,19 @@ export class FileObjectStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array | string): Promise<void> {
     const file = this.path(key);
-    await mkdir(dirname(file), { recursive: true });
+    const created = await mkdir(dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
-    await writeFile(tmp, body);
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(body);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, file);
+    // The rename lives in the directory; directories mkdir just made live in their parents.
+    await syncDir(dirname(file));
+    if (created) for (let d = dirname(file); d !== dirname(created); d = dirname(d)) await syncDir(dirname(d));
   }
   async get(key: string): Promise<Uint8Array> {
     try {
@@ -52,11 +71,16 @@ export class FileObjectStore implements ObjectStore {
     }
   }
   async head(key: string): Promise<ObjectInfo | null> {
+    const path = this.path(key);
     try {
-      const s = await stat(this.path(key));
+      const s = await stat(path);
       return s.isFile() ? { key, size: s.size } : null;
-    } catch {
-      return null;
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      // Absent: no such file, or a parent that is a file. Anything else is not "absent" (a step
+      // would be redone, or skipped, on a disk error): report it.
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw new ArtifactError(key, `cannot stat ${path}: ${code}`, { cause, retryable: true });
     }
   }
   async list(prefix: string): Promise<string[]> {

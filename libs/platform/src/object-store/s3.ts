@@ -50,6 +50,20 @@ export function parseS3Url(url: string, credentials?: S3StoreOptions['credential
   };
 }
 
+/**
+ * An S3 failure as an ArtifactError naming the key: retryable when trying again can help (no HTTP
+ * answer: refused, reset, timed out; 5xx; throttling), permanent otherwise (access denied, no such
+ * bucket, a failed precondition).
+ */
+export function s3Error(key: string, what: string, cause: unknown): ArtifactError {
+  const e = cause as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const status = e.$metadata?.httpStatusCode;
+  const name = e.name ?? e.code ?? 'Error';
+  const throttled = status === 429 || /Throttl|SlowDown|RequestTimeout|TooManyRequests/.test(name);
+  const retryable = status === undefined || status >= 500 || throttled || Boolean(e.$retryable);
+  return new ArtifactError(key, `cannot ${what}: ${name}${status ? ` (HTTP ${status})` : ''}`, { cause, retryable });
+}
+
 export class S3ObjectStore implements ObjectStore {
   readonly url: string;
   private readonly client: S3Client;
@@ -104,7 +118,9 @@ export class S3ObjectStore implements ObjectStore {
       partSize: 8 << 20,
       queueSize: 2,
     });
-    await upload.done();
+    await upload.done().catch((cause: unknown) => {
+      throw s3Error(key, 'write', cause);
+    });
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -112,11 +128,8 @@ export class S3ObjectStore implements ObjectStore {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.o.bucket, Key: this.key(key) }));
       return await res.Body!.transformToByteArray();
     } catch (cause) {
-      const name = (cause as Error).name;
-      throw new ArtifactError(key, name === 'NoSuchKey' ? 'no such object' : `cannot read: ${name}`, {
-        cause,
-        retryable: name !== 'NoSuchKey',
-      });
+      if ((cause as Error).name === 'NoSuchKey') throw new ArtifactError(key, 'no such object', { cause });
+      throw s3Error(key, 'read', cause);
     }
   }
 
@@ -127,7 +140,7 @@ export class S3ObjectStore implements ObjectStore {
     } catch (cause) {
       const name = (cause as Error).name;
       if (name === 'NotFound' || name === 'NoSuchKey') return null;
-      throw new ArtifactError(key, `cannot stat: ${name}`, { cause, retryable: true });
+      throw s3Error(key, 'stat', cause);
     }
   }
 
@@ -135,13 +148,17 @@ export class S3ObjectStore implements ObjectStore {
     const out: string[] = [];
     let token: string | undefined;
     do {
-      const res = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.o.bucket,
-          Prefix: `${this.prefix}${prefix}`,
-          ContinuationToken: token,
-        }),
-      );
+      const res = await this.client
+        .send(
+          new ListObjectsV2Command({
+            Bucket: this.o.bucket,
+            Prefix: `${this.prefix}${prefix}`,
+            ContinuationToken: token,
+          }),
+        )
+        .catch((cause: unknown) => {
+          throw s3Error(prefix, 'list', cause);
+        });
       for (const o of res.Contents ?? []) if (o.Key) out.push(o.Key.slice(this.prefix.length));
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
@@ -149,6 +166,10 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.o.bucket, Key: this.key(key) }));
+    await this.client
+      .send(new DeleteObjectCommand({ Bucket: this.o.bucket, Key: this.key(key) }))
+      .catch((cause: unknown) => {
+        throw s3Error(key, 'delete', cause);
+      });
   }
 }

@@ -107,6 +107,10 @@ export async function devUp(o: { dir: string; inference: number }, io: CommandIo
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
       NOISY_ALLOW_CPU_FOR_GPU_ROLE: 'true',
+      // Dev mode: every service binds loopback (and refuses anything else); datasets under the caller's directory.
+      NOISY_DEV: '1',
+      NOISY_GRPC_HOST: '127.0.0.1',
+      NOISY_DATA_ROOTS: process.cwd(),
       OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive',
     };
     const names = SERVICES.flatMap((s) =>
@@ -131,7 +135,7 @@ export async function devUp(o: { dir: string; inference: number }, io: CommandIo
     await writeFile(stateFile, `${JSON.stringify(state, null, 2)}\n`);
     for (const p of processes.slice(2)) await waitPort(p.port, p.name, 60_000);
     io.out(
-      `local cluster up (${processes.length} processes; logs in ${logs})\n  controller: ${state.controller}\n  nats:       ${state.nats}\n  store:      ${store}\n\n  npx --no -- noisy run examples/fashion-mnist-quick.yaml --controller ${state.controller}\n  npx --no -- noisy dev down\n`,
+      `local cluster up (${processes.length} processes; logs in ${logs})\n  controller: ${state.controller}\n  nats:       ${state.nats}\n  store:      ${store}\n\n  NOISY_DEV=1 npx --no -- noisy run examples/fashion-mnist-quick.yaml --controller ${state.controller}\n  npx --no -- noisy dev down\n`,
     );
     return 0;
   }
