@@ -149,6 +149,7 @@ describe('noisy cli', () => {
       [['export', 'r1', '--generation', '1.5', '--out', 'o.csv'], /'--generation <g>' argument '1\.5'/],
       [['eval', '--model', 'm', '--data', 'd', '--limit', '-1'], /'--limit <n>' argument '-1'/],
       [['run', 'x.yaml', '--seeds', '1,x'], /'--seeds <list>' argument '1,x'/],
+      [['status', 'r1', '--controller', '127.0.0.1:1', '--tls-ca', '/nonexistent.pem'], /NOISY_TLS_CA: cannot read/],
       [['run', 'x.yaml', '--backend', 'gpu'], /'--backend <name>' argument 'gpu' is invalid. Allowed choices are auto/],
     ];
     for (const [argv, error] of cases) {

@@ -40,6 +40,20 @@ export function authFromEnv(env: Record<string, string | undefined>, o: Controll
   };
 }
 
+/** The --tls-ca/--tls-cert/--tls-key/--token-file flags of a command, over the environment. */
+export interface AuthFlags {
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tokenFile?: string;
+}
+export const authOf = (o: AuthFlags, env: Record<string, string | undefined> = process.env): ControllerAuth =>
+  authFromEnv(o.tokenFile ? { ...env, NOISY_TOKEN_FILE: o.tokenFile, NOISY_TOKEN: undefined } : env, {
+    tlsCa: o.tlsCa,
+    tlsCert: o.tlsCert,
+    tlsKey: o.tlsKey,
+  });
+
 function channelCredentials(a: ControllerAuth): grpc.ChannelCredentials {
   if (Boolean(a.tlsCert) !== Boolean(a.tlsKey))
     throw new ConfigError(

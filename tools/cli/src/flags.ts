@@ -41,3 +41,25 @@ export const storeOption = () =>
     .default(DEFAULT_STORE);
 
 export const controllerOption = (what: string) => new Option('--controller <host:port>', what).env('NOISY_CONTROLLER');
+
+/** How the CLI authenticates to a controller: flags over the variables the client reads (docs/operations.md). */
+export const CONTROLLER_AUTH_OPTIONS = [
+  {
+    flag: '--tls-ca <file>',
+    key: 'tlsCa',
+    env: 'NOISY_TLS_CA',
+    what: "CA bundle that signed the controller's certificate",
+  },
+  { flag: '--tls-cert <file>', key: 'tlsCert', env: 'NOISY_TLS_CERT', what: 'client certificate (mTLS)' },
+  { flag: '--tls-key <file>', key: 'tlsKey', env: 'NOISY_TLS_KEY', what: 'client key (mTLS)' },
+  { flag: '--token-file <file>', key: 'tokenFile', env: 'NOISY_TOKEN_FILE', what: 'file holding the bearer token' },
+] as const;
+
+/** The --controller option with its TLS/token options, for every command that talks to a controller. */
+export function controllerOptions(what: string, mandatory = false): Option[] {
+  const controller = controllerOption(what);
+  return [
+    mandatory ? controller.makeOptionMandatory() : controller,
+    ...CONTROLLER_AUTH_OPTIONS.map((a) => new Option(a.flag, a.what).env(a.env)),
+  ];
+}

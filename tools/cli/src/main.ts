@@ -17,7 +17,7 @@ import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
 import { reportError } from './errors.js';
-import { collect, controllerOption, intFlag, numberFlag, seedList, storeOption } from './flags.js';
+import { collect, controllerOptions, intFlag, numberFlag, seedList, storeOption } from './flags.js';
 import { parseOverride } from './overrides.js';
 import { experimentSchemaText } from './schema.js';
 
@@ -31,6 +31,12 @@ function runIdOf(positional: string | undefined, alias: string | undefined, comm
   const id = positional ?? alias;
   if (!id) throw new ConfigError(command, `needs a run id: noisy ${command} <run-id>`);
   return id;
+}
+
+/** --controller and its TLS/token options (each also from its environment variable). */
+function addControllerOptions(cmd: Command, what: string, mandatory = false): Command {
+  for (const o of controllerOptions(what, mandatory)) cmd.addOption(o);
+  return cmd;
 }
 
 function program(io: CommandIo, done: (code: number) => void): Command {
@@ -47,8 +53,7 @@ function program(io: CommandIo, done: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError('(add --help for usage)');
 
-  root
-    .command('run')
+  addControllerOptions(root.command('run'), 'run on this controller instead of embedded')
     .description('run an experiment: embedded here, or on a cluster with --controller; reruns resume')
     .argument('<experiment>', 'experiment file (YAML or JSON)')
     .addOption(storeOption())
@@ -59,7 +64,6 @@ function program(io: CommandIo, done: (code: number) => void): Command {
     .option('--set <path=value>', 'override a field of the experiment, e.g. train.steps=800 (repeatable)', collect)
     .option('--seeds <list>', 'run once per seed, e.g. 0,1,2, and print mean ± sd per generation', seedList)
     .option('--control', "with --seeds: also run each seed's no-pseudo-label control and print the paired gains")
-    .addOption(controllerOption('run on this controller instead of embedded'))
     .action(async (file: string, o) => {
       const overrides = ((o.set ?? []) as string[]).map((s) => parseOverride(s));
       if (o.control && !o.seeds) throw new ConfigError('--control', 'needs --seeds (e.g. --seeds 0,1,2 --control)');
@@ -73,7 +77,7 @@ function program(io: CommandIo, done: (code: number) => void): Command {
       }
       done(
         o.controller
-          ? await remoteRun(file, { controller: o.controller, runId: o.runId, summary: o.summary, overrides }, io)
+          ? await remoteRun(file, { ...o, overrides }, io)
           : await runCommand(
               file,
               { store: o.store, summary: o.summary, runId: o.runId, backend: o.backend, offline: o.offline, overrides },
@@ -82,38 +86,30 @@ function program(io: CommandIo, done: (code: number) => void): Command {
       );
     });
 
-  root
-    .command('status')
+  addControllerOptions(root.command('status'), 'controller address', true)
     .description("a cluster run's state and generations")
     .argument('<run-id>', 'the run')
-    .addOption(controllerOption('controller address').makeOptionMandatory())
     .option('--json', 'print the run as JSON', false)
     .action(async (runId: string, o) => done(await remoteStatus(runId, o, io)));
 
-  root
-    .command('watch')
+  addControllerOptions(root.command('watch'), 'controller address', true)
     .description("follow a cluster run's progress until it ends")
     .argument('<run-id>', 'the run')
-    .addOption(controllerOption('controller address').makeOptionMandatory())
     .action(async (runId: string, o) => done(await remoteWatch(runId, o, io)));
 
-  root
-    .command('cancel')
+  addControllerOptions(root.command('cancel'), 'controller address', true)
     .description('cancel a cluster run (finished steps stay; resume by running the experiment again)')
     .argument('<run-id>', 'the run')
-    .addOption(controllerOption('controller address').makeOptionMandatory())
     .action(async (runId: string, o) => done(await remoteCancel(runId, o, io)));
 
-  root
-    .command('runs')
+  addControllerOptions(root.command('runs'), 'list the runs of this controller')
     .description('list runs with state and last top-1, or compare runs generation by generation')
     .addOption(storeOption())
-    .addOption(controllerOption('list the runs of this controller'))
     .option('--compare <run-ids...>', 'print these runs side by side: top-1 / top-5 per generation')
     .option('--json', 'print JSON', false)
     .action(async (o) => {
       if (o.compare) done(await compareCommand(o.compare, o, io));
-      else if (o.controller) done(await remoteRuns({ controller: o.controller, json: o.json }, io));
+      else if (o.controller) done(await remoteRuns(o, io));
       else done(await runsCommand({ store: o.store, json: o.json }, io));
     });
 

@@ -4,7 +4,7 @@ import { ConfigError } from '@noisy/core';
 import { runKeys } from '@noisy/contracts';
 import { getJson } from '@noisy/platform';
 import type { RunSummary } from '@noisy/pipeline';
-import { connectController, rpc } from '../controller-client.js';
+import { authOf, connectController, rpc, type AuthFlags } from '../controller-client.js';
 import { openStore } from '../store.js';
 import { formatTable, pct } from '../table.js';
 import type { CommandIo } from './io.js';
@@ -44,8 +44,8 @@ async function fromStore(storeUrl: string, runIds: string[]): Promise<ComparedRu
   return out;
 }
 
-async function fromController(address: string, runIds: string[]): Promise<ComparedRun[]> {
-  const client = connectController(address);
+async function fromController(address: string, auth: AuthFlags, runIds: string[]): Promise<ComparedRun[]> {
+  const client = connectController(address, authOf(auth));
   try {
     const out: ComparedRun[] = [];
     for (const runId of runIds) out.push({ runId, generations: (await rpc.getRun(client, runId)).run!.generations });
@@ -57,10 +57,10 @@ async function fromController(address: string, runIds: string[]): Promise<Compar
 
 export async function compareCommand(
   runIds: string[],
-  o: { store: string; controller?: string; json?: boolean },
+  o: AuthFlags & { store: string; controller?: string; json?: boolean },
   io: CommandIo,
 ): Promise<number> {
-  const runs = o.controller ? await fromController(o.controller, runIds) : await fromStore(o.store, runIds);
+  const runs = o.controller ? await fromController(o.controller, o, runIds) : await fromStore(o.store, runIds);
   if (o.json) io.out(`${JSON.stringify(runs, null, 2)}\n`);
   else io.out(`${compareTable(runs)}\n\ncells: top-1 / top-5 on the test split\n`);
   return 0;

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { RunFailedError, compileExperimentFrom } from '@noisy/core';
 import type { controllerPb } from '@noisy/contracts/grpc';
-import { connectController, rpc, watchRun, type Client } from '../controller-client.js';
+import { authOf, connectController, rpc, watchRun, type AuthFlags, type Client } from '../controller-client.js';
 import { readExperimentFile } from '../experiment-file.js';
 import { applyOverrides, describeOverrides, type Override } from '../overrides.js';
 import { createProgress } from '../progress.js';
@@ -26,12 +26,12 @@ async function follow(client: Client, runId: string, io: CommandIo): Promise<con
 
 export async function remoteRun(
   file: string,
-  o: { controller: string; runId?: string; summary?: string; overrides?: Override[] },
+  o: AuthFlags & { controller: string; runId?: string; summary?: string; overrides?: Override[] },
   io: CommandIo,
 ): Promise<number> {
   const raw = applyOverrides(await readExperimentFile(file), o.overrides ?? []);
   compileExperimentFrom(raw, file); // fail here, with the file's name, before anything is sent
-  const client = connectController(o.controller);
+  const client = connectController(o.controller, authOf(o));
   try {
     const { run } = await rpc.startRun(client, { experiment: JSON.stringify(raw), runId: o.runId ?? '' });
     io.err(`noisy: run ${run!.runId} on controller ${o.controller}\n`);
@@ -56,10 +56,10 @@ export async function remoteRun(
 
 export async function remoteStatus(
   runId: string,
-  o: { controller: string; json?: boolean },
+  o: AuthFlags & { controller: string; json?: boolean },
   io: CommandIo,
 ): Promise<number> {
-  const client = connectController(o.controller);
+  const client = connectController(o.controller, authOf(o));
   try {
     const { run } = await rpc.getRun(client, runId);
     if (o.json) io.out(`${JSON.stringify(run, null, 2)}\n`);
@@ -73,8 +73,12 @@ export async function remoteStatus(
   }
 }
 
-export async function remoteWatch(runId: string, o: { controller: string }, io: CommandIo): Promise<number> {
-  const client = connectController(o.controller);
+export async function remoteWatch(
+  runId: string,
+  o: AuthFlags & { controller: string },
+  io: CommandIo,
+): Promise<number> {
+  const client = connectController(o.controller, authOf(o));
   try {
     const run = await follow(client, runId, io);
     io.out(`${run.runId}: ${run.state}\n${run.generations.length ? `\n${generationTable(run.generations)}\n` : ''}`);
@@ -84,8 +88,12 @@ export async function remoteWatch(runId: string, o: { controller: string }, io: 
   }
 }
 
-export async function remoteCancel(runId: string, o: { controller: string }, io: CommandIo): Promise<number> {
-  const client = connectController(o.controller);
+export async function remoteCancel(
+  runId: string,
+  o: AuthFlags & { controller: string },
+  io: CommandIo,
+): Promise<number> {
+  const client = connectController(o.controller, authOf(o));
   try {
     const { run } = await rpc.cancelRun(client, runId);
     io.out(`${run!.runId}: ${run!.state}${run!.message ? ` (${run!.message})` : ''}\n`);
@@ -95,8 +103,11 @@ export async function remoteCancel(runId: string, o: { controller: string }, io:
   }
 }
 
-export async function remoteRuns(o: { controller: string; json?: boolean }, io: CommandIo): Promise<number> {
-  const client = connectController(o.controller);
+export async function remoteRuns(
+  o: AuthFlags & { controller: string; json?: boolean },
+  io: CommandIo,
+): Promise<number> {
+  const client = connectController(o.controller, authOf(o));
   try {
     const { runs } = await rpc.listRuns(client);
     if (o.json) io.out(`${JSON.stringify(runs, null, 2)}\n`);
