@@ -7,6 +7,7 @@ import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '@noisy/core';
 import { decodeExample } from '../example.js';
+import { readPictureHeader } from '../decode-image.js';
 import { decodeSample } from '../sample.js';
 import { readTFRecordFile } from '../tfrecord.js';
 import { classCountOf } from './labels.js';
@@ -52,7 +53,7 @@ async function scan(files: string[], wantLabels: boolean): Promise<{ at: Located
   return { at, labels };
 }
 
-function split(at: Located[], labels: Int32Array | null, channels: 1 | 3): SplitSource {
+function split(at: Located[], labels: Int32Array | null, channels: 1 | 3, encoded: boolean): SplitSource {
   return {
     count: at.length,
     labels,
@@ -62,11 +63,16 @@ function split(at: Located[], labels: Int32Array | null, channels: 1 | 3): Split
       try {
         const buf = new Uint8Array(r.length);
         await fh.read(buf, 0, r.length, r.offset);
-        const s = decodeSample(buf, r.file, r.index, channels);
+        const s = decodeSample(buf, r.file, r.index, channels, encoded);
+        // Kept encoded: read the header now, so an empty, unreadable or oversized picture fails ingest.
+        if (encoded && !s.encoded)
+          throw new DataError(r.file, 'record has no image/encoded picture (the dataset keeps encoded pictures)', r.index);
+        if (s.encoded) await readPictureHeader(s.encoded, { where: { shard: r.file, record: r.index } });
         // Unlabeled shards of the original carry dummy prediction fields: drop them.
         return {
           id: s.id.includes('#') ? `${r.file.split('/').pop()}#${r.index}` : s.id,
           image: s.image,
+          encoded: s.encoded,
           features: s.features,
           label: labels ? labels[i] : undefined,
         };
@@ -82,7 +88,12 @@ export interface TFRecordSourceOptions {
   unlabeledDir: string | null;
   channels: 1 | 3;
   classNames: string[] | null;
+  /** Keep pictures encoded ('auto': when the first is larger than 64 px on a side). @default 'auto' */
+  pictures?: 'auto' | 'encoded' | 'pixels';
 }
+
+/** Larger pictures than this (on their longer side) are kept encoded under `pictures: auto`. */
+export const SMALL_PICTURE = 64;
 
 export async function openTFRecordSource(o: TFRecordSourceOptions): Promise<SourceDataset> {
   const train = await scan(await shards(o.dir, ['train-']), true);
@@ -94,16 +105,25 @@ export async function openTFRecordSource(o: TFRecordSourceOptions): Promise<Sour
     ? await scan(await shards(o.unlabeledDir, ['extra-', 'train-', 'unlabeled-']), false)
     : null;
   const classes = classCountOf(train.labels, test.labels);
-  const first = await split(train.at, Int32Array.from(train.labels), o.channels).get(0);
-  const img = first.image;
-  if (!img) throw new DataError(o.dir, 'train records have no image/encoded or image/raw');
+  const first = await split(train.at, Int32Array.from(train.labels), o.channels, true).get(0).catch(() => null);
+  const head = first?.encoded
+    ? await readPictureHeader(first.encoded, { where: { shard: train.at[0].file, record: 0 } })
+    : null;
+  const mode = o.pictures ?? 'auto';
+  if (mode === 'encoded' && !head) throw new DataError(train.at[0].file, 'pictures: encoded needs image/encoded records', 0);
+  const encoded = head !== null && (mode === 'encoded' || (mode === 'auto' && Math.max(head.width, head.height) > SMALL_PICTURE));
+  if (encoded && o.channels !== 3)
+    throw new DataError(o.dir, 'encoded pictures are read as RGB: set channels: 3, or pictures: pixels');
+  const img = encoded ? null : (await split(train.at, Int32Array.from(train.labels), o.channels, false).get(0)).image;
+  if (!encoded && !img) throw new DataError(o.dir, 'train records have no image/encoded or image/raw');
   return {
     name: 'tfrecord',
     kind: 'image',
-    shape: [img.height, img.width, o.channels],
+    shape: head && encoded ? [head.height, head.width, 3] : [img!.height, img!.width, o.channels],
+    encoded,
     classNames: o.classNames ?? Array.from({ length: classes }, (_, k) => String(k)),
-    train: split(train.at, Int32Array.from(train.labels), o.channels),
-    test: split(test.at, Int32Array.from(test.labels), o.channels),
-    unlabeled: unl && unl.at.length ? split(unl.at, null, o.channels) : null,
+    train: split(train.at, Int32Array.from(train.labels), o.channels, encoded),
+    test: split(test.at, Int32Array.from(test.labels), o.channels, encoded),
+    unlabeled: unl && unl.at.length ? split(unl.at, null, o.channels, encoded) : null,
   };
 }

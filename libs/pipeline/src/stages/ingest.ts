@@ -5,7 +5,14 @@
 // Written one shard at a time.
 import { ConfigError, createRng, devCount, shuffleInPlace, type CompiledExperiment } from '@noisy/core';
 import { datasetKeys } from '@noisy/contracts';
-import { encodeSample, encodeTFRecords, openSource, type Sample, type SplitSource } from '@noisy/data';
+import {
+  IMAGENET_STATS,
+  encodeSample,
+  encodeTFRecords,
+  openSource,
+  type Sample,
+  type SplitSource,
+} from '@noisy/data';
 import { computeStats } from '@noisy/ml';
 import { packInputs, type DatasetInfo, type StageContext } from '../context.js';
 import { commitStep, putPart, type Part, type StepResult } from '../manifest.js';
@@ -42,7 +49,11 @@ async function writeShards(
     for (const { src, i } of chunk) {
       const sample = await src.get(i);
       // Unlabeled shards carry no label: the student must not see it.
-      samples.push(split === 'unlabeled' ? { id: sample.id, image: sample.image, features: sample.features } : sample);
+      samples.push(
+        split === 'unlabeled'
+          ? { id: sample.id, image: sample.image, encoded: sample.encoded, features: sample.features }
+          : sample,
+      );
       report();
     }
     parts.push(
@@ -75,7 +86,9 @@ async function ingestData(ctx: StageContext, e: CompiledExperiment, datasetId: s
   labels.forEach((y, i) => isDev[i] || byClass[y].push(i));
   const labeled: number[] = [];
   const N = e.data.labeledPerClass;
-  byClass.forEach((idx, c) => {
+  // 'all': every labeled training example outside dev, classes of any size.
+  if (N === 'all') for (const idx of byClass) for (const i of idx) labeled.push(i);
+  else byClass.forEach((idx, c) => {
     if (idx.length < N)
       throw new ConfigError(
         'data.labeledPerClass',
@@ -132,14 +145,14 @@ async function ingestData(ctx: StageContext, e: CompiledExperiment, datasetId: s
     report,
   );
 
-  // Input statistics from the labeled set and up to 10k unlabeled examples.
+  // Input statistics from the labeled set and up to 10k unlabeled examples; encoded pictures vary
+  // in size and are cropped per model, so they use the original's fixed ImageNet statistics.
+  const stats = source.encoded ? { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] } : null;
   const statSamples: Sample[] = [];
-  for (const i of labeled) statSamples.push(await source.train.get(i));
-  for (const it of unl.slice(0, 10_000)) statSamples.push(await it.src.get(it.i));
-  const stats = computeStats(
-    packInputs(statSamples, { kind: source.kind, shape: source.shape }, 'ingest statistics'),
-    statSamples.length,
-  );
+  if (!stats) {
+    for (const i of labeled) statSamples.push(await source.train.get(i));
+    for (const it of unl.slice(0, 10_000)) statSamples.push(await it.src.get(it.i));
+  }
 
   const info: DatasetInfo = {
     datasetId,
@@ -147,8 +160,14 @@ async function ingestData(ctx: StageContext, e: CompiledExperiment, datasetId: s
     kind: source.kind,
     shape: source.shape,
     classNames: source.classNames,
-    stats,
+    stats:
+      stats ??
+      computeStats(
+        packInputs(statSamples, { kind: source.kind, shape: source.shape }, 'ingest statistics'),
+        statSamples.length,
+      ),
     ...(source.encoding ? { encoding: source.encoding } : {}),
+    ...(source.encoded ? { encoded: true } : {}),
     labeled: labeledPart,
     unlabeled: unlabeledParts,
     dev: devParts,
