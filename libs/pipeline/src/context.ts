@@ -49,8 +49,7 @@ export async function readSamples(
   const bytes = await readPart(store, part);
   const out: Sample[] = [];
   let i = 0;
-  for (const rec of decodeTFRecords(bytes, part.key))
-    out.push(decodeSample(rec, part.key, i++, channels, keepEncoded));
+  for (const rec of decodeTFRecords(bytes, part.key)) out.push(decodeSample(rec, part.key, i++, channels, keepEncoded));
   return out;
 }
 

@@ -22,7 +22,11 @@ export interface PictureList {
 
 /** Collect the encoded pictures of samples read from `shard`, in order. */
 export function pictureList(parts: Array<{ samples: Sample[]; shard: string }>): PictureList {
-  const out: PictureList = { bytes: [], shard: [], record: new Int32Array(parts.reduce((a, p) => a + p.samples.length, 0)) };
+  const out: PictureList = {
+    bytes: [],
+    shard: [],
+    record: new Int32Array(parts.reduce((a, p) => a + p.samples.length, 0)),
+  };
   let k = 0;
   for (const { samples, shard } of parts)
     samples.forEach((s, i) => {
@@ -127,7 +131,12 @@ export async function predictEncoded(
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, n) }, lane));
-    const probs = await predictProbabilities(model, { kind: 'image', count: n, shape: [r, r, 3], pixels }, stats, batchSize);
+    const probs = await predictProbabilities(
+      model,
+      { kind: 'image', count: n, shape: [r, r, 3], pixels },
+      stats,
+      batchSize,
+    );
     out.set(probs, from * classes);
     onProgress?.(from + n, samples.length);
   }

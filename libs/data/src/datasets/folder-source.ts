@@ -3,7 +3,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '@noisy/core';
-import { readPictureHeader } from '../decode-image.js';
+import { readPictureHeader, verifyPicture } from '../decode-image.js';
 import { decodeImage, resizeImage } from '../image.js';
 import type { SourceDataset, SplitSource } from './source.js';
 
@@ -56,8 +56,8 @@ function folderSplit(
       const id = file.slice(root.length + 1);
       const label = labels ? labels[i] : undefined;
       if (o.encoded) {
-        // Header only: an empty, unreadable or oversized picture fails ingest, not training.
-        await readPictureHeader(bytes, { where: { shard: file, record: 0 } });
+        // Verified (header, then a 1/8-scale decode): a bad picture fails ingest, not training.
+        await verifyPicture(bytes, { where: { shard: file, record: 0 } });
         return { id, encoded: bytes, label };
       }
       let image = decodeImage(bytes, o.channels, file);

@@ -16,6 +16,5 @@ export const poolAugmentModule: string = import.meta.url;
 export function poolRandAugment(o: PoolAugmentOptions): (img: Image, rng: Rng) => Image {
   const ra = o.randAugment;
   if (!ra || ra.layers === 0) return (img) => img;
-  return (img, rng) =>
-    randAugment(img, { ...ra, ...randAugmentConstants(Math.min(img.height, img.width)) }, rng);
+  return (img, rng) => randAugment(img, { ...ra, ...randAugmentConstants(Math.min(img.height, img.width)) }, rng);
 }

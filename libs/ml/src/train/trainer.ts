@@ -211,7 +211,10 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
       throw new Error('trainModel: external sets need a batch provider');
     if (provider && req.unlabeled?.teacher)
       throw new ConfigError('mode', 'online students need pictures as pixels; use mode: offline');
-    const planned = new Map<number, { lab: Int32Array; unl: Int32Array | null; states: [StreamState, StreamState | null] }>();
+    const planned = new Map<
+      number,
+      { lab: Int32Array; unl: Int32Array | null; states: [StreamState, StreamState | null] }
+    >();
     const plan = (s: number) => {
       const lab = labStream.take(B).subarray(labFrom, labTo);
       const unl = unlStream ? unlStream.take(U).subarray(unlFrom, unlTo) : null;

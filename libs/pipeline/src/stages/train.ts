@@ -75,7 +75,10 @@ async function unlabeledFor(
   // The teacher, and a no-pseudo-label control (unlabelRatio 0), train on labeled data only.
   if (g === 0 || e.stages[g].train.unlabelRatio === 0) return null;
   if (e.mode === 'online' && info.encoded)
-    throw new ConfigError('mode', 'online students need a dataset of pixels; datasets of encoded pictures use mode: offline');
+    throw new ConfigError(
+      'mode',
+      'online students need a dataset of pixels; datasets of encoded pictures use mode: offline',
+    );
   if (e.mode === 'online') {
     const sets: InputSet[] = [];
     for (const part of info.unlabeled) sets.push(run.inputs(await run.samples(part), part.key));
@@ -148,7 +151,10 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
         perStep: stage.train.batchSize + Math.ceil(stage.train.batchSize * stage.train.unlabelRatio),
         labeled: { list: labeledPictures, augment: raOf(stage.train.randAugment) },
         unlabeled: unlabeledPictures
-          ? { list: unlabeledPictures as PictureList, augment: raOf(unlRa === 'same' ? stage.train.randAugment : unlRa) }
+          ? {
+              list: unlabeledPictures as PictureList,
+              augment: raOf(unlRa === 'same' ? stage.train.randAugment : unlRa),
+            }
           : null,
       })
     : undefined;
