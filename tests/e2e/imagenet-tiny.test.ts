@@ -1,8 +1,8 @@
 // examples/imagenet-tiny.yaml end to end through `noisy run`, on a smaller generated dataset and
 // budget so it fits a test: encoded JPEG shards in the original's layout (100 classes, 1-based
 // labels, variable sizes), training through the input pool at each model's own resolution, the
-// padded center crop for evaluation and prediction, teacher + 2 students.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+// padded center crop for evaluation and prediction, teacher + 2 students; and its --dry-run plan.
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,18 @@ describe('imagenet-tiny', () => {
     for (const s of exp.students) s.train.steps = 4;
     expect(exp.students).toHaveLength(2);
     await writeFile(join(dir, 'exp.yaml'), stringify(exp));
+    // --dry-run checks the experiment against the data and prints the plan; it writes nothing.
+    const dry = quietIo();
+    expect(
+      await main(['run', join(dir, 'exp.yaml'), '--store', join(dir, 'store'), '--dry-run'], dry),
+      dry.text(),
+    ).toBe(0);
+    expect(dry.text()).toContain('dataset: labeled 200, unlabeled 200, dev 0, test 100');
+    expect(dry.text()).toContain(
+      'gen 1: predict 2, filter-stats 2, filter-thresholds 1, filter-output 2, train 1, evaluate 1',
+    );
+    expect(dry.text()).toMatch(/\n2 +cnn-small w0\.5 +40x40x3 +4 +16\+16 +128\n/);
+    await expect(stat(join(dir, 'store'))).rejects.toThrow(/ENOENT/);
     const io = quietIo();
     const summaryFile = join(dir, 'summary.json');
     const code = await main(
