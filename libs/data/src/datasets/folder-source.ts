@@ -105,7 +105,11 @@ export async function openImageFolder(
 ): Promise<SourceDataset> {
   const tr = await labeledFolder(train, null);
   const te = await labeledFolder(test, tr.classNames);
-  const head = await readPictureHeader(await readFile(tr.files[0]), { where: { shard: tr.files[0], record: 0 } });
+  const firstBytes = await readFile(tr.files[0]);
+  // An unreadable first picture fails with the decoder's own message, naming the file.
+  const head =
+    (await readPictureHeader(firstBytes, { where: { shard: tr.files[0], record: 0 } }).catch(() => null)) ??
+    decodeImage(firstBytes, o.channels, tr.files[0]);
   const mode = o.pictures ?? 'auto';
   const encoded =
     mode === 'encoded' || (mode === 'auto' && o.size === null && Math.max(head.width, head.height) > 64);
