@@ -27,7 +27,9 @@ export function sampleToExample(s: Sample): Example {
   const ex: Example = { id: bytesFeature(utf8.encode(s.id)) };
   if (s.encoded) {
     ex['image/encoded'] = bytesFeature(s.encoded);
-    ex['image/format'] = bytesFeature(utf8.encode(pictureFormat(s.encoded)));
+    // Dataset shards as imagenet_to_gcs.py writes them; pseudo-labeled records keep the original's
+    // filter-output schema, which has no format.
+    if (!s.probabilities) ex['image/format'] = bytesFeature(utf8.encode(pictureFormat(s.encoded)));
   } else if (s.image) {
     ex['image/raw'] = bytesFeature(s.image.data);
     ex['image/height'] = int64Feature(s.image.height);

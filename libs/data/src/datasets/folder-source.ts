@@ -112,7 +112,7 @@ export async function openImageFolder(
     decodeImage(firstBytes, o.channels, tr.files[0]);
   const mode = o.pictures ?? 'auto';
   const encoded =
-    mode === 'encoded' || (mode === 'auto' && o.size === null && Math.max(head.width, head.height) > 64);
+    mode === 'encoded' || (mode === 'auto' && o.channels === 3 && o.size === null && Math.max(head.width, head.height) > 64);
   if (encoded && o.channels !== 3)
     throw new DataError(train, 'encoded pictures are read as RGB: set channels: 3, or pictures: pixels');
   const shape: [number, number] = o.size ?? [head.height, head.width];

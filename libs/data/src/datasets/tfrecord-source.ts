@@ -154,7 +154,7 @@ export async function openTFRecordSource(o: TFRecordSourceOptions): Promise<Sour
     : null;
   const mode = o.pictures ?? 'auto';
   if (mode === 'encoded' && !head) throw new DataError(train.at.files[0], 'pictures: encoded needs image/encoded records', 0);
-  const encoded = head !== null && (mode === 'encoded' || (mode === 'auto' && Math.max(head.width, head.height) > SMALL_PICTURE));
+  const encoded = head !== null && (mode === 'encoded' || (mode === 'auto' && o.channels === 3 && Math.max(head.width, head.height) > SMALL_PICTURE));
   if (encoded && o.channels !== 3)
     throw new DataError(o.dir, 'encoded pictures are read as RGB: set channels: 3, or pictures: pixels');
   const img = encoded ? null : (await split(train.at, train.labels, o.channels, false).get(0)).image;
