@@ -33,6 +33,12 @@ export const ModelSpecSchema = z.strictObject({
   stochasticDepth: fraction.default(0.2),
   /** Hidden layer widths of the MLP (before the width multiplier): at most 16 layers of 65,536. @default [256, 128] */
   hidden: z.array(positiveInt.max(65_536)).max(16).default([256, 128]),
+  /**
+   * Input side in pixels on datasets of encoded pictures (cropped and resized to it). Absent: the
+   * EfficientNet size's own (B0 224, B1 240, B2 260, B3 300, B4 380, B5 456, B6 528, B7 600), else
+   * the dataset's picture size. Datasets of raw pixels (IDX, synthetic) ignore it.
+   */
+  resolution: positiveInt.max(4096).optional(),
 });
 
 const RandAugmentSchema = z.strictObject({
@@ -122,6 +128,12 @@ const ImageFolderSource = z.strictObject({
   /** Resize every image to [height, width]. */
   size: z.tuple([positiveInt, positiveInt]).nullable().default(null),
   channels: z.union([z.literal(1), z.literal(3)]).default(3),
+  /**
+   * 'encoded': shards keep the JPEG/PNG bytes and training crops them at the model's resolution every
+   * step; 'pixels': decoded (and resized) once at ingest. Absent ('auto'): encoded when the first
+   * picture is larger than 64 px on a side (and, for folders, no `size` is set), else pixels.
+   */
+  pictures: z.enum(['auto', 'encoded', 'pixels']).optional(),
 });
 const TFRecordSource = z.strictObject({
   kind: z.literal('tfrecord'),
@@ -131,6 +143,12 @@ const TFRecordSource = z.strictObject({
   unlabeled: z.string().nullable().default(null),
   channels: z.union([z.literal(1), z.literal(3)]).default(3),
   classNames: z.array(z.string()).nullable().default(null),
+  /**
+   * 'encoded': shards keep the JPEG/PNG bytes and training crops them at the model's resolution every
+   * step; 'pixels': decoded (and resized) once at ingest. Absent ('auto'): encoded when the first
+   * picture is larger than 64 px on a side (and, for folders, no `size` is set), else pixels.
+   */
+  pictures: z.enum(['auto', 'encoded', 'pixels']).optional(),
 });
 const SyntheticSource = z.strictObject({
   kind: z.literal('synthetic'),
@@ -180,8 +198,11 @@ export const DataSpecSchema = z.strictObject({
     SyntheticSource,
     TableSource,
   ]),
-  /** Labeled examples per class, chosen by seed from the training split. @default 100 */
-  labeledPerClass: positiveInt.default(100),
+  /**
+   * Labeled examples per class, chosen by seed from the training split; 'all' = every labeled
+   * training example (classes of any size, as the original's SVHN and ImageNet recipes). @default 100
+   */
+  labeledPerClass: z.union([positiveInt, z.literal('all')]).default(100),
   /** Unlabeled examples: the rest of the training split, or at most this many. @default 'rest' */
   unlabeled: z.union([z.literal('rest'), positiveInt]).default('rest'),
   /** Number of unlabeled shards (units of parallel prediction and filtering). @default 8 */

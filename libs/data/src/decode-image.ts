@@ -280,3 +280,16 @@ export function flipImage(img: Image): Image {
   }
   return { height, width, channels: c, data };
 }
+
+/**
+ * Check that a picture decodes, cheaply: its header (size limit) and a decode of the whole picture
+ * at about 1/8 scale (libjpeg's DCT scaling reads every block but skips most of the inverse DCT).
+ * Ingest runs it on every picture it keeps encoded, so a corrupt one fails ingest, not training.
+ */
+export async function verifyPicture(bytes: Uint8Array, o: DecodeOptions): Promise<PictureHeader> {
+  const header = await readPictureHeader(bytes, o);
+  const size = { width: Math.max(1, Math.ceil(header.width / 8)), height: Math.max(1, Math.ceil(header.height / 8)) };
+  const box = { top: 0, left: 0, width: header.width, height: header.height };
+  await cropResizePicture(bytes, { ...o, box, size, header });
+  return header;
+}

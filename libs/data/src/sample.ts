@@ -27,6 +27,9 @@ export function sampleToExample(s: Sample): Example {
   const ex: Example = { id: bytesFeature(utf8.encode(s.id)) };
   if (s.encoded) {
     ex['image/encoded'] = bytesFeature(s.encoded);
+    // Dataset shards as imagenet_to_gcs.py writes them; pseudo-labeled records keep the original's
+    // filter-output schema, which has no format.
+    if (!s.probabilities) ex['image/format'] = bytesFeature(utf8.encode(pictureFormat(s.encoded)));
   } else if (s.image) {
     ex['image/raw'] = bytesFeature(s.image.data);
     ex['image/height'] = int64Feature(s.image.height);
@@ -46,6 +49,14 @@ export function sampleToExample(s: Sample): Example {
   return ex;
 }
 
+/** The original's `image/format` value from a picture's magic bytes. */
+export function pictureFormat(b: Uint8Array): string {
+  if (b[0] === 0xff && b[1] === 0xd8) return 'JPEG';
+  if (b[0] === 0x89 && b[1] === 0x50) return 'PNG';
+  if (b[0] === 0x52 && b[1] === 0x49 && b[8] === 0x57) return 'WEBP';
+  return 'UNKNOWN';
+}
+
 export function encodeSample(s: Sample): Uint8Array {
   return encodeExample(sampleToExample(s));
 }
@@ -55,8 +66,18 @@ function intOf(ex: Example, key: string): number | undefined {
   return f && f.kind === 'int64' && f.value.length > 0 ? f.value[0] : undefined;
 }
 
-/** Decode one record; `where` = "file (record i)" for errors; `channels` for encoded images. */
-export function decodeSample(bytes: Uint8Array, where: string, index: number, channels: 1 | 3 = 3): Sample {
+/**
+ * Decode one record; `where` = "file (record i)" for errors; `channels` for encoded images.
+ * `keepEncoded`: hand `image/encoded` back as `encoded` bytes instead of decoding it (the
+ * training input pipeline crops and decodes it at the model's resolution).
+ */
+export function decodeSample(
+  bytes: Uint8Array,
+  where: string,
+  index: number,
+  channels: 1 | 3 = 3,
+  keepEncoded = false,
+): Sample {
   const ex = decodeExample(bytes, `${where} (record ${index})`);
   const idf = ex.id;
   const sample: Sample = {
@@ -72,6 +93,8 @@ export function decodeSample(bytes: Uint8Array, where: string, index: number, ch
       throw new DataError(where, `image/raw does not match image/height x width x channels`, index);
     }
     sample.image = { height, width, channels: ch, data: raw.value[0] };
+  } else if (keepEncoded && enc && enc.kind === 'bytes' && enc.value[0]) {
+    sample.encoded = enc.value[0];
   } else if (enc && enc.kind === 'bytes' && enc.value[0]) {
     sample.image = decodeImage(enc.value[0], channels, `${where} (record ${index})`);
   }
@@ -83,7 +106,7 @@ export function decodeSample(bytes: Uint8Array, where: string, index: number, ch
     const lab = intOf(ex, 'label');
     if (lab !== undefined) sample.label = lab;
   }
-  if (!sample.image && !sample.features)
+  if (!sample.image && !sample.features && !sample.encoded)
     throw new DataError(where, 'record has no image/encoded, image/raw or features', index);
   return sample;
 }

@@ -9,6 +9,7 @@ export * from './models/efficientnet.js';
 export * from './noise/image-ops.js';
 export * from './noise/randaugment.js';
 export * from './noise/tabular.js';
+export * from './noise/pool-augment.js';
 export * from './input.js';
 export * from './train/loss.js';
 export * from './train/optimizer.js';

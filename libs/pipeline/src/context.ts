@@ -30,6 +30,8 @@ export interface DatasetInfo {
   stats: InputStats;
   /** Table datasets: the row encoding fitted on the training file. */
   encoding?: TableEncoding;
+  /** Shards keep encoded pictures; `shape` is then the first picture's size, models crop at their resolution. */
+  encoded?: boolean;
   labeled: Part;
   unlabeled: Part[];
   /** Dev shards carved from the training split (absent in datasets ingested before dev existed). */
@@ -37,12 +39,17 @@ export interface DatasetInfo {
   test: Part[];
 }
 
-/** Decode every record of a verified shard. */
-export async function readSamples(store: ObjectStore, part: Part, channels: 1 | 3 = 3): Promise<Sample[]> {
+/** Decode every record of a verified shard (`keepEncoded`: pictures stay encoded bytes). */
+export async function readSamples(
+  store: ObjectStore,
+  part: Part,
+  channels: 1 | 3 = 3,
+  keepEncoded = false,
+): Promise<Sample[]> {
   const bytes = await readPart(store, part);
   const out: Sample[] = [];
   let i = 0;
-  for (const rec of decodeTFRecords(bytes, part.key)) out.push(decodeSample(rec, part.key, i++, channels));
+  for (const rec of decodeTFRecords(bytes, part.key)) out.push(decodeSample(rec, part.key, i++, channels, keepEncoded));
   return out;
 }
 

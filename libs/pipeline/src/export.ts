@@ -4,7 +4,6 @@
 import { thresholdOf } from '@noisy/core';
 import { runKeys } from '@noisy/contracts';
 import { decodeTFRecords, decodeSample } from '@noisy/data';
-import { predictProbabilities } from '@noisy/ml';
 import type { ObjectStore } from '@noisy/platform';
 import { readManifest, readPart } from './manifest.js';
 import type { ModelCache } from './model-cache.js';
@@ -79,12 +78,7 @@ export async function findLabelIssues(
   const samples = await run.samples(info.labeled);
   const labels = run.labels(samples, info.labeled.key);
   const { model } = await models.get(store, runKeys.model(runId, g));
-  const probs = await predictProbabilities(
-    model,
-    run.inputs(samples, info.labeled.key),
-    info.stats,
-    run.experiment.predictBatchSize,
-  );
+  const probs = await run.probabilities(model, samples, info.labeled.key, run.experiment.predictBatchSize);
   const issues: LabelIssue[] = [];
   samples.forEach((s, i) => {
     const row = probs.subarray(i * classes, (i + 1) * classes);

@@ -27,3 +27,4 @@ export * from './report/tensorboard.js';
 export * from './train-curve.js';
 export * from './metrics.js';
 export * from './seeds.js';
+export * from './dry-run.js';

@@ -84,6 +84,7 @@ const DatasetInfoSchema: z.ZodType<DatasetInfo> = z.object({
   classNames: z.array(z.string()).min(1),
   stats: StatsSchema,
   encoding: EncodingSchema.optional(),
+  encoded: z.boolean().optional(),
   labeled: PartSchema,
   unlabeled: z.array(PartSchema),
   dev: z.array(PartSchema).optional(),
@@ -115,6 +116,8 @@ const TrainDataSchema: z.ZodType<TrainData> = z.object({
   examplesSeen: count,
   labeled: count,
   pseudoLabeled: count,
+  resolution: count.optional(),
+  inputWaitSeconds: z.number().min(0).optional(),
 });
 
 const MetricsSchema: z.ZodType<Metrics> = z.object({

@@ -4,10 +4,11 @@
 import { CompiledExperimentSchema, type CompiledExperiment } from '@noisy/core';
 import { datasetKeys, runKeys } from '@noisy/contracts';
 import type { Sample } from '@noisy/data';
-import type { InputSet } from '@noisy/ml';
+import { predictProbabilities, type InputSet } from '@noisy/ml';
 import type { ObjectStore } from '@noisy/platform';
 import { z } from 'zod';
 import { labelsOf, packInputs, readSamples, type DatasetInfo } from './context.js';
+import { predictEncoded } from './encoded-input.js';
 import { readManifest, type Part } from './manifest.js';
 import { readValidated } from './read-validated.js';
 
@@ -52,6 +53,17 @@ export interface RunView {
   inputs(samples: Sample[], where: string): InputSet;
   /** Labels of samples, each checked to lie in [0, classes). */
   labels(samples: Sample[], where: string): Int32Array;
+  /**
+   * Softmax of `model` (inference mode) over samples read from `where`: packed pixels, or encoded
+   * pictures center-cropped at the model's resolution.
+   */
+  probabilities(
+    model: Parameters<typeof predictProbabilities>[0],
+    samples: Sample[],
+    where: string,
+    batchSize: number,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<Float32Array>;
 }
 
 /** Load a run and its dataset once; stages take everything they need about the run from here. */
@@ -72,8 +84,12 @@ export async function loadRunView(store: ObjectStore, runId: string): Promise<Ru
     classes,
     shards: info.unlabeled.length,
     unlabeledCount: info.unlabeled.reduce((a, p) => a + p.records, 0),
-    samples: (part) => readSamples(store, part, channels),
+    samples: (part) => readSamples(store, part, channels, info.encoded === true),
     inputs: (samples, where) => packInputs(samples, info, where),
     labels: (samples, where) => labelsOf(samples, classes, where),
+    probabilities: (model, samples, where, batchSize, onProgress) =>
+      info.encoded
+        ? predictEncoded(model, samples, where, info.stats, batchSize, onProgress)
+        : predictProbabilities(model, packInputs(samples, info, where), info.stats, batchSize, onProgress),
   };
 }

@@ -14,6 +14,7 @@ import { processIo, type CommandIo } from './commands/io.js';
 import { predictCommand } from './commands/predict.js';
 import { remoteCancel, remoteRun, remoteRuns, remoteStatus, remoteWatch } from './commands/remote.js';
 import { reportCommand } from './commands/report.js';
+import { dryRunCommand } from './commands/dry-run.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
 import { reportError } from './errors.js';
@@ -61,12 +62,17 @@ function program(io: CommandIo, done: (code: number) => void): Command {
     .option('--run-id <id>', 'run id (default: <name>-<hash of the compiled experiment>)')
     .addOption(new Option('--backend <name>', "tfjs backend (default: the experiment file's)").choices(BACKENDS))
     .option('--offline', 'never download datasets', false)
+    .option('--dry-run', 'validate the experiment against its data and print the plan; train nothing')
     .option('--set <path=value>', 'override a field of the experiment, e.g. train.steps=800 (repeatable)', collect)
     .option('--seeds <list>', 'run once per seed, e.g. 0,1,2, and print mean ± sd per generation', seedList)
     .option('--control', "with --seeds: also run each seed's no-pseudo-label control and print the paired gains")
     .action(async (file: string, o) => {
       const overrides = ((o.set ?? []) as string[]).map((s) => parseOverride(s));
       if (o.control && !o.seeds) throw new ConfigError('--control', 'needs --seeds (e.g. --seeds 0,1,2 --control)');
+      if (o.dryRun) {
+        done(await dryRunCommand(file, { offline: o.offline, overrides }, io));
+        return;
+      }
       if (o.seeds) {
         if (o.controller || o.runId) {
           throw new ConfigError(o.controller ? '--controller' : '--run-id', 'not with --seeds (one run id per seed)');

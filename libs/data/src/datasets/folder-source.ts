@@ -3,6 +3,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '@noisy/core';
+import { readPictureHeader, verifyPicture } from '../decode-image.js';
 import { decodeImage, resizeImage } from '../image.js';
 import type { SourceDataset, SplitSource } from './source.js';
 
@@ -34,13 +35,15 @@ async function listImages(dir: string, out: string[] = []): Promise<string[]> {
 interface FolderOptions {
   size: [number, number] | null;
   channels: 1 | 3;
+  /** Keep pictures encoded ('auto': when no size is set and the first is larger than 64 px). @default 'auto' */
+  pictures?: 'auto' | 'encoded' | 'pixels';
 }
 
 function folderSplit(
   files: string[],
   labels: Int32Array | null,
   root: string,
-  o: FolderOptions & { shape: [number, number] },
+  o: FolderOptions & { shape: [number, number]; encoded: boolean },
 ): SplitSource {
   return {
     count: files.length,
@@ -50,6 +53,13 @@ function folderSplit(
       const bytes = await readFile(file).catch((cause) => {
         throw new DataError(file, `cannot read: ${(cause as Error).message}`, undefined, { cause });
       });
+      const id = file.slice(root.length + 1);
+      const label = labels ? labels[i] : undefined;
+      if (o.encoded) {
+        // Verified (header, then a 1/8-scale decode): a bad picture fails ingest, not training.
+        await verifyPicture(bytes, { where: { shard: file, record: 0 } });
+        return { id, encoded: bytes, label };
+      }
       let image = decodeImage(bytes, o.channels, file);
       if (o.size) image = resizeImage(image, o.size[0], o.size[1]);
       else if (image.height !== o.shape[0] || image.width !== o.shape[1]) {
@@ -58,7 +68,7 @@ function folderSplit(
           `image is ${image.height}x${image.width} but the dataset's images are ${o.shape[0]}x${o.shape[1]}; set data.source.size to resize`,
         );
       }
-      return { id: file.slice(root.length + 1), image, label: labels ? labels[i] : undefined };
+      return { id, image, label };
     },
   };
 }
@@ -95,14 +105,24 @@ export async function openImageFolder(
 ): Promise<SourceDataset> {
   const tr = await labeledFolder(train, null);
   const te = await labeledFolder(test, tr.classNames);
-  const first = decodeImage(await readFile(tr.files[0]), o.channels, tr.files[0]);
-  const shape: [number, number] = o.size ?? [first.height, first.width];
-  const opts = { ...o, shape };
+  const firstBytes = await readFile(tr.files[0]);
+  // An unreadable first picture fails with the decoder's own message, naming the file.
+  const head =
+    (await readPictureHeader(firstBytes, { where: { shard: tr.files[0], record: 0 } }).catch(() => null)) ??
+    decodeImage(firstBytes, o.channels, tr.files[0]);
+  const mode = o.pictures ?? 'auto';
+  const encoded =
+    mode === 'encoded' || (mode === 'auto' && o.channels === 3 && o.size === null && Math.max(head.width, head.height) > 64);
+  if (encoded && o.channels !== 3)
+    throw new DataError(train, 'encoded pictures are read as RGB: set channels: 3, or pictures: pixels');
+  const shape: [number, number] = o.size ?? [head.height, head.width];
+  const opts = { ...o, shape, encoded };
   const unl = unlabeled ? await listImages(unlabeled) : null;
   return {
     name: 'image-folder',
     kind: 'image',
     shape: [shape[0], shape[1], o.channels],
+    encoded,
     classNames: tr.classNames,
     train: folderSplit(tr.files, tr.labels, train, opts),
     test: folderSplit(te.files, te.labels, test, opts),

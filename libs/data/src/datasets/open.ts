@@ -23,6 +23,7 @@ export async function openSource(source: DataSource, o: OpenSourceOptions): Prom
       return openImageFolder(source.train, source.test, source.unlabeled, {
         size: source.size,
         channels: source.channels,
+        pictures: source.pictures,
       });
     case 'synthetic':
       return openSynthetic({ ...source, seed: o.seed });
@@ -32,6 +33,7 @@ export async function openSource(source: DataSource, o: OpenSourceOptions): Prom
         unlabeledDir: source.unlabeled,
         channels: source.channels,
         classNames: source.classNames,
+        pictures: source.pictures,
       });
     case 'table':
       return openTableSource(source, o.seed);

@@ -15,8 +15,13 @@ export interface SourceDataset {
   /** Short name, part of the dataset id. */
   readonly name: string;
   readonly kind: 'image' | 'tabular';
-  /** [H, W, C] or [D]. */
+  /** [H, W, C] or [D]; encoded datasets: the first picture's size (pictures vary). */
   readonly shape: number[];
+  /**
+   * Examples carry their encoded JPEG/PNG bytes (`Sample.encoded`, header checked) instead of
+   * pixels: shards keep them and training crops them at each model's resolution.
+   */
+  readonly encoded?: boolean;
   readonly classNames: string[];
   readonly train: SplitSource;
   readonly test: SplitSource;

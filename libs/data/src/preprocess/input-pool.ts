@@ -111,6 +111,7 @@ export class InputPool {
   private waitedMs = 0;
   private batchesOut = 0;
   private imagesOut = 0;
+  private manual = 0;
 
   constructor(private readonly o: InputPoolOptions) {
     const config: PoolWorkerConfig = {
@@ -157,6 +158,25 @@ export class InputPool {
     this.queue.push({ job });
     this.dispatch();
     return done;
+  }
+
+  /**
+   * Preprocess one batch now: pictures of stream positions `first`, `first + 1`, ... (their
+   * generators), [count, resolution, resolution, 3] normalised floats. For consumers that plan
+   * their own batches ahead (the trainer); `waited` adds the time they blocked on the result.
+   */
+  async prepare(pics: EncodedPicture[], first: number): Promise<Float32Array> {
+    const size = this.o.resolution * this.o.resolution * 3;
+    const r = await this.submit(pack(pics, -1 - this.manual++, first));
+    if (r.error) throw toError(r.error);
+    this.batchesOut++;
+    this.imagesOut += pics.length;
+    return new Float32Array(r.images!, 0, pics.length * size);
+  }
+
+  /** Count time a consumer of `prepare` spent blocked on input. */
+  waited(ms: number): void {
+    this.waitedMs += ms;
   }
 
   /** Preprocessed batches of `source`, in order; the last batch may be smaller. */

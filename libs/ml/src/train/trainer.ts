@@ -15,14 +15,39 @@ import { IndexStream } from './index-stream.js';
 import { noisyStudentLoss, type UnlabeledTargets } from './loss.js';
 import { Optimizer } from './optimizer.js';
 import { learningRateAt } from './schedule.js';
-import { assignAll, loadLatestTrainState, saveTrainState, type TrainCheckpointing } from './train-state.js';
+import {
+  assignAll,
+  loadLatestTrainState,
+  saveTrainState,
+  type StreamState,
+  type TrainCheckpointing,
+} from './train-state.js';
+
+/** Examples whose batches a `BatchProvider` makes (encoded pictures): only their count and model input shape. */
+export interface ExternalSet {
+  kind: 'external';
+  count: number;
+  shape: number[];
+}
+
+/**
+ * Builds batches outside the loop (decode, crop, augment in worker threads). The trainer asks for
+ * step s's batch `ahead` steps early, with the indices it drew, then takes it when step s runs.
+ */
+export interface BatchProvider {
+  readonly ahead: number;
+  /** Start preparing step `step`: labeled indices then unlabeled ones (this rank's slice). */
+  request(step: number, labeled: Int32Array, unlabeled: Int32Array | null): void;
+  /** Step `step`'s input: [b + u, ...shape] normalised floats. */
+  take(step: number): Promise<Float32Array>;
+}
 
 export interface LabeledPart {
-  set: InputSet;
+  set: InputSet | ExternalSet;
   labels: Int32Array;
 }
 export interface UnlabeledPart {
-  set: InputSet;
+  set: InputSet | ExternalSet;
   /** Stored teacher probabilities [count * classes] (offline mode)... */
   probabilities?: Float32Array;
   /** ...or a teacher that predicts on the clean batch inside training (online mode). */
@@ -37,6 +62,8 @@ export interface TrainProgress {
   loss: number;
   lr: number;
   imagesPerSecond: number;
+  /** Seconds spent waiting for input batches so far (a `BatchProvider` that fell behind). */
+  inputWaitSeconds: number;
 }
 export interface EpochRecord {
   epoch: number;
@@ -69,6 +96,8 @@ export interface TrainRequest {
   collective?: Collective;
   /** In-training checkpoints (rank 0 writes); training resumes from the last one that matches. */
   checkpoints?: TrainCheckpointing;
+  /** Batches of `ExternalSet`s (required when the labeled set is one). */
+  batches?: BatchProvider;
 }
 
 export interface TrainResult {
@@ -79,6 +108,8 @@ export interface TrainResult {
   epochs: EpochRecord[];
   seconds: number;
   examplesSeen: number;
+  /** Seconds the loop waited for input batches. */
+  inputWaitSeconds: number;
 }
 
 function unlabeledTargets(req: TrainRequest, indices: Int32Array, clean: tf.Tensor | null): UnlabeledTargets {
@@ -173,6 +204,25 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
       : null;
     // One noise generator per step (and per rank): the step number is the whole RNG state.
     const noiseBase = req.rng.fork(size > 1 ? `noise:${rank}` : 'noise');
+    // A batch provider prepares steps ahead: indices are drawn at request time, and the stream
+    // state after each step's draw is kept for that step's checkpoint.
+    const provider = req.batches ?? null;
+    if (!provider && (req.labeled.set.kind === 'external' || req.unlabeled?.set.kind === 'external'))
+      throw new Error('trainModel: external sets need a batch provider');
+    if (provider && req.unlabeled?.teacher)
+      throw new ConfigError('mode', 'online students need pictures as pixels; use mode: offline');
+    const planned = new Map<
+      number,
+      { lab: Int32Array; unl: Int32Array | null; states: [StreamState, StreamState | null] }
+    >();
+    const plan = (s: number) => {
+      const lab = labStream.take(B).subarray(labFrom, labTo);
+      const unl = unlStream ? unlStream.take(U).subarray(unlFrom, unlTo) : null;
+      planned.set(s, { lab, unl, states: [labStream.state(), unlStream?.state() ?? null] });
+      provider?.request(s, lab, unl);
+    };
+    if (provider) for (let s = start; s < Math.min(steps, start + provider.ahead); s++) plan(s);
+    let waitedMs = 0;
     const schedule = { ...train, stepsPerEpoch, totalSteps: steps };
     const epochs: EpochRecord[] = [];
     const started = performance.now();
@@ -187,15 +237,29 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
       if (stopWanted && size === 1) break;
       const lr = learningRateAt(step, schedule);
       const noiseRng = noiseBase.fork(step);
-      const labIdx = labStream.take(B).subarray(labFrom, labTo);
-      const unlIdx = unlStream ? unlStream.take(U).subarray(unlFrom, unlTo) : null;
-      const parts = [{ set: req.labeled.set, indices: labIdx, noise: req.noise }];
-      if (unlIdx) parts.push({ set: req.unlabeled!.set, indices: unlIdx, noise: req.unlabeledNoise ?? req.noise });
-      const x = makeBatch(parts, req.stats, noiseRng); // [b + u, ...shape] this rank's slice
-      const clean =
-        unlIdx && req.unlabeled?.teacher
-          ? makeBatch([{ set: req.unlabeled.set, indices: unlIdx, noise: {} }], req.stats, noiseRng)
-          : null;
+      if (provider) {
+        if (step + provider.ahead < steps) plan(step + provider.ahead);
+      } else plan(step);
+      const { lab: labIdx, unl: unlIdx, states } = planned.get(step)!;
+      planned.delete(step);
+      let x: tf.Tensor; // [b + u, ...shape] this rank's slice
+      let clean: tf.Tensor | null = null;
+      if (provider) {
+        const waitFrom = performance.now();
+        const data = await provider.take(step);
+        waitedMs += performance.now() - waitFrom;
+        x = tf.tensor(data, [labIdx.length + (unlIdx?.length ?? 0), ...req.labeled.set.shape]);
+      } else {
+        const labSet = req.labeled.set as InputSet;
+        const parts = [{ set: labSet, indices: labIdx, noise: req.noise }];
+        if (unlIdx)
+          parts.push({ set: req.unlabeled!.set as InputSet, indices: unlIdx, noise: req.unlabeledNoise ?? req.noise });
+        x = makeBatch(parts, req.stats, noiseRng);
+        clean =
+          unlIdx && req.unlabeled?.teacher
+            ? makeBatch([{ set: req.unlabeled.set as InputSet, indices: unlIdx, noise: {} }], req.stats, noiseRng)
+            : null;
+      }
       const labels = tf.tensor1d(
         Int32Array.from(labIdx, (i) => req.labeled.labels[i]),
         'int32',
@@ -258,8 +322,8 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
               step: step + 1,
               optimizerStep: optimizer.state().step,
               emaUpdates: ema.numUpdates,
-              labeledOrder: labStream.state(),
-              unlabeledOrder: unlStream?.state() ?? null,
+              labeledOrder: states[0],
+              unlabeledOrder: states[1],
               replicas: size,
             },
             tensors,
@@ -279,6 +343,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
           loss,
           lr,
           imagesPerSecond: (done * (B + U) * 1000) / (now - started),
+          inputWaitSeconds: waitedMs / 1000,
         });
       }
       if (epochDone) {
@@ -306,6 +371,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
       epochs,
       seconds: (performance.now() - started) / 1000,
       examplesSeen: done * (B + U),
+      inputWaitSeconds: waitedMs / 1000,
     };
   } finally {
     optimizer.dispose();

@@ -27,13 +27,7 @@ async function evaluateParts(
     const samples = await run.samples(part);
     labels.push(run.labels(samples, part.key));
     probs.push(
-      await predictProbabilities(
-        model,
-        run.inputs(samples, part.key),
-        run.info.stats,
-        run.experiment.predictBatchSize,
-        (d) => progress(done + d),
-      ),
+      await run.probabilities(model, samples, part.key, run.experiment.predictBatchSize, (d) => progress(done + d)),
     );
     done += samples.length;
   }

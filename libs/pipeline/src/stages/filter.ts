@@ -85,7 +85,7 @@ export async function filterOutputStage(ctx: StageContext, task: Task): Promise<
       const copies = copiesFor(p, thresholds, e.filter, rng);
       if (copies > 0) uniquePerClass[p.label]++;
       const image = images[i].image;
-      const encoded = copies > 0 && e.filter.encode === 'jpeg' && image ? encodeJpeg(image) : undefined;
+      const encoded = copies > 0 && e.filter.encode === 'jpeg' && image ? encodeJpeg(image) : images[i].encoded;
       for (let c = 0; c < copies; c++) kept.push({ ...images[i], probabilities: p.probabilities, encoded });
       keptPerClass[p.label] += copies;
     });

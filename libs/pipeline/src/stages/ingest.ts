@@ -5,12 +5,14 @@
 // Written one shard at a time.
 import { ConfigError, createRng, devCount, shuffleInPlace, type CompiledExperiment } from '@noisy/core';
 import { datasetKeys } from '@noisy/contracts';
-import { encodeSample, encodeTFRecords, openSource, type Sample, type SplitSource } from '@noisy/data';
+import { IMAGENET_STATS, encodeSample, encodeTFRecords, openSource, type Sample, type SplitSource } from '@noisy/data';
 import { computeStats } from '@noisy/ml';
 import { packInputs, type DatasetInfo, type StageContext } from '../context.js';
 import { commitStep, putPart, type Part, type StepResult } from '../manifest.js';
 
 const TEST_SHARD = 10_000;
+/** Input statistics read at most this many labeled and this many unlabeled examples. */
+const STAT_LIMIT = 10_000;
 
 export function datasetIdFor(e: CompiledExperiment, hash: (s: string) => string): string {
   return `${e.data.source.kind}-${hash(JSON.stringify({ data: e.data, seed: e.seed })).slice(0, 12)}`;
@@ -37,20 +39,26 @@ async function writeShards(
   const parts: Part[] = [];
   const per = Math.ceil(items.length / shards);
   for (let s = 0; s < shards; s++) {
-    const chunk = items.slice(s * per, (s + 1) * per);
-    const samples: Sample[] = [];
-    for (const { src, i } of chunk) {
+    const records: Uint8Array[] = []; // encoded at once: a shard's Sample objects are never all held
+    for (let k = s * per; k < Math.min(items.length, (s + 1) * per); k++) {
+      const { src, i } = items[k];
       const sample = await src.get(i);
       // Unlabeled shards carry no label: the student must not see it.
-      samples.push(split === 'unlabeled' ? { id: sample.id, image: sample.image, features: sample.features } : sample);
+      records.push(
+        encodeSample(
+          split === 'unlabeled'
+            ? { id: sample.id, image: sample.image, encoded: sample.encoded, features: sample.features }
+            : sample,
+        ),
+      );
       report();
     }
     parts.push(
       await putPart(
         ctx.store,
         datasetKeys.shard(datasetId, split, s, shards),
-        encodeTFRecords(samples.map(encodeSample)),
-        samples.length,
+        encodeTFRecords(records),
+        records.length,
       ),
     );
   }
@@ -75,17 +83,20 @@ async function ingestData(ctx: StageContext, e: CompiledExperiment, datasetId: s
   labels.forEach((y, i) => isDev[i] || byClass[y].push(i));
   const labeled: number[] = [];
   const N = e.data.labeledPerClass;
-  byClass.forEach((idx, c) => {
-    if (idx.length < N)
-      throw new ConfigError(
-        'data.labeledPerClass',
-        `asks ${N} labeled examples per class but class '${source.classNames[c]}' ` +
-          `has only ${idx.length} training examples` +
-          (dev.length ? ` outside the dev split (data.dev: ${dev.length})` : ''),
-      );
-    shuffleInPlace(idx, rng);
-    for (let k = 0; k < N; k++) labeled.push(idx[k]); // no spread: classes can hold millions
-  });
+  // 'all': every labeled training example outside dev, classes of any size.
+  if (N === 'all') for (const idx of byClass) for (const i of idx) labeled.push(i);
+  else
+    byClass.forEach((idx, c) => {
+      if (idx.length < N)
+        throw new ConfigError(
+          'data.labeledPerClass',
+          `asks ${N} labeled examples per class but class '${source.classNames[c]}' ` +
+            `has only ${idx.length} training examples` +
+            (dev.length ? ` outside the dev split (data.dev: ${dev.length})` : ''),
+        );
+      shuffleInPlace(idx, rng);
+      for (let k = 0; k < N; k++) labeled.push(idx[k]); // no spread: classes can hold millions
+    });
   labeled.sort((a, b) => a - b);
   const isLabeled = new Uint8Array(source.train.count);
   for (const i of labeled) isLabeled[i] = 1;
@@ -132,14 +143,14 @@ async function ingestData(ctx: StageContext, e: CompiledExperiment, datasetId: s
     report,
   );
 
-  // Input statistics from the labeled set and up to 10k unlabeled examples.
+  // Input statistics from the labeled set and up to 10k unlabeled examples; encoded pictures vary
+  // in size and are cropped per model, so they use the original's fixed ImageNet statistics.
+  const stats = source.encoded ? { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] } : null;
   const statSamples: Sample[] = [];
-  for (const i of labeled) statSamples.push(await source.train.get(i));
-  for (const it of unl.slice(0, 10_000)) statSamples.push(await it.src.get(it.i));
-  const stats = computeStats(
-    packInputs(statSamples, { kind: source.kind, shape: source.shape }, 'ingest statistics'),
-    statSamples.length,
-  );
+  if (!stats) {
+    for (const i of labeled.slice(0, STAT_LIMIT)) statSamples.push(await source.train.get(i));
+    for (const it of unl.slice(0, STAT_LIMIT)) statSamples.push(await it.src.get(it.i));
+  }
 
   const info: DatasetInfo = {
     datasetId,
@@ -147,8 +158,14 @@ async function ingestData(ctx: StageContext, e: CompiledExperiment, datasetId: s
     kind: source.kind,
     shape: source.shape,
     classNames: source.classNames,
-    stats,
+    stats:
+      stats ??
+      computeStats(
+        packInputs(statSamples, { kind: source.kind, shape: source.shape }, 'ingest statistics'),
+        statSamples.length,
+      ),
     ...(source.encoding ? { encoding: source.encoding } : {}),
+    ...(source.encoded ? { encoded: true } : {}),
     labeled: labeledPart,
     unlabeled: unlabeledParts,
     dev: devParts,

@@ -1,7 +1,6 @@
 // Predict one unlabeled shard with the previous generation's model: EMA weights, inference mode,
 // no noise, full softmax at T = 1, in input order, with example ids.
 import { runKeys, type Task } from '@noisy/contracts';
-import { predictProbabilities } from '@noisy/ml';
 import type { StageContext } from '../context.js';
 import { commitStep, putPart } from '../manifest.js';
 import type { ModelCache } from '../model-cache.js';
@@ -21,10 +20,10 @@ export async function predictStage(
     const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
     const input = run.info.unlabeled[shard];
     const samples = await run.samples(input);
-    const probs = await predictProbabilities(
+    const probs = await run.probabilities(
       teacher.model,
-      run.inputs(samples, input.key),
-      run.info.stats,
+      samples,
+      input.key,
       batchSize ?? run.experiment.predictBatchSize,
       (done, total) => ctx.progress({ unit: 'examples', done, total }),
     );

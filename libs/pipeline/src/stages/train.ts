@@ -7,6 +7,7 @@ import { runKeys, type Task } from '@noisy/contracts';
 import {
   augmentForTraining,
   buildModel,
+  modelResolution,
   saveCheckpoint,
   tabularNoise,
   trainModel,
@@ -14,7 +15,9 @@ import {
   type InputSet,
   type UnlabeledPart,
 } from '@noisy/ml';
+import type { Sample } from '@noisy/data';
 import type { StageContext } from '../context.js';
+import { EncodedTrainBatches, pictureList, type PictureList } from '../encoded-input.js';
 import { CurveRecorder } from '../train-curve.js';
 import { commitStep, readManifest, type Part, type StepResult } from '../manifest.js';
 import type { ModelCache } from '../model-cache.js';
@@ -26,6 +29,10 @@ export interface TrainData {
   examplesSeen: number;
   labeled: number;
   pseudoLabeled: number;
+  /** Input side the model was trained at (datasets of encoded pictures). */
+  resolution?: number;
+  /** Seconds the training loop waited for input batches (decoding fell behind). */
+  inputWaitSeconds?: number;
 }
 
 function concatSets(sets: InputSet[]): InputSet | null {
@@ -67,6 +74,11 @@ async function unlabeledFor(
   const { runId, experiment: e, info, classes } = run;
   // The teacher, and a no-pseudo-label control (unlabelRatio 0), train on labeled data only.
   if (g === 0 || e.stages[g].train.unlabelRatio === 0) return null;
+  if (e.mode === 'online' && info.encoded)
+    throw new ConfigError(
+      'mode',
+      'online students need a dataset of pixels; datasets of encoded pictures use mode: offline',
+    );
   if (e.mode === 'online') {
     const sets: InputSet[] = [];
     for (const part of info.unlabeled) sets.push(run.inputs(await run.samples(part), part.key));
@@ -75,6 +87,7 @@ async function unlabeledFor(
     return { set: concatSets(sets)!, teacher: teacher.model };
   }
   const sets: InputSet[] = [];
+  const encoded: Array<{ samples: Sample[]; shard: string }> = [];
   const probs: Float32Array[] = [];
   for (let s = 0; s < run.shards; s++) {
     const mk = runKeys.filteredManifest(runId, g, s, run.shards);
@@ -82,12 +95,16 @@ async function unlabeledFor(
     parents.push(mk);
     if (m.parts[0].records === 0) continue;
     const samples = await run.samples(m.parts[0]);
-    sets.push(run.inputs(samples, m.parts[0].key));
+    if (info.encoded) encoded.push({ samples, shard: m.parts[0].key });
+    else sets.push(run.inputs(samples, m.parts[0].key));
     const p = new Float32Array(samples.length * classes); // [n, C] teacher distributions
     samples.forEach((x, i) => p.set(x.probabilities!, i * classes));
     probs.push(p);
   }
-  const set = concatSets(sets);
+  const pictures = encoded.length ? pictureList(encoded) : null;
+  const set = pictures
+    ? { kind: 'external' as const, count: pictures.bytes.length, shape: [] as number[], pictures }
+    : concatSets(sets);
   if (!set) return null;
   const all = new Float32Array(set.count * classes);
   let o = 0;
@@ -98,20 +115,52 @@ async function unlabeledFor(
   return { set, probabilities: all };
 }
 
+/** The model's input side on a dataset of encoded pictures: its override, its native size, else the pictures'. */
+export function trainResolution(run: RunView, g: number): number | null {
+  const { info, experiment: e } = run;
+  if (!info.encoded) return null;
+  const m = e.stages[g].model;
+  return modelResolution(m.name, m.resolution ?? null) ?? Math.min(info.shape[0], info.shape[1]);
+}
+
 async function train(ctx: StageContext, run: RunView, g: number, models: ModelCache): Promise<StepResult<'model'>> {
   const { runId, experiment: e, info, classes } = run;
   const stage = e.stages[g];
   const labeledSamples = await run.samples(info.labeled);
+  const resolution = trainResolution(run, g);
+  const inputShape = resolution ? [resolution, resolution, 3] : info.shape;
+  const labeledPictures = resolution ? pictureList([{ samples: labeledSamples, shard: info.labeled.key }]) : null;
   const labeled = {
-    set: run.inputs(labeledSamples, info.labeled.key),
+    set: labeledPictures
+      ? { kind: 'external' as const, count: labeledSamples.length, shape: inputShape }
+      : run.inputs(labeledSamples, info.labeled.key),
     labels: run.labels(labeledSamples, info.labeled.key),
   };
   const parents = [run.datasetKey];
   const unlabeled = await unlabeledFor(ctx, run, g, models, parents);
   const pseudoLabeled = unlabeled?.set.count ?? 0;
+  const unlabeledPictures = unlabeled && 'pictures' in unlabeled.set ? unlabeled.set.pictures : null;
+  const raOf = (r: typeof stage.train.randAugment) =>
+    r ? { randAugment: { layers: r.layers, magnitude: r.magnitude, cutoutOp: r.cutoutOp } } : { randAugment: null };
+  const unlRa = stage.train.unlabeledRandAugment;
+  const batches = labeledPictures
+    ? new EncodedTrainBatches({
+        resolution: resolution!,
+        stats: info.stats,
+        seed: createRng(e.seed).fork(`input:${g}`).seed,
+        perStep: stage.train.batchSize + Math.ceil(stage.train.batchSize * stage.train.unlabelRatio),
+        labeled: { list: labeledPictures, augment: raOf(stage.train.randAugment) },
+        unlabeled: unlabeledPictures
+          ? {
+              list: unlabeledPictures as PictureList,
+              augment: raOf(unlRa === 'same' ? stage.train.randAugment : unlRa),
+            }
+          : null,
+      })
+    : undefined;
 
   const seed = createRng(e.seed).fork(`model:${g}`).seed;
-  const model = buildModel(stage.model, { inputShape: info.shape, classes }, seed);
+  const model = buildModel(stage.model, { inputShape, classes }, seed);
   try {
     if (g > 0 && stage.train.initFromTeacher) {
       const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
@@ -146,6 +195,7 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
       noise,
       unlabeledNoise,
       rng: createRng(e.seed).fork(`train:${g}`),
+      batches,
       onProgress: (p) => {
         curve.add({ step: p.step, loss: p.loss, lr: p.lr, imagesPerSecond: p.imagesPerSecond });
         ctx.progress({
@@ -168,7 +218,7 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
       model: { name: stage.model.name, width: stage.model.width, depth: stage.model.depth },
       input: {
         kind: info.kind,
-        shape: info.shape,
+        shape: inputShape,
         classes,
         classNames: info.classNames,
         stats: info.stats,
@@ -197,9 +247,11 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
         examplesSeen: result.examplesSeen,
         labeled: labeled.set.count,
         pseudoLabeled,
+        ...(resolution ? { resolution, inputWaitSeconds: result.inputWaitSeconds } : {}),
       },
     };
   } finally {
     model.dispose();
+    await batches?.close();
   }
 }

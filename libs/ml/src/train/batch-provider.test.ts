@@ -1,0 +1,82 @@
+// The trainer with a batch provider (encoded pictures decoded in worker threads): every step is
+// requested ahead, with the indices the loop itself draws (its seeded orders), and the time spent waiting
+// for a batch is reported.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileExperiment, createRng } from '@noisy/core';
+import { selectBackend } from '../backend.js';
+import type { ImageSet } from '../input.js';
+import { IndexStream } from './index-stream.js';
+import { buildModel } from '../models/registry.js';
+import { trainModel, type BatchProvider, type TrainRequest } from './trainer.js';
+
+const e = compileExperiment({
+  data: { source: { kind: 'synthetic' } },
+  train: { steps: 5, batchSize: 4, unlabelRatio: 0.5, randAugment: null },
+  students: [{}],
+});
+const SHAPE: [number, number, number] = [6, 6, 1];
+const labels = Int32Array.from({ length: 10 }, (_, i) => i % 2);
+
+async function train(over: (r: TrainRequest) => TrainRequest) {
+  const model = buildModel(e.stages[1].model, { inputShape: SHAPE, classes: 2 }, 1);
+  try {
+    const base: TrainRequest = {
+      model,
+      labeled: { set: { kind: 'image', count: 10, shape: SHAPE, pixels: new Uint8Array(360).fill(9) }, labels },
+      unlabeled: {
+        set: { kind: 'image', count: 7, shape: SHAPE, pixels: new Uint8Array(252).fill(99) } as ImageSet,
+        probabilities: new Float32Array(14).fill(0.5),
+      },
+      classes: 2,
+      stats: { mean: [0.5], std: [0.25] },
+      train: e.stages[1].train,
+      pseudoLabels: e.pseudoLabels,
+      noise: {},
+      rng: createRng(7),
+    };
+    return await trainModel(over(base));
+  } finally {
+    model.dispose();
+  }
+}
+
+describe('trainer batch provider', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+
+  it("trainer - a batch provider gets every step ahead with the loop's own indices, and waiting is counted", async () => {
+    const requests: Array<{ step: number; lab: number[]; unl: number[] | null; at: number }> = [];
+    let taken = 0;
+    const provider: BatchProvider = {
+      ahead: 3,
+      request: (step, lab, unl) => requests.push({ step, lab: [...lab], unl: unl ? [...unl] : null, at: taken }),
+      take: async (step) => {
+        taken++;
+        const r = requests.find((q) => q.step === step)!;
+        await new Promise((res) => setTimeout(res, 20)); // decoding that falls behind
+        return new Float32Array((r.lab.length + r.unl!.length) * 36).fill(0.1);
+      },
+    };
+    const withProvider = await train((r) => ({
+      ...r,
+      labeled: { set: { kind: 'external', count: 10, shape: SHAPE }, labels },
+      unlabeled: { set: { kind: 'external', count: 7, shape: SHAPE }, probabilities: r.unlabeled!.probabilities },
+      batches: provider,
+    }));
+    expect(requests.map((q) => q.step)).toEqual([0, 1, 2, 3, 4]);
+    // steps 0..2 before the loop, step 3 as step 0 starts (nothing taken yet), step 4 as step 1 starts
+    expect(requests.map((q) => q.at)).toEqual([0, 0, 0, 0, 1]);
+    for (const q of requests) expect([q.lab.length, q.unl!.length]).toEqual([4, 2]);
+    expect(withProvider.steps).toBe(5);
+    expect(withProvider.inputWaitSeconds).toBeGreaterThanOrEqual(0.08);
+
+    // The indices are the loop's own: the seeded labeled and unlabeled orders.
+    const lab = new IndexStream(10, createRng(7).fork('labeled-order'));
+    const unl = new IndexStream(7, createRng(7).fork('unlabeled-order'));
+    for (const q of requests) {
+      expect(q.lab).toEqual([...lab.take(4)]);
+      expect(q.unl).toEqual([...unl.take(2)]);
+    }
+  });
+});

@@ -1,0 +1,144 @@
+// Model input from encoded pictures (datasets ingested with `encoded`): training batches through
+// the input pool's worker threads (distorted-box crop, bicubic resize to the model's resolution,
+// flip, RandAugment, normalise), planned ahead of the trainer; evaluation and prediction through
+// the padded center crop, a chunk of pictures at a time so memory stays bounded by the chunk.
+import { availableParallelism } from 'node:os';
+import { DataError } from '@noisy/core';
+import { InputPool, preprocessForEval, type EncodedPicture, type Sample } from '@noisy/data';
+import {
+  poolAugmentModule,
+  predictProbabilities,
+  type BatchProvider,
+  type InputStats,
+  type PoolAugmentOptions,
+} from '@noisy/ml';
+
+/** Encoded pictures of one training part, each with the shard and record it came from (for errors). */
+export interface PictureList {
+  bytes: Uint8Array[];
+  shard: string[];
+  record: Int32Array;
+}
+
+/** Collect the encoded pictures of samples read from `shard`, in order. */
+export function pictureList(parts: Array<{ samples: Sample[]; shard: string }>): PictureList {
+  const out: PictureList = {
+    bytes: [],
+    shard: [],
+    record: new Int32Array(parts.reduce((a, p) => a + p.samples.length, 0)),
+  };
+  let k = 0;
+  for (const { samples, shard } of parts)
+    samples.forEach((s, i) => {
+      if (!s.encoded) throw new DataError(shard, 'record has no image/encoded picture', i);
+      out.bytes.push(s.encoded);
+      out.shard.push(shard);
+      out.record[k++] = i;
+    });
+  return out;
+}
+
+const pictures = (list: PictureList, indices: Int32Array): EncodedPicture[] =>
+  Array.from(indices, (i) => ({ bytes: list.bytes[i], where: { shard: list.shard[i], record: list.record[i] } }));
+
+/** Worker threads for decoding: every core but the trainer's, at least one. */
+export const inputThreads = (): number => Math.max(1, Math.min(8, availableParallelism() - 1));
+
+export interface EncodedTrainOptions {
+  resolution: number;
+  stats: InputStats;
+  seed: number;
+  /** Examples per step (labeled + unlabeled), so every picture of the run has its own generator. */
+  perStep: number;
+  labeled: { list: PictureList; augment: PoolAugmentOptions };
+  unlabeled: { list: PictureList; augment: PoolAugmentOptions } | null;
+  threads?: number;
+}
+
+/** Training batches of encoded pictures for `trainModel` (close it when training ends). */
+export class EncodedTrainBatches implements BatchProvider {
+  readonly ahead: number;
+  private readonly pools: InputPool[] = [];
+  private readonly pending = new Map<number, Promise<Float32Array[]>>();
+
+  constructor(private readonly o: EncodedTrainOptions) {
+    const threads = o.threads ?? inputThreads();
+    this.ahead = 2 * threads;
+    const pool = (augment: PoolAugmentOptions, salt: number) =>
+      new InputPool({
+        threads,
+        batchSize: 1, // unused: the trainer plans its own batches (`prepare`)
+        resolution: o.resolution,
+        mode: 'train',
+        stats: o.stats,
+        seed: o.seed + salt,
+        augment: { module: poolAugmentModule, export: 'poolRandAugment', options: augment },
+      });
+    this.pools.push(pool(o.labeled.augment, 0));
+    if (o.unlabeled) this.pools.push(pool(o.unlabeled.augment, 1));
+  }
+
+  request(step: number, labeled: Int32Array, unlabeled: Int32Array | null): void {
+    const first = step * this.o.perStep;
+    const jobs = [this.pools[0].prepare(pictures(this.o.labeled.list, labeled), first)];
+    if (unlabeled && this.o.unlabeled)
+      jobs.push(this.pools[1].prepare(pictures(this.o.unlabeled.list, unlabeled), first + labeled.length));
+    const all = Promise.all(jobs);
+    all.catch(() => undefined); // observed when its step is taken
+    this.pending.set(step, all);
+  }
+
+  async take(step: number): Promise<Float32Array> {
+    const parts = await this.pending.get(step)!;
+    this.pending.delete(step);
+    if (parts.length === 1) return parts[0];
+    const out = new Float32Array(parts[0].length + parts[1].length); // [b + u, r, r, 3]
+    out.set(parts[0]);
+    out.set(parts[1], parts[0].length);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pools.map((p) => p.close()));
+  }
+}
+
+const CHUNK = 256;
+
+/** Softmax of `model` over encoded pictures: padded center crop at the model's resolution, in chunks. */
+export async function predictEncoded(
+  model: Parameters<typeof predictProbabilities>[0],
+  samples: Sample[],
+  shard: string,
+  stats: InputStats,
+  batchSize: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Float32Array> {
+  const r = model.inputs[0].shape[1] as number;
+  const classes = model.outputs[0].shape[1] as number;
+  const out = new Float32Array(samples.length * classes); // [N, C]
+  for (let from = 0; from < samples.length; from += CHUNK) {
+    const n = Math.min(CHUNK, samples.length - from);
+    const pixels = new Uint8Array(n * r * r * 3);
+    let next = 0;
+    // A few pictures at once: libvips decodes on the libuv thread pool.
+    const lane = async () => {
+      for (let k = next++; k < n; k = next++) {
+        const s = samples[from + k];
+        if (!s.encoded) throw new DataError(shard, 'record has no image/encoded picture', from + k);
+        const img = await preprocessForEval(s.encoded, { shard, record: from + k }, { resolution: r });
+        pixels.set(img.data, k * r * r * 3);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, n) }, lane));
+    const probs = await predictProbabilities(
+      model,
+      { kind: 'image', count: n, shape: [r, r, 3], pixels },
+      stats,
+      batchSize,
+    );
+    out.set(probs, from * classes);
+    onProgress?.(from + n, samples.length);
+  }
+  return out;
+}
