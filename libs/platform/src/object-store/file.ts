@@ -1,11 +1,20 @@
-// Filesystem object store (the embedded default). Writes go to a temp file and are renamed into
-// place, so a crash never leaves a partial object under its final key.
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile, access, constants } from 'node:fs/promises';
+// Filesystem object store (the embedded default). Writes go to a temp file, are synced and renamed
+// into place, so a crash never leaves a partial object under its final key. Streams read and
+// write in 1 MiB chunks.
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile, access, constants } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { ArtifactError, ConfigError } from '@noisy/core';
-import { checkKey, type ObjectInfo, type ObjectStore } from './port.js';
+import { checkKey, type ByteSource, type ObjectInfo, type ObjectStore } from './port.js';
 
 let tmpCounter = 0;
+
+function readError(key: string, cause: unknown): ArtifactError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  return new ArtifactError(key, code === 'ENOENT' ? 'no such object' : `cannot read: ${code}`, {
+    cause,
+    retryable: code !== 'ENOENT',
+  });
+}
 
 export class FileObjectStore implements ObjectStore {
   readonly url: string;
@@ -40,16 +49,44 @@ export class FileObjectStore implements ObjectStore {
     await writeFile(tmp, body);
     await rename(tmp, file);
   }
+  async putStream(key: string, source: ByteSource): Promise<void> {
+    const file = this.path(key);
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
+    const fh = await open(tmp, 'w');
+    try {
+      for await (const chunk of source) await fh.write(chunk);
+      await fh.sync();
+      await fh.close();
+    } catch (err) {
+      // The source (or the disk) failed: leave nothing behind, neither the object nor the temp file.
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await rename(tmp, file);
+  }
   async get(key: string): Promise<Uint8Array> {
     try {
       return await readFile(this.path(key));
     } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      throw new ArtifactError(key, code === 'ENOENT' ? 'no such object' : `cannot read: ${code}`, {
-        cause,
-        retryable: code !== 'ENOENT',
-      });
+      throw readError(key, cause);
     }
+  }
+  async getStream(key: string): Promise<AsyncIterable<Uint8Array>> {
+    const fh = await open(this.path(key), 'r').catch((cause) => {
+      throw readError(key, cause);
+    });
+    const stream = fh.createReadStream({ highWaterMark: 1 << 20 }); // closes fh when it ends or is destroyed
+    return (async function* () {
+      try {
+        for await (const chunk of stream) yield chunk as Uint8Array;
+      } catch (cause) {
+        throw readError(key, cause);
+      } finally {
+        stream.destroy();
+      }
+    })();
   }
   async head(key: string): Promise<ObjectInfo | null> {
     try {
