@@ -111,7 +111,22 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async putStream(key: string, source: ByteSource): Promise<void> {
-    await this.upload(key, Readable.from(source, { objectMode: false }));
+    // Remember the source's own error: the SDK may replace it with a failure to abort the upload
+    // (some S3-compatible servers lack AbortMultipartUpload), and the caller must see the cause.
+    let sourceError: { error: unknown } | undefined;
+    const watched = async function* () {
+      try {
+        yield* source;
+      } catch (error) {
+        sourceError = { error };
+        throw error;
+      }
+    };
+    try {
+      await this.upload(key, Readable.from(watched(), { objectMode: false }));
+    } catch (err) {
+      throw sourceError ? sourceError.error : err;
+    }
   }
 
   /**
