@@ -35,11 +35,11 @@ export async function* decodeTFRecordStream(
   file: string,
 ): AsyncGenerator<Uint8Array> {
   const it = chunks[Symbol.asyncIterator]();
-  let buf = new Uint8Array(0); // bytes received and not yet consumed
+  let buf: Uint8Array = new Uint8Array(0); // bytes received and not yet consumed
   let ended = false;
   const fill = async (need: number): Promise<boolean> => {
     if (buf.length >= need) return true;
-    const parts = [buf];
+    const parts: Uint8Array[] = [buf];
     let have = buf.length;
     while (have < need && !ended) {
       const r = await it.next();

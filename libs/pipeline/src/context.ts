@@ -2,10 +2,10 @@
 // description; helpers that decode and pack shards (a task's RunView binds them to its dataset).
 import { DataError } from '@noisy/core';
 import type { ProgressEvent } from '@noisy/contracts';
-import { decodeSample, decodeTFRecords, type Sample, type TableEncoding } from '@noisy/data';
+import { decodeSample, type Sample, type TableEncoding } from '@noisy/data';
 import type { ImageSet, InputSet, InputStats } from '@noisy/ml';
 import type { ObjectStore } from '@noisy/platform';
-import { readPart, type Part } from './manifest.js';
+import { readRecords, type Part } from './manifest.js';
 
 export type StageProgress = Omit<ProgressEvent, 'runId' | 'taskId' | 'step' | 'generation' | 'shard'>;
 
@@ -37,12 +37,16 @@ export interface DatasetInfo {
   test: Part[];
 }
 
-/** Decode every record of a verified shard. */
-export async function readSamples(store: ObjectStore, part: Part, channels: 1 | 3 = 3): Promise<Sample[]> {
-  const bytes = await readPart(store, part);
-  const out: Sample[] = [];
+/** Decode the records of a shard as they stream in, the part verified on the fly (`readRecords`). */
+export async function* streamSamples(store: ObjectStore, part: Part, channels: 1 | 3 = 3): AsyncGenerator<Sample> {
   let i = 0;
-  for (const rec of decodeTFRecords(bytes, part.key)) out.push(decodeSample(rec, part.key, i++, channels));
+  for await (const rec of readRecords(store, part)) yield decodeSample(rec, part.key, i++, channels);
+}
+
+/** Decode every record of a verified shard (holds them all: for small parts). */
+export async function readSamples(store: ObjectStore, part: Part, channels: 1 | 3 = 3): Promise<Sample[]> {
+  const out: Sample[] = [];
+  for await (const s of streamSamples(store, part, channels)) out.push(s);
   return out;
 }
 

@@ -57,7 +57,11 @@ export function objectStoreContract(name: string, open: () => Promise<ObjectStor
       const err = await s.getStream('runs/none').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ArtifactError);
       expect((err as ArtifactError).retryable).toBe(false);
-      expect((err as Error).message).toBe((await s.get('runs/none').catch((e: Error) => e)).message);
+      const fromGet = await s.get('runs/none').then(
+        () => null,
+        (e: Error) => e.message,
+      );
+      expect((err as Error).message).toBe(fromGet);
     });
   });
 }

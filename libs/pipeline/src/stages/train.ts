@@ -69,7 +69,7 @@ async function unlabeledFor(
   if (g === 0 || e.stages[g].train.unlabelRatio === 0) return null;
   if (e.mode === 'online') {
     const sets: InputSet[] = [];
-    for (const part of info.unlabeled) sets.push(run.inputs(await run.samples(part), part.key));
+    for (const part of info.unlabeled) sets.push((await run.packed(part)).set);
     parents.push(runKeys.modelManifest(runId, g - 1));
     const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
     return { set: concatSets(sets)!, teacher: teacher.model };
@@ -81,11 +81,9 @@ async function unlabeledFor(
     const m = await readManifest(ctx.store, mk, 'filter-output');
     parents.push(mk);
     if (m.parts[0].records === 0) continue;
-    const samples = await run.samples(m.parts[0]);
-    sets.push(run.inputs(samples, m.parts[0].key));
-    const p = new Float32Array(samples.length * classes); // [n, C] teacher distributions
-    samples.forEach((x, i) => p.set(x.probabilities!, i * classes));
-    probs.push(p);
+    const packed = await run.packed(m.parts[0], { probabilities: true });
+    sets.push(packed.set);
+    probs.push(packed.probabilities!); // [n, C] teacher distributions
   }
   const set = concatSets(sets);
   if (!set) return null;
@@ -101,11 +99,8 @@ async function unlabeledFor(
 async function train(ctx: StageContext, run: RunView, g: number, models: ModelCache): Promise<StepResult<'model'>> {
   const { runId, experiment: e, info, classes } = run;
   const stage = e.stages[g];
-  const labeledSamples = await run.samples(info.labeled);
-  const labeled = {
-    set: run.inputs(labeledSamples, info.labeled.key),
-    labels: run.labels(labeledSamples, info.labeled.key),
-  };
+  const labeledPacked = await run.packed(info.labeled, { labels: true });
+  const labeled = { set: labeledPacked.set, labels: labeledPacked.labels! };
   const parents = [run.datasetKey];
   const unlabeled = await unlabeledFor(ctx, run, g, models, parents);
   const pseudoLabeled = unlabeled?.set.count ?? 0;
