@@ -10,8 +10,9 @@ import type { ModelCache } from '../model-cache.js';
 import { predictionRecord } from '../predictions.js';
 import { loadRunView } from '../run-view.js';
 
-/** Batches per block: enough to keep the model busy, few enough that a block stays small. */
+/** A block is up to 8 batches, and at most about 8 MiB of model input (at least one batch). */
 const BLOCK_BATCHES = 8;
+const BLOCK_BYTES = 8 << 20;
 
 export async function predictStage(
   ctx: StageContext,
@@ -26,6 +27,8 @@ export async function predictStage(
     const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
     const input = run.info.unlabeled[shard];
     const batch = batchSize ?? run.experiment.predictBatchSize;
+    const exampleBytes = run.info.shape.reduce((a, b) => a * b, 1) * (run.info.kind === 'image' ? 1 : 4);
+    const blockSize = Math.max(batch, Math.min(batch * BLOCK_BATCHES, Math.floor(BLOCK_BYTES / exampleBytes)));
     let done = 0;
     const predictBlock = async (block: Sample[]): Promise<Uint8Array[]> => {
       const probs = await predictProbabilities(
@@ -44,7 +47,7 @@ export async function predictStage(
       let block: Sample[] = [];
       for await (const s of run.sampleStream(input)) {
         block.push(s);
-        if (block.length === batch * BLOCK_BATCHES) {
+        if (block.length === blockSize) {
           yield* await predictBlock(block);
           block = [];
         }
