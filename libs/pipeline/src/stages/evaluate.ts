@@ -24,18 +24,18 @@ async function evaluateParts(
   const labels: Int32Array[] = [];
   let done = 0;
   for (const part of parts) {
-    const samples = await run.samples(part);
-    labels.push(run.labels(samples, part.key));
+    const packed = await run.packed(part, { labels: true });
+    labels.push(packed.labels!);
     probs.push(
       await predictProbabilities(
         model,
-        run.inputs(samples, part.key),
+        packed.set,
         run.info.stats,
         run.experiment.predictBatchSize,
         (d) => progress(done + d),
       ),
     );
-    done += samples.length;
+    done += packed.set.count;
   }
   const all = new Float32Array(done * classes); // [N, C]
   const ys = new Int32Array(done);
