@@ -27,12 +27,8 @@ async function evaluateParts(
     const packed = await run.packed(part, { labels: true });
     labels.push(packed.labels!);
     probs.push(
-      await predictProbabilities(
-        model,
-        packed.set,
-        run.info.stats,
-        run.experiment.predictBatchSize,
-        (d) => progress(done + d),
+      await predictProbabilities(model, packed.set, run.info.stats, run.experiment.predictBatchSize, (d) =>
+        progress(done + d),
       ),
     );
     done += packed.set.count;
