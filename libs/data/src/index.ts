@@ -2,6 +2,7 @@
 export * from './crc32c.js';
 export * from './example.js';
 export * from './tfrecord.js';
+export * from './tfrecord-stream.js';
 export * from './tensorboard.js';
 export * from './idx.js';
 export * from './image.js';

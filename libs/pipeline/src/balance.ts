@@ -32,16 +32,30 @@ export interface Prediction {
 
 /** Map: the histogram of one shard's predictions. */
 export function shardStats(preds: Iterable<Prediction>, classes: number, topN: number | null): ShardStats {
+  const acc = shardStatsAccumulator(classes, topN);
+  for (const p of preds) acc.add(p);
+  return acc.result();
+}
+
+/** The same map, fed one prediction at a time (from a stream). */
+export function shardStatsAccumulator(
+  classes: number,
+  topN: number | null,
+): { add(p: Prediction): void; result(): ShardStats } {
   const histogram = Array.from({ length: classes }, () => new Array<number>(BINS).fill(0));
   const top: Ranked[][] | undefined = topN ? Array.from({ length: classes }, () => []) : undefined;
-  for (const p of preds) {
-    histogram[p.label][binOf(p.prob)]++;
-    if (top) top[p.label].push({ p: p.prob, id: p.id });
-  }
-  if (top && topN)
-    for (let c = 0; c < classes; c++)
-      top[c] = top[c].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0)).slice(0, topN);
-  return { classes, histogram, top };
+  return {
+    add(p) {
+      histogram[p.label][binOf(p.prob)]++;
+      if (top) top[p.label].push({ p: p.prob, id: p.id });
+    },
+    result() {
+      if (top && topN)
+        for (let c = 0; c < classes; c++)
+          top[c] = top[c].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0)).slice(0, topN);
+      return { classes, histogram, top };
+    },
+  };
 }
 
 export interface ClassThreshold {

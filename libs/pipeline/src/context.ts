@@ -2,10 +2,10 @@
 // description; helpers that decode and pack shards (a task's RunView binds them to its dataset).
 import { DataError } from '@noisy/core';
 import type { ProgressEvent } from '@noisy/contracts';
-import { decodeSample, decodeTFRecords, type Sample, type TableEncoding } from '@noisy/data';
+import { decodeSample, type Sample, type TableEncoding } from '@noisy/data';
 import type { ImageSet, InputSet, InputStats } from '@noisy/ml';
 import type { ObjectStore } from '@noisy/platform';
-import { readPart, type Part } from './manifest.js';
+import { readRecords, type Part } from './manifest.js';
 
 export type StageProgress = Omit<ProgressEvent, 'runId' | 'taskId' | 'step' | 'generation' | 'shard'>;
 
@@ -39,17 +39,29 @@ export interface DatasetInfo {
   test: Part[];
 }
 
-/** Decode every record of a verified shard (`keepEncoded`: pictures stay encoded bytes). */
+/**
+ * Decode the records of a shard as they stream in, the part verified on the fly (`readRecords`);
+ * `keepEncoded`: pictures stay encoded bytes.
+ */
+export async function* streamSamples(
+  store: ObjectStore,
+  part: Part,
+  channels: 1 | 3 = 3,
+  keepEncoded = false,
+): AsyncGenerator<Sample> {
+  let i = 0;
+  for await (const rec of readRecords(store, part)) yield decodeSample(rec, part.key, i++, channels, keepEncoded);
+}
+
+/** Decode every record of a verified shard (holds them all: for small parts). */
 export async function readSamples(
   store: ObjectStore,
   part: Part,
   channels: 1 | 3 = 3,
   keepEncoded = false,
 ): Promise<Sample[]> {
-  const bytes = await readPart(store, part);
   const out: Sample[] = [];
-  let i = 0;
-  for (const rec of decodeTFRecords(bytes, part.key)) out.push(decodeSample(rec, part.key, i++, channels, keepEncoded));
+  for await (const s of streamSamples(store, part, channels, keepEncoded)) out.push(s);
   return out;
 }
 

@@ -3,9 +3,10 @@
 // labeled examples whose given label a model confidently contradicts (the "noisy instances").
 import { thresholdOf } from '@noisy/core';
 import { runKeys } from '@noisy/contracts';
-import { decodeTFRecords, decodeSample } from '@noisy/data';
+import { decodeSample } from '@noisy/data';
+import { predictProbabilities } from '@noisy/ml';
 import type { ObjectStore } from '@noisy/platform';
-import { readManifest, readPart } from './manifest.js';
+import { readManifest, readRecords } from './manifest.js';
 import type { ModelCache } from './model-cache.js';
 import { loadRunView } from './run-view.js';
 
@@ -28,7 +29,7 @@ export async function exportFiltered(store: ObjectStore, runId: string, g: numbe
     const m = await readManifest(store, runKeys.filteredManifest(runId, g, s, S), 'filter-output');
     const byId = new Map<string, FilteredRow>();
     let i = 0;
-    for (const rec of decodeTFRecords(await readPart(store, m.parts[0]), m.parts[0].key)) {
+    for await (const rec of readRecords(store, m.parts[0])) {
       const x = decodeSample(rec, m.parts[0].key, i++, 1);
       const row = byId.get(x.id);
       if (row) {

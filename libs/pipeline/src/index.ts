@@ -3,6 +3,7 @@ export * from './manifest.js';
 export * from './manifest-schema.js';
 export * from './read-validated.js';
 export * from './run-view.js';
+export * from './pack-stream.js';
 export * from './balance.js';
 export * from './context.js';
 export * from './predictions.js';

@@ -1,8 +1,11 @@
 // Manifests: the commit record of a step. A step writes its parts first, then its manifest
 // (sha256 and record count of every part, counts, config, parents) last; a step whose manifest
 // exists and whose parts match it is done. Manifests are validated when read (manifest-schema.ts)
-// and their parts verified when read.
+// and their parts verified when read. Parts are read and written as streams (sha256, byte and
+// record counts computed on the fly), so no step needs a whole shard in memory.
+import { createHash } from 'node:crypto';
 import { ArtifactError, sha256Hex } from '@noisy/core';
+import { decodeTFRecordStream, frameRecord } from '@noisy/data';
 import { putJson, type ObjectStore } from '@noisy/platform';
 import {
   AnyManifestSchema,
@@ -21,6 +24,70 @@ export type { Manifest, ManifestData, ManifestKind, ManifestOf, Part } from './m
 export async function putPart(store: ObjectStore, key: string, bytes: Uint8Array, records: number): Promise<Part> {
   await store.put(key, bytes);
   return { key, sha256: sha256Hex(bytes), bytes: bytes.length, records };
+}
+
+/**
+ * Frame records into a TFRecord part and stream it to the store; sha256, bytes and the record
+ * count are computed as it goes. A source that throws leaves no object.
+ */
+export async function putRecords(
+  store: ObjectStore,
+  key: string,
+  records: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<Part> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let count = 0;
+  async function* framed(): AsyncGenerator<Uint8Array> {
+    for await (const r of records) {
+      const f = frameRecord(r);
+      hash.update(f);
+      bytes += f.length;
+      count++;
+      yield f;
+    }
+  }
+  await store.putStream(key, framed());
+  return { key, sha256: hash.digest('hex'), bytes, records: count };
+}
+
+const mismatch = (part: Part, what: string) =>
+  new ArtifactError(
+    part.key,
+    `content does not match its manifest (${what}; sha256 ${part.sha256.slice(0, 12)}...): ` +
+      'the object was changed or corrupted',
+  );
+
+/**
+ * Stream a part's bytes, checking them against its manifest entry on the fly: too many bytes
+ * fail at once, a wrong sha256 or too few bytes when the stream ends (before the caller's step
+ * can commit anything it derived from them).
+ */
+export async function* readPartStream(store: ObjectStore, part: Part): AsyncGenerator<Uint8Array> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of await store.getStream(part.key)) {
+    bytes += chunk.length;
+    if (bytes > part.bytes) throw mismatch(part, `more than ${part.bytes} bytes`);
+    hash.update(chunk);
+    yield chunk;
+  }
+  if (bytes !== part.bytes) throw mismatch(part, `${bytes} of ${part.bytes} bytes`);
+  if (hash.digest('hex') !== part.sha256) throw mismatch(part, 'sha256 differs');
+}
+
+/**
+ * The records of a TFRecord part, streamed: the part's sha256 and byte count verified on the
+ * fly, each record's CRCs, and the record count at the end. Errors name the key and the record.
+ * A record is a view of a read chunk: copy what must outlive the iteration step.
+ */
+export async function* readRecords(store: ObjectStore, part: Part): AsyncGenerator<Uint8Array> {
+  let n = 0;
+  for await (const rec of decodeTFRecordStream(readPartStream(store, part), part.key)) {
+    n++;
+    yield rec;
+  }
+  if (n !== part.records) throw mismatch(part, `${n} records, the manifest says ${part.records}`);
 }
 
 /** Read a committed manifest, checked against the schema of its kind (or of any kind). */
@@ -66,7 +133,7 @@ export async function verifyCommit(store: ObjectStore, key: string): Promise<boo
   if (!(await isCommitted(store, key))) return false;
   try {
     const m = await readManifest(store, key);
-    for (const part of m.parts) await readPart(store, part);
+    for (const part of m.parts) for await (const _ of readPartStream(store, part));
     return true;
   } catch (err) {
     // Only damage means "not done"; a store that cannot be read is a fault to retry.

@@ -1,15 +1,16 @@
 // What a task knows about its run, loaded once per task: the run record (frozen experiment,
 // dataset id), the dataset's manifest and what follows from it (channels, classes, shard count),
-// and helpers that read and pack the dataset's shards.
+// and helpers that read and pack the dataset's shards, streamed from the store.
 import { CompiledExperimentSchema, type CompiledExperiment } from '@noisy/core';
 import { datasetKeys, runKeys } from '@noisy/contracts';
 import type { Sample } from '@noisy/data';
 import { predictProbabilities, type InputSet } from '@noisy/ml';
 import type { ObjectStore } from '@noisy/platform';
 import { z } from 'zod';
-import { labelsOf, packInputs, readSamples, type DatasetInfo } from './context.js';
+import { labelsOf, packInputs, readSamples, streamSamples, type DatasetInfo } from './context.js';
 import { predictEncoded } from './encoded-input.js';
-import { readManifest, type Part } from './manifest.js';
+import { readManifest, readRecords, type Part } from './manifest.js';
+import { packStream, type PackedPart, type PackWants } from './pack-stream.js';
 import { readValidated } from './read-validated.js';
 
 /** What `runs/<id>/experiment.json` holds: the frozen experiment and the dataset it uses. */
@@ -47,8 +48,14 @@ export interface RunView {
   readonly shards: number;
   /** Unlabeled examples over all shards. */
   readonly unlabeledCount: number;
-  /** Decode every record of a verified part of this dataset (or of a step's output). */
+  /** Decode every record of a verified part of this dataset (or of a step's output); small parts only. */
   samples(part: Part): Promise<Sample[]>;
+  /** The raw records of a part, streamed and verified on the fly (see `readRecords`). */
+  records(part: Part): AsyncIterable<Uint8Array>;
+  /** The decoded records of a part, streamed. */
+  sampleStream(part: Part): AsyncIterable<Sample>;
+  /** A part packed as the model's input (and labels or teacher distributions), streamed into place. */
+  packed(part: Part, want?: PackWants): Promise<PackedPart>;
   /** Pack samples as the model's input, checked against the dataset's shape. */
   inputs(samples: Sample[], where: string): InputSet;
   /** Labels of samples, each checked to lie in [0, classes). */
@@ -85,6 +92,17 @@ export async function loadRunView(store: ObjectStore, runId: string): Promise<Ru
     shards: info.unlabeled.length,
     unlabeledCount: info.unlabeled.reduce((a, p) => a + p.records, 0),
     samples: (part) => readSamples(store, part, channels, info.encoded === true),
+    records: (part) => readRecords(store, part),
+    sampleStream: (part) => streamSamples(store, part, channels, info.encoded === true),
+    packed: (part, want) =>
+      packStream(
+        streamSamples(store, part, channels, info.encoded === true),
+        part.records,
+        info,
+        classes,
+        part.key,
+        want,
+      ),
     inputs: (samples, where) => packInputs(samples, info, where),
     labels: (samples, where) => labelsOf(samples, classes, where),
     probabilities: (model, samples, where, batchSize, onProgress) =>

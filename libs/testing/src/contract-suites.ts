@@ -24,6 +24,45 @@ export function objectStoreContract(name: string, open: () => Promise<ObjectStor
       await expect(s.get('runs/none')).rejects.toThrow(/runs\/none/);
       await expect(s.put('../escape', 'x')).rejects.toThrow(/invalid object key/);
     });
+    it(`${name} - putStream and getStream carry a body of many chunks byte for byte`, async () => {
+      const s = await open();
+      // 6 MiB in uneven 700 KiB chunks: larger than any adapter's read chunk and than S3's 5 MiB part minimum.
+      const body = new Uint8Array(6 << 20).map((_, i) => (i * 7919) % 253);
+      const source = async function* () {
+        for (let o = 0; o < body.length; o += 700 << 10) yield body.subarray(o, o + (700 << 10));
+      };
+      await s.putStream('runs/s/big.bin', source());
+      expect(await s.head('runs/s/big.bin')).toEqual({ key: 'runs/s/big.bin', size: body.length });
+      const chunks: Uint8Array[] = [];
+      for await (const c of await s.getStream('runs/s/big.bin')) chunks.push(c);
+      expect(chunks.length).toBeGreaterThan(1);
+      const back = Buffer.concat(chunks);
+      expect(back.length).toBe(body.length);
+      expect(Buffer.compare(back, Buffer.from(body))).toBe(0);
+      expect(Buffer.compare(Buffer.from(await s.get('runs/s/big.bin')), Buffer.from(body))).toBe(0);
+    });
+    it(`${name} - a source that fails midway leaves no object and its own error`, async () => {
+      const s = await open();
+      // 12 MiB before the failure: S3 has sent a multipart part by then, which must be aborted.
+      const failing = async function* () {
+        for (let i = 0; i < 4; i++) yield new Uint8Array(3 << 20).fill(i);
+        throw new RangeError('source broke');
+      };
+      await expect(s.putStream('runs/s/aborted.bin', failing())).rejects.toThrow(/source broke/);
+      expect(await s.head('runs/s/aborted.bin')).toBeNull();
+      expect(await s.list('runs/s/')).toEqual([]);
+    });
+    it(`${name} - getStream of a missing object rejects as get does`, async () => {
+      const s = await open();
+      const err = await s.getStream('runs/none').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ArtifactError);
+      expect((err as ArtifactError).retryable).toBe(false);
+      const fromGet = await s.get('runs/none').then(
+        () => null,
+        (e: Error) => e.message,
+      );
+      expect((err as Error).message).toBe(fromGet);
+    });
   });
 }
 

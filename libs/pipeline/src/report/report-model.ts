@@ -2,9 +2,9 @@
 // images), with no markup, so the template renders it and tests can assert on numbers.
 import { BINS, GRID_STEPS, thresholdOf } from '@noisy/core';
 import { datasetKeys, runKeys } from '@noisy/contracts';
-import { decodeSample, decodeTFRecords, encodePng } from '@noisy/data';
+import { decodeSample, encodePng } from '@noisy/data';
 import type { ObjectStore } from '@noisy/platform';
-import { readManifest, readPart } from '../manifest.js';
+import { readManifest, readRecords } from '../manifest.js';
 import { usesStoredPseudoLabels } from '../plan.js';
 import { loadRunView, type RunView } from '../run-view.js';
 import { readCurve, type CurvePoint } from '../train-curve.js';
@@ -87,7 +87,7 @@ async function samplesOf(run: RunView, g: number): Promise<SampleImage[]> {
   const seen = new Map<number, number>();
   const out: SampleImage[] = [];
   let i = 0;
-  for (const rec of decodeTFRecords(await readPart(store, part), part.key)) {
+  for await (const rec of readRecords(store, part)) {
     const s = decodeSample(rec, part.key, i++, 1);
     const c = s.label!;
     if ((seen.get(c) ?? 0) >= SAMPLES_PER_CLASS || !s.image) continue;

@@ -24,12 +24,19 @@ async function evaluateParts(
   const labels: Int32Array[] = [];
   let done = 0;
   for (const part of parts) {
-    const samples = await run.samples(part);
-    labels.push(run.labels(samples, part.key));
-    probs.push(
-      await run.probabilities(model, samples, part.key, run.experiment.predictBatchSize, (d) => progress(done + d)),
-    );
-    done += samples.length;
+    const batch = run.experiment.predictBatchSize;
+    if (run.info.encoded) {
+      // Encoded pictures: decoded and center-cropped at the model's resolution, in batches.
+      const samples = await run.samples(part);
+      labels.push(run.labels(samples, part.key));
+      probs.push(await run.probabilities(model, samples, part.key, batch, (d) => progress(done + d)));
+      done += samples.length;
+      continue;
+    }
+    const packed = await run.packed(part, { labels: true });
+    labels.push(packed.labels!);
+    probs.push(await predictProbabilities(model, packed.set, run.info.stats, batch, (d) => progress(done + d)));
+    done += packed.set.count;
   }
   const all = new Float32Array(done * classes); // [N, C]
   const ys = new Int32Array(done);

@@ -1,14 +1,15 @@
 // Filtering and balancing over shards: stats (map, one per shard) -> thresholds (reduce, needs
 // every shard) -> output (one per shard: each kept prediction written `copies` times with its
 // image and teacher distribution, in the original's schema, seeded-shuffled). Every filter setting
-// comes from the experiment's `filter`; the manifests carry only what was computed.
+// comes from the experiment's `filter`; the manifests carry only what was computed. Predictions and
+// images stream in lockstep; only the kept records (encoded, off the JS heap) are held, for the shuffle.
 import { DataError, createRng, shuffleInPlace, type CompiledExperiment } from '@noisy/core';
 import { runKeys, type Task } from '@noisy/contracts';
-import { encodeJpeg, encodeSample, encodeTFRecords, type Sample } from '@noisy/data';
-import { computeThresholds, copiesFor, shardStats } from '../balance.js';
+import { encodeJpeg, encodeSample } from '@noisy/data';
+import { computeThresholds, copiesFor, shardStatsAccumulator } from '../balance.js';
 import type { StageContext } from '../context.js';
-import { commitStep, putPart, readManifest, readPart } from '../manifest.js';
-import { decodePredictions } from '../predictions.js';
+import { commitStep, putRecords, readManifest } from '../manifest.js';
+import { streamPredictions } from '../predictions.js';
 import { loadRunView, type RunView } from '../run-view.js';
 
 /** N: the configured target per class, or the unlabeled count spread evenly over the classes. */
@@ -25,14 +26,15 @@ export async function filterStatsStage(ctx: StageContext, task: Task): Promise<s
   return commitStep(ctx.store, runKeys.filterStats(runId, g, shard, run.shards), 'filter-stats', async () => {
     const predKey = runKeys.predictionsManifest(runId, g, shard, run.shards);
     const pm = await readManifest(ctx.store, predKey, 'predictions');
-    const bytes = await readPart(ctx.store, pm.parts[0]);
     const topN = e.filter.mode === 'top-n' ? perClassOf(run) : null;
+    const stats = shardStatsAccumulator(run.classes, topN);
+    for await (const p of streamPredictions(ctx.store, pm.parts[0])) stats.add(p);
     return {
       parts: [],
       counts: { examples: pm.counts.examples },
       parents: [predKey],
       config: e.filter,
-      data: shardStats(decodePredictions(bytes, pm.parts[0].key), run.classes, topN),
+      data: stats.result(),
     };
   });
 }
@@ -70,31 +72,41 @@ export async function filterOutputStage(ctx: StageContext, task: Task): Promise<
     const predKey = runKeys.predictionsManifest(runId, g, shard, S);
     const pm = await readManifest(ctx.store, predKey, 'predictions');
     const predPart = pm.parts[0];
-    const preds = [...decodePredictions(await readPart(ctx.store, predPart), predPart.key)];
     const input = run.info.unlabeled[shard];
-    const images = await run.samples(input);
-    if (images.length !== preds.length)
-      throw new DataError(predPart.key, `${preds.length} predictions for ${images.length} images in ${input.key}`);
+    const preds = streamPredictions(ctx.store, predPart)[Symbol.asyncIterator]();
     const rng = createRng(e.seed).fork(`filter:${g}:${shard}`);
-    const kept: Sample[] = [];
+    const kept: Uint8Array[] = []; // encoded records, one entry per copy (copies share their bytes)
     const keptPerClass = new Array<number>(classes).fill(0);
     const uniquePerClass = new Array<number>(classes).fill(0);
-    preds.forEach((p, i) => {
-      if (images[i].id !== p.id)
-        throw new DataError(predPart.key, `prediction for '${p.id}' but the image is '${images[i].id}'`, i);
-      const copies = copiesFor(p, thresholds, e.filter, rng);
-      if (copies > 0) uniquePerClass[p.label]++;
-      const image = images[i].image;
-      const encoded = copies > 0 && e.filter.encode === 'jpeg' && image ? encodeJpeg(image) : images[i].encoded;
-      for (let c = 0; c < copies; c++) kept.push({ ...images[i], probabilities: p.probabilities, encoded });
-      keptPerClass[p.label] += copies;
-    });
+    let i = 0;
+    try {
+      for await (const image of run.sampleStream(input)) {
+        const next = await preds.next();
+        if (next.done) throw new DataError(predPart.key, `${i} predictions for more images in ${input.key}`);
+        const p = next.value;
+        if (image.id !== p.id)
+          throw new DataError(predPart.key, `prediction for '${p.id}' but the image is '${image.id}'`, i);
+        const copies = copiesFor(p, thresholds, e.filter, rng);
+        if (copies > 0) {
+          uniquePerClass[p.label]++;
+          // Re-encoded as JPEG on request; pictures of encoded datasets keep their own bytes.
+          const encoded = e.filter.encode === 'jpeg' && image.image ? encodeJpeg(image.image) : image.encoded;
+          const rec = encodeSample({ ...image, probabilities: p.probabilities, encoded });
+          for (let c = 0; c < copies; c++) kept.push(rec);
+        }
+        keptPerClass[p.label] += copies;
+        i++;
+      }
+      if (!(await preds.next()).done)
+        throw new DataError(predPart.key, `more predictions than the ${i} images in ${input.key}`);
+    } finally {
+      await preds.return?.(undefined);
+    }
     shuffleInPlace(kept, rng);
-    const bytes = encodeTFRecords(kept.map(encodeSample));
-    const part = await putPart(ctx.store, runKeys.filtered(runId, g, shard, S), bytes, kept.length);
+    const part = await putRecords(ctx.store, runKeys.filtered(runId, g, shard, S), kept);
     return {
       parts: [part],
-      counts: { kept: kept.length, unique: uniquePerClass.reduce((a, b) => a + b, 0), examples: preds.length },
+      counts: { kept: kept.length, unique: uniquePerClass.reduce((a, b) => a + b, 0), examples: i },
       parents: [tKey, predKey, run.datasetKey],
       config: e.filter,
       data: { keptPerClass, uniquePerClass },

@@ -13,6 +13,7 @@ import {
   trainModel,
   type InputNoise,
   type InputSet,
+  type LabeledPart,
   type UnlabeledPart,
 } from '@noisy/ml';
 import type { Sample } from '@noisy/data';
@@ -81,7 +82,7 @@ async function unlabeledFor(
     );
   if (e.mode === 'online') {
     const sets: InputSet[] = [];
-    for (const part of info.unlabeled) sets.push(run.inputs(await run.samples(part), part.key));
+    for (const part of info.unlabeled) sets.push((await run.packed(part)).set);
     parents.push(runKeys.modelManifest(runId, g - 1));
     const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
     return { set: concatSets(sets)!, teacher: teacher.model };
@@ -94,12 +95,17 @@ async function unlabeledFor(
     const m = await readManifest(ctx.store, mk, 'filter-output');
     parents.push(mk);
     if (m.parts[0].records === 0) continue;
-    const samples = await run.samples(m.parts[0]);
-    if (info.encoded) encoded.push({ samples, shard: m.parts[0].key });
-    else sets.push(run.inputs(samples, m.parts[0].key));
-    const p = new Float32Array(samples.length * classes); // [n, C] teacher distributions
-    samples.forEach((x, i) => p.set(x.probabilities!, i * classes));
-    probs.push(p);
+    if (info.encoded) {
+      const samples = await run.samples(m.parts[0]);
+      encoded.push({ samples, shard: m.parts[0].key });
+      const p = new Float32Array(samples.length * classes); // [n, C] teacher distributions
+      samples.forEach((x, i) => p.set(x.probabilities!, i * classes));
+      probs.push(p);
+      continue;
+    }
+    const packed = await run.packed(m.parts[0], { probabilities: true });
+    sets.push(packed.set);
+    probs.push(packed.probabilities!); // [n, C] teacher distributions
   }
   const pictures = encoded.length ? pictureList(encoded) : null;
   const set = pictures
@@ -126,16 +132,22 @@ export function trainResolution(run: RunView, g: number): number | null {
 async function train(ctx: StageContext, run: RunView, g: number, models: ModelCache): Promise<StepResult<'model'>> {
   const { runId, experiment: e, info, classes } = run;
   const stage = e.stages[g];
-  const labeledSamples = await run.samples(info.labeled);
   const resolution = trainResolution(run, g);
   const inputShape = resolution ? [resolution, resolution, 3] : info.shape;
-  const labeledPictures = resolution ? pictureList([{ samples: labeledSamples, shard: info.labeled.key }]) : null;
-  const labeled = {
-    set: labeledPictures
-      ? { kind: 'external' as const, count: labeledSamples.length, shape: inputShape }
-      : run.inputs(labeledSamples, info.labeled.key),
-    labels: run.labels(labeledSamples, info.labeled.key),
-  };
+  let labeled: LabeledPart;
+  let labeledPictures: PictureList | null = null;
+  if (resolution) {
+    // Encoded pictures: kept as bytes, decoded and cropped per step by the input pool.
+    const labeledSamples = await run.samples(info.labeled);
+    labeledPictures = pictureList([{ samples: labeledSamples, shard: info.labeled.key }]);
+    labeled = {
+      set: { kind: 'external' as const, count: labeledSamples.length, shape: inputShape },
+      labels: run.labels(labeledSamples, info.labeled.key),
+    };
+  } else {
+    const labeledPacked = await run.packed(info.labeled, { labels: true });
+    labeled = { set: labeledPacked.set, labels: labeledPacked.labels! };
+  }
   const parents = [run.datasetKey];
   const unlabeled = await unlabeledFor(ctx, run, g, models, parents);
   const pseudoLabeled = unlabeled?.set.count ?? 0;

@@ -1,6 +1,6 @@
 // The file store's durability: every put fsyncs the file and each directory it changed; head
 // tells "absent" from an I/O error.
-import { mkdtemp, open, symlink } from 'node:fs/promises';
+import { mkdtemp, open, readdir, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -46,5 +46,23 @@ describe('file object store', () => {
     expect(err).toBeInstanceOf(ArtifactError);
     expect((err as ArtifactError).retryable).toBe(true);
     expect((err as ArtifactError).message).toMatch(/^runs\/r\/loop: cannot stat .*ELOOP/);
+  });
+
+  it('file store - putStream leaves only the object on success and nothing, not even a temp file, on failure', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'file-store-'));
+    const s = await new FileObjectStore(root).open();
+    await s.putStream('runs/a/ok.bin', [Uint8Array.from([1, 2]), Uint8Array.from([3])]);
+    const failing = async function* () {
+      yield new Uint8Array(1 << 20);
+      throw new Error('source broke');
+    };
+    await expect(s.putStream('runs/a/bad.bin', failing())).rejects.toThrow(/source broke/);
+    expect(await readdir(join(root, 'runs', 'a'))).toEqual(['ok.bin']);
+    expect(Array.from(await s.get('runs/a/ok.bin'))).toEqual([1, 2, 3]);
+  });
+
+  it('FileObjectStore.putStream - fsyncs like put', async () => {
+    const store = await new FileObjectStore(await mkdtemp(join(tmpdir(), 'fstore-'))).open();
+    expect(await syncsDuring(() => store.putStream('a/b/c/x.bin', [Uint8Array.from([1])]))).toBe(5);
   });
 });

@@ -1,10 +1,12 @@
 // Filesystem object store (the embedded default). Writes go to a temp file, fsync'ed, renamed into
 // place and the directory fsync'ed, so a crash (even of the machine) never leaves a partial object
 // under its final key, nor loses a put that returned (a manifest must not outlive its parts).
+// Streams read and write in 1 MiB chunks.
 import { mkdir, open, readFile, readdir, rename, rm, stat, access, constants } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { ArtifactError, ConfigError } from '@noisy/core';
-import { checkKey, type ObjectInfo, type ObjectStore } from './port.js';
+import { checkKey, type ByteSource, type ObjectInfo, type ObjectStore } from './port.js';
 
 let tmpCounter = 0;
 
@@ -15,6 +17,14 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+function readError(key: string, cause: unknown): ArtifactError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  return new ArtifactError(key, code === 'ENOENT' ? 'no such object' : `cannot read: ${code}`, {
+    cause,
+    retryable: code !== 'ENOENT',
+  });
 }
 
 export class FileObjectStore implements ObjectStore {
@@ -44,15 +54,30 @@ export class FileObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array | string): Promise<void> {
+    await this.write(key, async (handle) => {
+      await handle.writeFile(body);
+    });
+  }
+  async putStream(key: string, source: ByteSource): Promise<void> {
+    await this.write(key, async (handle) => {
+      for await (const chunk of source) await handle.write(chunk);
+    });
+  }
+  /** Temp file, fsync, rename, fsync of the directory (and of parents of directories just made). */
+  private async write(key: string, fill: (handle: FileHandle) => Promise<void>): Promise<void> {
     const file = this.path(key);
     const created = await mkdir(dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
     const handle = await open(tmp, 'w');
     try {
-      await handle.writeFile(body);
+      await fill(handle);
       await handle.sync();
-    } finally {
       await handle.close();
+    } catch (err) {
+      // The source (or the disk) failed: leave nothing behind, neither the object nor the temp file.
+      await handle.close().catch(() => undefined);
+      await rm(tmp, { force: true });
+      throw err;
     }
     await rename(tmp, file);
     // The rename lives in the directory; directories mkdir just made live in their parents.
@@ -63,12 +88,23 @@ export class FileObjectStore implements ObjectStore {
     try {
       return await readFile(this.path(key));
     } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      throw new ArtifactError(key, code === 'ENOENT' ? 'no such object' : `cannot read: ${code}`, {
-        cause,
-        retryable: code !== 'ENOENT',
-      });
+      throw readError(key, cause);
     }
+  }
+  async getStream(key: string): Promise<AsyncIterable<Uint8Array>> {
+    const fh = await open(this.path(key), 'r').catch((cause) => {
+      throw readError(key, cause);
+    });
+    const stream = fh.createReadStream({ highWaterMark: 1 << 20 }); // closes fh when it ends or is destroyed
+    return (async function* () {
+      try {
+        for await (const chunk of stream) yield chunk as Uint8Array;
+      } catch (cause) {
+        throw readError(key, cause);
+      } finally {
+        stream.destroy();
+      }
+    })();
   }
   async head(key: string): Promise<ObjectInfo | null> {
     const path = this.path(key);

@@ -1,6 +1,6 @@
 // In-memory object store for unit tests; passes the same contract suite as the real adapters.
 import { ArtifactError } from '@noisy/core';
-import { checkKey, type ObjectInfo, type ObjectStore } from './port.js';
+import { checkKey, type ByteSource, type ObjectInfo, type ObjectStore } from './port.js';
 
 export class MemoryObjectStore implements ObjectStore {
   private readonly objects = new Map<string, Uint8Array>();
@@ -14,6 +14,19 @@ export class MemoryObjectStore implements ObjectStore {
     const v = this.objects.get(key);
     if (!v) throw new ArtifactError(key, 'no such object');
     return v;
+  }
+  async putStream(key: string, source: ByteSource): Promise<void> {
+    checkKey(key);
+    const chunks: Uint8Array[] = [];
+    for await (const c of source) chunks.push(Uint8Array.from(c));
+    this.objects.set(key, Buffer.concat(chunks)); // only once the source has ended
+  }
+  async getStream(key: string): Promise<AsyncIterable<Uint8Array>> {
+    const v = await this.get(key);
+    // Chunks of 64 KiB, so that readers meet chunk boundaries as they do with real stores.
+    return (async function* () {
+      for (let o = 0; o < v.length; o += 1 << 16) yield v.subarray(o, o + (1 << 16));
+    })();
   }
   async head(key: string): Promise<ObjectInfo | null> {
     const v = this.objects.get(key);

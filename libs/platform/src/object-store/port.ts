@@ -1,10 +1,15 @@
 // The object-store port. Keys are write-once paths such as `runs/<id>/gen-1/model/meta.json`.
 // Adapters: memory:// (tests), file:// (embedded default); S3 comes with the services.
+// Objects move as streams (getStream/putStream) so that no worker needs a whole shard in memory;
+// get/put are conveniences for small objects (manifests, JSON, checkpoints).
 
 export interface ObjectInfo {
   readonly key: string;
   readonly size: number;
 }
+
+/** Bytes to write: any (async) iterable of chunks, e.g. a Node Readable or an async generator. */
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 export interface ObjectStore {
   /** The URL this store was opened from, e.g. `file:///work/runs`. */
@@ -13,6 +18,17 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array | string): Promise<void>;
   /** Read an object; throws ArtifactError when it does not exist. */
   get(key: string): Promise<Uint8Array>;
+  /**
+   * Write an object from a stream of chunks, as atomically as `put`: when the source throws, the
+   * write is abandoned and no object (nor part of one) appears under the key.
+   */
+  putStream(key: string, source: ByteSource): Promise<void>;
+  /**
+   * Read an object as a stream of chunks. A missing object rejects here, with the same
+   * ArtifactError as `get`; a read that fails midway throws an ArtifactError from the iteration.
+   * Breaking out of the iteration releases the underlying file or connection.
+   */
+  getStream(key: string): Promise<AsyncIterable<Uint8Array>>;
   /** Size of an object, or null when it does not exist. */
   head(key: string): Promise<ObjectInfo | null>;
   /** Keys under a prefix, sorted. */

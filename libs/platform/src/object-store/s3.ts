@@ -1,5 +1,6 @@
 // S3 adapter of the object-store port (@aws-sdk/client-s3 + @aws-sdk/lib-storage): path-style
-// option for S3-compatible servers, multipart uploads for large objects, a checksum mode setting
+// option for S3-compatible servers, streamed GETs and multipart uploads (bounded part size and
+// queue: at most PART_SIZE * (QUEUE + 1) bytes buffered per upload), a checksum mode setting
 // (s3rver corrupts streamed uploads unless checksums are WHEN_REQUIRED), retries with backoff.
 // URL: s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=us-east-1&pathStyle=true&checksums=when_required
 import {
@@ -12,8 +13,19 @@ import {
   HeadBucketCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { Readable } from 'node:stream';
 import { ArtifactError, ConfigError } from '@noisy/core';
-import { checkKey, type ObjectInfo, type ObjectStore } from './port.js';
+import { checkKey, type ByteSource, type ObjectInfo, type ObjectStore } from './port.js';
+
+/** Multipart part size (S3's minimum is 5 MiB) and parts in flight per upload. */
+const PART_SIZE = 8 << 20;
+const QUEUE = 2;
+
+/** A failed GET: absent (permanent, as every store says it), or classified by s3Error. */
+function readError(key: string, cause: unknown): ArtifactError {
+  if ((cause as Error).name === 'NoSuchKey') return new ArtifactError(key, 'no such object', { cause });
+  return s3Error(key, 'read', cause);
+}
 
 export interface S3StoreOptions {
   bucket: string;
@@ -107,20 +119,48 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array | string): Promise<void> {
-    // S3 puts are atomic: readers never see part of an object.
+    await this.upload(key, typeof body === 'string' ? new TextEncoder().encode(body) : body);
+  }
+
+  async putStream(key: string, source: ByteSource): Promise<void> {
+    // Remember the source's own error: the SDK may replace it with a failure to abort the upload
+    // (some S3-compatible servers lack AbortMultipartUpload), and the caller must see the cause.
+    let sourceError: { error: unknown } | undefined;
+    const watched = async function* () {
+      try {
+        yield* source;
+      } catch (error) {
+        sourceError = { error };
+        throw error;
+      }
+    };
+    try {
+      await this.upload(key, Readable.from(watched(), { objectMode: false }));
+    } catch (err) {
+      throw sourceError ? sourceError.error : err;
+    }
+  }
+
+  /**
+   * S3 objects appear whole or not at all: a small body is one PutObject sent after the source
+   * ended; a large one is a multipart upload that is completed only after its last part, and
+   * aborted (its parts deleted) when the source throws.
+   */
+  private async upload(key: string, body: Uint8Array | Readable): Promise<void> {
     const upload = new Upload({
       client: this.client,
-      params: {
-        Bucket: this.o.bucket,
-        Key: this.key(key),
-        Body: typeof body === 'string' ? new TextEncoder().encode(body) : body,
-      },
-      partSize: 8 << 20,
-      queueSize: 2,
+      params: { Bucket: this.o.bucket, Key: this.key(key), Body: body },
+      partSize: PART_SIZE,
+      queueSize: QUEUE,
     });
-    await upload.done().catch((cause: unknown) => {
+    try {
+      await upload.done();
+    } catch (cause) {
+      if (body instanceof Readable) body.destroy();
+      // The source's own error (a DataError from the stage, say) passes through unchanged.
+      if (!(cause as { $metadata?: unknown }).$metadata) throw cause;
       throw s3Error(key, 'write', cause);
-    });
+    }
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -128,9 +168,27 @@ export class S3ObjectStore implements ObjectStore {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.o.bucket, Key: this.key(key) }));
       return await res.Body!.transformToByteArray();
     } catch (cause) {
-      if ((cause as Error).name === 'NoSuchKey') throw new ArtifactError(key, 'no such object', { cause });
-      throw s3Error(key, 'read', cause);
+      throw readError(key, cause);
     }
+  }
+
+  async getStream(key: string): Promise<AsyncIterable<Uint8Array>> {
+    let body: Readable;
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.o.bucket, Key: this.key(key) }));
+      body = res.Body as Readable; // in Node the SDK's body is an IncomingMessage
+    } catch (cause) {
+      throw readError(key, cause);
+    }
+    return (async function* () {
+      try {
+        for await (const chunk of body) yield chunk as Uint8Array;
+      } catch (cause) {
+        throw readError(key, cause);
+      } finally {
+        body.destroy();
+      }
+    })();
   }
 
   async head(key: string): Promise<ObjectInfo | null> {

@@ -1,0 +1,150 @@
+// Streaming proof (issue 11, item 3): one unlabeled shard of ~290 MB (72,000 rows of 1,024 float
+// features) goes through predict, filter and the student's training in a child process whose V8
+// heap is capped at 64 MB (the shard is over 4x the cap).
+//
+// How the bound was chosen: the heap cap alone is not enough, because ArrayBuffers (read chunks,
+// decoded features, packed inputs) live outside the V8 heap: a whole-shard buffer (store.get of
+// the part) or a Sample[] of the shard (its features alone are the shard's size) would pass the
+// cap unseen. So the test also bounds what the child adds to its resident memory above its own
+// baseline (the kernel's maxRSS, against the RSS after tfjs and every module loaded, before any
+// data is read): at most a third of the shard; and its peak ArrayBuffer memory: at most a
+// quarter. Holding the shard once, as bytes or decoded, adds at least its size to both and fails.
+// CPU time is about a minute; on a machine shared by several jobs the wall time is longer.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileExperiment, createRng } from '@noisy/core';
+import { datasetKeys, runKeys } from '@noisy/contracts';
+import { encodeSample, type Sample } from '@noisy/data';
+import { FileObjectStore, putJson } from '@noisy/platform';
+import { commitStep, putRecords, readManifest } from '@noisy/pipeline';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SCRIPT = join(ROOT, 'tests/e2e/large-shard/stages.ts');
+const HEAP_MB = 64;
+const SHARD_BYTES = 300e6;
+const D = 1024; // features per row: 4 KiB of float32 per record, ~72,000 records in the shard
+const CLASSES = 3;
+const RUN = 'large';
+
+let dir = '';
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Rows of class k: a signal on the first 8 features, noise drawn from a seeded pool elsewhere. */
+function rowsOf(n: number, seed: number, prefix: string, labeled: boolean): () => Generator<Uint8Array> {
+  return function* () {
+    const rng = createRng(seed);
+    const pool = Array.from({ length: 32 }, () => Float32Array.from({ length: D }, () => rng.normal() * 0.5));
+    for (let i = 0; i < n; i++) {
+      const k = i % CLASSES;
+      const features = pool[rng.int(pool.length)].slice();
+      for (let j = 0; j < 8; j++) features[j] += (j % CLASSES === k ? 2 : 0) + rng.normal() * 0.5;
+      const s: Sample = { id: `${prefix}-${i}`, features, ...(labeled ? { label: k } : {}) };
+      yield encodeSample(s);
+    }
+  };
+}
+
+interface ChildReport {
+  baseline: number;
+  peak: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
+  maxRss: number;
+  seconds: Record<string, number>;
+}
+
+function runChild(storeDir: string): Promise<{ code: number | null; report?: ChildReport; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(
+      process.execPath,
+      [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', SCRIPT, storeDir, RUN],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      done({ code, report: line ? (JSON.parse(line) as ChildReport) : undefined, stderr });
+    });
+  });
+}
+
+describe('large shard', () => {
+  it('large shard - ~300 MB unlabeled shard goes through predict, filter and train under a 64 MB heap, RSS bounded', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'large-shard-'));
+    const store = await new FileObjectStore(join(dir, 'store')).open();
+    const experiment = compileExperiment({
+      name: 'large-shard',
+      seed: 5,
+      data: { source: { kind: 'table', train: 'unused.csv', label: 'y' }, labeledPerClass: 20, unlabeledShards: 1 },
+      train: { epochs: 2, batchSize: 32, learningRate: 0.1, warmupEpochs: 0 },
+      teacher: { model: { name: 'mlp', hidden: [16] } },
+      students: [{ model: { name: 'mlp', hidden: [16] }, train: { unlabelRatio: 1 } }],
+      filter: { perClass: 200 },
+      predictBatchSize: 512,
+    });
+    const recordBytes = 16 + rowsOf(1, 1, 'u', false)().next().value!.length;
+    const unlabeledCount = Math.ceil(SHARD_BYTES / recordBytes);
+    const datasetId = 'large-shard';
+    const keyOf = (split: 'labeled' | 'unlabeled' | 'test') => datasetKeys.shard(datasetId, split, 0, 1);
+    await commitStep(store, datasetKeys.manifest(datasetId), 'dataset', async () => {
+      const labeled = await putRecords(store, keyOf('labeled'), rowsOf(60, 2, 'l', true)());
+      const unlabeled = await putRecords(store, keyOf('unlabeled'), rowsOf(unlabeledCount, 3, 'u', false)());
+      const test = await putRecords(store, keyOf('test'), rowsOf(60, 4, 't', true)());
+      return {
+        parts: [labeled, unlabeled, test],
+        counts: { labeled: 60, unlabeled: unlabeledCount, test: 60 },
+        parents: [],
+        config: experiment.data,
+        data: {
+          datasetId,
+          name: 'large-shard',
+          kind: 'tabular',
+          shape: [D],
+          classNames: ['a', 'b', 'c'],
+          stats: { mean: new Array<number>(D).fill(0), std: new Array<number>(D).fill(1) },
+          labeled,
+          unlabeled: [unlabeled],
+          test: [test],
+        },
+      };
+    });
+    await putJson(store, runKeys.experiment(RUN), {
+      runId: RUN,
+      datasetId,
+      experiment,
+      createdAt: new Date().toISOString(),
+    });
+    const shard = (await readManifest(store, datasetKeys.manifest(datasetId), 'dataset')).data.unlabeled[0];
+    expect(shard.bytes).toBeGreaterThan(4 * HEAP_MB * 2 ** 20);
+
+    const { code, report, stderr } = await runChild(join(dir, 'store'));
+    expect(stderr.slice(-2000) && code).toBe(0);
+    const r = report!;
+    const MB = (b: number) => Math.round(b / 2 ** 20);
+    console.log(
+      `large shard: ${MB(shard.bytes)} MB, ${shard.records} records; child heap cap ${HEAP_MB} MB; ` +
+        `RSS baseline ${MB(r.baseline)} MB, peak ${MB(r.maxRss)} MB (+${MB(r.maxRss - r.baseline)}); ` +
+        `peak heapUsed ${MB(r.peak.heapUsed)} MB, external ${MB(r.peak.external)} MB, ` +
+        `arrayBuffers ${MB(r.peak.arrayBuffers)} MB; seconds ${JSON.stringify(r.seconds)}`,
+    );
+
+    // Every record went through: predictions for all, a filtered set, a student trained on it.
+    const preds = await readManifest(store, runKeys.predictionsManifest(RUN, 1, 0, 1), 'predictions');
+    expect(preds.parts[0].records).toBe(unlabeledCount);
+    const filtered = await readManifest(store, runKeys.filteredManifest(RUN, 1, 0, 1), 'filter-output');
+    expect(filtered.counts.examples).toBe(unlabeledCount);
+    expect(filtered.counts.kept).toBeGreaterThan(0);
+    const student = await readManifest(store, runKeys.modelManifest(RUN, 1), 'model');
+    expect(student.counts.pseudoLabeled).toBe(filtered.counts.kept);
+
+    // The bounds (see the header): resident growth and ArrayBuffers well below the shard's size.
+    expect(r.maxRss - r.baseline).toBeLessThan(shard.bytes / 3);
+    expect(r.peak.arrayBuffers).toBeLessThan(shard.bytes / 4);
+  }, 600_000);
+});
