@@ -4,7 +4,6 @@
 import { thresholdOf } from '@noisy/core';
 import { runKeys } from '@noisy/contracts';
 import { decodeSample } from '@noisy/data';
-import { predictProbabilities } from '@noisy/ml';
 import type { ObjectStore } from '@noisy/platform';
 import { readManifest, readRecords } from './manifest.js';
 import type { ModelCache } from './model-cache.js';
