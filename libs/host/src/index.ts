@@ -1,3 +1,4 @@
 // @noisy/host: the shell every service main uses (config, backend, adapters, workers, gRPC, shutdown).
 export { hostService, log, serviceMain, type HostContext, type RunningService, type ServiceSpec } from './host.js';
 export { stageContext, taskHandler, toTask } from './task-handler.js';
+export { RANK_ENTRY, REPO_ROOT, localRanks } from './gang.js';

@@ -115,6 +115,7 @@ const TrainDataSchema: z.ZodType<TrainData> = z.object({
   examplesSeen: count,
   labeled: count,
   pseudoLabeled: count,
+  resumedFrom: count.optional(),
 });
 
 const MetricsSchema: z.ZodType<Metrics> = z.object({
