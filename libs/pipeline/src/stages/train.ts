@@ -71,7 +71,13 @@ export async function trainStage(
     await train(ctx, run, task.generation, models, collective);
     return key;
   }
-  return commitStep(ctx.store, key, 'model', () => train(ctx, run, task.generation, models, collective));
+  const committed = await commitStep(ctx.store, key, 'model', () =>
+    train(ctx, run, task.generation, models, collective),
+  );
+  // The model is committed: its in-training checkpoints will never be resumed from again.
+  const states = await ctx.store.list(`${runKeys.trainState(task.runId, task.generation)}/`);
+  for (const k of states) await ctx.store.delete(k);
+  return committed;
 }
 
 /** The unlabeled part of generation g's training: filtered shards (offline) or a live teacher (online). */
