@@ -12,7 +12,7 @@ import { onShutdown, serviceConfigFromEnv, type EventBus, type ObjectStore, type
 import { startGrpcServer, type GrpcServer } from '@noisy/platform/grpc';
 import { NatsEventBus } from '@noisy/platform/nats';
 import { openObjectStore } from '@noisy/platform/s3';
-import { localRanks } from './gang.js';
+import { gangFromEnv } from './gang.js';
 
 export interface HostContext {
   store: ObjectStore;
@@ -63,7 +63,7 @@ export async function hostService(
   }
   const store = await openObjectStore(config.storeUrl, config.s3Credentials);
   const bus = await NatsEventBus.connect({ servers: config.natsUrl, ackWaitMs: config.ackWaitMs, ...config.nats });
-  const gang = localRanks({ ...env, NOISY_BACKEND: backend?.name ?? config.backend });
+  const gang = gangFromEnv({ ...env, NOISY_BACKEND: backend?.name ?? config.backend });
   const ctx: HostContext = { store, bus, models: new ModelCache(), config, backend, gang };
   if (telemetry.metrics && spec.steps.length) observeQueueLag(bus, spec.steps);
   const worker = spec.steps.length

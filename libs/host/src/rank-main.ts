@@ -4,6 +4,7 @@
 // contract of @noisy/collective (NOISY_RANK or JOB_COMPLETION_INDEX, NOISY_WORLD_SIZE,
 // NOISY_RENDEZVOUS, ...). Prints JSON lines: rank 0 its progress, any rank its error; exits 0 only
 // when its part of the step succeeded (rank 0: the model manifest is committed).
+import { writeFileSync } from 'node:fs';
 import { openCollective, type Collective } from '@noisy/collective';
 import { NoisyError } from '@noisy/core';
 import { taskCodec, type Task } from '@noisy/contracts';
@@ -44,7 +45,10 @@ async function main(env: Record<string, string | undefined>): Promise<number> {
 main(process.env).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    say({ error: describeError(err), retryable: err instanceof NoisyError && err.retryable });
+    const line: RankLine = { error: describeError(err), retryable: err instanceof NoisyError && err.retryable };
+    say(line);
+    // On Kubernetes the pod's termination message carries it to the trainer (kube-gang.ts).
+    if (process.env.NOISY_TERMINATION_LOG) writeFileSync(process.env.NOISY_TERMINATION_LOG, JSON.stringify(line));
     process.exit(1);
   },
 );
