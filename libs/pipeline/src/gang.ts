@@ -48,8 +48,8 @@ export interface LocalGangOptions {
   entry: string;
   /** Working directory of the ranks, where `--import tsx` resolves. @default process.cwd() */
   cwd?: string;
-  /** Environment of the ranks. @default process.env */
-  env?: Env;
+  /** Environment of the ranks (the launcher's own, usually, so that they reach the same store). */
+  env: Env;
   /** Per-attempt rendezvous directories go here. @default <tmpdir>/noisy-rendezvous */
   rendezvousRoot?: string;
   /** Collective timeout: a dead or hung rank fails the others within this. @default 120000 */
@@ -69,7 +69,7 @@ export function localGang(o: LocalGangOptions): GangLauncher {
         'train.replicas',
         `the rank processes cannot open the store ${url}; use a file:// or s3:// store, or train.replicas: 1`,
       );
-    const env = o.env ?? process.env;
+    const env = o.env;
     const threads = o.threads ?? (Number(env.OMP_NUM_THREADS) || availableParallelism());
     const lines = new Map<number, RankLine[]>();
     const exits = await launchLocalRanks({
