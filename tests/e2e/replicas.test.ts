@@ -40,7 +40,7 @@ data:
   source: { kind: synthetic, classes: 6, size: 8, train: 150, test: 120 }
   labeledPerClass: 3
   unlabeledShards: 1
-train: { epochs: 6, batchSize: 8, learningRate: 0.5, warmupEpochs: 1, replicas: ${replicas}, checkpoint: { everySteps: 5 }, randAugment: { layers: 1, magnitude: 2, extraCutout: false }, padCrop: false }
+train: { epochs: 12, batchSize: 16, learningRate: 0.5, warmupEpochs: 1, replicas: ${replicas}, checkpoint: { everySteps: 5 }, randAugment: { layers: 1, magnitude: 2, extraCutout: false }, padCrop: false }
 teacher: { model: { name: cnn-small, width: 0.5 } }
 students:
   - model: { name: cnn-small, width: 0.5 }
