@@ -22,6 +22,7 @@ export function localRanks(env: Record<string, string | undefined>): GangLaunche
     entry: RANK_ENTRY,
     cwd: REPO_ROOT,
     env,
+    storeUrl: env.NOISY_STORE_URL,
     timeoutMs: ms(env.NOISY_COLLECTIVE_TIMEOUT_MS),
     joinTimeoutMs: ms(env.NOISY_JOIN_TIMEOUT_MS),
   });

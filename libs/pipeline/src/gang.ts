@@ -50,6 +50,11 @@ export interface LocalGangOptions {
   cwd?: string;
   /** Environment of the ranks (the launcher's own, usually, so that they reach the same store). */
   env: Env;
+  /**
+   * The URL the launcher opened its store with (an s3:// store's own `url` drops the endpoint
+   * and options). @default the store's `url`
+   */
+  storeUrl?: string;
   /** Per-attempt rendezvous directories go here. @default <tmpdir>/noisy-rendezvous */
   rendezvousRoot?: string;
   /** Collective timeout: a dead or hung rank fails the others within this. @default 120000 */
@@ -78,7 +83,7 @@ export function localGang(o: LocalGangOptions): GangLauncher {
       cwd: o.cwd,
       env: {
         ...env,
-        NOISY_STORE_URL: url,
+        NOISY_STORE_URL: o.storeUrl ?? url,
         OMP_NUM_THREADS: String(Math.max(1, Math.floor(threads / replicas))),
       },
       rendezvousRoot: o.rendezvousRoot ?? join(tmpdir(), 'noisy-rendezvous'),

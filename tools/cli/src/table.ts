@@ -22,7 +22,7 @@ export interface GenerationRow {
   dev?: { top1: number } | null;
   labeled: number;
   pseudoLabeled: number;
-  /** Data-parallel ranks of the train step (absent from controller summaries: 1). */
+  /** Data-parallel ranks of the train step (not in the controller's summaries yet: shown as -). */
   replicas?: number;
   seconds: number;
 }
@@ -40,7 +40,7 @@ export function generationTable(rows: GenerationRow[]): string {
       pct(g.top5),
       g.labeled,
       g.pseudoLabeled,
-      g.replicas ?? 1,
+      g.replicas ?? '-',
       g.seconds.toFixed(1),
     ]),
   );

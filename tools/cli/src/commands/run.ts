@@ -49,14 +49,18 @@ export async function prepareRun(file: string, flags: RunFlags, io: CommandIo) {
  * rank-main.ts; resolved by path, so the CLI does not load the service host). The ranks select
  * the backend this run asked for.
  */
-function localRanks(backend: string): GangLauncher {
+function localRanks(backend: string, storeUrl: string): GangLauncher {
   const src = dirname(createRequire(import.meta.url).resolve('@noisy/host'));
   return localGang({
     entry: resolve(src, 'rank-main.ts'),
     cwd: resolve(src, '..', '..', '..'),
     env: { ...process.env, NOISY_BACKEND: backend },
+    storeUrl,
   });
 }
+
+/** The ranks start in the repository root: a relative --store path must not move with them. */
+const absoluteStore = (url: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : resolve(url));
 
 /** Drive one compiled experiment on the embedded default with progress on stderr; SIGINT cancels it. */
 export async function runWithProgress(
@@ -78,7 +82,10 @@ export async function runWithProgress(
       signal: controller.signal,
       onProgress: (p) => progress.progress(p),
       onRunEvent: (e) => progress.run(e),
-      worker: { allowDownload: !flags.offline, gang: localRanks(flags.backend ?? experiment.backend) },
+      worker: {
+        allowDownload: !flags.offline,
+        gang: localRanks(flags.backend ?? experiment.backend, absoluteStore(flags.store)),
+      },
     });
     progress.done();
     return summary;
