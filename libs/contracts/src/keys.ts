@@ -30,6 +30,8 @@ export const runKeys = {
   trainCurve: (runId: string, g: number) => `${gen(runId, g)}/train-curve.json`,
   model: (runId: string, g: number) => `${gen(runId, g)}/model`,
   modelManifest: (runId: string, g: number) => `${gen(runId, g)}/model/manifest.json`,
+  /** In-training checkpoints of generation g's train step; attempt-independent, so a retry resumes. */
+  trainState: (runId: string, g: number) => `${gen(runId, g)}/train-state`,
   evalManifest: (runId: string, g: number) => `${gen(runId, g)}/eval/manifest.json`,
   predictions: (runId: string, g: number, shard: number, count: number) =>
     `${gen(runId, g)}/predictions/${shardName(shard, count)}.tfrecord`,

@@ -59,6 +59,13 @@ const TabularNoiseSchema = z.strictObject({
   swap: fraction.default(0.1),
 });
 
+const TrainCheckpointSchema = z.strictObject({
+  /** Write one every this many steps (0: not by count). @default 0 */
+  everySteps: z.number().int().min(0).default(0),
+  /** ...or once this many minutes passed since the last one (0: not by time). @default 10 */
+  everyMinutes: z.number().min(0).default(10),
+});
+
 export const TrainSpecSchema = z.strictObject({
   /** Labeled epochs (the original's unit: steps per epoch = labeled examples / batch). @default 30 */
   epochs: z.number().positive().max(100_000).default(30),
@@ -103,6 +110,13 @@ export const TrainSpecSchema = z.strictObject({
   tabularNoise: TabularNoiseSchema.prefault({}),
   /** Initialise the student from the teacher's EMA weights (same architecture only). @default false */
   initFromTeacher: z.boolean().default(false),
+  /**
+   * Data-parallel ranks of this train step (one process, or one GPU pod, each); `batchSize` stays
+   * the global batch and each rank trains on its slice. @default 1
+   */
+  replicas: z.number().int().min(1).max(64).default(1),
+  /** Resumable in-training checkpoints: a retried train task continues from the last one. */
+  checkpoint: TrainCheckpointSchema.prefault({}),
 });
 
 const FashionMnistSource = z.strictObject({

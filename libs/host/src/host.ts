@@ -6,13 +6,14 @@ import { metrics } from '@opentelemetry/api';
 import { ConfigError } from '@noisy/core';
 import { durableFor, type Step } from '@noisy/contracts';
 import { selectBackend, useNativeKernels, type BackendReport } from '@noisy/ml';
-import { ModelCache, startWorker, type Worker } from '@noisy/pipeline';
+import { ModelCache, startWorker, type GangLauncher, type Worker } from '@noisy/pipeline';
 import { confinedIngest } from './data-roots.js';
 import { setupTelemetry } from '@noisy/platform/telemetry';
 import { onShutdown, serviceConfigFromEnv, type EventBus, type ObjectStore, type ServiceConfig } from '@noisy/platform';
 import { startGrpcServer, type GrpcServer } from '@noisy/platform/grpc';
 import { NatsEventBus } from '@noisy/platform/nats';
 import { openObjectStore } from '@noisy/platform/s3';
+import { gangFromEnv } from './gang.js';
 
 export interface HostContext {
   store: ObjectStore;
@@ -20,6 +21,8 @@ export interface HostContext {
   models: ModelCache;
   config: ServiceConfig;
   backend: BackendReport | null;
+  /** Starts the ranks of a train step with replicas > 1. */
+  gang: GangLauncher;
 }
 
 export interface ServiceSpec {
@@ -61,7 +64,8 @@ export async function hostService(
   }
   const store = await openObjectStore(config.storeUrl, config.s3Credentials);
   const bus = await NatsEventBus.connect({ servers: config.natsUrl, ackWaitMs: config.ackWaitMs, ...config.nats });
-  const ctx: HostContext = { store, bus, models: new ModelCache(), config, backend };
+  const gang = gangFromEnv({ ...env, NOISY_BACKEND: backend?.name ?? config.backend });
+  const ctx: HostContext = { store, bus, models: new ModelCache(), config, backend, gang };
   if (telemetry.metrics && spec.steps.length) observeQueueLag(bus, spec.steps);
   const worker = spec.steps.length
     ? startWorker(
@@ -69,6 +73,7 @@ export async function hostService(
         {
           steps: spec.steps,
           stages: { ingest: confinedIngest(config.dataRoots) },
+          gang,
           onTask: (task, outcome, seconds, error, traceId) =>
             log(outcome === 'done' ? 'info' : 'warn', `task ${outcome}`, {
               service: spec.name,

@@ -17,6 +17,7 @@ export * from './stages/registry.js';
 export * from './plan.js';
 export * from './summary.js';
 export * from './worker.js';
+export * from './gang.js';
 export * from './controller.js';
 export * from './embedded.js';
 export * from './export.js';

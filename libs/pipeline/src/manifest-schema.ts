@@ -118,6 +118,7 @@ const TrainDataSchema: z.ZodType<TrainData> = z.object({
   pseudoLabeled: count,
   resolution: count.optional(),
   inputWaitSeconds: z.number().min(0).optional(),
+  resumedFrom: count.optional(),
 });
 
 const MetricsSchema: z.ZodType<Metrics> = z.object({

@@ -38,6 +38,7 @@ const summary = (arm: string, seed: number, name: string): RunSummary => ({
     labeled: 40,
     pseudoLabeled: arm === 'control' || g === 0 ? 0 : 100,
     parameters: 1,
+    replicas: 1,
     seconds: 1,
   })),
 });

@@ -20,6 +20,8 @@ export interface GenerationSummary {
   labeled: number;
   pseudoLabeled: number;
   parameters: number;
+  /** Data-parallel ranks its train step ran on (1 for models trained before replicas existed). */
+  replicas: number;
   seconds: number;
 }
 
@@ -65,6 +67,7 @@ export async function buildSummary(
       labeled: model.counts.labeled,
       pseudoLabeled: model.counts.pseudoLabeled,
       parameters: model.counts.parameters,
+      replicas: model.counts.replicas ?? 1,
       seconds: Math.round(seconds * 10) / 10,
     });
   }

@@ -19,6 +19,7 @@ import {
 } from '@noisy/contracts';
 import type { Delivery, EventBus, ObjectStore, Subscription } from '@noisy/platform';
 import type { StageContext } from './context.js';
+import { gangTrainStage, type GangLauncher } from './gang.js';
 import { runMetrics } from './metrics.js';
 import { ModelCache } from './model-cache.js';
 import { STAGES, type StageFn } from './stages/registry.js';
@@ -40,6 +41,8 @@ export interface WorkerOptions {
   ) => void;
   /** Replace stage functions (fault injection in tests). */
   stages?: Partial<Record<Step, StageFn>>;
+  /** Starts the ranks of a train step with `train.replicas` > 1; without one such a step fails. */
+  gang?: GangLauncher;
 }
 
 export interface Worker {
@@ -54,6 +57,7 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
   const models = new ModelCache();
   const maxDeliver = o.maxDeliver ?? 3;
   let stopping = false;
+  const train = gangTrainStage(o.gang ?? null);
   const tracer = trace.getTracer('noisy.worker');
   const subs: Subscription[] = (o.steps ?? STEPS).map((step) =>
     ports.bus.consumeTasks<Task>(
@@ -118,7 +122,7 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
       o.onTask?.(task, outcome, (performance.now() - started) / 1000, error, span.spanContext().traceId);
     };
     try {
-      const manifestKey = await (o.stages?.[step] ?? STAGES[step])(ctx, task, models);
+      const manifestKey = await (o.stages?.[step] ?? (step === 'train' ? train : STAGES[step]))(ctx, task, models);
       span.setAttribute('noisy.manifest', manifestKey);
       d.ack();
       report('done');

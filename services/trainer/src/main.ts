@@ -4,7 +4,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { progressCodec } from '@noisy/contracts';
 import { stagesPb } from '@noisy/contracts/grpc';
 import { serviceMain, stageContext, toTask } from '@noisy/host';
-import { STAGES } from '@noisy/pipeline';
+import { gangTrainStage } from '@noisy/pipeline';
 import { toGrpcError } from '@noisy/platform/grpc';
 
 await serviceMain({
@@ -28,7 +28,7 @@ await serviceMain({
             }),
           }),
         );
-        STAGES.train(progress, task, ctx.models).then(
+        gangTrainStage(ctx.gang)(progress, task, ctx.models).then(
           (manifestKey) => {
             call.write({ manifestKey });
             call.end();

@@ -22,13 +22,15 @@ export interface GenerationRow {
   dev?: { top1: number } | null;
   labeled: number;
   pseudoLabeled: number;
+  /** Data-parallel ranks of the train step (not in the controller's summaries yet: shown as -). */
+  replicas?: number;
   seconds: number;
 }
 
 /** The end-of-run table of teacher and students, for embedded and controller runs alike. */
 export function generationTable(rows: GenerationRow[]): string {
   return formatTable(
-    ['gen', 'role', 'model', 'dev top-1', 'top-1', 'top-5', 'labeled', 'pseudo-labeled', 'seconds'],
+    ['gen', 'role', 'model', 'dev top-1', 'top-1', 'top-5', 'labeled', 'pseudo-labeled', 'replicas', 'seconds'],
     rows.map((g) => [
       g.generation,
       g.role,
@@ -38,6 +40,7 @@ export function generationTable(rows: GenerationRow[]): string {
       pct(g.top5),
       g.labeled,
       g.pseudoLabeled,
+      g.replicas ?? '-',
       g.seconds.toFixed(1),
     ]),
   );

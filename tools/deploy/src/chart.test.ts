@@ -15,6 +15,8 @@ import {
   type K8sObject,
 } from './index.js';
 import { devManifestPath, renderDevManifests } from './render-dev.js';
+import { GANG_LABEL, gangManifests } from '@noisy/host';
+import { makeTask } from '@noisy/contracts';
 
 type Container = {
   name: string;
@@ -155,6 +157,62 @@ describe('helm chart helm/noisy-student', () => {
       spec: { replicas?: number };
     };
     expect(inference.spec.replicas).toBeUndefined(); // owned by KEDA's HPA
+  });
+
+  it('gang (GPU values): the trainer may submit Indexed Jobs, whose rank pods are valid, one GPU each, and reach each other', () => {
+    const named = (kind: string) => gpu.filter((d) => d.kind === kind && d.metadata.name.endsWith('-gang'));
+    for (const kind of ['ConfigMap', 'Role', 'RoleBinding', 'NetworkPolicy']) {
+      expect(named(kind), kind).toHaveLength(1);
+      expect(
+        cpu.filter((d) => d.kind === kind && d.metadata.name.endsWith('-gang')),
+        kind,
+      ).toEqual([]); // off by default
+    }
+    const rules = (named('Role')[0] as unknown as { rules: Array<{ resources: string[]; verbs: string[] }> }).rules;
+    expect(rules.find((r) => r.resources.includes('jobs'))?.verbs).toEqual(
+      expect.arrayContaining(['create', 'get', 'watch', 'delete']),
+    );
+    expect(rules.find((r) => r.resources.includes('services'))?.verbs).toEqual(
+      expect.arrayContaining(['create', 'get', 'delete']),
+    );
+    // Only the trainer gets an API token, and it is told to submit gangs.
+    for (const d of workloads(gpu)) {
+      const pod = podOf(d) as PodSpec & { automountServiceAccountToken?: boolean };
+      expect(pod.automountServiceAccountToken, role(d)).toBe(role(d) === 'trainer');
+    }
+    const trainer = podOf(workloads(gpu).find((d) => role(d) === 'trainer')!).containers[0];
+    expect(trainer.env).toContainEqual({ name: 'NOISY_GANG', value: 'kubernetes' });
+    // The Job the trainer generates from the chart's rank pod template validates like the chart.
+    const template = JSON.parse(
+      (named('ConfigMap')[0] as unknown as { data: Record<string, string> }).data['pod-template.json'],
+    );
+    const task = makeTask('run-1', 'train', 1);
+    const { service, job } = gangManifests('noisy-train-ab12cd34-0f0f0f', task, 4, {
+      namespace: 'ml',
+      podTemplate: template,
+    });
+    expect(validateManifests([service, job] as unknown as K8sObject[])).toEqual([]);
+    expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 4, parallelism: 4, backoffLimit: 0 });
+    const pod = job.spec!.template.spec!;
+    expect(pod.subdomain).toBe(service.metadata!.name);
+    expect(pod.containers[0].resources?.limits?.['nvidia.com/gpu']).toBe('1');
+    expect(pod.containers[0].image).toMatch(/-gpu$/);
+    expect(pod.nodeSelector).toEqual({ 'nvidia.com/gpu.present': 'true' });
+    expect(pod.containers[0].env).toContainEqual({
+      name: 'NOISY_RENDEZVOUS',
+      value: 'tcp://noisy-train-ab12cd34-0f0f0f-0.noisy-train-ab12cd34-0f0f0f:29500',
+    });
+    expect(service.spec).toMatchObject({
+      clusterIP: 'None',
+      selector: { [GANG_LABEL]: 'noisy-train-ab12cd34-0f0f0f' },
+    });
+    expect(job.spec!.template.metadata!.labels).toMatchObject(service.spec!.selector!);
+    // The NetworkPolicy admits every TCP port between the ranks (Gloo dials ephemeral ports).
+    const np = named('NetworkPolicy')[0] as unknown as {
+      spec: { podSelector: { matchLabels: Record<string, string> }; ingress: Array<{ ports: unknown[] }> };
+    };
+    expect(job.spec!.template.metadata!.labels).toMatchObject(np.spec.podSelector.matchLabels);
+    expect(np.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 1, endPort: 65535 }]);
   });
 
   it('every container has liveness and readiness probes, limits, and a non-root read-only security context', () => {

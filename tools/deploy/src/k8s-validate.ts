@@ -24,6 +24,9 @@ const TYPES: Record<string, string> = {
   'apps/v1/Deployment': 'apps.Deployment',
   'apps/v1/StatefulSet': 'apps.StatefulSet',
   'policy/v1/PodDisruptionBudget': 'policy.PodDisruptionBudget',
+  'batch/v1/Job': 'batch.Job',
+  'rbac.authorization.k8s.io/v1/Role': 'rbac.Role',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'rbac.RoleBinding',
   'networking.k8s.io/v1/NetworkPolicy': 'networking.NetworkPolicy',
   'keda.sh/v1alpha1/ScaledObject': 'keda.ScaledObject',
 };
@@ -48,10 +51,12 @@ export function validateManifests(docs: K8sObject[]): string[] {
       "import type * as core from 'kubernetes-types/core/v1';",
       "import type * as apps from 'kubernetes-types/apps/v1';",
       "import type * as policy from 'kubernetes-types/policy/v1';",
+      "import type * as batch from 'kubernetes-types/batch/v1';",
+      "import type * as rbac from 'kubernetes-types/rbac/v1';",
       "import type * as networking from 'kubernetes-types/networking/v1';",
       "import type * as keda from './keda.js';",
     ].join('\n') + '\n';
-  let line = 4;
+  let line = text.split('\n').length - 1;
   const owner: Array<{ from: number; to: number; doc: string }> = [];
   docs.forEach((d, i) => {
     const name = `${d?.kind}/${d?.metadata?.name}`;

@@ -1,7 +1,10 @@
 // Train a generation: the teacher (generation 0, labeled data only) or a student (labeled +
 // pseudo-labeled, noised, one forward pass, unlabel_ratio). Offline students read the filtered
 // shards of their generation; online students get the previous model as a live teacher.
-// Writes the checkpoint (EMA weights) and then the model manifest.
+// Writes the checkpoint (EMA weights) and then the model manifest. With `train.replicas` > 1
+// each rank process runs this with its collective (gang.ts starts them); rank 0 alone writes the
+// in-training checkpoints, the model and the manifest.
+import type { Collective } from '@noisy/collective';
 import { ConfigError, createRng, sha256Hex } from '@noisy/core';
 import { runKeys, type Task } from '@noisy/contracts';
 import {
@@ -34,6 +37,8 @@ export interface TrainData {
   resolution?: number;
   /** Seconds the training loop waited for input batches (decoding fell behind). */
   inputWaitSeconds?: number;
+  /** The in-training checkpoint's step the last attempt resumed from (0: from the start). */
+  resumedFrom?: number;
 }
 
 function concatSets(sets: InputSet[]): InputSet | null {
@@ -58,10 +63,29 @@ function concatSets(sets: InputSet[]): InputSet | null {
   return { kind: 'tabular', count, shape: first.shape, features };
 }
 
-export async function trainStage(ctx: StageContext, task: Task, models: ModelCache): Promise<string> {
+/**
+ * Trains generation `task.generation` and returns its model manifest's key. With a collective of
+ * several ranks, ranks above 0 train alongside rank 0 but write nothing.
+ */
+export async function trainStage(
+  ctx: StageContext,
+  task: Task,
+  models: ModelCache,
+  collective?: Collective,
+): Promise<string> {
   const run = await loadRunView(ctx.store, task.runId);
   const key = runKeys.modelManifest(task.runId, task.generation);
-  return commitStep(ctx.store, key, 'model', () => train(ctx, run, task.generation, models));
+  if (collective && collective.rank > 0) {
+    await train(ctx, run, task.generation, models, collective);
+    return key;
+  }
+  const committed = await commitStep(ctx.store, key, 'model', () =>
+    train(ctx, run, task.generation, models, collective),
+  );
+  // The model is committed: its in-training checkpoints will never be resumed from again.
+  const states = await ctx.store.list(`${runKeys.trainState(task.runId, task.generation)}/`);
+  for (const k of states) await ctx.store.delete(k);
+  return committed;
 }
 
 /** The unlabeled part of generation g's training: filtered shards (offline) or a live teacher (online). */
@@ -129,7 +153,13 @@ export function trainResolution(run: RunView, g: number): number | null {
   return modelResolution(m.name, m.resolution ?? null) ?? Math.min(info.shape[0], info.shape[1]);
 }
 
-async function train(ctx: StageContext, run: RunView, g: number, models: ModelCache): Promise<StepResult<'model'>> {
+async function train(
+  ctx: StageContext,
+  run: RunView,
+  g: number,
+  models: ModelCache,
+  collective?: Collective,
+): Promise<StepResult<'model'>> {
   const { runId, experiment: e, info, classes } = run;
   const stage = e.stages[g];
   const resolution = trainResolution(run, g);
@@ -196,6 +226,18 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
     const unl = stage.train.unlabeledRandAugment;
     const unlabeledNoise = info.kind === 'image' && unl !== 'same' ? imageNoise(unl) : noise;
     const curve = new CurveRecorder();
+    // A retry resumes only from checkpoints of this very step: same config, data and inputs.
+    const fingerprint = sha256Hex(
+      JSON.stringify({
+        stage,
+        pseudoLabels: e.pseudoLabels,
+        seed: e.seed,
+        mode: e.mode,
+        dataset: run.datasetKey,
+        parents,
+      }),
+    );
+    const rank = collective?.rank ?? 0;
     const result = await trainModel({
       model,
       labeled,
@@ -222,8 +264,33 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
       },
       onEpoch: (r) => ctx.progress({ unit: 'steps', done: -1, total: -1, epoch: r.epoch, epochLoss: r.loss }),
       shouldStop: ctx.shouldStop,
+      collective,
+      checkpoints: {
+        store: ctx.store,
+        prefix: runKeys.trainState(runId, g),
+        everySteps: stage.train.checkpoint.everySteps,
+        everyMinutes: stage.train.checkpoint.everyMinutes,
+        fingerprint,
+      },
     });
     if (ctx.shouldStop()) throw new Error('training stopped before it finished');
+    const counts = {
+      labeled: labeled.set.count,
+      pseudoLabeled,
+      parameters: model.countParams(),
+      steps: result.steps,
+      replicas: collective?.size ?? 1,
+    };
+    const data = {
+      epochs: result.epochs.map((r) => ({ epoch: r.epoch, loss: r.loss, lr: r.lr })),
+      steps: result.steps,
+      examplesSeen: result.examplesSeen,
+      labeled: labeled.set.count,
+      pseudoLabeled,
+      resumedFrom: result.resumedFrom,
+      ...(resolution ? { resolution, inputWaitSeconds: result.inputWaitSeconds } : {}),
+    };
+    if (rank > 0) return { parts: [], counts, parents, config: stage, data };
     await curve.write(ctx.store, runId, g);
     const prefix = runKeys.model(runId, g);
     const meta = await saveCheckpoint(ctx.store, prefix, model, {
@@ -250,17 +317,10 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
     parts.push({ key: `${prefix}/meta.json`, sha256: sha256Hex(metaBytes), bytes: metaBytes.length, records: 1 });
     return {
       parts,
-      counts: { labeled: labeled.set.count, pseudoLabeled, parameters: model.countParams(), steps: result.steps },
+      counts,
       parents,
       config: stage,
-      data: {
-        epochs: result.epochs.map((r) => ({ epoch: r.epoch, loss: r.loss, lr: r.lr })),
-        steps: result.steps,
-        examplesSeen: result.examplesSeen,
-        labeled: labeled.set.count,
-        pseudoLabeled,
-        ...(resolution ? { resolution, inputWaitSeconds: result.inputWaitSeconds } : {}),
-      },
+      data,
     };
   } finally {
     model.dispose();

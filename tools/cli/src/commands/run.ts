@@ -1,8 +1,10 @@
 // noisy run <experiment.yaml>: the whole Noisy Student loop on the embedded default.
 import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { selectBackend } from '@noisy/ml';
 import { openStore } from '../store.js';
-import { runEmbedded, runIdFor, type RunSummary } from '@noisy/pipeline';
+import { localGang, runEmbedded, runIdFor, type GangLauncher, type RunSummary } from '@noisy/pipeline';
 import { runKeys } from '@noisy/contracts';
 import { setupTelemetry } from '@noisy/platform/telemetry';
 import { compileExperimentFrom, type CompiledExperiment } from '@noisy/core';
@@ -42,6 +44,24 @@ export async function prepareRun(file: string, flags: RunFlags, io: CommandIo) {
   return { experiment, store };
 }
 
+/**
+ * A train step with `train.replicas` > 1 runs as that many local rank processes (libs/host's
+ * rank-main.ts; resolved by path, so the CLI does not load the service host). The ranks select
+ * the backend this run asked for.
+ */
+function localRanks(backend: string, storeUrl: string): GangLauncher {
+  const src = dirname(createRequire(import.meta.url).resolve('@noisy/host'));
+  return localGang({
+    entry: resolve(src, 'rank-main.ts'),
+    cwd: resolve(src, '..', '..', '..'),
+    env: { ...process.env, NOISY_BACKEND: backend },
+    storeUrl,
+  });
+}
+
+/** The ranks start in the repository root: a relative --store path must not move with them. */
+const absoluteStore = (url: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : resolve(url));
+
 /** Drive one compiled experiment on the embedded default with progress on stderr; SIGINT cancels it. */
 export async function runWithProgress(
   store: ObjectStore,
@@ -62,7 +82,10 @@ export async function runWithProgress(
       signal: controller.signal,
       onProgress: (p) => progress.progress(p),
       onRunEvent: (e) => progress.run(e),
-      worker: { allowDownload: !flags.offline },
+      worker: {
+        allowDownload: !flags.offline,
+        gang: localRanks(flags.backend ?? experiment.backend, absoluteStore(flags.store)),
+      },
     });
     progress.done();
     return summary;
