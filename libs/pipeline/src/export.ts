@@ -78,7 +78,7 @@ export async function findLabelIssues(
   const { info, classes } = run;
   const samples = await run.samples(info.labeled);
   const labels = run.labels(samples, info.labeled.key);
-  const { model } = await models.get(store, runKeys.model(runId, g));
+  const { model } = await models.generation(store, runId, g);
   const probs = await predictProbabilities(
     model,
     run.inputs(samples, info.labeled.key),

@@ -17,6 +17,7 @@ async function evaluateParts(
   run: RunView,
   parts: Part[],
   model: Parameters<typeof predictProbabilities>[0],
+  stats: Parameters<typeof predictProbabilities>[2],
   progress: (done: number) => void,
 ): Promise<Metrics> {
   const classes = run.classes;
@@ -27,12 +28,8 @@ async function evaluateParts(
     const samples = await run.samples(part);
     labels.push(run.labels(samples, part.key));
     probs.push(
-      await predictProbabilities(
-        model,
-        run.inputs(samples, part.key),
-        run.info.stats,
-        run.experiment.predictBatchSize,
-        (d) => progress(done + d),
+      await predictProbabilities(model, run.inputs(samples, part.key), stats, run.experiment.predictBatchSize, (d) =>
+        progress(done + d),
       ),
     );
     done += samples.length;
@@ -54,20 +51,30 @@ export async function evaluateStage(ctx: StageContext, task: Task, models: Model
   const { runId, generation: g } = task;
   const run = await loadRunView(ctx.store, runId);
   const { info } = run;
-  return commitStep(ctx.store, runKeys.evalManifest(runId, g), 'evaluation', async () => {
-    const { model } = await models.get(ctx.store, runKeys.model(runId, g));
-    const dev = info.dev ?? [];
-    const total = recordsOf(dev) + recordsOf(info.test);
-    const report = (done: number) => ctx.progress({ unit: 'examples', done, total });
-    const devMetrics = dev.length ? await evaluateParts(run, dev, model, report) : null;
-    const metrics = await evaluateParts(run, info.test, model, (d) => report(recordsOf(dev) + d));
-    runMetrics.accuracy({ runId, generation: g, step: 'evaluate' }, metrics.top1, metrics.top5);
-    return {
-      parts: [],
-      counts: { examples: recordsOf(info.test), devExamples: recordsOf(dev) },
+  return commitStep(
+    ctx.store,
+    runKeys.evalManifest(runId, g),
+    'evaluation',
+    async () => {
+      const { model, meta } = await models.generation(ctx.store, runId, g);
+      const stats = meta.input.stats; // the checkpoint's own normalisation (an imported teacher's may differ)
+      const dev = info.dev ?? [];
+      const total = recordsOf(dev) + recordsOf(info.test);
+      const report = (done: number) => ctx.progress({ unit: 'examples', done, total });
+      const devMetrics = dev.length ? await evaluateParts(run, dev, model, stats, report) : null;
+      const metrics = await evaluateParts(run, info.test, model, stats, (d) => report(recordsOf(dev) + d));
+      runMetrics.accuracy({ runId, generation: g, step: 'evaluate' }, metrics.top1, metrics.top5);
+      return {
+        parts: [],
+        counts: { examples: recordsOf(info.test), devExamples: recordsOf(dev) },
+        parents: [run.datasetKey, runKeys.modelManifest(runId, g)],
+        config: { split: 'test', weights: 'ema' },
+        data: { ...metrics, dev: devMetrics },
+      };
+    },
+    {
       parents: [run.datasetKey, runKeys.modelManifest(runId, g)],
       config: { split: 'test', weights: 'ema' },
-      data: { ...metrics, dev: devMetrics },
-    };
-  });
+    },
+  );
 }

@@ -17,26 +17,35 @@ export async function predictStage(
   const { runId, generation: g, shard } = task;
   const run = await loadRunView(ctx.store, runId);
   const S = run.shards;
-  return commitStep(ctx.store, runKeys.predictionsManifest(runId, g, shard, S), 'predictions', async () => {
-    const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
-    const input = run.info.unlabeled[shard];
-    const samples = await run.samples(input);
-    const probs = await predictProbabilities(
-      teacher.model,
-      run.inputs(samples, input.key),
-      run.info.stats,
-      batchSize ?? run.experiment.predictBatchSize,
-      (done, total) => ctx.progress({ unit: 'examples', done, total }),
-    );
-    const ids = samples.map((s) => s.id);
-    const bytes = encodePredictions(ids, probs, run.classes);
-    const part = await putPart(ctx.store, runKeys.predictions(runId, g, shard, S), bytes, samples.length);
-    return {
-      parts: [part],
-      counts: { examples: samples.length },
+  return commitStep(
+    ctx.store,
+    runKeys.predictionsManifest(runId, g, shard, S),
+    'predictions',
+    async () => {
+      const teacher = await models.generation(ctx.store, runId, g - 1);
+      const input = run.info.unlabeled[shard];
+      const samples = await run.samples(input);
+      const probs = await predictProbabilities(
+        teacher.model,
+        run.inputs(samples, input.key),
+        teacher.meta.input.stats, // the checkpoint's own normalisation (an imported teacher's may differ)
+        batchSize ?? run.experiment.predictBatchSize,
+        (done, total) => ctx.progress({ unit: 'examples', done, total }),
+      );
+      const ids = samples.map((s) => s.id);
+      const bytes = encodePredictions(ids, probs, run.classes);
+      const part = await putPart(ctx.store, runKeys.predictions(runId, g, shard, S), bytes, samples.length);
+      return {
+        parts: [part],
+        counts: { examples: samples.length },
+        parents: [run.datasetKey, runKeys.modelManifest(runId, g - 1)],
+        config: { temperature: 1, weights: 'ema' },
+        data: null,
+      };
+    },
+    {
       parents: [run.datasetKey, runKeys.modelManifest(runId, g - 1)],
-      config: { temperature: 1, weights: 'ema' },
-      data: null,
-    };
-  });
+      config: { temperature: 1, weights: 'ema', shard, shards: S },
+    },
+  );
 }

@@ -16,9 +16,10 @@ import {
 } from '@noisy/ml';
 import type { StageContext } from '../context.js';
 import { CurveRecorder } from '../train-curve.js';
-import { commitStep, readManifest, type Part, type StepResult } from '../manifest.js';
+import { commitStep, readManifest, type CacheInputs, type Part, type StepResult } from '../manifest.js';
 import type { ModelCache } from '../model-cache.js';
 import { loadRunView, type RunView } from '../run-view.js';
+import { importTeacher } from './teacher-checkpoint.js';
 
 export interface TrainData {
   epochs: Array<{ epoch: number; loss: number; lr: number }>;
@@ -52,8 +53,41 @@ function concatSets(sets: InputSet[]): InputSet | null {
 
 export async function trainStage(ctx: StageContext, task: Task, models: ModelCache): Promise<string> {
   const run = await loadRunView(ctx.store, task.runId);
-  const key = runKeys.modelManifest(task.runId, task.generation);
-  return commitStep(ctx.store, key, 'model', () => train(ctx, run, task.generation, models));
+  const g = task.generation;
+  const key = runKeys.modelManifest(task.runId, g);
+  const checkpoint = g === 0 ? run.experiment.teacherCheckpoint : undefined;
+  if (checkpoint) return commitStep(ctx.store, key, 'model', () => importTeacher(ctx.store, run, checkpoint));
+  await commitStep(ctx.store, key, 'model', () => train(ctx, run, g, models), trainInputs(run, g));
+  await copyCurveIfReused(ctx, key, task.runId, g);
+  return key;
+}
+
+/**
+ * What generation g's training reads, for the step cache: the dataset, the filtered shards
+ * (offline) or the live teacher (online, initFromTeacher), and every setting that shapes it.
+ */
+function trainInputs(run: RunView, g: number): CacheInputs {
+  const { runId, experiment: e, shards: S } = run;
+  const stage = e.stages[g];
+  const parents = [run.datasetKey];
+  if (g > 0 && stage.train.unlabelRatio > 0) {
+    if (e.mode === 'online') parents.push(runKeys.modelManifest(runId, g - 1));
+    else for (let s = 0; s < S; s++) parents.push(runKeys.filteredManifest(runId, g, s, S));
+  }
+  if (g > 0 && stage.train.initFromTeacher) parents.push(runKeys.modelManifest(runId, g - 1));
+  // The seed and generation pick the model's initial weights and the training stream.
+  const config = { stage, generation: g, seed: e.seed, mode: e.mode, pseudoLabels: g > 0 ? e.pseudoLabels : null };
+  return { parents, config };
+}
+
+/** A reused model keeps its run's learning curve: copy it beside this run's generation. */
+async function copyCurveIfReused(ctx: StageContext, key: string, runId: string, g: number): Promise<void> {
+  const m = await readManifest(ctx.store, key, 'model');
+  const curve = runKeys.trainCurve(runId, g);
+  if (!m.reusedFrom || (await ctx.store.head(curve))) return;
+  const earlier = m.reusedFrom.replace(/model\/manifest\.json$/, 'train-curve.json');
+  if (earlier !== m.reusedFrom && (await ctx.store.head(earlier)))
+    await ctx.store.put(curve, await ctx.store.get(earlier));
 }
 
 /** The unlabeled part of generation g's training: filtered shards (offline) or a live teacher (online). */
@@ -71,7 +105,7 @@ async function unlabeledFor(
     const sets: InputSet[] = [];
     for (const part of info.unlabeled) sets.push(run.inputs(await run.samples(part), part.key));
     parents.push(runKeys.modelManifest(runId, g - 1));
-    const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
+    const teacher = await models.generation(ctx.store, runId, g - 1);
     return { set: concatSets(sets)!, teacher: teacher.model };
   }
   const sets: InputSet[] = [];
@@ -114,7 +148,7 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
   const model = buildModel(stage.model, { inputShape: info.shape, classes }, seed);
   try {
     if (g > 0 && stage.train.initFromTeacher) {
-      const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
+      const teacher = await models.generation(ctx.store, runId, g - 1);
       const a = teacher.model.weights.map((w) => w.shape.join('x')).join(',');
       const b = model.weights.map((w) => w.shape.join('x')).join(',');
       if (a !== b)
