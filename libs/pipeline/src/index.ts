@@ -19,6 +19,8 @@ export * from './worker.js';
 export * from './controller.js';
 export * from './embedded.js';
 export * from './export.js';
+export * from './label-issues.js';
+export * from './confident-learning.js';
 export * from './run-manager.js';
 export * from './predict-images.js';
 export * from './report/html.js';
