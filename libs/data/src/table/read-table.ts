@@ -1,10 +1,12 @@
-// Read one table file into a header and rows: CSV/TSV (header row, or c0..cN without one) or
-// ARFF (declared columns), either optionally gzipped.
+// Read one table file into a header and rows: CSV/TSV (header row, or c0..cN without one),
+// streamed through csv-parse, or ARFF (declared columns, read whole), either optionally gzipped.
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { DataError } from '@noisy/core';
 import { parseArff, type DeclaredColumn } from './arff.js';
-import { delimiterFor, parseDelimited, type TextRow } from './delimited.js';
+import { delimiterFor, readDelimited, type TextRow } from './delimited.js';
 
 export interface RawTable {
   /** The file, for errors. */
@@ -32,13 +34,33 @@ async function readText(path: string): Promise<string> {
   }
 }
 
+/** The file's bytes as a stream, gunzipped for .gz; read and gzip errors name the file. */
+function openText(path: string): Readable {
+  const file = createReadStream(path);
+  if (!/\.gz$/i.test(path)) return file;
+  const out = file.pipe(createGunzip());
+  file.on('error', (cause) => out.destroy(cause));
+  return out;
+}
+
+async function readRows(path: string, delimiter: string): Promise<TextRow[]> {
+  try {
+    return await readDelimited(openText(path), delimiter, path);
+  } catch (cause) {
+    if (cause instanceof DataError) throw cause;
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code?.startsWith('Z_')) throw new DataError(path, 'is not valid gzip', undefined, { cause });
+    if (code) throw new DataError(path, `cannot read table: ${code}`, undefined, { cause });
+    throw cause;
+  }
+}
+
 export async function readTable(path: string, o: ReadTableOptions): Promise<RawTable> {
-  const text = await readText(path);
   if (/\.arff(\.gz)?$/i.test(path)) {
-    const { columns, rows } = parseArff(text, path);
+    const { columns, rows } = parseArff(await readText(path), path);
     return checkRagged({ where: path, header: columns.map((c) => c.name), rows, declared: columns });
   }
-  const rows = parseDelimited(text, delimiterFor(path, o.delimiter), path);
+  const rows = await readRows(path, delimiterFor(path, o.delimiter));
   if (!rows.length) throw new DataError(path, 'is empty');
   const header = o.header ? rows.shift()!.fields : rows[0].fields.map((_, i) => `c${i}`);
   const seen = new Set<string>();
