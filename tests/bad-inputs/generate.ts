@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { encodePng, encodeSample, encodeTFRecords, type Image } from '@noisy/data';
 import { buildModel, computeStats, saveCheckpoint } from '@noisy/ml';
 import { openLocalStore } from '@noisy/platform';
@@ -77,6 +78,19 @@ const flipped = Uint8Array.from(records);
 flipped[30] ^= 0xff;
 const tfSource = '{ kind: tfrecord, dir: shards, channels: 1 }';
 add('tfrecord-corrupt-crc', 'a TFRecord shard with a flipped byte', run, 'train-00000-of-00001 \\(record 0\\): data CRC mismatch', { 'exp.yaml': imageExperiment(tfSource), 'shards/train-00000-of-00001': flipped, 'shards/test-00000-of-00001': records });
+// Records whose CRCs are right but whose tf.train.Example is not: an unknown fixed64 field cut short
+// at the end (wire type 1), and a packed float list of 6 bytes (a float and a half).
+const sample0 = encodeSample({ id: 'r0', image: img(8, 50), label: 0 });
+const cutFloats = (() => {
+  const w = new BinaryWriter();
+  const LD = WireType.LengthDelimited;
+  w.tag(1, LD).fork().tag(1, LD).fork().tag(1, LD).string('probabilities').tag(2, LD).fork();
+  w.tag(2, LD).fork().tag(1, LD).bytes(new Uint8Array(6));
+  return w.join().join().join().join().finish();
+})();
+const withRecord0 = (bad: Uint8Array) => encodeTFRecords([bad, ...[1, 0, 1].map((k, i) => encodeSample({ id: `r${i + 1}`, image: img(8, 50 + 100 * k), label: k }))]);
+add('tfrecord-example-field-past-end', 'a tf.train.Example whose last field runs past its end', run, 'train-00000-of-00001 \\(record 0\\): malformed tf\\.train\\.Example \\(premature EOF\\)', { 'exp.yaml': imageExperiment(tfSource), 'shards/train-00000-of-00001': withRecord0(Uint8Array.from([...sample0, 0x11, 1, 2, 3])), 'shards/test-00000-of-00001': records });
+add('tfrecord-example-float-list-cut', 'a packed float list whose length is not a multiple of 4', run, 'train-00000-of-00001 \\(record 0\\): packed float list of 6 bytes', { 'exp.yaml': imageExperiment(tfSource), 'shards/train-00000-of-00001': withRecord0(Uint8Array.from([...sample0, ...cutFloats])), 'shards/test-00000-of-00001': records });
 add('tfrecord-truncated', 'a TFRecord shard cut short', run, 'train-00000-of-00001 \\(record 3\\): truncated record', { 'exp.yaml': imageExperiment(tfSource), 'shards/train-00000-of-00001': records.subarray(0, records.length - 7), 'shards/test-00000-of-00001': records });
 const idxSource = '{ kind: idx, trainImages: train-images.idx, trainLabels: train-labels.idx, testImages: train-images.idx, testLabels: train-labels.idx }';
 add('idx-label-count-mismatch', 'IDX labels fewer than images', run, 'train-labels\\.idx: has 3 labels but .*train-images\\.idx has 4 images', { 'exp.yaml': imageExperiment(idxSource), 'train-images.idx': idx([4, 8, 8], new Uint8Array(256).fill(9)), 'train-labels.idx': idx([3], Uint8Array.from([0, 1, 0])) });
