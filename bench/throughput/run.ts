@@ -40,7 +40,7 @@ const { values } = parseArgs({
 const exec = promisify(execFile);
 // Debian's interpreter, where apt installs python3-torch (a python3 earlier on PATH may be another one).
 const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-/** This CPU's fp32 peak, measured (docs/performance.md): 2 cores x AVX-512 FMA. */
+/** This CPU's fp32 peak, measured (docs/performance-record.md): 2 cores x AVX-512 FMA. */
 const PEAK_GFLOPS = 317;
 const reps = Number(values.reps);
 const shapes: Record<string, [number, number, number]> = {

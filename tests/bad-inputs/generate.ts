@@ -6,6 +6,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { encodePng, encodeSample, encodeTFRecords, type Image } from '@noisy/data';
 import { buildModel, commitCheckpoint, computeStats, saveCheckpoint } from '@noisy/ml';
 import { openLocalStore } from '@noisy/platform';
@@ -93,6 +94,19 @@ const flipped = Uint8Array.from(records);
 flipped[30] ^= 0xff;
 const tfSource = '{ kind: tfrecord, dir: shards, channels: 1 }';
 add('tfrecord-corrupt-crc', 'a TFRecord shard with a flipped byte', run, 'train-00000-of-00001 \\(record 0\\): data CRC mismatch', { 'exp.yaml': imageExperiment(tfSource), 'shards/train-00000-of-00001': flipped, 'shards/test-00000-of-00001': records });
+// Records whose CRCs are right but whose tf.train.Example is not: an unknown fixed64 field cut short
+// at the end (wire type 1), and a packed float list of 6 bytes (a float and a half).
+const sample0 = encodeSample({ id: 'r0', image: img(8, 50), label: 0 });
+const cutFloats = (() => {
+  const w = new BinaryWriter();
+  const LD = WireType.LengthDelimited;
+  w.tag(1, LD).fork().tag(1, LD).fork().tag(1, LD).string('probabilities').tag(2, LD).fork();
+  w.tag(2, LD).fork().tag(1, LD).bytes(new Uint8Array(6));
+  return w.join().join().join().join().finish();
+})();
+const withRecord0 = (bad: Uint8Array) => encodeTFRecords([bad, ...[1, 0, 1].map((k, i) => encodeSample({ id: `r${i + 1}`, image: img(8, 50 + 100 * k), label: k }))]);
+add('tfrecord-example-field-past-end', 'a tf.train.Example whose last field runs past its end', run, 'train-00000-of-00001 \\(record 0\\): malformed tf\\.train\\.Example \\(premature EOF\\)', { 'exp.yaml': imageExperiment(tfSource), 'shards/train-00000-of-00001': withRecord0(Uint8Array.from([...sample0, 0x11, 1, 2, 3])), 'shards/test-00000-of-00001': records });
+add('tfrecord-example-float-list-cut', 'a packed float list whose length is not a multiple of 4', run, 'train-00000-of-00001 \\(record 0\\): packed float list of 6 bytes', { 'exp.yaml': imageExperiment(tfSource), 'shards/train-00000-of-00001': withRecord0(Uint8Array.from([...sample0, ...cutFloats])), 'shards/test-00000-of-00001': records });
 add('tfrecord-truncated', 'a TFRecord shard cut short', run, 'train-00000-of-00001 \\(record 3\\): truncated record', { 'exp.yaml': imageExperiment(tfSource), 'shards/train-00000-of-00001': records.subarray(0, records.length - 7), 'shards/test-00000-of-00001': records });
 const badLength = Uint8Array.from(records);
 badLength[records.length / 4 + 7] = 0x40; // record 1's length field (records are equal-sized): no CRC matches
@@ -109,6 +123,8 @@ add('csv-unknown-test-label', 'a test label the training file does not have', ru
 add('csv-nul-delimiter', 'a NUL field delimiter (as for /proc/self/environ)', run, 'data\\.source\\.delimiter: must be one printable character or a tab', { 'exp.yaml': tableExperiment(tableSource('train.csv', ', delimiter: "\\0"')), 'train.csv': csv });
 add('csv-missing-label-column', 'a label column that is not in the file', run, "data\\.source\\.label: column 'klass' is not in .*train\\.csv", { 'exp.yaml': tableExperiment(tableSource('train.csv', ', label: klass')), 'train.csv': csv });
 add('csv-single-class', 'a label column with one class', run, "train\\.csv: label column 'label' has 1 class", { 'exp.yaml': tableExperiment(tableSource('train.csv')), 'train.csv': csv.replace(/,y\n/g, ',x\n') });
+add('csv-bom-header', 'a CSV saved with a UTF-8 byte order mark (its first column must read "a", not "\\uFEFFa")', run, "column 'klass' is not in .*train\\.csv \\(columns: a, b, label\\)", { 'exp.yaml': tableExperiment(tableSource('train.csv', ', label: klass')), 'train.csv': `\uFEFF${csv}` });
+add('csv-unclosed-quote', 'a quoted CSV field that is never closed', run, 'train\\.csv:3: a quoted field is never closed', { 'exp.yaml': tableExperiment(tableSource('train.csv')), 'train.csv': csv.replace('2,3,y', '2,"3,y') });
 add('csv-not-gzip', 'a .csv.gz that is not gzip', run, 'train\\.csv\\.gz: is not valid gzip', { 'exp.yaml': tableExperiment(tableSource('train.csv.gz')), 'train.csv.gz': csv });
 add('arff-unsupported-type', 'an ARFF attribute of an unknown type', run, "train\\.arff:3: attribute 'when' has unsupported type 'relational'", { 'exp.yaml': tableExperiment(tableSource('train.arff')), 'train.arff': '@relation r\n@attribute a numeric\n@attribute when relational\n@attribute class {x,y}\n@data\n1,2,x\n' });
 

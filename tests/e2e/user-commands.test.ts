@@ -250,7 +250,19 @@ describe('noisy export --label-issues on injected label noise', () => {
     const runId = JSON.parse(await readFile(summary, 'utf8')).runId;
     const out = join(dir, 'issues.jsonl');
     const args = ['export', '--run', runId, '--generation', '1', '--out', out, '--label-issues'];
-    expect(await main([...args, '--min-confidence', '0', '--store', store], quiet())).toBe(0);
+    const probsFile = join(dir, 'pred-probs.csv');
+    expect(await main([...args, '--pred-probs', probsFile, '--store', store], quiet())).toBe(0);
+    // cleanlab's inputs: one row per labeled image, its given label and K-fold probabilities summing to 1.
+    const probRows = (await readFile(probsFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+    expect(probRows).toHaveLength(30);
+    for (const r of probRows) {
+      expect(Number(r[1])).toBe(Number(/class-(\d)/.exec(r[0])![1]));
+      expect(Number(r[2]) + Number(r[3]) + Number(r[4])).toBeCloseTo(1, 4);
+    }
     const rows = (await readFile(out, 'utf8'))
       .trim()
       .split('\n')
@@ -260,5 +272,5 @@ describe('noisy export --label-issues on injected label noise', () => {
     expect(found.length, JSON.stringify(rows)).toBeGreaterThanOrEqual(3); // most of the 6 injected
     expect(found.length, JSON.stringify(rows)).toBeGreaterThan(rows.length / 2); // mostly injected ones
     for (const r of found) expect(r.predictedClass).toBe((r.givenClass + 2) % 3); // the class it was drawn from
-  });
+  }, 600_000); // the run, then five trainings of the student (one per fold)
 });

@@ -46,6 +46,11 @@ export const runKeys = {
     `${gen(runId, g)}/filter/data/${shardName(shard, count)}.manifest.json`,
 };
 
+/** Step cache: `cache/<kind>/<hash of the step's inputs>.json` points at a committed manifest. */
+export const cacheKeys = {
+  step: (kind: string, inputsHash: string) => `cache/${kind}/${inputsHash}.json`,
+};
+
 /** Run ids are `<experiment name>-<yyyymmdd-hhmmss>` or given by the user; they must be safe key parts. */
 export function checkRunId(runId: string): string {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/.test(runId))

@@ -274,6 +274,13 @@ function overridesOf<Shape extends Record<string, z.ZodType>>(shape: Shape) {
 
 const TrainOverride = overridesOf(TrainSpecSchema.shape);
 const StageSchema = z.strictObject({ model: ModelSpecSchema.prefault({}), train: TrainOverride.prefault({}) });
+const TeacherSchema = StageSchema.extend({
+  /**
+   * Start from this checkpoint (a store key such as runs/<id>/gen-2/model, or its folder on disk)
+   * instead of training a teacher; its inputs and classes must match the data. @default null
+   */
+  checkpoint: z.string().min(1).nullable().default(null),
+});
 
 export const ExperimentSchema = z.strictObject({
   /** Human name, also the run-id prefix. */
@@ -288,7 +295,7 @@ export const ExperimentSchema = z.strictObject({
   data: DataSpecSchema,
   /** Training settings shared by the teacher and every student (each may override). */
   train: TrainSpecSchema.prefault({}),
-  teacher: StageSchema.prefault({}),
+  teacher: TeacherSchema.prefault({}),
   /** One entry per student generation; each is the next generation's teacher. */
   students: z.array(StageSchema).min(1),
   filter: FilterSpecSchema.prefault({}),
@@ -328,6 +335,8 @@ export interface CompiledExperiment {
   readonly backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   readonly data: DataSpec;
   readonly stages: readonly CompiledStage[];
+  /** Generation 0 is this checkpoint, not trained (`teacher.checkpoint`); absent when unset. */
+  readonly teacherCheckpoint?: string;
   readonly filter: FilterSpec;
   readonly pseudoLabels: PseudoLabelSpec;
   readonly mode: 'offline' | 'online';
@@ -363,6 +372,7 @@ export const CompiledExperimentSchema: z.ZodType<CompiledExperiment> = z
         }),
       )
       .min(2),
+    teacherCheckpoint: z.string().optional(),
     filter: FilterSpecSchema,
     pseudoLabels: PseudoLabelSchema,
     mode: z.enum(['offline', 'online']),
@@ -421,6 +431,7 @@ export function compileExperiment(raw: unknown): CompiledExperiment {
     backend: e.backend,
     data: e.data,
     stages,
+    ...(e.teacher.checkpoint ? { teacherCheckpoint: e.teacher.checkpoint } : {}),
     filter: e.filter,
     pseudoLabels: e.pseudoLabels,
     mode: e.mode,

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { DataError } from '@noisy/core';
 import { crc32c } from './crc32c.js';
 import { bytesFeature, decodeExample, encodeExample, floatFeature, int64Feature } from './example.js';
@@ -26,6 +27,47 @@ describe('tfrecord', () => {
     expect(Array.from((back['image/encoded'] as { value: Uint8Array[] }).value[0])).toEqual([1, 2, 255]);
     expect(Array.from((back.probabilities as { value: Float32Array }).value)).toEqual([0.25, 0.75]);
     expect((back.label as { value: number[] }).value).toEqual([-1, 0, 2 ** 40]);
+  });
+
+  it('tf.train.Example - encodes the same bytes as TensorFlow (fields in order, packed floats and int64)', () => {
+    const ex = {
+      label: int64Feature(-1, 3, 2 ** 40),
+      p: floatFeature([0.5, -2]),
+      b: bytesFeature(Uint8Array.from([7]), new Uint8Array(0)),
+      e: floatFeature([]),
+    };
+    expect(Buffer.from(encodeExample(ex)).toString('hex')).toBe(
+      '0a4c0a0c0a016212070a050a01070a000a090a0165120412020a000a1e0a056c6162656c12151a130a11ff' +
+        'ffffffffffffffff01038080808080200a110a0170120c120a0a080000003f000000c0',
+    );
+  });
+
+  it('tf.train.Example - a field that runs past the end or a cut float list is a DataError naming the record', () => {
+    const good = encodeExample({ label: int64Feature(1) });
+    // An unknown fixed64 (wire type 1) or fixed32 (wire type 5) field with too few bytes after it.
+    for (const tail of [
+      [0x11, 1, 2, 3],
+      [0x15, 1, 2],
+    ]) {
+      expect(() => decodeExample(Uint8Array.from([...good, ...tail]), 'f (record 2)')).toThrow(
+        /f \(record 2\): malformed tf\.train\.Example \(premature EOF\)/,
+      );
+    }
+    // A packed float list of 6 bytes: one float and half of another.
+    const w = new BinaryWriter();
+    w.tag(1, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).fork();
+    w.tag(1, WireType.LengthDelimited).string('p').tag(2, WireType.LengthDelimited).fork();
+    w.tag(2, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).bytes(new Uint8Array(6));
+    const cut = w.join().join().join().join().finish();
+    const err = (() => {
+      try {
+        decodeExample(cut, 'f (record 0)');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toMatch(/f \(record 0\): packed float list of 6 bytes is not a whole number/);
   });
 
   it('tfrecord - round trips records in memory and streamed from a file', async () => {

@@ -1,12 +1,11 @@
 // What users asked the original for: the filtered pseudo-labeled set with each example's id,
-// teacher class, confidence, copies kept and its class's threshold (the "clean set"), and the
-// labeled examples whose given label a model confidently contradicts (the "noisy instances").
+// teacher class, confidence, copies kept and its class's threshold (the "clean set"). The labeled
+// examples whose given label looks wrong (the "noisy instances") are in label-issues.ts.
 import { thresholdOf } from '@noisy/core';
 import { runKeys } from '@noisy/contracts';
 import { decodeSample } from '@noisy/data';
 import type { ObjectStore } from '@noisy/platform';
 import { readManifest, readRecords } from './manifest.js';
-import type { ModelCache } from './model-cache.js';
 import { loadRunView } from './run-view.js';
 
 export interface FilteredRow {
@@ -50,51 +49,4 @@ export async function exportFiltered(store: ObjectStore, runId: string, g: numbe
     for (const r of shardRows) rows.push(r); // no spread: a shard can hold millions of rows
   }
   return rows;
-}
-
-export interface LabelIssue {
-  id: string;
-  givenClass: number;
-  givenName: string;
-  predictedClass: number;
-  predictedName: string;
-  confidence: number;
-  givenProbability: number;
-}
-
-/**
- * Labeled examples whose given label the model of generation `g` contradicts with confidence at
- * least `minConfidence`, most confident first.
- */
-export async function findLabelIssues(
-  store: ObjectStore,
-  runId: string,
-  g: number,
-  models: ModelCache,
-  minConfidence = 0.8,
-): Promise<LabelIssue[]> {
-  const run = await loadRunView(store, runId);
-  const { info, classes } = run;
-  const samples = await run.samples(info.labeled);
-  const labels = run.labels(samples, info.labeled.key);
-  const { model } = await models.get(store, runKeys.model(runId, g));
-  const probs = await run.probabilities(model, samples, info.labeled.key, run.experiment.predictBatchSize);
-  const issues: LabelIssue[] = [];
-  samples.forEach((s, i) => {
-    const row = probs.subarray(i * classes, (i + 1) * classes);
-    let best = 0;
-    for (let k = 1; k < classes; k++) if (row[k] > row[best]) best = k;
-    if (best !== labels[i] && row[best] >= minConfidence) {
-      issues.push({
-        id: s.id,
-        givenClass: labels[i],
-        givenName: info.classNames[labels[i]],
-        predictedClass: best,
-        predictedName: info.classNames[best],
-        confidence: row[best],
-        givenProbability: row[labels[i]],
-      });
-    }
-  });
-  return issues.sort((a, b) => b.confidence - a.confidence);
 }

@@ -21,6 +21,8 @@ export * from './gang.js';
 export * from './controller.js';
 export * from './embedded.js';
 export * from './export.js';
+export * from './label-issues.js';
+export * from './confident-learning.js';
 export * from './run-manager.js';
 export * from './predict-images.js';
 export * from './report/html.js';

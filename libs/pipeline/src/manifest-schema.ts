@@ -44,6 +44,8 @@ export interface ManifestOf<K extends ManifestKind> {
   data: ManifestData[K];
   /** Wall time; the only field that differs between identical reruns. */
   timing: { seconds: number };
+  /** Set when the step was not run: its result was taken from this earlier manifest (step cache). */
+  reusedFrom?: string;
 }
 
 /** Any committed manifest. */
@@ -144,6 +146,7 @@ function envelope<K extends ManifestKind>(kind: K, data: z.ZodType<ManifestData[
     config: z.unknown(),
     data,
     timing: z.object({ seconds: z.number().min(0) }),
+    reusedFrom: z.string().optional(),
   });
 }
 

@@ -17,8 +17,10 @@ import {
   type Part,
 } from './manifest-schema.js';
 import { readValidated } from './read-validated.js';
+import { lookupStep, rememberStep, stepCacheKey, type CacheInputs } from './step-cache.js';
 
 export type { Manifest, ManifestData, ManifestKind, ManifestOf, Part } from './manifest-schema.js';
+export type { CacheInputs } from './step-cache.js';
 
 /** Write one part and describe it. */
 export async function putPart(store: ObjectStore, key: string, bytes: Uint8Array, records: number): Promise<Part> {
@@ -153,17 +155,33 @@ export interface StepResult<K extends ManifestKind> {
 }
 
 /**
- * Run a step once: skip it when its commit is verified, else time `work` (which writes the
- * parts) and write the manifest last. Returns the manifest key.
+ * Run a step once: skip it when its commit is verified; else, given its cache inputs, reuse the
+ * verified result of an earlier step with the same inputs (step-cache.ts); else time `work`
+ * (which writes the parts) and write the manifest last. Returns the manifest key.
  */
 export async function commitStep<K extends ManifestKind>(
   store: ObjectStore,
   key: string,
   kind: K,
   work: () => Promise<StepResult<K>>,
+  cache?: CacheInputs,
 ): Promise<string> {
   if (await verifyCommit(store, key)) return key;
   const started = performance.now();
+  const hash = cache ? await stepCacheKey(kind, cache, (k) => readManifest(store, k)) : null;
+  if (hash) {
+    const earlier = await lookupStep(store, kind, hash);
+    if (earlier && earlier !== key && (await verifyCommit(store, earlier))) {
+      const m = await readManifest(store, earlier, kind);
+      const reused: ManifestOf<K> = {
+        ...m,
+        timing: { seconds: (performance.now() - started) / 1000 },
+        reusedFrom: m.reusedFrom ?? earlier,
+      };
+      await putJson(store, key, reused);
+      return key;
+    }
+  }
   const r = await work();
   const manifest: ManifestOf<K> = {
     kind,
@@ -175,5 +193,6 @@ export async function commitStep<K extends ManifestKind>(
     timing: { seconds: (performance.now() - started) / 1000 },
   };
   await putJson(store, key, manifest);
+  if (hash) await rememberStep(store, kind, hash, key);
   return key;
 }

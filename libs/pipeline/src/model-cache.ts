@@ -3,9 +3,22 @@
 // checkpoint recommitted under the same prefix is loaded again. Owned by a worker, not a
 // module-level singleton.
 import type * as tf from '@tensorflow/tfjs';
-import { sha256Hex } from '@noisy/core';
+import { ArtifactError, sha256Hex } from '@noisy/core';
+import { runKeys } from '@noisy/contracts';
 import { loadCheckpoint, readCheckpointManifest, type CheckpointMeta } from '@noisy/ml';
 import type { ObjectStore } from '@noisy/platform';
+import { readManifest } from './manifest.js';
+
+/**
+ * Where generation g's checkpoint lies: the folder of its model manifest's meta.json. Usually
+ * `runs/<id>/gen-<g>/model`; a step reused from an earlier run (step cache) keeps that run's keys.
+ */
+export async function checkpointPrefix(store: ObjectStore, runId: string, g: number): Promise<string> {
+  const key = runKeys.modelManifest(runId, g);
+  const meta = (await readManifest(store, key, 'model')).parts.find((p) => p.key.endsWith('/meta.json'));
+  if (!meta) throw new ArtifactError(key, 'the model manifest lists no meta.json: it is not a checkpoint');
+  return meta.key.slice(0, -'/meta.json'.length);
+}
 
 export class ModelCache {
   private entry: { key: string; model: tf.LayersModel; meta: CheckpointMeta } | null = null;
@@ -18,6 +31,15 @@ export class ModelCache {
     const loaded = await loadCheckpoint(store, prefix, manifest);
     this.entry = { key, ...loaded };
     return this.entry;
+  }
+
+  /** Generation g's checkpoint of a run, wherever its manifest says it lies. */
+  async generation(
+    store: ObjectStore,
+    runId: string,
+    g: number,
+  ): Promise<{ model: tf.LayersModel; meta: CheckpointMeta }> {
+    return this.get(store, await checkpointPrefix(store, runId, g));
   }
 
   clear(): void {

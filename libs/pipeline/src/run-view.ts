@@ -4,7 +4,7 @@
 import { CompiledExperimentSchema, type CompiledExperiment } from '@noisy/core';
 import { datasetKeys, runKeys } from '@noisy/contracts';
 import type { Sample } from '@noisy/data';
-import { predictProbabilities, type InputSet } from '@noisy/ml';
+import { predictProbabilities, type InputSet, type InputStats } from '@noisy/ml';
 import type { ObjectStore } from '@noisy/platform';
 import { z } from 'zod';
 import { labelsOf, packInputs, readSamples, streamSamples, type DatasetInfo } from './context.js';
@@ -70,6 +70,8 @@ export interface RunView {
     where: string,
     batchSize: number,
     onProgress?: (done: number, total: number) => void,
+    /** The model's input normalisation. @default the dataset's */
+    stats?: InputStats,
   ): Promise<Float32Array>;
 }
 
@@ -105,9 +107,9 @@ export async function loadRunView(store: ObjectStore, runId: string): Promise<Ru
       ),
     inputs: (samples, where) => packInputs(samples, info, where),
     labels: (samples, where) => labelsOf(samples, classes, where),
-    probabilities: (model, samples, where, batchSize, onProgress) =>
+    probabilities: (model, samples, where, batchSize, onProgress, stats = info.stats) =>
       info.encoded
-        ? predictEncoded(model, samples, where, info.stats, batchSize, onProgress)
-        : predictProbabilities(model, packInputs(samples, info, where), info.stats, batchSize, onProgress),
+        ? predictEncoded(model, samples, where, stats, batchSize, onProgress)
+        : predictProbabilities(model, packInputs(samples, info, where), stats, batchSize, onProgress),
   };
 }

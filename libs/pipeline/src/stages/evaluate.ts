@@ -17,6 +17,7 @@ async function evaluateParts(
   run: RunView,
   parts: Part[],
   model: Parameters<typeof predictProbabilities>[0],
+  stats: Parameters<typeof predictProbabilities>[2],
   progress: (done: number) => void,
 ): Promise<Metrics> {
   const classes = run.classes;
@@ -29,13 +30,13 @@ async function evaluateParts(
       // Encoded pictures: decoded and center-cropped at the model's resolution, in batches.
       const samples = await run.samples(part);
       labels.push(run.labels(samples, part.key));
-      probs.push(await run.probabilities(model, samples, part.key, batch, (d) => progress(done + d)));
+      probs.push(await run.probabilities(model, samples, part.key, batch, (d) => progress(done + d), stats));
       done += samples.length;
       continue;
     }
     const packed = await run.packed(part, { labels: true });
     labels.push(packed.labels!);
-    probs.push(await predictProbabilities(model, packed.set, run.info.stats, batch, (d) => progress(done + d)));
+    probs.push(await predictProbabilities(model, packed.set, stats, batch, (d) => progress(done + d)));
     done += packed.set.count;
   }
   const all = new Float32Array(done * classes); // [N, C]
@@ -55,20 +56,29 @@ export async function evaluateStage(ctx: StageContext, task: Task, models: Model
   const { runId, generation: g } = task;
   const run = await loadRunView(ctx.store, runId);
   const { info } = run;
-  return commitStep(ctx.store, runKeys.evalManifest(runId, g), 'evaluation', async () => {
-    const { model } = await models.get(ctx.store, runKeys.model(runId, g));
-    const dev = info.dev ?? [];
-    const total = recordsOf(dev) + recordsOf(info.test);
-    const report = (done: number) => ctx.progress({ unit: 'examples', done, total });
-    const devMetrics = dev.length ? await evaluateParts(run, dev, model, report) : null;
-    const metrics = await evaluateParts(run, info.test, model, (d) => report(recordsOf(dev) + d));
-    runMetrics.accuracy({ runId, generation: g, step: 'evaluate' }, metrics.top1, metrics.top5);
-    return {
-      parts: [],
-      counts: { examples: recordsOf(info.test), devExamples: recordsOf(dev) },
-      parents: [run.datasetKey, runKeys.modelManifest(runId, g)],
-      config: { split: 'test', weights: 'ema' },
-      data: { ...metrics, dev: devMetrics },
-    };
-  });
+  const parents = [run.datasetKey, runKeys.modelManifest(runId, g)];
+  const config = { split: 'test', weights: 'ema' };
+  return commitStep(
+    ctx.store,
+    runKeys.evalManifest(runId, g),
+    'evaluation',
+    async () => {
+      const { model, meta } = await models.generation(ctx.store, runId, g);
+      const stats = meta.input.stats; // the checkpoint's own normalisation (an imported teacher's may differ)
+      const dev = info.dev ?? [];
+      const total = recordsOf(dev) + recordsOf(info.test);
+      const report = (done: number) => ctx.progress({ unit: 'examples', done, total });
+      const devMetrics = dev.length ? await evaluateParts(run, dev, model, stats, report) : null;
+      const metrics = await evaluateParts(run, info.test, model, stats, (d) => report(recordsOf(dev) + d));
+      runMetrics.accuracy({ runId, generation: g, step: 'evaluate' }, metrics.top1, metrics.top5);
+      return {
+        parts: [],
+        counts: { examples: recordsOf(info.test), devExamples: recordsOf(dev) },
+        parents,
+        config,
+        data: { ...metrics, dev: devMetrics },
+      };
+    },
+    { parents, config },
+  );
 }

@@ -23,38 +23,56 @@ export async function filterStatsStage(ctx: StageContext, task: Task): Promise<s
   const { runId, generation: g, shard } = task;
   const run = await loadRunView(ctx.store, runId);
   const e = run.experiment;
-  return commitStep(ctx.store, runKeys.filterStats(runId, g, shard, run.shards), 'filter-stats', async () => {
-    const predKey = runKeys.predictionsManifest(runId, g, shard, run.shards);
-    const pm = await readManifest(ctx.store, predKey, 'predictions');
-    const topN = e.filter.mode === 'top-n' ? perClassOf(run) : null;
-    const stats = shardStatsAccumulator(run.classes, topN);
-    for await (const p of streamPredictions(ctx.store, pm.parts[0])) stats.add(p);
-    return {
-      parts: [],
-      counts: { examples: pm.counts.examples },
-      parents: [predKey],
-      config: e.filter,
-      data: stats.result(),
-    };
-  });
+  return commitStep(
+    ctx.store,
+    runKeys.filterStats(runId, g, shard, run.shards),
+    'filter-stats',
+    async () => {
+      const predKey = runKeys.predictionsManifest(runId, g, shard, run.shards);
+      const pm = await readManifest(ctx.store, predKey, 'predictions');
+      const topN = e.filter.mode === 'top-n' ? perClassOf(run) : null;
+      const stats = shardStatsAccumulator(run.classes, topN);
+      for await (const p of streamPredictions(ctx.store, pm.parts[0])) stats.add(p);
+      return {
+        parts: [],
+        counts: { examples: pm.counts.examples },
+        parents: [predKey],
+        config: e.filter,
+        data: stats.result(),
+      };
+    },
+    {
+      parents: [run.datasetKey, runKeys.predictionsManifest(runId, g, shard, run.shards)],
+      config: { filter: e.filter },
+    },
+  );
 }
 
 export async function filterThresholdsStage(ctx: StageContext, task: Task): Promise<string> {
   const { runId, generation: g } = task;
   const run = await loadRunView(ctx.store, runId);
   const { experiment: e, shards: S } = run;
-  return commitStep(ctx.store, runKeys.thresholds(runId, g), 'filter-thresholds', async () => {
-    const keys = Array.from({ length: S }, (_, s) => runKeys.filterStats(runId, g, s, S));
-    const stats = await Promise.all(keys.map(async (k) => (await readManifest(ctx.store, k, 'filter-stats')).data));
-    const t = computeThresholds(stats, perClassOf(run), e.filter);
-    return {
-      parts: [],
-      counts: { shards: S, expectedKept: t.expectedKept },
-      parents: keys,
-      config: e.filter,
-      data: t,
-    };
-  });
+  return commitStep(
+    ctx.store,
+    runKeys.thresholds(runId, g),
+    'filter-thresholds',
+    async () => {
+      const keys = Array.from({ length: S }, (_, s) => runKeys.filterStats(runId, g, s, S));
+      const stats = await Promise.all(keys.map(async (k) => (await readManifest(ctx.store, k, 'filter-stats')).data));
+      const t = computeThresholds(stats, perClassOf(run), e.filter);
+      return {
+        parts: [],
+        counts: { shards: S, expectedKept: t.expectedKept },
+        parents: keys,
+        config: e.filter,
+        data: t,
+      };
+    },
+    {
+      parents: [run.datasetKey, ...Array.from({ length: S }, (_, s) => runKeys.filterStats(runId, g, s, S))],
+      config: { filter: e.filter },
+    },
+  );
 }
 
 export interface FilterOutputData {
@@ -66,50 +84,60 @@ export async function filterOutputStage(ctx: StageContext, task: Task): Promise<
   const { runId, generation: g, shard } = task;
   const run = await loadRunView(ctx.store, runId);
   const { experiment: e, shards: S, classes } = run;
-  return commitStep(ctx.store, runKeys.filteredManifest(runId, g, shard, S), 'filter-output', async () => {
-    const tKey = runKeys.thresholds(runId, g);
-    const thresholds = (await readManifest(ctx.store, tKey, 'filter-thresholds')).data;
-    const predKey = runKeys.predictionsManifest(runId, g, shard, S);
-    const pm = await readManifest(ctx.store, predKey, 'predictions');
-    const predPart = pm.parts[0];
-    const input = run.info.unlabeled[shard];
-    const preds = streamPredictions(ctx.store, predPart)[Symbol.asyncIterator]();
-    const rng = createRng(e.seed).fork(`filter:${g}:${shard}`);
-    const kept: Uint8Array[] = []; // encoded records, one entry per copy (copies share their bytes)
-    const keptPerClass = new Array<number>(classes).fill(0);
-    const uniquePerClass = new Array<number>(classes).fill(0);
-    let i = 0;
-    try {
-      for await (const image of run.sampleStream(input)) {
-        const next = await preds.next();
-        if (next.done) throw new DataError(predPart.key, `${i} predictions for more images in ${input.key}`);
-        const p = next.value;
-        if (image.id !== p.id)
-          throw new DataError(predPart.key, `prediction for '${p.id}' but the image is '${image.id}'`, i);
-        const copies = copiesFor(p, thresholds, e.filter, rng);
-        if (copies > 0) {
-          uniquePerClass[p.label]++;
-          // Re-encoded as JPEG on request; pictures of encoded datasets keep their own bytes.
-          const encoded = e.filter.encode === 'jpeg' && image.image ? encodeJpeg(image.image) : image.encoded;
-          const rec = encodeSample({ ...image, probabilities: p.probabilities, encoded });
-          for (let c = 0; c < copies; c++) kept.push(rec);
+  return commitStep(
+    ctx.store,
+    runKeys.filteredManifest(runId, g, shard, S),
+    'filter-output',
+    async () => {
+      const tKey = runKeys.thresholds(runId, g);
+      const thresholds = (await readManifest(ctx.store, tKey, 'filter-thresholds')).data;
+      const predKey = runKeys.predictionsManifest(runId, g, shard, S);
+      const pm = await readManifest(ctx.store, predKey, 'predictions');
+      const predPart = pm.parts[0];
+      const input = run.info.unlabeled[shard];
+      const preds = streamPredictions(ctx.store, predPart)[Symbol.asyncIterator]();
+      const rng = createRng(e.seed).fork(`filter:${g}:${shard}`);
+      const kept: Uint8Array[] = []; // encoded records, one entry per copy (copies share their bytes)
+      const keptPerClass = new Array<number>(classes).fill(0);
+      const uniquePerClass = new Array<number>(classes).fill(0);
+      let i = 0;
+      try {
+        for await (const image of run.sampleStream(input)) {
+          const next = await preds.next();
+          if (next.done) throw new DataError(predPart.key, `${i} predictions for more images in ${input.key}`);
+          const p = next.value;
+          if (image.id !== p.id)
+            throw new DataError(predPart.key, `prediction for '${p.id}' but the image is '${image.id}'`, i);
+          const copies = copiesFor(p, thresholds, e.filter, rng);
+          if (copies > 0) {
+            uniquePerClass[p.label]++;
+            // Re-encoded as JPEG on request; pictures of encoded datasets keep their own bytes.
+            const encoded = e.filter.encode === 'jpeg' && image.image ? encodeJpeg(image.image) : image.encoded;
+            const rec = encodeSample({ ...image, probabilities: p.probabilities, encoded });
+            for (let c = 0; c < copies; c++) kept.push(rec);
+          }
+          keptPerClass[p.label] += copies;
+          i++;
         }
-        keptPerClass[p.label] += copies;
-        i++;
+        if (!(await preds.next()).done)
+          throw new DataError(predPart.key, `more predictions than the ${i} images in ${input.key}`);
+      } finally {
+        await preds.return?.(undefined);
       }
-      if (!(await preds.next()).done)
-        throw new DataError(predPart.key, `more predictions than the ${i} images in ${input.key}`);
-    } finally {
-      await preds.return?.(undefined);
-    }
-    shuffleInPlace(kept, rng);
-    const part = await putRecords(ctx.store, runKeys.filtered(runId, g, shard, S), kept);
-    return {
-      parts: [part],
-      counts: { kept: kept.length, unique: uniquePerClass.reduce((a, b) => a + b, 0), examples: i },
-      parents: [tKey, predKey, run.datasetKey],
-      config: e.filter,
-      data: { keptPerClass, uniquePerClass },
-    };
-  });
+      shuffleInPlace(kept, rng);
+      const part = await putRecords(ctx.store, runKeys.filtered(runId, g, shard, S), kept);
+      return {
+        parts: [part],
+        counts: { kept: kept.length, unique: uniquePerClass.reduce((a, b) => a + b, 0), examples: i },
+        parents: [tKey, predKey, run.datasetKey],
+        config: e.filter,
+        data: { keptPerClass, uniquePerClass },
+      };
+    },
+    {
+      parents: [run.datasetKey, runKeys.thresholds(runId, g), runKeys.predictionsManifest(runId, g, shard, S)],
+      // The seed, generation and shard pick the copies' random stream.
+      config: { filter: e.filter, seed: e.seed, generation: g, shard, shards: S },
+    },
+  );
 }

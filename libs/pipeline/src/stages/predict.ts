@@ -22,39 +22,56 @@ export async function predictStage(
   const { runId, generation: g, shard } = task;
   const run = await loadRunView(ctx.store, runId);
   const S = run.shards;
-  return commitStep(ctx.store, runKeys.predictionsManifest(runId, g, shard, S), 'predictions', async () => {
-    const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
-    const input = run.info.unlabeled[shard];
-    const batch = batchSize ?? run.experiment.predictBatchSize;
-    const exampleBytes = run.info.shape.reduce((a, b) => a * b, 1) * (run.info.kind === 'image' ? 1 : 4);
-    const blockSize = Math.max(batch, Math.min(batch * BLOCK_BATCHES, Math.floor(BLOCK_BYTES / exampleBytes)));
-    let done = 0;
-    const predictBlock = async (block: Sample[]): Promise<Uint8Array[]> => {
-      const probs = await run.probabilities(teacher.model, block, `${input.key} (records from ${done})`, batch);
-      const C = run.classes;
-      const out = block.map((s, i) => predictionRecord(s.id, probs.subarray(i * C, (i + 1) * C))); // [C] rows
-      done += block.length;
-      ctx.progress({ unit: 'examples', done, total: input.records });
-      return out;
-    };
-    async function* predictions(): AsyncGenerator<Uint8Array> {
-      let block: Sample[] = [];
-      for await (const s of run.sampleStream(input)) {
-        block.push(s);
-        if (block.length === blockSize) {
-          yield* await predictBlock(block);
-          block = [];
+  return commitStep(
+    ctx.store,
+    runKeys.predictionsManifest(runId, g, shard, S),
+    'predictions',
+    async () => {
+      const teacher = await models.generation(ctx.store, runId, g - 1);
+      const input = run.info.unlabeled[shard];
+      const batch = batchSize ?? run.experiment.predictBatchSize;
+      const exampleBytes = run.info.shape.reduce((a, b) => a * b, 1) * (run.info.kind === 'image' ? 1 : 4);
+      const blockSize = Math.max(batch, Math.min(batch * BLOCK_BATCHES, Math.floor(BLOCK_BYTES / exampleBytes)));
+      let done = 0;
+      const predictBlock = async (block: Sample[]): Promise<Uint8Array[]> => {
+        // The checkpoint's own normalisation (an imported teacher's may differ from the dataset's).
+        const probs = await run.probabilities(
+          teacher.model,
+          block,
+          `${input.key} (records from ${done})`,
+          batch,
+          undefined,
+          teacher.meta.input.stats,
+        );
+        const C = run.classes;
+        const out = block.map((s, i) => predictionRecord(s.id, probs.subarray(i * C, (i + 1) * C))); // [C] rows
+        done += block.length;
+        ctx.progress({ unit: 'examples', done, total: input.records });
+        return out;
+      };
+      async function* predictions(): AsyncGenerator<Uint8Array> {
+        let block: Sample[] = [];
+        for await (const s of run.sampleStream(input)) {
+          block.push(s);
+          if (block.length === blockSize) {
+            yield* await predictBlock(block);
+            block = [];
+          }
         }
+        if (block.length) yield* await predictBlock(block);
       }
-      if (block.length) yield* await predictBlock(block);
-    }
-    const part = await putRecords(ctx.store, runKeys.predictions(runId, g, shard, S), predictions());
-    return {
-      parts: [part],
-      counts: { examples: part.records },
+      const part = await putRecords(ctx.store, runKeys.predictions(runId, g, shard, S), predictions());
+      return {
+        parts: [part],
+        counts: { examples: part.records },
+        parents: [run.datasetKey, runKeys.modelManifest(runId, g - 1)],
+        config: { temperature: 1, weights: 'ema' },
+        data: null,
+      };
+    },
+    {
       parents: [run.datasetKey, runKeys.modelManifest(runId, g - 1)],
-      config: { temperature: 1, weights: 'ema' },
-      data: null,
-    };
-  });
+      config: { temperature: 1, weights: 'ema', shard, shards: S },
+    },
+  );
 }

@@ -23,9 +23,10 @@ import type { Sample } from '@noisy/data';
 import type { StageContext } from '../context.js';
 import { EncodedTrainBatches, pictureList, type PictureList } from '../encoded-input.js';
 import { CurveRecorder } from '../train-curve.js';
-import { commitStep, readManifest, type Part, type StepResult } from '../manifest.js';
+import { commitStep, readManifest, type CacheInputs, type Part, type StepResult } from '../manifest.js';
 import type { ModelCache } from '../model-cache.js';
 import { loadRunView, type RunView } from '../run-view.js';
+import { importTeacher } from './teacher-checkpoint.js';
 
 export interface TrainData {
   epochs: Array<{ epoch: number; loss: number; lr: number }>;
@@ -74,18 +75,49 @@ export async function trainStage(
   collective?: Collective,
 ): Promise<string> {
   const run = await loadRunView(ctx.store, task.runId);
-  const key = runKeys.modelManifest(task.runId, task.generation);
+  const g = task.generation;
+  const key = runKeys.modelManifest(task.runId, g);
+  const checkpoint = g === 0 ? run.experiment.teacherCheckpoint : undefined;
+  if (checkpoint) return commitStep(ctx.store, key, 'model', () => importTeacher(ctx.store, run, checkpoint));
   if (collective && collective.rank > 0) {
-    await train(ctx, run, task.generation, models, collective);
+    // Ranks above 0 train beside rank 0 and write nothing.
+    await train(ctx, run, g, models, collective);
     return key;
   }
-  const committed = await commitStep(ctx.store, key, 'model', () =>
-    train(ctx, run, task.generation, models, collective),
-  );
+  await commitStep(ctx.store, key, 'model', () => train(ctx, run, g, models, collective), trainInputs(run, g));
   // The model is committed: its in-training checkpoints will never be resumed from again.
-  const states = await ctx.store.list(`${runKeys.trainState(task.runId, task.generation)}/`);
+  const states = await ctx.store.list(`${runKeys.trainState(task.runId, g)}/`);
   for (const k of states) await ctx.store.delete(k);
-  return committed;
+  await copyCurveIfReused(ctx, key, task.runId, g);
+  return key;
+}
+
+/**
+ * What generation g's training reads, for the step cache: the dataset, the filtered shards
+ * (offline) or the live teacher (online, initFromTeacher), and every setting that shapes it.
+ */
+function trainInputs(run: RunView, g: number): CacheInputs {
+  const { runId, experiment: e, shards: S } = run;
+  const stage = e.stages[g];
+  const parents = [run.datasetKey];
+  if (g > 0 && stage.train.unlabelRatio > 0) {
+    if (e.mode === 'online') parents.push(runKeys.modelManifest(runId, g - 1));
+    else for (let s = 0; s < S; s++) parents.push(runKeys.filteredManifest(runId, g, s, S));
+  }
+  if (g > 0 && stage.train.initFromTeacher) parents.push(runKeys.modelManifest(runId, g - 1));
+  // The seed and generation pick the model's initial weights and the training stream.
+  const config = { stage, generation: g, seed: e.seed, mode: e.mode, pseudoLabels: g > 0 ? e.pseudoLabels : null };
+  return { parents, config };
+}
+
+/** A reused model keeps its run's learning curve: copy it beside this run's generation. */
+async function copyCurveIfReused(ctx: StageContext, key: string, runId: string, g: number): Promise<void> {
+  const m = await readManifest(ctx.store, key, 'model');
+  const curve = runKeys.trainCurve(runId, g);
+  if (!m.reusedFrom || (await ctx.store.head(curve))) return;
+  const earlier = m.reusedFrom.replace(/model\/manifest\.json$/, 'train-curve.json');
+  if (earlier !== m.reusedFrom && (await ctx.store.head(earlier)))
+    await ctx.store.put(curve, await ctx.store.get(earlier));
 }
 
 /** The unlabeled part of generation g's training: filtered shards (offline) or a live teacher (online). */
@@ -108,7 +140,7 @@ async function unlabeledFor(
     const sets: InputSet[] = [];
     for (const part of info.unlabeled) sets.push((await run.packed(part)).set);
     parents.push(runKeys.modelManifest(runId, g - 1));
-    const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
+    const teacher = await models.generation(ctx.store, runId, g - 1);
     return { set: concatSets(sets)!, teacher: teacher.model };
   }
   const sets: InputSet[] = [];
@@ -205,7 +237,7 @@ async function train(
   const model = buildModel(stage.model, { inputShape, classes }, seed);
   try {
     if (g > 0 && stage.train.initFromTeacher) {
-      const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
+      const teacher = await models.generation(ctx.store, runId, g - 1);
       const a = teacher.model.weights.map((w) => w.shape.join('x')).join(',');
       const b = model.weights.map((w) => w.shape.join('x')).join(',');
       if (a !== b)

@@ -4,7 +4,14 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { selectBackend } from '@noisy/ml';
 import { openStore } from '../store.js';
-import { localGang, runEmbedded, runIdFor, type GangLauncher, type RunSummary } from '@noisy/pipeline';
+import {
+  checkpointPrefix,
+  localGang,
+  runEmbedded,
+  runIdFor,
+  type GangLauncher,
+  type RunSummary,
+} from '@noisy/pipeline';
 import { runKeys } from '@noisy/contracts';
 import { setupTelemetry } from '@noisy/platform/telemetry';
 import { compileExperimentFrom, type CompiledExperiment } from '@noisy/core';
@@ -104,11 +111,12 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
   try {
     const summary = await runWithProgress(store, experiment, runId, flags, io);
     const last = summary.generations.at(-1)!.generation;
+    const model = await checkpointPrefix(store, summary.runId, last);
     io.out(
       `\n${generationTable(summary.generations)}\n\n` +
         `summary: ${displayKey(store, runKeys.summary(summary.runId))}\n` +
         `report:  ${displayKey(store, runKeys.report(summary.runId))}\n` +
-        `model:   ${displayKey(store, runKeys.model(summary.runId, last))}\n`,
+        `model:   ${displayKey(store, model)}\n`,
     );
     if (flags.summary) await writeFile(flags.summary, `${JSON.stringify(summary, null, 2)}\n`);
     return 0;
