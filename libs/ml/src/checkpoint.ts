@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ArtifactError, sha256Hex } from '@noisy/core';
 import type { ObjectStore } from '@noisy/platform';
 import type { TableEncoding } from '@noisy/data';
+import { checkpointPrefix } from './checkpoint-prefix.js';
 import type { InputStats } from './input.js';
 
 export interface CheckpointMeta {
@@ -63,8 +64,9 @@ export async function saveCheckpoint(
 
 export async function loadCheckpoint(
   store: ObjectStore,
-  prefix: string,
+  given: string,
 ): Promise<{ model: tf.LayersModel; meta: CheckpointMeta }> {
+  const prefix = await checkpointPrefix(store, given);
   const metaKey = `${prefix}/meta.json`;
   if (!(await store.head(metaKey)))
     throw new ArtifactError(metaKey, 'no checkpoint here (meta.json missing: unfinished or wrong path)');

@@ -1,9 +1,12 @@
 // Manifests: the commit record of a step. A step writes its parts first, then its manifest
 // (sha256 and record count of every part, counts, config, parents) last; a step whose manifest
 // exists and whose parts match it is done. Manifests are validated when read (manifest-schema.ts)
-// and their parts verified when read.
+// and their parts verified when read. Two workers may run one task (a redelivery after an ack
+// timeout): each attempt writes its parts under its own key (`attemptKey`) and the manifest is
+// created only if absent, so exactly one attempt commits and the committed parts are its own.
+import { randomUUID } from 'node:crypto';
 import { ArtifactError, sha256Hex } from '@noisy/core';
-import { putJson, type ObjectStore } from '@noisy/platform';
+import { putJsonIfAbsent, type ObjectStore } from '@noisy/platform';
 import {
   AnyManifestSchema,
   manifestSchema,
@@ -86,18 +89,33 @@ export interface StepResult<K extends ManifestKind> {
 }
 
 /**
- * Run a step once: skip it when its commit is verified, else time `work` (which writes the
- * parts) and write the manifest last. Returns the manifest key.
+ * The key an attempt writes a part under: `attempt-<id>` before the extension of `key`
+ * (`shard-00001-of-00004.tfrecord` -> `shard-00001-of-00004.attempt-1a2b3c4d.tfrecord`).
+ */
+export function attemptKey(key: string, attempt: string): string {
+  const slash = key.lastIndexOf('/');
+  const dot = key.indexOf('.', slash + 1);
+  return dot < 0 ? `${key}.attempt-${attempt}` : `${key.slice(0, dot)}.attempt-${attempt}${key.slice(dot)}`;
+}
+
+/** A fresh attempt id: unique per run of a step's work, short enough for keys. */
+export const newAttempt = (): string => randomUUID().slice(0, 8);
+
+/**
+ * Run a step once: skip it when its commit is verified, else time `work` (which writes its parts
+ * under keys unique to `attempt`) and create the manifest last, only if absent. An attempt that
+ * loses the race deletes its own parts and returns the winner's key. Returns the manifest key.
  */
 export async function commitStep<K extends ManifestKind>(
   store: ObjectStore,
   key: string,
   kind: K,
-  work: () => Promise<StepResult<K>>,
+  work: (attempt: string) => Promise<StepResult<K>>,
 ): Promise<string> {
   if (await verifyCommit(store, key)) return key;
   const started = performance.now();
-  const r = await work();
+  const attempt = newAttempt();
+  const r = await work(attempt);
   const manifest: ManifestOf<K> = {
     kind,
     parts: r.parts,
@@ -107,6 +125,10 @@ export async function commitStep<K extends ManifestKind>(
     data: r.data,
     timing: { seconds: (performance.now() - started) / 1000 },
   };
-  await putJson(store, key, manifest);
+  if (!(await putJsonIfAbsent(store, key, manifest))) {
+    // Another attempt committed first: its parts are the result; ours are garbage unless shared.
+    const committed = new Set((await readManifest(store, key)).parts.map((p) => p.key));
+    for (const p of r.parts) if (!committed.has(p.key)) await store.delete(p.key);
+  }
   return key;
 }

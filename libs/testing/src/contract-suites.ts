@@ -18,6 +18,16 @@ export function objectStoreContract(name: string, open: () => Promise<ObjectStor
       await s.delete('runs/a/x.json');
       expect(await s.list('runs/a/')).toEqual(['runs/a/sub/y.bin']);
     });
+    it(`${name} - putIfAbsent creates once: of racing writers exactly one wins and its bytes stay`, async () => {
+      const s = await open();
+      expect(await s.putIfAbsent('runs/c/manifest.json', 'first')).toBe(true);
+      expect(await s.putIfAbsent('runs/c/manifest.json', 'second')).toBe(false);
+      expect(new TextDecoder().decode(await s.get('runs/c/manifest.json'))).toBe('first');
+      const wins = await Promise.all(['a', 'b', 'c'].map((v) => s.putIfAbsent('runs/c/race.json', v)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      expect(new TextDecoder().decode(await s.get('runs/c/race.json'))).toBe(['a', 'b', 'c'][wins.indexOf(true)]);
+      expect(await s.list('runs/c/')).toEqual(['runs/c/manifest.json', 'runs/c/race.json']);
+    });
     it(`${name} - a missing object is an ArtifactError naming the key; bad keys are rejected`, async () => {
       const s = await open();
       await expect(s.get('runs/none')).rejects.toThrow(ArtifactError);

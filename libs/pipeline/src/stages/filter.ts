@@ -7,7 +7,7 @@ import { runKeys, type Task } from '@noisy/contracts';
 import { encodeJpeg, encodeSample, encodeTFRecords, type Sample } from '@noisy/data';
 import { computeThresholds, copiesFor, shardStats } from '../balance.js';
 import type { StageContext } from '../context.js';
-import { commitStep, putPart, readManifest, readPart } from '../manifest.js';
+import { attemptKey, commitStep, putPart, readManifest, readPart } from '../manifest.js';
 import { decodePredictions } from '../predictions.js';
 import { loadRunView, type RunView } from '../run-view.js';
 
@@ -64,7 +64,7 @@ export async function filterOutputStage(ctx: StageContext, task: Task): Promise<
   const { runId, generation: g, shard } = task;
   const run = await loadRunView(ctx.store, runId);
   const { experiment: e, shards: S, classes } = run;
-  return commitStep(ctx.store, runKeys.filteredManifest(runId, g, shard, S), 'filter-output', async () => {
+  return commitStep(ctx.store, runKeys.filteredManifest(runId, g, shard, S), 'filter-output', async (attempt) => {
     const tKey = runKeys.thresholds(runId, g);
     const thresholds = (await readManifest(ctx.store, tKey, 'filter-thresholds')).data;
     const predKey = runKeys.predictionsManifest(runId, g, shard, S);
@@ -91,7 +91,12 @@ export async function filterOutputStage(ctx: StageContext, task: Task): Promise<
     });
     shuffleInPlace(kept, rng);
     const bytes = encodeTFRecords(kept.map(encodeSample));
-    const part = await putPart(ctx.store, runKeys.filtered(runId, g, shard, S), bytes, kept.length);
+    const part = await putPart(
+      ctx.store,
+      attemptKey(runKeys.filtered(runId, g, shard, S), attempt),
+      bytes,
+      kept.length,
+    );
     return {
       parts: [part],
       counts: { kept: kept.length, unique: uniquePerClass.reduce((a, b) => a + b, 0), examples: preds.length },

@@ -3,7 +3,7 @@
 import { runKeys, type Task } from '@noisy/contracts';
 import { predictProbabilities } from '@noisy/ml';
 import type { StageContext } from '../context.js';
-import { commitStep, putPart } from '../manifest.js';
+import { attemptKey, commitStep, putPart } from '../manifest.js';
 import type { ModelCache } from '../model-cache.js';
 import { encodePredictions } from '../predictions.js';
 import { loadRunView } from '../run-view.js';
@@ -17,7 +17,7 @@ export async function predictStage(
   const { runId, generation: g, shard } = task;
   const run = await loadRunView(ctx.store, runId);
   const S = run.shards;
-  return commitStep(ctx.store, runKeys.predictionsManifest(runId, g, shard, S), 'predictions', async () => {
+  return commitStep(ctx.store, runKeys.predictionsManifest(runId, g, shard, S), 'predictions', async (attempt) => {
     const teacher = await models.get(ctx.store, runKeys.model(runId, g - 1));
     const input = run.info.unlabeled[shard];
     const samples = await run.samples(input);
@@ -30,7 +30,12 @@ export async function predictStage(
     );
     const ids = samples.map((s) => s.id);
     const bytes = encodePredictions(ids, probs, run.classes);
-    const part = await putPart(ctx.store, runKeys.predictions(runId, g, shard, S), bytes, samples.length);
+    const part = await putPart(
+      ctx.store,
+      attemptKey(runKeys.predictions(runId, g, shard, S), attempt),
+      bytes,
+      samples.length,
+    );
     return {
       parts: [part],
       counts: { examples: samples.length },

@@ -53,7 +53,7 @@ function concatSets(sets: InputSet[]): InputSet | null {
 export async function trainStage(ctx: StageContext, task: Task, models: ModelCache): Promise<string> {
   const run = await loadRunView(ctx.store, task.runId);
   const key = runKeys.modelManifest(task.runId, task.generation);
-  return commitStep(ctx.store, key, 'model', () => train(ctx, run, task.generation, models));
+  return commitStep(ctx.store, key, 'model', (attempt) => train(ctx, run, task.generation, models, attempt));
 }
 
 /** The unlabeled part of generation g's training: filtered shards (offline) or a live teacher (online). */
@@ -98,7 +98,13 @@ async function unlabeledFor(
   return { set, probabilities: all };
 }
 
-async function train(ctx: StageContext, run: RunView, g: number, models: ModelCache): Promise<StepResult<'model'>> {
+async function train(
+  ctx: StageContext,
+  run: RunView,
+  g: number,
+  models: ModelCache,
+  attempt: string,
+): Promise<StepResult<'model'>> {
   const { runId, experiment: e, info, classes } = run;
   const stage = e.stages[g];
   const labeledSamples = await run.samples(info.labeled);
@@ -163,7 +169,8 @@ async function train(ctx: StageContext, run: RunView, g: number, models: ModelCa
     });
     if (ctx.shouldStop()) throw new Error('training stopped before it finished');
     await curve.write(ctx.store, runId, g);
-    const prefix = runKeys.model(runId, g);
+    // Each attempt saves its own checkpoint; the manifest names the one that committed.
+    const prefix = `${runKeys.model(runId, g)}/attempt-${attempt}`;
     const meta = await saveCheckpoint(ctx.store, prefix, model, {
       model: { name: stage.model.name, width: stage.model.width, depth: stage.model.depth },
       input: {

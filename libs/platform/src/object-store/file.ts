@@ -1,6 +1,6 @@
 // Filesystem object store (the embedded default). Writes go to a temp file and are renamed into
 // place, so a crash never leaves a partial object under its final key.
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile, access, constants } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile, access, constants, link } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { ArtifactError, ConfigError } from '@noisy/core';
 import { checkKey, type ObjectInfo, type ObjectStore } from './port.js';
@@ -39,6 +39,25 @@ export class FileObjectStore implements ObjectStore {
     const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
     await writeFile(tmp, body);
     await rename(tmp, file);
+  }
+  async putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
+    const file = this.path(key);
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
+    await writeFile(tmp, body);
+    try {
+      // link() fails with EEXIST when the key is taken, atomically: the whole file or nothing.
+      await link(tmp, file);
+      return true;
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw new ArtifactError(key, `cannot create: ${(cause as NodeJS.ErrnoException).code}`, {
+        cause,
+        retryable: true,
+      });
+    } finally {
+      await rm(tmp, { force: true });
+    }
   }
   async get(key: string): Promise<Uint8Array> {
     try {

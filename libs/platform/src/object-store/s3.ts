@@ -10,6 +10,7 @@ import {
   S3Client,
   CreateBucketCommand,
   HeadBucketCommand,
+  PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ArtifactError, ConfigError } from '@noisy/core';
@@ -105,6 +106,28 @@ export class S3ObjectStore implements ObjectStore {
       queueSize: 2,
     });
     await upload.done();
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
+    // The head answers a key committed earlier without a write (and covers S3-compatible servers
+    // that ignore If-None-Match); the conditional put decides a real race on AWS S3.
+    if (await this.head(key)) return false;
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.o.bucket,
+          Key: this.key(key),
+          Body: typeof body === 'string' ? new TextEncoder().encode(body) : body,
+          IfNoneMatch: '*',
+        }),
+      );
+      return true;
+    } catch (cause) {
+      const c = cause as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (c.name === 'PreconditionFailed' || c.$metadata?.httpStatusCode === 412) return false;
+      // 409 ConditionalRequestConflict: a concurrent conditional write is in flight; the caller retries.
+      throw new ArtifactError(key, `cannot create: ${c.name ?? 'error'}`, { cause, retryable: true });
+    }
   }
 
   async get(key: string): Promise<Uint8Array> {
