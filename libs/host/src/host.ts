@@ -83,6 +83,12 @@ export async function hostService(
       )
     : null;
   const server = await startGrpcServer(config.grpcPort, (s) => spec.register(s, ctx), '0.0.0.0', config.grpcTls);
+  // Health follows the bus: NOT_SERVING while NATS is unreachable (the client reconnects forever),
+  // so probes and load balancers see an outage instead of a pod that silently does nothing.
+  const busHealth = bus.onConnection((up) => {
+    server.setServing(up);
+    log(up ? 'info' : 'warn', up ? 'bus connected' : 'bus disconnected', { service: spec.name, nats: bus.url });
+  });
   log('info', `${spec.name} ready`, {
     service: spec.name,
     grpcPort: server.port,
@@ -97,6 +103,7 @@ export async function hostService(
     steps: spec.steps,
   });
   const stop = async () => {
+    await busHealth.stop();
     server.setServing(false);
     await worker?.stop(); // finishes or releases the task in hand
     await server.shutdown();

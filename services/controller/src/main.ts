@@ -1,9 +1,11 @@
 // Controller service: StartRun / GetRun / ListRuns / WatchRun / CancelRun / ResumeRun. Drives runs
-// by publishing tasks to the work queue and waiting for workers' events; state is recomputed from
-// manifests, so restarting it and calling ResumeRun continues a run.
+// by publishing tasks to the work queue and waiting for workers' events; run state is persisted in
+// the store and every unfinished run is resumed at start-up under a lease, so a restart orphans
+// nothing. NOISY_TASK_DEADLINES (step=seconds,...) and NOISY_LEASE_MS tune the waits.
 import { controllerPb } from '@noisy/contracts/grpc';
-import { serviceMain } from '@noisy/host';
-import { RunManager } from '@noisy/pipeline';
+import { ConfigError } from '@noisy/core';
+import { log, serviceMain } from '@noisy/host';
+import { RunManager, parseTaskDeadlines } from '@noisy/pipeline';
 import { controllerHandlers } from './handlers.js';
 
 await serviceMain({
@@ -11,9 +13,14 @@ await serviceMain({
   steps: [],
   ml: false,
   gpuRole: false,
-  register: (server, ctx) =>
-    server.addService(
-      controllerPb.ControllerServiceService,
-      controllerHandlers(new RunManager({ store: ctx.store, bus: ctx.bus })),
-    ),
+  register: (server, ctx) => {
+    // Thrown here, a bad setting is reported by serviceMain like any other start-up failure.
+    const deadlines = parseTaskDeadlines(process.env.NOISY_TASK_DEADLINES);
+    const leaseMs = Number(process.env.NOISY_LEASE_MS ?? 30_000);
+    if (!Number.isFinite(leaseMs) || leaseMs < 1000)
+      throw new ConfigError('NOISY_LEASE_MS', `must be at least 1000, got '${process.env.NOISY_LEASE_MS}'`);
+    const runs = new RunManager({ store: ctx.store, bus: ctx.bus }, { leaseMs, controller: { deadlines } });
+    runs.startResumer((err) => log('warn', 'resuming unfinished runs failed', { error: String(err) }));
+    server.addService(controllerPb.ControllerServiceService, controllerHandlers(runs));
+  },
 });
