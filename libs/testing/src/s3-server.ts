@@ -8,7 +8,13 @@ import { dirname, join } from 'node:path';
 import { freePort, waitForPort, type RunningServer } from './nats-server.js';
 
 export async function startS3Server(): Promise<
-  RunningServer & { endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } }
+  RunningServer & {
+    endpoint: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    /** SIGSTOP / SIGCONT the server: it holds connections open and answers nothing meanwhile. */
+    pause(): void;
+    resume(): void;
+  }
 > {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 's3rver-'));
@@ -34,7 +40,10 @@ export async function startS3Server(): Promise<
     endpoint: `http://127.0.0.1:${port}`,
     port,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
     stop: async () => {
+      child.kill('SIGCONT'); // a paused server would not act on SIGTERM
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
       await rm(dir, { recursive: true, force: true });

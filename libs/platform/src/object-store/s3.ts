@@ -27,6 +27,8 @@ export interface S3StoreOptions {
   checksums?: 'when_supported' | 'when_required';
   credentials?: { accessKeyId: string; secretAccessKey: string };
   maxAttempts?: number;
+  /** A request with no response for this long is abandoned and retried (a hung server). @default 60000 */
+  requestTimeoutMs?: number;
   /** Create the bucket when it does not exist. @default false */
   createBucket?: boolean;
 }
@@ -65,6 +67,12 @@ export class S3ObjectStore implements ObjectStore {
       forcePathStyle: o.forcePathStyle,
       credentials: o.credentials,
       maxAttempts: o.maxAttempts ?? 5,
+      // Without a socket timeout a request to a stalled server waits forever and is never retried.
+      requestHandler: {
+        requestTimeout: o.requestTimeoutMs ?? 60_000,
+        connectionTimeout: 10_000,
+        throwOnRequestTimeout: true,
+      },
       requestChecksumCalculation: o.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
       responseChecksumValidation: o.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
     });
