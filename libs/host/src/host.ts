@@ -67,6 +67,14 @@ export async function hostService(
         { store, bus },
         {
           steps: spec.steps,
+          // Well inside the ack wait, so a silent stage (loading, saving, scanning) is never redelivered.
+          keepAliveMs: Math.max(250, config.ackWaitMs / 3),
+          onReportError: (task, what, error) =>
+            log('error', `could not record a task failure: ${what}`, {
+              service: spec.name,
+              taskId: task.taskId,
+              error: error instanceof Error ? error.message : String(error),
+            }),
           onTask: (task, outcome, seconds, error, traceId) =>
             log(outcome === 'done' ? 'info' : 'warn', `task ${outcome}`, {
               service: spec.name,
