@@ -18,7 +18,8 @@ const open = () =>
       server.credentials,
     ),
   }).open();
-objectStoreContract('s3', open);
+// s3rver ignores If-None-Match, so only the sequential half of putIfAbsent is checked against it.
+objectStoreContract('s3', open, { racesDecided: false });
 
 describe('s3 store', () => {
   it('s3 - a 20 MB object goes up in parts and comes back byte for byte', async () => {

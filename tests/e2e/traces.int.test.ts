@@ -1,6 +1,6 @@
 // Traces across processes: the distributed run exports to an OTLP/HTTP receiver started here;
 // one trace per generation holds the phase spans (the filter barrier among them) and the workers'
-// task spans, correctly parented, with predictions from two inference processes.
+// task spans, correctly parented, with predictions from the inference processes that took them.
 import { createServer, type Server } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runKeys } from '@noisy/contracts';
@@ -68,7 +68,7 @@ afterAll(async () => {
 });
 
 describe('traces', () => {
-  it('traces - one trace per generation with predict spans from two workers, the barrier, training and evaluation', async () => {
+  it('traces - one trace per generation with predict spans from the workers, the barrier, training and evaluation', async () => {
     const spans: SpanRow[] = [];
     const points: Point[] = [];
     const port = await freePort();
@@ -176,7 +176,12 @@ describe('traces', () => {
       'predict shard 3',
     ]);
     for (const s of shards) expect(s.parentSpanId).toBe(predict.spanId);
-    expect(new Set(shards.map((s) => s.service)).size).toBe(2); // two inference processes
+    // The spans come from the inference processes that did the work: each one that logged a
+    // predict task done (one or both, as the queue handed them out) has its own service instance.
+    const predicted = procs.slice(2, 4).filter((p) => /"msg":"task done".*"step":"predict"/.test(p.log));
+    expect(predicted.length).toBeGreaterThan(0);
+    expect(new Set(shards.map((s) => s.service)).size).toBe(predicted.length);
+    for (const s of shards) expect(s.service.startsWith('noisy-inference')).toBe(true);
     const barrier = phase('filter-thresholds');
     expect(
       inTrace.some(

@@ -25,6 +25,12 @@ export const runKeys = {
   experiment: (runId: string) => `runs/${runId}/experiment.json`,
   summary: (runId: string) => `runs/${runId}/summary.json`,
   report: (runId: string) => `runs/${runId}/report.html`,
+  /** The controller's view of the run (state, message, updated): what GetRun shows after a restart. */
+  state: (runId: string) => `runs/${runId}/state.json`,
+  /** Which controller drives the run, until when (renewed while it drives). */
+  lease: (runId: string) => `runs/${runId}/lease.json`,
+  /** A worker's durable record that a task failed for good (written before it terminates the task). */
+  failure: (runId: string, taskId: string) => `runs/${runId}/failures/${taskId.replace(/:/g, '_')}.json`,
   /** TensorBoard's log directory of the run: `tensorboard --logdir <store>/runs/<id>/tensorboard`. */
   tensorboard: (runId: string) => `runs/${runId}/tensorboard`,
   trainCurve: (runId: string, g: number) => `${gen(runId, g)}/train-curve.json`,

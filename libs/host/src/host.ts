@@ -74,6 +74,14 @@ export async function hostService(
           steps: spec.steps,
           stages: { ingest: confinedIngest(config.dataRoots) },
           gang,
+          // Well inside the ack wait, so a silent stage (loading, saving, scanning) is never redelivered.
+          keepAliveMs: Math.max(250, config.ackWaitMs / 3),
+          onReportError: (task, what, error) =>
+            log('error', `could not record a task failure: ${what}`, {
+              service: spec.name,
+              taskId: task.taskId,
+              error: error instanceof Error ? error.message : String(error),
+            }),
           onTask: (task, outcome, seconds, error, traceId) =>
             log(outcome === 'done' ? 'info' : 'warn', `task ${outcome}`, {
               service: spec.name,
@@ -96,6 +104,12 @@ export async function hostService(
     config.grpcTls,
     config.grpcToken,
   );
+  // Health follows the bus: NOT_SERVING while NATS is unreachable (the client reconnects forever),
+  // so probes and load balancers see an outage instead of a pod that silently does nothing.
+  const busHealth = bus.onConnection((up) => {
+    server.setServing(up);
+    log(up ? 'info' : 'warn', up ? 'bus connected' : 'bus disconnected', { service: spec.name, nats: bus.url });
+  });
   log('info', `${spec.name} ready`, {
     service: spec.name,
     grpcHost: config.grpcHost,
@@ -113,6 +127,7 @@ export async function hostService(
     steps: spec.steps,
   });
   const stop = async () => {
+    await busHealth.stop();
     server.setServing(false);
     await worker?.stop(); // finishes or releases the task in hand
     await server.shutdown();

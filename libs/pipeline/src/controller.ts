@@ -6,8 +6,9 @@
 // The store is the truth, the bus only a hint: a task is done when its manifest is committed (a
 // task.done event just wakes the wait early), and a task.failed event counts only for a task this
 // controller published and that has not committed, so a forged event can neither skip nor fail work.
+// No wait is unbounded: see await-tasks.ts for markers, max-deliveries and per-task deadlines.
 import { SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
-import { ConfigError, RunFailedError, sha256Hex, type CompiledExperiment } from '@noisy/core';
+import { ConfigError, sha256Hex, type CompiledExperiment } from '@noisy/core';
 import {
   checkRunId,
   datasetKeys,
@@ -18,11 +19,14 @@ import {
   taskDoneCodec,
   taskFailedCodec,
   type RunEvent,
+  type Step,
   type TaskFailed,
 } from '@noisy/contracts';
 import { putJson, type EventBus, type ObjectStore } from '@noisy/platform';
-import { isCommitted, readManifest, verifyCommit } from './manifest.js';
-import { planRun, type Phase, type PlannedTask } from './plan.js';
+import { awaitTasks } from './await-tasks.js';
+import { DEFAULT_TASK_DEADLINES_MS } from './deadlines.js';
+import { readManifest, verifyCommit } from './manifest.js';
+import { planRun, type Phase } from './plan.js';
 import { loadRun, type RunRecord } from './run-view.js';
 import { datasetIdFor } from './stages/ingest.js';
 import { buildSummary, type RunSummary } from './summary.js';
@@ -33,6 +37,10 @@ export interface ControllerOptions {
   /** How often to re-check manifests while waiting (covers lost events). @default 1000 */
   pollMs?: number;
   signal?: AbortSignal;
+  /** Deadline of one attempt of a task, per step, in ms. @default DEFAULT_TASK_DEADLINES_MS */
+  deadlines?: Partial<Record<Step, number>>;
+  /** Publishes of a task (the first and its re-drives) before the run fails naming it. @default 3 */
+  maxAttempts?: number;
 }
 
 /**
@@ -79,41 +87,13 @@ export class RunController {
     this.ports.bus.publishEvent(subjects.run, runEventCodec, e).catch(() => undefined);
   }
 
-  /** Publish `pending` tasks (with trace headers) and wait until each is committed; a failed task fails the run. */
-  private async awaitTasks(
-    runId: string,
-    pending: PlannedTask[],
-    headers: Record<string, string>,
-    published: Set<string>,
-    failed: Map<string, TaskFailed>,
-    sleep: () => Promise<void>,
-  ): Promise<void> {
-    for (const t of pending) {
-      published.add(t.task.taskId);
-      await this.ports.bus.publishTask(subjects.task(t.task.step), taskCodec, t.task, t.task.taskId, headers);
-    }
-    let open = pending;
-    while (open.length) {
-      if (this.o.signal?.aborted) throw new RunFailedError(`run ${runId} cancelled`);
-      const still = [];
-      for (const t of open) if (!(await isCommitted(this.ports.store, t.manifestKey))) still.push(t);
-      open = still;
-      // Checked after the manifests: a failure reported for a task that has committed is stale or forged.
-      const bad = open.find((t) => failed.has(t.task.taskId));
-      if (bad) {
-        const f = failed.get(bad.task.taskId)!;
-        throw new RunFailedError(`task ${bad.task.taskId} failed: ${f.error}`, f.badInput);
-      }
-      if (open.length) await sleep();
-    }
-  }
-
   /** Drive a run to completion (or resume it) and return its summary. */
   async drive(runId: string): Promise<RunSummary> {
     const record = await loadRun(this.ports.store, runId);
     const { experiment: e, datasetId } = record;
     const published = new Set<string>();
     const failed = new Map<string, TaskFailed>();
+    const exhausted = new Set<string>();
     let wake: (() => void) | null = null;
     // task.done only wakes the wait: awaitTasks checks the manifest itself.
     const subDone = this.ports.bus.subscribeEvents(subjects.taskDone, taskDoneCodec, (_, d) => {
@@ -122,6 +102,12 @@ export class RunController {
     const subFailed = this.ports.bus.subscribeEvents(subjects.taskFailed, taskFailedCodec, (_, d) => {
       if (d.runId === runId && published.has(d.taskId)) {
         failed.set(d.taskId, d);
+        wake?.();
+      }
+    });
+    const subExhausted = this.ports.bus.watchExhausted(taskCodec, (t) => {
+      if (t.runId === runId && published.has(t.taskId)) {
+        exhausted.add(t.taskId);
         wake?.();
       }
     });
@@ -169,18 +155,29 @@ export class RunController {
         const headers: Record<string, string> = {};
         propagation.inject(trace.setSpan(context.active(), span), headers);
         try {
-          await this.awaitTasks(
+          await awaitTasks(this.ports, pending, {
             runId,
-            pending,
             headers,
             published,
             failed,
-            () =>
+            exhausted,
+            deadlines: { ...DEFAULT_TASK_DEADLINES_MS, ...this.o.deadlines },
+            maxAttempts: this.o.maxAttempts ?? 3,
+            signal: this.o.signal,
+            sleep: () =>
               new Promise<void>((r) => {
                 wake = r;
                 setTimeout(r, this.o.pollMs ?? 1000);
               }),
-          );
+            onRedrive: (taskId, attempt) =>
+              this.emit({
+                runId,
+                state: 'step-started',
+                step: phase.tasks[0].task.step,
+                generation: phase.generation,
+                message: `${taskId} not committed by its deadline: published again (attempt ${attempt})`,
+              }),
+          });
         } finally {
           span.end();
         }
@@ -213,6 +210,7 @@ export class RunController {
       for (const s of generations.values()) s.end();
       await subDone.stop();
       await subFailed.stop();
+      await subExhausted.stop();
     }
   }
 }

@@ -2,11 +2,14 @@
 // (sha256 and record count of every part, counts, config, parents) last; a step whose manifest
 // exists and whose parts match it is done. Manifests are validated when read (manifest-schema.ts)
 // and their parts verified when read. Parts are read and written as streams (sha256, byte and
-// record counts computed on the fly), so no step needs a whole shard in memory.
-import { createHash } from 'node:crypto';
+// record counts computed on the fly), so no step needs a whole shard in memory. Two workers may
+// run one task (a redelivery after an ack timeout): each attempt writes its parts under its own
+// key (`attemptKey`) and the manifest is created only if absent, so exactly one attempt commits
+// and the committed parts are its own.
+import { createHash, randomUUID } from 'node:crypto';
 import { ArtifactError, sha256Hex } from '@noisy/core';
 import { decodeTFRecordStream, frameRecord } from '@noisy/data';
-import { putJson, type ObjectStore } from '@noisy/platform';
+import { putJsonIfAbsent, type ObjectStore } from '@noisy/platform';
 import {
   AnyManifestSchema,
   manifestSchema,
@@ -155,15 +158,29 @@ export interface StepResult<K extends ManifestKind> {
 }
 
 /**
+ * The key an attempt writes a part under: `attempt-<id>` before the extension of `key`
+ * (`shard-00001-of-00004.tfrecord` -> `shard-00001-of-00004.attempt-1a2b3c4d.tfrecord`).
+ */
+export function attemptKey(key: string, attempt: string): string {
+  const slash = key.lastIndexOf('/');
+  const dot = key.indexOf('.', slash + 1);
+  return dot < 0 ? `${key}.attempt-${attempt}` : `${key.slice(0, dot)}.attempt-${attempt}${key.slice(dot)}`;
+}
+
+/** A fresh attempt id: unique per run of a step's work, short enough for keys. */
+export const newAttempt = (): string => randomUUID().slice(0, 8);
+
+/**
  * Run a step once: skip it when its commit is verified; else, given its cache inputs, reuse the
- * verified result of an earlier step with the same inputs (step-cache.ts); else time `work`
- * (which writes the parts) and write the manifest last. Returns the manifest key.
+ * verified result of an earlier step with the same inputs (step-cache.ts); else time `work` (which
+ * writes its parts under keys unique to `attempt`) and create the manifest last, only if absent.
+ * An attempt that loses the race deletes its own parts. Returns the manifest key.
  */
 export async function commitStep<K extends ManifestKind>(
   store: ObjectStore,
   key: string,
   kind: K,
-  work: () => Promise<StepResult<K>>,
+  work: (attempt: string) => Promise<StepResult<K>>,
   cache?: CacheInputs,
 ): Promise<string> {
   if (await verifyCommit(store, key)) return key;
@@ -178,11 +195,12 @@ export async function commitStep<K extends ManifestKind>(
         timing: { seconds: (performance.now() - started) / 1000 },
         reusedFrom: m.reusedFrom ?? earlier,
       };
-      await putJson(store, key, reused);
+      await putJsonIfAbsent(store, key, reused);
       return key;
     }
   }
-  const r = await work();
+  const attempt = newAttempt();
+  const r = await work(attempt);
   const manifest: ManifestOf<K> = {
     kind,
     parts: r.parts,
@@ -192,7 +210,10 @@ export async function commitStep<K extends ManifestKind>(
     data: r.data,
     timing: { seconds: (performance.now() - started) / 1000 },
   };
-  await putJson(store, key, manifest);
-  if (hash) await rememberStep(store, kind, hash, key);
+  if (!(await putJsonIfAbsent(store, key, manifest))) {
+    // Another attempt committed first: its parts are the result; ours are garbage unless shared.
+    const committed = new Set((await readManifest(store, key)).parts.map((p) => p.key));
+    for (const p of r.parts) if (!committed.has(p.key)) await store.delete(p.key);
+  } else if (hash) await rememberStep(store, kind, hash, key);
   return key;
 }

@@ -10,14 +10,15 @@ import type { ObjectStore } from '@noisy/platform';
 import { readManifest } from './manifest.js';
 
 /**
- * Where generation g's checkpoint lies: the folder of its model manifest's meta.json. Usually
- * `runs/<id>/gen-<g>/model`; a step reused from an earlier run (step cache) keeps that run's keys.
+ * Where generation g's checkpoint is loaded from: its model step's folder, whose manifest.json lists
+ * the files wherever they lie (under the committing attempt's folder, or an earlier run's for a step
+ * reused from the step cache); loadCheckpoint follows the manifest.
  */
 export async function checkpointPrefix(store: ObjectStore, runId: string, g: number): Promise<string> {
   const key = runKeys.modelManifest(runId, g);
-  const meta = (await readManifest(store, key, 'model')).parts.find((p) => p.key.endsWith('/meta.json'));
-  if (!meta) throw new ArtifactError(key, 'the model manifest lists no meta.json: it is not a checkpoint');
-  return meta.key.slice(0, -'/meta.json'.length);
+  if (!(await readManifest(store, key, 'model')).parts.some((p) => p.key.endsWith('/meta.json')))
+    throw new ArtifactError(key, 'the model manifest lists no meta.json: it is not a checkpoint');
+  return runKeys.model(runId, g);
 }
 
 export class ModelCache {

@@ -5,15 +5,20 @@ import { selectBackend } from '@noisy/ml';
 import { MemoryObjectStore, type ObjectStore } from '@noisy/platform';
 import { tinyExperiment } from '@noisy/testing';
 import { runEmbedded } from './embedded.js';
+import { readManifest } from './manifest.js';
 import { STAGES, type StageFn } from './stages/registry.js';
 import type { RunSummary } from './summary.js';
 
-/** Every manifest of a store, without wall times (the only field that differs between reruns). */
+/**
+ * Every manifest of a store, without wall times and attempt ids (part keys name the attempt that
+ * wrote them: the only fields that differ between reruns).
+ */
 async function manifests(store: ObjectStore): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const key of await store.list('')) {
     if (!key.endsWith('manifest.json')) continue;
-    const { timing: _timing, ...rest } = JSON.parse(new TextDecoder().decode(await store.get(key)));
+    const text = new TextDecoder().decode(await store.get(key)).replace(/attempt-[0-9a-f]{8}/g, 'attempt-*');
+    const { timing: _timing, ...rest } = JSON.parse(text);
     out[key] = rest;
   }
   return out;
@@ -75,7 +80,8 @@ describe('resume', () => {
     for (const key of await clean.list('')) await store.put(key, await clean.get(key));
     const runId = reference.runId;
     // Damage one prediction shard of generation 1 (same size, one byte flipped) under its committed manifest.
-    const damaged = runKeys.predictions(runId, 1, 1, 3);
+    const manifestKey = runKeys.predictionsManifest(runId, 1, 1, 3);
+    const damaged = (await readManifest(store, manifestKey)).parts[0].key;
     const bytes = Uint8Array.from(await store.get(damaged));
     bytes[bytes.length - 5] ^= 0xff;
     await store.put(damaged, bytes);
@@ -83,7 +89,8 @@ describe('resume', () => {
     const calls: string[] = [];
     const rerun = await runEmbedded({ store, experiment, worker: { stages: counting(calls) } });
     expect(calls).toEqual([`${runId}:1:predict:1`]);
-    expect(await store.get(damaged)).toEqual(await clean.get(damaged));
+    const redone = (await readManifest(store, manifestKey)).parts[0].key;
+    expect(await store.get(redone)).toEqual(await clean.get(damaged));
     expect(await manifests(store)).toEqual(await manifests(clean));
     expect(rerun.generations.map((g) => g.top1)).toEqual(reference.generations.map((g) => g.top1));
   });

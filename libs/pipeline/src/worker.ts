@@ -1,6 +1,8 @@
 // A worker: consumes the tasks of some steps from the work queue, runs the stage, and reports
 // done / failed events. Retryable errors are nak'ed with backoff up to maxDeliver; anything else
-// terminates the task and fails the run with its reason (a poison shard never loops).
+// terminates the task and fails the run with its reason (a poison shard never loops). A task
+// given up on leaves a failure marker in the store before it is terminated, and a timer tells
+// the bus the task is alive while the stage runs (loading, saving and scanning report no progress).
 import { ROOT_CONTEXT, SpanStatusCode, propagation, trace, type Span } from '@opentelemetry/api';
 import { NoisyError, isInputError } from '@noisy/core';
 import {
@@ -19,6 +21,7 @@ import {
 } from '@noisy/contracts';
 import type { Delivery, EventBus, ObjectStore, Subscription } from '@noisy/platform';
 import type { StageContext } from './context.js';
+import { withRetries, writeFailure } from './failures.js';
 import { gangTrainStage, type GangLauncher } from './gang.js';
 import { runMetrics } from './metrics.js';
 import { ModelCache } from './model-cache.js';
@@ -39,6 +42,10 @@ export interface WorkerOptions {
     error?: string,
     traceId?: string,
   ) => void;
+  /** How often a running task tells the bus it is alive; keep it well under the ack wait. @default 10000 */
+  keepAliveMs?: number;
+  /** Told when the failure of a task could not be recorded or announced (service mains log it). */
+  onReportError?: (task: Task, what: string, error: unknown) => void;
   /** Replace stage functions (fault injection in tests). */
   stages?: Partial<Record<Step, StageFn>>;
   /** Starts the ranks of a train step with `train.replicas` > 1; without one such a step fails. */
@@ -93,6 +100,15 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
   async function handle(step: Step, d: Delivery<Task>, span: Span): Promise<void> {
     const task = d.data;
     const started = performance.now();
+    // The ack deadline must not pass while the stage is alive but silent.
+    const keepAlive = setInterval(() => d.working(), o.keepAliveMs ?? 10_000);
+    try {
+      await run(step, d, span, task, started);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+  async function run(step: Step, d: Delivery<Task>, span: Span, task: Task, started: number): Promise<void> {
     const ctx: StageContext = {
       store: ports.store,
       allowDownload: o.allowDownload ?? false,
@@ -146,7 +162,6 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
         report('retry', describeError(err));
         return;
       }
-      d.term(describeError(err));
       const failed: TaskFailed = {
         taskId: task.taskId,
         runId: task.runId,
@@ -154,8 +169,14 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
         permanent: true,
         badInput: isInputError(err),
       };
+      // The marker first: once the message is terminated, the store is the only record of why.
+      // A marker that cannot be written leaves the task to the controller's deadline.
+      await writeFailure(ports.store, failed).catch((e) => o.onReportError?.(task, 'failure marker', e));
+      d.term(failed.error);
       report('failed', failed.error);
-      await ports.bus.publishEvent(subjects.taskFailed, taskFailedCodec, failed).catch(() => undefined);
+      await withRetries(() => ports.bus.publishEvent(subjects.taskFailed, taskFailedCodec, failed)).catch((e) =>
+        o.onReportError?.(task, 'task.failed event', e),
+      );
     }
   }
   return {

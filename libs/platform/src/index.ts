@@ -5,7 +5,7 @@
 //   @noisy/platform/s3    S3 object store, openObjectStore for every URL scheme
 //   @noisy/platform/grpc  gRPC server with health, error mapping
 //   @noisy/platform/net   loopback port helpers (test harness, `noisy dev up`)
-export { checkKey, getJson, putJson, type ObjectInfo, type ObjectStore } from './object-store/port.js';
+export { checkKey, getJson, putJson, putJsonIfAbsent, type ObjectInfo, type ObjectStore } from './object-store/port.js';
 export { MemoryObjectStore } from './object-store/memory.js';
 export { FileObjectStore } from './object-store/file.js';
 export { openLocalStore } from './object-store/open.js';

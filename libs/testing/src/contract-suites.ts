@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { ArtifactError } from '@noisy/core';
 import type { Codec, EventBus, InvalidMessageHandler, ObjectStore } from '@noisy/platform';
 
-export function objectStoreContract(name: string, open: () => Promise<ObjectStore>): void {
+/**
+ * `racesDecided: false` for a server that ignores conditional writes (s3rver does; AWS S3 and
+ * MinIO honour If-None-Match): only a key committed before the call is then refused.
+ */
+export function objectStoreContract(
+  name: string,
+  open: () => Promise<ObjectStore>,
+  o: { racesDecided?: boolean } = {},
+): void {
   describe(`${name} object store contract`, () => {
     it(`${name} - put, get, head, list by prefix, delete`, async () => {
       const s = await open();
@@ -17,6 +25,17 @@ export function objectStoreContract(name: string, open: () => Promise<ObjectStor
       expect(await s.list('runs/a/')).toEqual(['runs/a/sub/y.bin', 'runs/a/x.json']);
       await s.delete('runs/a/x.json');
       expect(await s.list('runs/a/')).toEqual(['runs/a/sub/y.bin']);
+    });
+    it(`${name} - putIfAbsent creates once: of racing writers exactly one wins and its bytes stay`, async () => {
+      const s = await open();
+      expect(await s.putIfAbsent('runs/c/manifest.json', 'first')).toBe(true);
+      expect(await s.putIfAbsent('runs/c/manifest.json', 'second')).toBe(false);
+      expect(new TextDecoder().decode(await s.get('runs/c/manifest.json'))).toBe('first');
+      if (o.racesDecided === false) return;
+      const wins = await Promise.all(['a', 'b', 'c'].map((v) => s.putIfAbsent('runs/c/race.json', v)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      expect(new TextDecoder().decode(await s.get('runs/c/race.json'))).toBe(['a', 'b', 'c'][wins.indexOf(true)]);
+      expect(await s.list('runs/c/')).toEqual(['runs/c/manifest.json', 'runs/c/race.json']);
     });
     it(`${name} - a missing object is an ArtifactError naming the key; bad keys are rejected`, async () => {
       const s = await open();

@@ -24,9 +24,11 @@ export async function locateModel(store: ObjectStore, value: string): Promise<Mo
     .replace(/\/(meta|model|manifest)\.json$/, '')
     .replace(/\/+$/, '');
   const pathLike = value.startsWith('file://') || isAbsolute(cleaned) || /^\.\.?(\/|$)/.test(cleaned);
-  if (!pathLike && (await store.head(`${cleaned}/meta.json`).catch(() => null))) return { store, prefix: cleaned };
+  // A run's model folder holds manifest.json (and the committed attempt's files below it).
+  const here = async (name: string) => (await store.head(`${cleaned}/${name}`).catch(() => null)) !== null;
+  if (!pathLike && ((await here('meta.json')) || (await here('manifest.json')))) return { store, prefix: cleaned };
   const dir = resolve(cleaned);
-  if (await isFile(resolve(dir, 'meta.json')))
+  if ((await isFile(resolve(dir, 'meta.json'))) || (await isFile(resolve(dir, 'manifest.json'))))
     return { store: await openStore(`file://${dirname(dir)}`), prefix: basename(dir) };
   // Neither: let the checkpoint loader name what is missing, as a key or as the folder given.
   return pathLike

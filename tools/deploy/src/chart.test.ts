@@ -215,6 +215,15 @@ describe('helm chart helm/noisy-student', () => {
     expect(np.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 1, endPort: 65535 }]);
   });
 
+  it('chart - the controller runs as one replica, recreated (never two at once), whatever the values say', async () => {
+    const docs = parseManifests(await helmTemplate({ set: ['services.controller.replicas=3'] }));
+    const controller = docs.find((d) => d.kind === 'Deployment' && role(d) === 'controller') as unknown as {
+      spec: { replicas: number; strategy: { type: string } };
+    };
+    expect(controller.spec.replicas).toBe(1);
+    expect(controller.spec.strategy).toEqual({ type: 'Recreate' });
+  });
+
   it('every container has liveness and readiness probes, limits, and a non-root read-only security context', () => {
     for (const docs of [cpu, gpu]) {
       for (const d of workloads(docs)) {

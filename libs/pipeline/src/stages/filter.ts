@@ -8,7 +8,7 @@ import { runKeys, type Task } from '@noisy/contracts';
 import { encodeJpeg, encodeSample } from '@noisy/data';
 import { computeThresholds, copiesFor, shardStatsAccumulator } from '../balance.js';
 import type { StageContext } from '../context.js';
-import { commitStep, putRecords, readManifest } from '../manifest.js';
+import { attemptKey, commitStep, putRecords, readManifest } from '../manifest.js';
 import { streamPredictions } from '../predictions.js';
 import { loadRunView, type RunView } from '../run-view.js';
 
@@ -88,7 +88,7 @@ export async function filterOutputStage(ctx: StageContext, task: Task): Promise<
     ctx.store,
     runKeys.filteredManifest(runId, g, shard, S),
     'filter-output',
-    async () => {
+    async (attempt) => {
       const tKey = runKeys.thresholds(runId, g);
       const thresholds = (await readManifest(ctx.store, tKey, 'filter-thresholds')).data;
       const predKey = runKeys.predictionsManifest(runId, g, shard, S);
@@ -125,7 +125,7 @@ export async function filterOutputStage(ctx: StageContext, task: Task): Promise<
         await preds.return?.(undefined);
       }
       shuffleInPlace(kept, rng);
-      const part = await putRecords(ctx.store, runKeys.filtered(runId, g, shard, S), kept);
+      const part = await putRecords(ctx.store, attemptKey(runKeys.filtered(runId, g, shard, S), attempt), kept);
       return {
         parts: [part],
         counts: { kept: kept.length, unique: uniquePerClass.reduce((a, b) => a + b, 0), examples: i },

@@ -4,7 +4,7 @@
 import { runKeys, type Task } from '@noisy/contracts';
 import type { Sample } from '@noisy/data';
 import type { StageContext } from '../context.js';
-import { commitStep, putRecords } from '../manifest.js';
+import { attemptKey, commitStep, putRecords } from '../manifest.js';
 import type { ModelCache } from '../model-cache.js';
 import { predictionRecord } from '../predictions.js';
 import { loadRunView } from '../run-view.js';
@@ -26,7 +26,7 @@ export async function predictStage(
     ctx.store,
     runKeys.predictionsManifest(runId, g, shard, S),
     'predictions',
-    async () => {
+    async (attempt) => {
       const teacher = await models.generation(ctx.store, runId, g - 1);
       const input = run.info.unlabeled[shard];
       const batch = batchSize ?? run.experiment.predictBatchSize;
@@ -60,7 +60,11 @@ export async function predictStage(
         }
         if (block.length) yield* await predictBlock(block);
       }
-      const part = await putRecords(ctx.store, runKeys.predictions(runId, g, shard, S), predictions());
+      const part = await putRecords(
+        ctx.store,
+        attemptKey(runKeys.predictions(runId, g, shard, S), attempt),
+        predictions(),
+      );
       return {
         parts: [part],
         counts: { examples: part.records },

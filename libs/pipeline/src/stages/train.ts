@@ -81,10 +81,16 @@ export async function trainStage(
   if (checkpoint) return commitStep(ctx.store, key, 'model', () => importTeacher(ctx.store, run, checkpoint));
   if (collective && collective.rank > 0) {
     // Ranks above 0 train beside rank 0 and write nothing.
-    await train(ctx, run, g, models, collective);
+    await train(ctx, run, g, models, 'rank', collective);
     return key;
   }
-  await commitStep(ctx.store, key, 'model', () => train(ctx, run, g, models, collective), trainInputs(run, g));
+  await commitStep(
+    ctx.store,
+    key,
+    'model',
+    (attempt) => train(ctx, run, g, models, attempt, collective),
+    trainInputs(run, g),
+  );
   // The model is committed: its in-training checkpoints will never be resumed from again.
   const states = await ctx.store.list(`${runKeys.trainState(task.runId, g)}/`);
   for (const k of states) await ctx.store.delete(k);
@@ -190,6 +196,7 @@ async function train(
   run: RunView,
   g: number,
   models: ModelCache,
+  attempt: string,
   collective?: Collective,
 ): Promise<StepResult<'model'>> {
   const { runId, experiment: e, info, classes } = run;
@@ -324,7 +331,8 @@ async function train(
     };
     if (rank > 0) return { parts: [], counts, parents, config: stage, data };
     await curve.write(ctx.store, runId, g);
-    const prefix = runKeys.model(runId, g);
+    // Each attempt saves its own checkpoint; the manifest names the one that committed.
+    const prefix = `${runKeys.model(runId, g)}/attempt-${attempt}`;
     const meta = await saveCheckpoint(ctx.store, prefix, model, {
       model: { name: stage.model.name, width: stage.model.width, depth: stage.model.depth },
       input: {

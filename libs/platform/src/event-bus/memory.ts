@@ -24,6 +24,7 @@ export class MemoryEventBus implements EventBus {
   private readonly seen = new Set<string>();
   private readonly wakers = new Map<string, Set<() => void>>();
   private readonly listeners = new Set<{ prefix: string; handler: (s: string, d: Uint8Array) => void }>();
+  private readonly exhausted = new Set<(d: Uint8Array) => void>();
   private closed = false;
 
   constructor(private readonly o: { onInvalid?: InvalidMessageHandler } = {}) {}
@@ -98,7 +99,10 @@ export class MemoryEventBus implements EventBus {
           ack: () => settle(() => undefined),
           nak: (delayMs = 0) =>
             settle(() => {
-              if (p.deliveries >= maxDeliver) return;
+              if (p.deliveries >= maxDeliver) {
+                for (const h of this.exhausted) h(p.data);
+                return;
+              }
               setTimeout(() => this.enqueue(p), delayMs);
             }),
           term: () => settle(() => undefined),
@@ -122,6 +126,28 @@ export class MemoryEventBus implements EventBus {
         await Promise.all(loops);
       },
     };
+  }
+
+  watchExhausted<T>(codec: Codec<T>, handler: (data: T) => void): Subscription {
+    const h = (bytes: Uint8Array) => {
+      try {
+        handler(codec.decode(bytes));
+      } catch (err) {
+        (this.o.onInvalid ?? logInvalidMessage)('exhausted', err);
+      }
+    };
+    this.exhausted.add(h);
+    return {
+      stop: async () => {
+        this.exhausted.delete(h);
+      },
+    };
+  }
+
+  /** In-process: always connected. */
+  onConnection(handler: (connected: boolean) => void): Subscription {
+    handler(true);
+    return { stop: async () => undefined };
   }
 
   async publishEvent<T>(subject: string, codec: Codec<T>, data: T): Promise<void> {

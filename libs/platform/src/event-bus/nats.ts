@@ -87,8 +87,8 @@ export class NatsEventBus implements EventBus {
         pass: o.password,
         tls: o.tlsCaFile ? { caFile: o.tlsCaFile } : undefined,
         inboxPrefix: o.inboxPrefix,
-        // Ride out a restart of nats-server: keep reconnecting for about two minutes.
-        maxReconnectAttempts: 60,
+        // Ride out any outage: reconnect forever (health reports NOT_SERVING meanwhile, see onConnection).
+        maxReconnectAttempts: -1,
         reconnectTimeWait: 2000,
       });
     } catch (cause) {
@@ -249,6 +249,52 @@ export class NatsEventBus implements EventBus {
         stopped = true;
         messages?.stop();
         await loop.catch(() => undefined);
+      },
+    };
+  }
+
+  watchExhausted<T>(codec: Codec<T>, handler: (data: T) => void): Subscription {
+    // JetStream tells of a message that reached max_deliver in an advisory naming its stream
+    // sequence; the message itself stays in the work-queue stream, so it can be read back.
+    const sub = this.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.o.taskStream}.*`, {
+      callback: (err, msg) => {
+        if (err) return;
+        void (async () => {
+          const advisory = msg.json<{ stream_seq?: number }>();
+          if (typeof advisory.stream_seq !== 'number') return;
+          const stored = await this.jsm.streams.getMessage(this.o.taskStream, { seq: advisory.stream_seq });
+          if (!stored) return;
+          let data: T;
+          try {
+            data = codec.decode(stored.data);
+          } catch (invalid) {
+            this.o.onInvalid(stored.subject, invalid);
+            return;
+          }
+          handler(data);
+        })().catch(() => undefined); // a lost advisory leaves the task to the controller's deadline
+      },
+    });
+    return {
+      stop: async () => {
+        sub.unsubscribe();
+      },
+    };
+  }
+
+  onConnection(handler: (connected: boolean) => void): Subscription {
+    let stopped = false;
+    handler(!this.nc.isClosed());
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        if (stopped) break;
+        if (s.type === 'disconnect' || s.type === 'close') handler(false);
+        else if (s.type === 'reconnect') handler(true);
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
       },
     };
   }

@@ -73,6 +73,14 @@ export interface EventBus {
     handler: (d: Delivery<T>) => Promise<void>,
     options?: ConsumeOptions,
   ): Subscription;
+  /**
+   * Tasks the bus gave up on: delivered `maxDeliver` times without ack or term (a worker killed on
+   * every delivery never reports). JetStream's max-deliveries advisories; the memory bus tells
+   * directly. `handler` gets the task as `codec` decodes it.
+   */
+  watchExhausted<T>(codec: Codec<T>, handler: (data: T) => void): Subscription;
+  /** Called with false when the connection to the bus is lost and true when it is back. */
+  onConnection(handler: (connected: boolean) => void): Subscription;
   /** Publish an event (lifecycle, progress). */
   publishEvent<T>(subject: string, codec: Codec<T>, data: T): Promise<void>;
   /** Receive events whose subject starts with `prefix` from now on; ones `codec` refuses are dropped. */

@@ -2,7 +2,7 @@
 // place and the directory fsync'ed, so a crash (even of the machine) never leaves a partial object
 // under its final key, nor loses a put that returned (a manifest must not outlive its parts).
 // Streams read and write in 1 MiB chunks.
-import { mkdir, open, readFile, readdir, rename, rm, stat, access, constants } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, access, constants, link } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { ArtifactError, ConfigError } from '@noisy/core';
@@ -17,6 +17,12 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** The new entry lives in its directory; directories mkdir just made (`created`) live in their parents. */
+async function syncCreated(file: string, created: string | undefined): Promise<void> {
+  await syncDir(dirname(file));
+  if (created) for (let d = dirname(file); d !== dirname(created); d = dirname(d)) await syncDir(dirname(d));
 }
 
 function readError(key: string, cause: unknown): ArtifactError {
@@ -80,9 +86,33 @@ export class FileObjectStore implements ObjectStore {
       throw err;
     }
     await rename(tmp, file);
-    // The rename lives in the directory; directories mkdir just made live in their parents.
-    await syncDir(dirname(file));
-    if (created) for (let d = dirname(file); d !== dirname(created); d = dirname(d)) await syncDir(dirname(d));
+    await syncCreated(file, created);
+  }
+  async putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
+    const file = this.path(key);
+    const created = await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.tmp-${process.pid}-${tmpCounter++}`;
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(body);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      // link() fails with EEXIST when the key is taken, atomically: the whole file or nothing.
+      await link(tmp, file);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw new ArtifactError(key, `cannot create: ${(cause as NodeJS.ErrnoException).code}`, {
+        cause,
+        retryable: true,
+      });
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    await syncCreated(file, created);
+    return true;
   }
   async get(key: string): Promise<Uint8Array> {
     try {

@@ -10,6 +10,12 @@ export class MemoryObjectStore implements ObjectStore {
     checkKey(key);
     this.objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : Uint8Array.from(body));
   }
+  async putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
+    checkKey(key);
+    if (this.objects.has(key)) return false;
+    await this.put(key, body);
+    return true;
+  }
   async get(key: string): Promise<Uint8Array> {
     const v = this.objects.get(key);
     if (!v) throw new ArtifactError(key, 'no such object');

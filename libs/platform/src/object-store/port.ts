@@ -17,6 +17,12 @@ export interface ObjectStore {
   /** Write an object atomically: readers see the old state or the whole new object, never a part. */
   put(key: string, body: Uint8Array | string): Promise<void>;
   /** Read an object; throws ArtifactError when it does not exist. */
+  /**
+   * Write an object only if no object has that key (S3 `If-None-Match: *`, an exclusive link on
+   * files): of two writers racing on one key exactly one gets `true`, and the other's bytes are
+   * never visible. How a step commits its manifest exactly once.
+   */
+  putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean>;
   get(key: string): Promise<Uint8Array>;
   /**
    * Write an object from a stream of chunks, as atomically as `put`: when the source throws, the
@@ -39,6 +45,11 @@ export interface ObjectStore {
 /** Read and parse a JSON object. */
 export async function getJson<T>(store: ObjectStore, key: string): Promise<T> {
   return JSON.parse(new TextDecoder().decode(await store.get(key))) as T;
+}
+
+/** Write a JSON object only if its key is free; false when another writer got there first. */
+export async function putJsonIfAbsent(store: ObjectStore, key: string, value: unknown): Promise<boolean> {
+  return store.putIfAbsent(key, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Write a JSON object (pretty, stable key order as given). */

@@ -11,6 +11,7 @@ import {
   S3Client,
   CreateBucketCommand,
   HeadBucketCommand,
+  PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
@@ -38,6 +39,8 @@ export interface S3StoreOptions {
   checksums?: 'when_supported' | 'when_required';
   credentials?: { accessKeyId: string; secretAccessKey: string };
   maxAttempts?: number;
+  /** A request with no response for this long is abandoned and retried (a hung server). @default 60000 */
+  requestTimeoutMs?: number;
   /** Create the bucket when it does not exist. @default false */
   createBucket?: boolean;
 }
@@ -90,6 +93,12 @@ export class S3ObjectStore implements ObjectStore {
       forcePathStyle: o.forcePathStyle,
       credentials: o.credentials,
       maxAttempts: o.maxAttempts ?? 5,
+      // Without a socket timeout a request to a stalled server waits forever and is never retried.
+      requestHandler: {
+        requestTimeout: o.requestTimeoutMs ?? 60_000,
+        connectionTimeout: 10_000,
+        throwOnRequestTimeout: true,
+      },
       requestChecksumCalculation: o.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
       responseChecksumValidation: o.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
     });
@@ -160,6 +169,28 @@ export class S3ObjectStore implements ObjectStore {
       // The source's own error (a DataError from the stage, say) passes through unchanged.
       if (!(cause as { $metadata?: unknown }).$metadata) throw cause;
       throw s3Error(key, 'write', cause);
+    }
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
+    // The head answers a key committed earlier without a write (and covers S3-compatible servers
+    // that ignore If-None-Match); the conditional put decides a real race on AWS S3.
+    if (await this.head(key)) return false;
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.o.bucket,
+          Key: this.key(key),
+          Body: typeof body === 'string' ? new TextEncoder().encode(body) : body,
+          IfNoneMatch: '*',
+        }),
+      );
+      return true;
+    } catch (cause) {
+      const c = cause as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (c.name === 'PreconditionFailed' || c.$metadata?.httpStatusCode === 412) return false;
+      // 409 ConditionalRequestConflict: a concurrent conditional write is in flight; the caller retries.
+      throw new ArtifactError(key, `cannot create: ${c.name ?? 'error'}`, { cause, retryable: true });
     }
   }
 
