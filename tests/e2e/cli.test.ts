@@ -84,7 +84,8 @@ describe('noisy cli', () => {
     expect(missing.io.stderrText).toMatch(/nope-images\.gz: cannot read IDX file: ENOENT/);
     const runs = await readdir(join(missing.dir, 'store', 'runs'));
     const files = await readdir(join(missing.dir, 'store', 'runs', runs[0]));
-    expect(files).toEqual(['experiment.json']); // no manifest, no summary
+    // No manifest, no summary: the run record and the failed task's durable failure marker only.
+    expect(files.sort()).toEqual(['experiment.json', 'failures']);
   });
 
   it('noisy run - an unusable work directory is named', async () => {

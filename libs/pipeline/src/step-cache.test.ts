@@ -75,16 +75,19 @@ describe('step cache', () => {
 
   it('teacher checkpoint - a folder on disk is copied with its sha256; one of other classes is a ConfigError', async () => {
     const run = await loadRunView(store, 'a');
+    // The committed checkpoint's files, wherever the attempt that committed them put them.
+    const committed = (await readManifest(store, runKeys.modelManifest('a', 0), 'model')).parts;
+    const keyOf = (f: string) => committed.find((p) => p.key.endsWith(`/${f}`))!.key;
     const dir = join(await mkdtemp(resolve('test-output', 'teacher-')), 'model');
     await mkdir(dir, { recursive: true });
     for (const f of ['meta.json', 'model.json', 'weights.bin'])
-      await writeFile(join(dir, f), await store.get(`${runKeys.model('a', 0)}/${f}`));
+      await writeFile(join(dir, f), await store.get(keyOf(f)));
     const fromDisk = await importTeacher(store, { ...run, runId: 'e' } as typeof run, dir);
     expect(fromDisk.parts.map((p) => p.key)).toEqual(
       ['model.json', 'weights.bin', 'meta.json'].map((f) => `runs/e/gen-0/model/${f}`),
     );
 
-    const meta = JSON.parse(new TextDecoder().decode(await store.get(`${runKeys.model('a', 0)}/meta.json`)));
+    const meta = JSON.parse(new TextDecoder().decode(await store.get(keyOf('meta.json'))));
     await writeFile(join(dir, 'meta.json'), JSON.stringify({ ...meta, input: { ...meta.input, classes: 3 } }));
     const err = await importTeacher(store, run, dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);

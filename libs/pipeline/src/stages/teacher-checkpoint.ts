@@ -13,6 +13,22 @@ import type { RunView } from '../run-view.js';
 const FIELD = 'teacher.checkpoint';
 const FILES = ['model.json', 'weights.bin'] as const;
 
+/**
+ * The folder holding a checkpoint's files: `prefix` itself when meta.json is there, else, for a
+ * model step's folder, the committed attempt's folder its manifest.json names; null when neither.
+ */
+async function filesFolder(store: ObjectStore, prefix: string): Promise<string | null> {
+  if (await store.head(`${prefix}/meta.json`).catch(() => null)) return prefix;
+  if (!(await store.head(`${prefix}/manifest.json`).catch(() => null))) return null;
+  const m = JSON.parse(new TextDecoder().decode(await store.get(`${prefix}/manifest.json`))) as {
+    parts?: Array<{ key?: unknown }>;
+  };
+  const meta = m.parts?.map((p) => p.key).find((k): k is string => typeof k === 'string' && k.endsWith('/meta.json'));
+  // Part keys are relative to the store the run wrote; this one may be rooted elsewhere (a folder on disk).
+  const attempt = meta?.split('/').at(-2);
+  return attempt && /^attempt-[0-9a-f]+$/.test(attempt) ? `${prefix}/${attempt}` : null;
+}
+
 /** The store and key prefix that hold the checkpoint `value` names. */
 async function locate(store: ObjectStore, value: string): Promise<{ store: ObjectStore; prefix: string }> {
   const cleaned = value
@@ -20,11 +36,12 @@ async function locate(store: ObjectStore, value: string): Promise<{ store: Objec
     .replace(/\/(meta|model)\.json$/, '')
     .replace(/\/+$/, '');
   const pathLike = value.startsWith('file://') || isAbsolute(cleaned) || /^\.\.?(\/|$)/.test(cleaned);
-  if (!pathLike && (await store.head(`${cleaned}/meta.json`))) return { store, prefix: cleaned };
+  const inStore = pathLike ? null : await filesFolder(store, cleaned);
+  if (inStore) return { store, prefix: inStore };
   const dir = resolve(cleaned);
   const disk = new FileObjectStore(dirname(dir));
-  const prefix = basename(dir);
-  if (await disk.head(`${prefix}/meta.json`).catch(() => null)) return { store: disk, prefix };
+  const onDisk = await filesFolder(disk, basename(dir));
+  if (onDisk) return { store: disk, prefix: onDisk };
   throw new ConfigError(FIELD, `no checkpoint at '${value}': neither a store key nor a folder holding meta.json`);
 }
 
