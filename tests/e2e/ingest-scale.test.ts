@@ -53,9 +53,14 @@ describe('ingest at scale', () => {
     const store = new MemoryObjectStore();
     const ctx: StageContext = { store, progress: () => {}, shouldStop: () => false, allowDownload: false };
     global.gc?.();
-    const base = process.memoryUsage().rss;
-    let peak = base;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    const base = process.memoryUsage();
+    let peak = base.rss;
+    let peakHeap = base.heapUsed;
+    const sampler = setInterval(() => {
+      const now = process.memoryUsage();
+      peak = Math.max(peak, now.rss);
+      peakHeap = Math.max(peakHeap, now.heapUsed);
+    }, 20);
     const t = performance.now();
     const key = await ingest(ctx, e, datasetIdFor(e, sha256Hex)).finally(() => clearInterval(sampler));
     const seconds = (performance.now() - t) / 1000;
@@ -63,10 +68,15 @@ describe('ingest at scale', () => {
     const records = TRAIN_SHARDS * PER_SHARD + 2000;
     console.log(
       `ingest-scale: ${records} records in ${seconds.toFixed(1)} s = ${Math.round(records / seconds)} records/s ` +
-        `(1 worker); RSS ${Math.round(base / 2 ** 20)} -> peak ${Math.round(peak / 2 ** 20)} MiB`,
+        `(1 worker); RSS ${Math.round(base.rss / 2 ** 20)} -> peak ${Math.round(peak / 2 ** 20)} MiB, ` +
+        `heap ${Math.round(base.heapUsed / 2 ** 20)} -> peak ${Math.round(peakHeap / 2 ** 20)} MiB`,
     );
     expect(m.counts).toMatchObject({ labeled: TRAIN_SHARDS * PER_SHARD, unlabeled: 0, test: 2000, classes: CLASSES });
     expect(m.data.labeled.records).toBe(TRAIN_SHARDS * PER_SHARD);
-    expect(peak - base).toBeLessThan(200 * 2 ** 20); // measured: ~55 MiB
+    // The JS heap is where dataset-sized arrays of records would show; RSS also holds the memory
+    // store's shards and whatever the allocator keeps after GC (measured +53 to +225 MiB), so its
+    // bound is only a backstop.
+    expect(peakHeap - base.heapUsed).toBeLessThan(200 * 2 ** 20);
+    expect(peak - base.rss).toBeLessThan(400 * 2 ** 20);
   }, 600_000);
 });
