@@ -3,6 +3,7 @@
 // chunk at a time, never the whole file. Errors name the file and the record index.
 import { DataError } from '@noisy/core';
 import { maskedCrc32c } from './crc32c.js';
+import { concatBytes } from './tfrecord.js';
 
 /** One record's frame: uint64 length, masked CRC32C of the length, data, masked CRC32C of the data. */
 export function frameRecord(data: Uint8Array): Uint8Array {
@@ -12,16 +13,6 @@ export function frameRecord(data: Uint8Array): Uint8Array {
   dv.setUint32(8, maskedCrc32c(out.subarray(0, 8)), true);
   out.set(data, 12);
   dv.setUint32(12 + data.length, maskedCrc32c(data), true);
-  return out;
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
   return out;
 }
 
@@ -49,7 +40,7 @@ export async function* decodeTFRecordStream(
         have += r.value.length;
       }
     }
-    buf = parts.length === 1 ? parts[0] : concat(parts, have);
+    buf = parts.length === 1 ? parts[0] : concatBytes(parts, have);
     return buf.length >= need;
   };
   try {

@@ -18,6 +18,11 @@ export function encodeTFRecords(records: Iterable<Uint8Array>): Uint8Array {
     parts.push(header, data, footer);
     total += 16 + data.length;
   }
+  return concatBytes(parts, total);
+}
+
+/** `parts` back to back in one buffer of `total` bytes. */
+export function concatBytes(parts: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let o = 0;
   for (const p of parts) {

@@ -9,6 +9,19 @@ import { createProgress } from '../progress.js';
 import { formatTable, generationTable, pct } from '../table.js';
 import type { CommandIo } from './io.js';
 
+/** Connect to the controller `o` names (with its TLS/token options), run `fn`, always close. */
+async function withController<T>(
+  o: AuthFlags & { controller: string },
+  fn: (client: Client) => Promise<T>,
+): Promise<T> {
+  const client = connectController(o.controller, authOf(o));
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
 async function follow(client: Client, runId: string, io: CommandIo): Promise<controllerPb.Run> {
   const progress = createProgress(io.stderr);
   try {
@@ -31,8 +44,7 @@ export async function remoteRun(
 ): Promise<number> {
   const raw = applyOverrides(await readExperimentFile(file), o.overrides ?? []);
   compileExperimentFrom(raw, file); // fail here, with the file's name, before anything is sent
-  const client = connectController(o.controller, authOf(o));
-  try {
+  return withController(o, async (client) => {
     const { run } = await rpc.startRun(client, { experiment: JSON.stringify(raw), runId: o.runId ?? '' });
     io.err(`noisy: run ${run!.runId} on controller ${o.controller}\n`);
     if (o.overrides?.length) io.err(`noisy: overrides ${describeOverrides(o.overrides)}\n`);
@@ -49,9 +61,7 @@ export async function remoteRun(
         `${JSON.stringify({ runId: done.runId, name: done.name, generations: done.generations }, null, 2)}\n`,
       );
     return 0;
-  } finally {
-    client.close();
-  }
+  });
 }
 
 export async function remoteStatus(
@@ -59,8 +69,7 @@ export async function remoteStatus(
   o: AuthFlags & { controller: string; json?: boolean },
   io: CommandIo,
 ): Promise<number> {
-  const client = connectController(o.controller, authOf(o));
-  try {
+  return withController(o, async (client) => {
     const { run } = await rpc.getRun(client, runId);
     if (o.json) io.out(`${JSON.stringify(run, null, 2)}\n`);
     else
@@ -68,9 +77,7 @@ export async function remoteStatus(
         `${run!.runId}: ${run!.state}${run!.message ? ` (${run!.message})` : ''}\n${run!.generations.length ? `\n${generationTable(run!.generations)}\n` : ''}`,
       );
     return 0;
-  } finally {
-    client.close();
-  }
+  });
 }
 
 export async function remoteWatch(
@@ -78,14 +85,11 @@ export async function remoteWatch(
   o: AuthFlags & { controller: string },
   io: CommandIo,
 ): Promise<number> {
-  const client = connectController(o.controller, authOf(o));
-  try {
+  return withController(o, async (client) => {
     const run = await follow(client, runId, io);
     io.out(`${run.runId}: ${run.state}\n${run.generations.length ? `\n${generationTable(run.generations)}\n` : ''}`);
     return run.state === 'finished' ? 0 : 1;
-  } finally {
-    client.close();
-  }
+  });
 }
 
 export async function remoteCancel(
@@ -93,22 +97,18 @@ export async function remoteCancel(
   o: AuthFlags & { controller: string },
   io: CommandIo,
 ): Promise<number> {
-  const client = connectController(o.controller, authOf(o));
-  try {
+  return withController(o, async (client) => {
     const { run } = await rpc.cancelRun(client, runId);
     io.out(`${run!.runId}: ${run!.state}${run!.message ? ` (${run!.message})` : ''}\n`);
     return 0;
-  } finally {
-    client.close();
-  }
+  });
 }
 
 export async function remoteRuns(
   o: AuthFlags & { controller: string; json?: boolean },
   io: CommandIo,
 ): Promise<number> {
-  const client = connectController(o.controller, authOf(o));
-  try {
+  return withController(o, async (client) => {
     const { runs } = await rpc.listRuns(client);
     if (o.json) io.out(`${JSON.stringify(runs, null, 2)}\n`);
     else
@@ -124,7 +124,5 @@ export async function remoteRuns(
         )}\n`,
       );
     return 0;
-  } finally {
-    client.close();
-  }
+  });
 }
