@@ -3,7 +3,7 @@
 // flip, RandAugment, normalise), planned ahead of the trainer; evaluation and prediction through
 // the padded center crop, a chunk of pictures at a time so memory stays bounded by the chunk.
 import { availableParallelism } from 'node:os';
-import { DataError } from '@noisy/core';
+import { createRng, DataError } from '@noisy/core';
 import { InputPool, preprocessForEval, type EncodedPicture, type Sample } from '@noisy/data';
 import {
   poolAugmentModule,
@@ -53,6 +53,11 @@ export interface EncodedTrainOptions {
   labeled: { list: PictureList; augment: PoolAugmentOptions };
   unlabeled: { list: PictureList; augment: PoolAugmentOptions } | null;
   threads?: number;
+  /**
+   * This process's rank when training data-parallel (more than one replica): each rank draws its
+   * crops, flips and RandAugment from its own stream. Absent: one process, one stream.
+   */
+  rank?: number;
 }
 
 /** Training batches of encoded pictures for `trainModel` (close it when training ends). */
@@ -64,6 +69,9 @@ export class EncodedTrainBatches implements BatchProvider {
   constructor(private readonly o: EncodedTrainOptions) {
     const threads = o.threads ?? inputThreads();
     this.ahead = 2 * threads;
+    // Ranks train on different slices of a step at the same stream positions: without a stream
+    // of their own, picture k of every rank's slice would get the same crop and flip.
+    const seed = o.rank === undefined ? o.seed : createRng(o.seed).fork(`rank:${o.rank}`).seed;
     const pool = (augment: PoolAugmentOptions, salt: number) =>
       new InputPool({
         threads,
@@ -71,7 +79,7 @@ export class EncodedTrainBatches implements BatchProvider {
         resolution: o.resolution,
         mode: 'train',
         stats: o.stats,
-        seed: o.seed + salt,
+        seed: seed + salt,
         augment: { module: poolAugmentModule, export: 'poolRandAugment', options: augment },
       });
     this.pools.push(pool(o.labeled.augment, 0));

@@ -237,6 +237,7 @@ async function train(
               augment: raOf(unlRa === 'same' ? stage.train.randAugment : unlRa),
             }
           : null,
+        rank: collective && collective.size > 1 ? collective.rank : undefined,
       })
     : undefined;
 

@@ -1,0 +1,76 @@
+// Training batches of encoded pictures with data parallelism: each rank draws its crops and flips
+// from its own stream, and the same seed and rank give the same batches.
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRng } from '@noisy/core';
+import { IMAGENET_STATS } from '@noisy/data';
+import { EncodedTrainBatches, type EncodedTrainOptions, type PictureList } from './encoded-input.js';
+
+const R = 24;
+const open: EncodedTrainBatches[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((b) => b.close()));
+});
+
+/** n noisy JPEGs of one size, so equal crop boxes would give equal pixels only for equal pictures. */
+async function pictureList(n: number): Promise<PictureList> {
+  const bytes = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      sharp({
+        create: {
+          width: 80,
+          height: 60,
+          channels: 3,
+          background: { r: 120, g: 90, b: 60 },
+          noise: { type: 'gaussian', mean: 110 + i, sigma: 40 },
+        },
+      })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    ),
+  );
+  return { bytes, shard: bytes.map(() => 'train-00000-of-00001'), record: Int32Array.from(bytes, (_, i) => i) };
+}
+
+async function stepBatch(list: PictureList, o: Partial<EncodedTrainOptions>, step: number): Promise<Float32Array> {
+  const batches = new EncodedTrainBatches({
+    resolution: R,
+    stats: { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] },
+    seed: createRng(3).fork('input:0').seed,
+    perStep: 4,
+    labeled: { list, augment: { randAugment: null } },
+    unlabeled: null,
+    threads: 1,
+    ...o,
+  });
+  open.push(batches);
+  // Both ranks are handed the same pictures: any difference comes from their random streams.
+  batches.request(step, Int32Array.of(0, 1), null);
+  return batches.take(step);
+}
+
+describe('encoded-input', () => {
+  it('EncodedTrainBatches - ranks draw different crops of the same pictures; the same rank repeats its batch', async () => {
+    const list = await pictureList(2);
+    const rank0 = await stepBatch(list, { rank: 0 }, 5);
+    const rank1 = await stepBatch(list, { rank: 1 }, 5);
+    const again0 = await stepBatch(list, { rank: 0 }, 5);
+    const single = await stepBatch(list, {}, 5);
+    expect(rank0.length).toBe(2 * R * R * 3);
+    expect(again0).toEqual(rank0);
+    // Each picture of the slice differs between ranks, not just the batch as a whole.
+    const size = R * R * 3;
+    for (let k = 0; k < 2; k++)
+      expect(rank1.subarray(k * size, (k + 1) * size)).not.toEqual(rank0.subarray(k * size, (k + 1) * size));
+    // One process keeps its stream (models trained before replicas had their own streams are unchanged).
+    expect(single).not.toEqual(rank0);
+    expect(await stepBatch(list, {}, 5)).toEqual(single);
+  }, 60_000);
+
+  it('EncodedTrainBatches - a rank draws a new crop of a picture at every step', async () => {
+    const list = await pictureList(2);
+    const step5 = await stepBatch(list, { rank: 1 }, 5);
+    const step6 = await stepBatch(list, { rank: 1 }, 6);
+    expect(step6).not.toEqual(step5);
+  }, 60_000);
+});
