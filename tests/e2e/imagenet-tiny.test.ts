@@ -81,6 +81,8 @@ describe('imagenet-tiny', () => {
       [2, 200, true],
     ]);
     for (const g of summary.generations) {
+      expect(g.inputWaitSeconds).toBeGreaterThanOrEqual(0);
+      expect(g.inputWaitFraction).toBeLessThanOrEqual(1);
       expect(g.top1).toBeGreaterThanOrEqual(0);
       expect(g.top5).toBeGreaterThanOrEqual(g.top1);
     }
@@ -94,6 +96,8 @@ describe('imagenet-tiny', () => {
       const m = await readManifest(store, runKeys.modelManifest(summary.runId, g), 'model');
       resolutions.push(m.data.resolution!);
       expect(m.data.inputWaitSeconds).toBeGreaterThanOrEqual(0);
+      expect(m.data.inputWaitFraction).toBeGreaterThanOrEqual(0);
+      expect(m.data.inputWaitFraction).toBeLessThanOrEqual(1);
     }
     expect(resolutions).toEqual([32, 32, 40]);
   }, 300_000);

@@ -120,6 +120,7 @@ const TrainDataSchema: z.ZodType<TrainData> = z.object({
   pseudoLabeled: count,
   resolution: count.optional(),
   inputWaitSeconds: z.number().min(0).optional(),
+  inputWaitFraction: z.number().min(0).max(1).optional(),
   resumedFrom: count.optional(),
 });
 

@@ -1,6 +1,6 @@
 // The run summary: teacher and every generation with model, test top-1, top-5, dev top-1 and
-// top-5 (null without a dev split), labeled and pseudo-labeled counts and wall time, built from
-// committed manifests.
+// top-5 (null without a dev split), labeled and pseudo-labeled counts, wall time and (encoded
+// pictures) the time training waited for input, built from committed manifests.
 import type { CompiledExperiment } from '@noisy/core';
 import { datasetKeys, runKeys } from '@noisy/contracts';
 import { putJson, type ObjectStore } from '@noisy/platform';
@@ -23,6 +23,12 @@ export interface GenerationSummary {
   /** Data-parallel ranks its train step ran on (1 for models trained before replicas existed). */
   replicas: number;
   seconds: number;
+  /**
+   * Encoded pictures: seconds training waited for the input pool, and their fraction of the
+   * training time (near 0: decoding kept up; large: give the input pool more cores).
+   */
+  inputWaitSeconds?: number;
+  inputWaitFraction?: number;
 }
 
 export interface RunSummary {
@@ -69,6 +75,12 @@ export async function buildSummary(
       parameters: model.counts.parameters,
       replicas: model.counts.replicas ?? 1,
       seconds: Math.round(seconds * 10) / 10,
+      ...(model.data.inputWaitSeconds !== undefined
+        ? {
+            inputWaitSeconds: Math.round(model.data.inputWaitSeconds * 10) / 10,
+            inputWaitFraction: Math.round((model.data.inputWaitFraction ?? 0) * 1000) / 1000,
+          }
+        : {}),
     });
   }
   const summary: RunSummary = {

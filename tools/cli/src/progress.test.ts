@@ -61,4 +61,31 @@ describe('progress', () => {
       `  gen 1 train ${'█'.repeat(10)}${'░'.repeat(14)} 40% step 400/1000 epoch 1/10 loss 0.500 100 img/s ETA 3m00s`,
     );
   });
+
+  it('createProgress - training on encoded pictures shows its input wait on step and epoch lines', () => {
+    const lines: string[] = [];
+    const out = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
+    const sink = createProgress(out, () => 0);
+    const where = { runId: 'r', taskId: 't', step: 'train', generation: 0, shard: -1, unit: 'steps' } as const;
+    sink.progress({ ...where, done: 10, total: 10, epoch: 1, epochs: 1, loss: 0.5, rate: 80 });
+    sink.progress({
+      ...where,
+      ...{ done: 10, total: 10, epoch: 1, epochs: 1, loss: 0.5, rate: 80 },
+      ...{ inputWaitSeconds: 3.25, inputWaitFraction: 0.123 },
+    });
+    sink.progress({
+      ...where,
+      done: -1,
+      total: -1,
+      epoch: 1,
+      epochLoss: 0.25,
+      inputWaitSeconds: 1,
+      inputWaitFraction: 0.5,
+    });
+    expect(lines).toEqual([
+      '  gen 0 train 100% step 10/10 epoch 1/1 loss 0.500 80 img/s\n',
+      '  gen 0 train 100% step 10/10 epoch 1/1 loss 0.500 80 img/s, input wait 3.3s (12%)\n',
+      '  gen 0 train: epoch 1 loss 0.2500, input wait 1.0s (50%)\n',
+    ]);
+  });
 });

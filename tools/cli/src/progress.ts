@@ -1,6 +1,7 @@
 // Progress for humans: on a terminal, one live bar for the running task and a permanent line per
 // finished epoch, shard and step; when not a terminal (CI, pipes), plain lines only. Bars show
-// an ETA from the task's own rate since its first event.
+// an ETA from the task's own rate since its first event; training on encoded pictures adds how
+// long it waited for input.
 import type { ProgressEvent, RunEvent } from '@noisy/contracts';
 
 export interface ProgressSink {
@@ -42,6 +43,13 @@ export function etaTracker(now: () => number = Date.now) {
   };
 }
 
+/** `, input wait 3.2s (12%)` when training on encoded pictures reports it. */
+function inputWait(p: ProgressEvent): string {
+  if (p.inputWaitSeconds === undefined) return '';
+  const pct = p.inputWaitFraction === undefined ? '' : ` (${Math.round(p.inputWaitFraction * 100)}%)`;
+  return `, input wait ${p.inputWaitSeconds.toFixed(1)}s${pct}`;
+}
+
 export function createProgress(out: NodeJS.WriteStream = process.stderr, now: () => number = Date.now): ProgressSink {
   const tty = Boolean(out.isTTY);
   const eta = etaTracker(now);
@@ -60,14 +68,14 @@ export function createProgress(out: NodeJS.WriteStream = process.stderr, now: ()
   return {
     progress(p) {
       if (p.epochLoss !== undefined) {
-        line(`  ${label(p)}: epoch ${p.epoch} loss ${p.epochLoss.toFixed(4)}`);
+        line(`  ${label(p)}: epoch ${p.epoch} loss ${p.epochLoss.toFixed(4)}${inputWait(p)}`);
         return;
       }
       const frac = p.total > 0 ? p.done / p.total : 0;
       const left = eta(`${p.runId} ${label(p)}`, p.done, p.total);
       const detail = `${
         p.unit === 'steps'
-          ? `step ${p.done}/${p.total} epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(3)} ${Math.round(p.rate ?? 0)} img/s`
+          ? `step ${p.done}/${p.total} epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(3)} ${Math.round(p.rate ?? 0)} img/s${inputWait(p)}`
           : `${p.done}/${p.total} examples`
       }${left !== undefined && p.done < p.total ? ` ETA ${formatDuration(left)}` : ''}`;
       if (tty) {

@@ -1,13 +1,13 @@
 // The trainer with a batch provider (encoded pictures decoded in worker threads): every step is
 // requested ahead, with the indices the loop itself draws (its seeded orders), and the time spent waiting
-// for a batch is reported.
+// for a batch is reported (in total, per epoch and in progress).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileExperiment, createRng } from '@noisy/core';
 import { selectBackend } from '../backend.js';
 import type { ImageSet } from '../input.js';
 import { IndexStream } from './index-stream.js';
 import { buildModel } from '../models/registry.js';
-import { trainModel, type BatchProvider, type TrainRequest } from './trainer.js';
+import { trainModel, type BatchProvider, type EpochRecord, type TrainProgress, type TrainRequest } from './trainer.js';
 
 const e = compileExperiment({
   data: { source: { kind: 'synthetic' } },
@@ -58,8 +58,12 @@ describe('trainer batch provider', () => {
         return new Float32Array((r.lab.length + r.unl!.length) * 36).fill(0.1);
       },
     };
+    const progress: TrainProgress[] = [];
+    const epochs: EpochRecord[] = [];
     const withProvider = await train((r) => ({
       ...r,
+      onProgress: (p) => progress.push(p),
+      onEpoch: (rec) => epochs.push(rec),
       labeled: { set: { kind: 'external', count: 10, shape: SHAPE }, labels },
       unlabeled: { set: { kind: 'external', count: 7, shape: SHAPE }, probabilities: r.unlabeled!.probabilities },
       batches: provider,
@@ -70,6 +74,17 @@ describe('trainer batch provider', () => {
     for (const q of requests) expect([q.lab.length, q.unl!.length]).toEqual([4, 2]);
     expect(withProvider.steps).toBe(5);
     expect(withProvider.inputWaitSeconds).toBeGreaterThanOrEqual(0.08);
+    // Progress and epochs report the wait: epochs of 3 and 2 steps, 20 ms or more per take.
+    expect(epochs.map((x) => x.epoch)).toEqual([1, 2]);
+    expect(epochs[0].inputWaitSeconds).toBeGreaterThanOrEqual(0.06);
+    expect(epochs[1].inputWaitSeconds).toBeGreaterThanOrEqual(0.04);
+    expect(epochs[0].inputWaitSeconds + epochs[1].inputWaitSeconds).toBeCloseTo(withProvider.inputWaitSeconds, 6);
+    const last = progress.at(-1)!;
+    expect(last.step).toBe(5);
+    expect(last.inputWaitSeconds).toBe(withProvider.inputWaitSeconds);
+    expect(last.inputWaitFraction).toBeGreaterThan(0);
+    expect(last.inputWaitFraction).toBeLessThanOrEqual(1);
+    expect(last.inputWaitFraction).toBeCloseTo(withProvider.inputWaitSeconds / withProvider.seconds, 1);
 
     // The indices are the loop's own: the seeded labeled and unlabeled orders.
     const lab = new IndexStream(10, createRng(7).fork('labeled-order'));

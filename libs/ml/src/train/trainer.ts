@@ -64,12 +64,16 @@ export interface TrainProgress {
   imagesPerSecond: number;
   /** Seconds spent waiting for input batches so far (a `BatchProvider` that fell behind). */
   inputWaitSeconds: number;
+  /** That wait as a fraction of the loop's time so far. */
+  inputWaitFraction: number;
 }
 export interface EpochRecord {
   epoch: number;
   loss: number;
   lr: number;
   seconds: number;
+  /** Seconds of this epoch spent waiting for input batches. */
+  inputWaitSeconds: number;
 }
 
 export interface TrainRequest {
@@ -229,6 +233,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
     let epochLoss = 0,
       epochSteps = 0,
       epochStart = started,
+      epochWaitedMs = 0,
       lastReport = started,
       lastCheckpoint = started,
       done = 0;
@@ -344,6 +349,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
           lr,
           imagesPerSecond: (done * (B + U) * 1000) / (now - started),
           inputWaitSeconds: waitedMs / 1000,
+          inputWaitFraction: waitedMs / (now - started),
         });
       }
       if (epochDone) {
@@ -352,12 +358,14 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
           loss: epochLoss / epochSteps,
           lr,
           seconds: (now - epochStart) / 1000,
+          inputWaitSeconds: (waitedMs - epochWaitedMs) / 1000,
         };
         epochs.push(rec);
         req.onEpoch?.(rec);
         epochLoss = 0;
         epochSteps = 0;
         epochStart = now;
+        epochWaitedMs = waitedMs;
         await new Promise((r) => setImmediate(r)); // let progress, signals and the bus run
       }
       if (stopNow) break;

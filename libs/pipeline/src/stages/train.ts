@@ -38,6 +38,8 @@ export interface TrainData {
   resolution?: number;
   /** Seconds the training loop waited for input batches (decoding fell behind). */
   inputWaitSeconds?: number;
+  /** That wait as a fraction of the training loop's time. */
+  inputWaitFraction?: number;
   /** The in-training checkpoint's step the last attempt resumed from (0: from the start). */
   resumedFrom?: number;
 }
@@ -183,6 +185,10 @@ async function unlabeledFor(
   return { set, probabilities: all };
 }
 
+/** Input wait as a fraction of a stretch of training (0 for one too short to time). */
+const waitFraction = (t: { seconds: number; inputWaitSeconds: number }): number =>
+  t.seconds > 0 ? Math.min(1, t.inputWaitSeconds / t.seconds) : 0;
+
 /** The model's input side on a dataset of encoded pictures: its override, its native size, else the pictures'. */
 export function trainResolution(run: RunView, g: number): number | null {
   const { info, experiment: e } = run;
@@ -300,9 +306,18 @@ async function train(
           epochs: p.epochs,
           loss: p.loss,
           rate: p.imagesPerSecond,
+          ...(batches ? { inputWaitSeconds: p.inputWaitSeconds, inputWaitFraction: p.inputWaitFraction } : {}),
         });
       },
-      onEpoch: (r) => ctx.progress({ unit: 'steps', done: -1, total: -1, epoch: r.epoch, epochLoss: r.loss }),
+      onEpoch: (r) =>
+        ctx.progress({
+          unit: 'steps',
+          done: -1,
+          total: -1,
+          epoch: r.epoch,
+          epochLoss: r.loss,
+          ...(batches ? { inputWaitSeconds: r.inputWaitSeconds, inputWaitFraction: waitFraction(r) } : {}),
+        }),
       shouldStop: ctx.shouldStop,
       collective,
       checkpoints: {
@@ -328,7 +343,9 @@ async function train(
       labeled: labeled.set.count,
       pseudoLabeled,
       resumedFrom: result.resumedFrom,
-      ...(resolution ? { resolution, inputWaitSeconds: result.inputWaitSeconds } : {}),
+      ...(resolution
+        ? { resolution, inputWaitSeconds: result.inputWaitSeconds, inputWaitFraction: waitFraction(result) }
+        : {}),
     };
     if (rank > 0) return { parts: [], counts, parents, config: stage, data };
     await curve.write(ctx.store, runId, g);

@@ -227,7 +227,15 @@ export interface ProgressEvent {
     | undefined;
   /** Set on the last event of an epoch. */
   epochLoss?: number | undefined;
-  rate?: number | undefined;
+  rate?:
+    | number
+    | undefined;
+  /**
+   * Training on encoded pictures: seconds the loop waited for the input pool so far (on an
+   * epoch's last event: in that epoch), and that time as a fraction of the training time.
+   */
+  inputWaitSeconds?: number | undefined;
+  inputWaitFraction?: number | undefined;
 }
 
 export interface RunEvent {
@@ -653,6 +661,8 @@ function createBaseProgressEvent(): ProgressEvent {
     loss: undefined,
     epochLoss: undefined,
     rate: undefined,
+    inputWaitSeconds: undefined,
+    inputWaitFraction: undefined,
   };
 }
 
@@ -696,6 +706,12 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
     }
     if (message.rate !== undefined) {
       writer.uint32(105).double(message.rate);
+    }
+    if (message.inputWaitSeconds !== undefined) {
+      writer.uint32(113).double(message.inputWaitSeconds);
+    }
+    if (message.inputWaitFraction !== undefined) {
+      writer.uint32(121).double(message.inputWaitFraction);
     }
     return writer;
   },
@@ -817,6 +833,22 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
             message.rate = reader.double();
             continue;
           }
+          case 14: {
+            if (tag !== 113) {
+              break;
+            }
+
+            message.inputWaitSeconds = reader.double();
+            continue;
+          }
+          case 15: {
+            if (tag !== 121) {
+              break;
+            }
+
+            message.inputWaitFraction = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -856,6 +888,16 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
         ? globalThis.Number(object.epoch_loss)
         : undefined,
       rate: isSet(object.rate) ? globalThis.Number(object.rate) : undefined,
+      inputWaitSeconds: isSet(object.inputWaitSeconds)
+        ? globalThis.Number(object.inputWaitSeconds)
+        : isSet(object.input_wait_seconds)
+        ? globalThis.Number(object.input_wait_seconds)
+        : undefined,
+      inputWaitFraction: isSet(object.inputWaitFraction)
+        ? globalThis.Number(object.inputWaitFraction)
+        : isSet(object.input_wait_fraction)
+        ? globalThis.Number(object.input_wait_fraction)
+        : undefined,
     };
   },
 
@@ -900,6 +942,12 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
     if (message.rate !== undefined) {
       obj.rate = floatToJson(message.rate);
     }
+    if (message.inputWaitSeconds !== undefined) {
+      obj.inputWaitSeconds = floatToJson(message.inputWaitSeconds);
+    }
+    if (message.inputWaitFraction !== undefined) {
+      obj.inputWaitFraction = floatToJson(message.inputWaitFraction);
+    }
     return obj;
   },
 
@@ -921,6 +969,8 @@ export const ProgressEvent: MessageFns<ProgressEvent> = {
     message.loss = object.loss ?? undefined;
     message.epochLoss = object.epochLoss ?? undefined;
     message.rate = object.rate ?? undefined;
+    message.inputWaitSeconds = object.inputWaitSeconds ?? undefined;
+    message.inputWaitFraction = object.inputWaitFraction ?? undefined;
     return message;
   },
 };
