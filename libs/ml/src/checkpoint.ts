@@ -18,6 +18,11 @@ export interface CheckpointMeta {
     classNames: string[];
     stats: InputStats;
     encoding?: TableEncoding;
+    /**
+     * 'encoded': trained on encoded pictures, so inputs take the evaluation crop (center crop with
+     * crop padding, bicubic resize to `shape`) rather than a plain resize. Absent: pixels.
+     */
+    pictures?: 'encoded';
   };
   config: unknown;
   metrics: Record<string, unknown>;

@@ -4,7 +4,7 @@
 // the padded center crop, a chunk of pictures at a time so memory stays bounded by the chunk.
 import { availableParallelism } from 'node:os';
 import { createRng, DataError } from '@noisy/core';
-import { InputPool, preprocessForEval, type EncodedPicture, type Sample } from '@noisy/data';
+import { InputPool, preprocessForEval, type EncodedPicture, type Sample, type Where } from '@noisy/data';
 import {
   poolAugmentModule,
   predictProbabilities,
@@ -113,11 +113,14 @@ export class EncodedTrainBatches implements BatchProvider {
 
 const CHUNK = 256;
 
-/** Softmax of `model` over encoded pictures: padded center crop at the model's resolution, in chunks. */
+/**
+ * Softmax of `model` over encoded pictures: padded center crop at the model's resolution, in chunks.
+ * `where` names the shard (sample i is its record i) or each sample's origin, for errors.
+ */
 export async function predictEncoded(
   model: Parameters<typeof predictProbabilities>[0],
   samples: Sample[],
-  shard: string,
+  where: string | ((i: number) => Where),
   stats: InputStats,
   batchSize: number,
   onProgress?: (done: number, total: number) => void,
@@ -133,8 +136,9 @@ export async function predictEncoded(
     const lane = async () => {
       for (let k = next++; k < n; k = next++) {
         const s = samples[from + k];
-        if (!s.encoded) throw new DataError(shard, 'record has no image/encoded picture', from + k);
-        const img = await preprocessForEval(s.encoded, { shard, record: from + k }, { resolution: r });
+        const at = typeof where === 'string' ? { shard: where, record: from + k } : where(from + k);
+        if (!s.encoded) throw new DataError(at.shard, 'record has no image/encoded picture', at.record);
+        const img = await preprocessForEval(s.encoded, at, { resolution: r });
         pixels.set(img.data, k * r * r * 3);
       }
     };

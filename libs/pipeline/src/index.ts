@@ -29,6 +29,7 @@ export * from './deadlines.js';
 export * from './failures.js';
 export * from './await-tasks.js';
 export * from './predict-images.js';
+export { predictEncoded } from './encoded-input.js';
 export * from './report/html.js';
 export * from './report/after-run.js';
 export * from './report/tensorboard.js';

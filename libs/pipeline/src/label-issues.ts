@@ -5,14 +5,18 @@
 // thresholds (confident-learning.ts). A held-out example is never trained on; the pseudo-labels
 // came from a teacher that saw every label, which can hide an issue but not invent one. The folds
 // train one after another in this process, so K folds cost about K trainings of generation g.
-// `pred_probs` and `labels` are returned so users can run cleanlab themselves.
+// `pred_probs` and `labels` are returned so users can run cleanlab themselves. On encoded pictures
+// the folds train through the input pool at generation g's resolution (as the train stage) and
+// predict their held-out fold with the evaluation crop (as evaluation and `noisy predict`).
 import { ConfigError, createRng, shuffleInPlace } from '@noisy/core';
+import type { Sample } from '@noisy/data';
 import {
   augmentForTraining,
   buildModel,
   predictProbabilities,
   tabularNoise,
   trainModel,
+  type ExternalSet,
   type InputNoise,
   type InputSet,
   type UnlabeledPart,
@@ -22,6 +26,8 @@ import type { ObjectStore } from '@noisy/platform';
 import { readManifest } from './manifest.js';
 import { findIssuesByConfidentLearning } from './confident-learning.js';
 import { loadRunView, type RunView } from './run-view.js';
+import { pictureList, predictEncoded, type PictureList } from './encoded-input.js';
+import { encodedTrainBatches, trainResolution } from './stages/train.js';
 
 export interface LabelIssue {
   id: string;
@@ -82,21 +88,39 @@ function noiseOf(run: RunView, g: number): { noise: InputNoise; unlabeledNoise: 
   return { noise, unlabeledNoise: t.unlabeledRandAugment === 'same' ? noise : image(t.unlabeledRandAugment) };
 }
 
-/** Generation g's stored pseudo-labeled set (offline students), as its training read it; else null. */
-async function pseudoLabeled(run: RunView, g: number): Promise<UnlabeledPart | null> {
+/**
+ * Generation g's stored pseudo-labeled set (offline students), as its training read it; else null.
+ * Encoded pictures stay bytes (`pictures`) for the input pool.
+ */
+async function pseudoLabeled(
+  run: RunView,
+  g: number,
+  inputShape: number[],
+): Promise<(UnlabeledPart & { pictures: PictureList | null }) | null> {
   const { experiment: e, shards: S, classes, runId } = run;
   if (g === 0 || e.mode !== 'offline' || e.stages[g].train.unlabelRatio === 0) return null;
-  const samples = [];
+  const parts: Array<{ samples: Sample[]; shard: string }> = [];
   for (let s = 0; s < S; s++) {
     const m = await readManifest(run.store, runKeys.filteredManifest(runId, g, s, S), 'filter-output');
-    if (m.parts[0].records) for (const x of await run.samples(m.parts[0])) samples.push(x);
+    if (m.parts[0].records) parts.push({ samples: await run.samples(m.parts[0]), shard: m.parts[0].key });
   }
+  const samples = parts.flatMap((p) => p.samples);
   if (!samples.length) return null;
-  const set: InputSet = run.inputs(samples, `${runId} generation ${g} filtered set`);
+  const pictures = run.info.encoded ? pictureList(parts) : null;
+  const set: InputSet | ExternalSet = pictures
+    ? { kind: 'external', count: samples.length, shape: inputShape }
+    : run.inputs(samples, `${runId} generation ${g} filtered set`);
   const probabilities = new Float32Array(samples.length * classes); // [n, C] teacher distributions
   samples.forEach((x, i) => probabilities.set(x.probabilities!, i * classes));
-  return { set, probabilities };
+  return { set, probabilities, pictures };
 }
+
+/** The pictures of `list` at `indices` (keeping their shard and record for errors). */
+const subset = (list: PictureList, indices: number[]): PictureList => ({
+  bytes: indices.map((i) => list.bytes[i]),
+  shard: indices.map((i) => list.shard[i]),
+  record: Int32Array.from(indices, (i) => list.record[i]),
+});
 
 export async function outOfSampleProbabilities(
   run: RunView,
@@ -113,20 +137,38 @@ export async function outOfSampleProbabilities(
   const stage = e.stages[g];
   const fold = stratifiedFolds(labels, classes, K, e.seed);
   const probs = new Float32Array(samples.length * classes); // [N, C]
-  const unlabeled = await pseudoLabeled(run, g);
+  // Encoded pictures: generation g's resolution, the input pool for training, the evaluation crop for the held-out fold.
+  const resolution = trainResolution(run, g);
+  const inputShape = resolution ? [resolution, resolution, 3] : info.shape;
+  const pictures = resolution ? pictureList([{ samples, shard: info.labeled.key }]) : null;
+  const unlabeled = await pseudoLabeled(run, g, inputShape);
   for (let k = 0; k < K; k++) {
     o.onFold?.(k, K);
-    const train = samples.filter((_, i) => fold[i] !== k);
+    const trainIdx = samples.map((_, i) => i).filter((i) => fold[i] !== k);
+    const train = trainIdx.map((i) => samples[i]);
     const held = samples.map((_, i) => i).filter((i) => fold[i] === k);
     const model = buildModel(
       stage.model,
-      { inputShape: info.shape, classes },
+      { inputShape, classes },
       createRng(e.seed).fork(`label-issues:model:${g}:${k}`).seed,
     );
+    const batches = pictures
+      ? encodedTrainBatches(run, g, {
+          resolution: resolution!,
+          seed: createRng(e.seed).fork(`label-issues:input:${g}:${k}`).seed,
+          labeled: subset(pictures, trainIdx),
+          unlabeled: unlabeled?.pictures ?? null,
+        })
+      : undefined;
     try {
       await trainModel({
         model,
-        labeled: { set: run.inputs(train, info.labeled.key), labels: run.labels(train, info.labeled.key) },
+        labeled: {
+          set: pictures
+            ? { kind: 'external', count: train.length, shape: inputShape }
+            : run.inputs(train, info.labeled.key),
+          labels: run.labels(train, info.labeled.key),
+        },
         unlabeled,
         classes,
         stats: info.stats,
@@ -134,19 +176,22 @@ export async function outOfSampleProbabilities(
         pseudoLabels: e.pseudoLabels,
         ...noiseOf(run, g),
         rng: createRng(e.seed).fork(`label-issues:train:${g}:${k}`),
+        batches,
       });
-      const p = await predictProbabilities(
-        model,
-        run.inputs(
-          held.map((i) => samples[i]),
-          info.labeled.key,
-        ),
-        info.stats,
-        e.predictBatchSize,
-      );
+      const heldSamples = held.map((i) => samples[i]);
+      const p = pictures
+        ? await predictEncoded(
+            model,
+            heldSamples,
+            (r) => ({ shard: info.labeled.key, record: held[r] }),
+            info.stats,
+            e.predictBatchSize,
+          )
+        : await predictProbabilities(model, run.inputs(heldSamples, info.labeled.key), info.stats, e.predictBatchSize);
       held.forEach((i, r) => probs.set(p.subarray(r * classes, (r + 1) * classes), i * classes));
     } finally {
       model.dispose();
+      await batches?.close();
     }
   }
   return { ids: samples.map((s) => s.id), labels, probs, classes, classNames: info.classNames, folds: K };

@@ -1,7 +1,8 @@
 // Users' own inputs for prediction, streamed: an image folder (any nesting; ids are relative
 // paths), an IDX image file, or a TFRecord file (our shards or the original's). Images are
-// converted to the model's channels and resized to its input size. Table models read CSV/TSV/ARFF
-// rows encoded with the encoding stored in their checkpoint.
+// converted to the model's channels and resized to its input size; for models trained on encoded
+// pictures they stay encoded (the caller applies the evaluation crop). Table models read
+// CSV/TSV/ARFF rows encoded with the encoding stored in their checkpoint.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { DataError } from '@noisy/core';
@@ -30,12 +31,16 @@ function fit(img: Image, shape: number[], where: string): Image {
 
 const TABLE = /\.(csv|tsv|arff)(\.gz)?$/i;
 
-/** Stream the examples of `path` for a model with input `shape` ([H, W, C], or [D] with its table encoding). */
+/**
+ * Stream the examples of `path` for a model with input `shape` ([H, W, C], or [D] with its table
+ * encoding). `pictures: 'encoded'`: images come as their encoded bytes (`Sample.encoded`).
+ */
 export async function* readPredictInput(
   path: string,
-  input: { shape: number[]; encoding?: TableEncoding },
+  input: { shape: number[]; encoding?: TableEncoding; pictures?: 'encoded' },
 ): AsyncGenerator<Sample> {
   const { shape, encoding } = input;
+  const keepEncoded = input.pictures === 'encoded';
   const info = await stat(path).catch((cause) => {
     throw new DataError(path, `cannot read input: ${(cause as NodeJS.ErrnoException).code}`, undefined, { cause });
   });
@@ -57,17 +62,22 @@ export async function* readPredictInput(
     let n = 0;
     for await (const file of walk(path)) {
       n++;
-      yield { id: relative(path, file), image: fit(decodeImage(await readFile(file), channels, file), shape, file) };
+      const bytes = await readFile(file);
+      if (keepEncoded) yield { id: relative(path, file), encoded: new Uint8Array(bytes) };
+      else yield { id: relative(path, file), image: fit(decodeImage(bytes, channels, file), shape, file) };
     }
     if (n === 0) throw new DataError(path, 'contains no .png or .jpg images');
   } else if (/\.tfrecords?$|tfrecord-|-of-\d{5}$/.test(path)) {
     let i = 0;
     for await (const rec of readTFRecordFile(path)) {
-      const s = decodeSample(rec, path, i, channels);
+      const s = decodeSample(rec, path, i, channels, keepEncoded);
       i++;
-      yield { id: s.id, image: fit(s.image!, shape, `${path} (record ${i - 1})`), label: s.label };
+      if (keepEncoded) yield { id: s.id, encoded: s.encoded, label: s.label };
+      else yield { id: s.id, image: fit(s.image!, shape, `${path} (record ${i - 1})`), label: s.label };
     }
   } else {
+    if (keepEncoded)
+      throw new DataError(path, 'this model was trained on encoded pictures: give a folder of pictures or a TFRecord file');
     const idx = await readIdx(path);
     const [n, h, w] = idx.shape;
     const c = idx.shape[3] ?? 1;

@@ -197,6 +197,30 @@ export function trainResolution(run: RunView, g: number): number | null {
   return modelResolution(m.name, m.resolution ?? null) ?? Math.min(info.shape[0], info.shape[1]);
 }
 
+/**
+ * The input pool of generation g's training on encoded pictures (the train stage, and the folds of
+ * label issues): its batch, crops and RandAugment settings over the given pictures.
+ */
+export function encodedTrainBatches(
+  run: RunView,
+  g: number,
+  o: { resolution: number; seed: number; labeled: PictureList; unlabeled: PictureList | null; rank?: number },
+): EncodedTrainBatches {
+  const t = run.experiment.stages[g].train;
+  const raOf = (r: typeof t.randAugment) =>
+    r ? { randAugment: { layers: r.layers, magnitude: r.magnitude, cutoutOp: r.cutoutOp } } : { randAugment: null };
+  const unlRa = t.unlabeledRandAugment;
+  return new EncodedTrainBatches({
+    resolution: o.resolution,
+    stats: run.info.stats,
+    seed: o.seed,
+    perStep: t.batchSize + Math.ceil(t.batchSize * t.unlabelRatio),
+    labeled: { list: o.labeled, augment: raOf(t.randAugment) },
+    unlabeled: o.unlabeled ? { list: o.unlabeled, augment: raOf(unlRa === 'same' ? t.randAugment : unlRa) } : null,
+    rank: o.rank,
+  });
+}
+
 async function train(
   ctx: StageContext,
   run: RunView,
@@ -227,22 +251,12 @@ async function train(
   const unlabeled = await unlabeledFor(ctx, run, g, models, parents);
   const pseudoLabeled = unlabeled?.set.count ?? 0;
   const unlabeledPictures = unlabeled && 'pictures' in unlabeled.set ? unlabeled.set.pictures : null;
-  const raOf = (r: typeof stage.train.randAugment) =>
-    r ? { randAugment: { layers: r.layers, magnitude: r.magnitude, cutoutOp: r.cutoutOp } } : { randAugment: null };
-  const unlRa = stage.train.unlabeledRandAugment;
   const batches = labeledPictures
-    ? new EncodedTrainBatches({
+    ? encodedTrainBatches(run, g, {
         resolution: resolution!,
-        stats: info.stats,
         seed: createRng(e.seed).fork(`input:${g}`).seed,
-        perStep: stage.train.batchSize + Math.ceil(stage.train.batchSize * stage.train.unlabelRatio),
-        labeled: { list: labeledPictures, augment: raOf(stage.train.randAugment) },
-        unlabeled: unlabeledPictures
-          ? {
-              list: unlabeledPictures as PictureList,
-              augment: raOf(unlRa === 'same' ? stage.train.randAugment : unlRa),
-            }
-          : null,
+        labeled: labeledPictures,
+        unlabeled: unlabeledPictures as PictureList | null,
         rank: collective && collective.size > 1 ? collective.rank : undefined,
       })
     : undefined;
@@ -360,6 +374,7 @@ async function train(
         classNames: info.classNames,
         stats: info.stats,
         ...(info.encoding ? { encoding: info.encoding } : {}),
+        ...(resolution ? { pictures: 'encoded' as const } : {}),
       },
       config: { stage, pseudoLabels: e.pseudoLabels, mode: e.mode, seed: e.seed },
       metrics: { finalLoss: result.epochs.at(-1)?.loss ?? null },

@@ -1,10 +1,14 @@
 // noisy predict --model <checkpoint> --input <folder | IDX | TFRecord | CSV/ARFF> --out preds.csv|jsonl:
 // a trained model on your own data: id, top-k classes and probabilities, streamed in batches.
+// Models trained on encoded pictures see each picture as evaluation does (padded center crop,
+// bicubic resize to their resolution); other image models get the picture resized to their input.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { readPredictInput, type Sample } from '@noisy/data';
 import { loadCheckpoint, predictProbabilities, selectBackend } from '@noisy/ml';
 import { locateModel } from '../model-arg.js';
 import { openStore } from '../store.js';
-import { packInputs } from '@noisy/pipeline';
+import { packInputs, predictEncoded } from '@noisy/pipeline';
 import { createProgress } from '../progress.js';
 import { RowsFile } from '../rows-file.js';
 import type { CommandIo } from './io.js';
@@ -29,8 +33,21 @@ export async function predictCommand(f: PredictFlags, io: CommandIo): Promise<nu
   const C = meta.input.classes;
   const k = Math.min(f.topK, C);
   let done = 0;
+  const encoded = meta.input.pictures === 'encoded';
+  const folder = encoded && (await stat(f.input).catch(() => null))?.isDirectory();
+  const probabilities = (batch: Sample[]) =>
+    encoded
+      ? // Errors name the picture's file (folders) or the record of the TFRecord file.
+        predictEncoded(
+          model,
+          batch,
+          (i) => ({ shard: folder ? join(f.input, batch[i].id) : f.input, record: done + i }),
+          meta.input.stats,
+          f.batch,
+        )
+      : predictProbabilities(model, packInputs(batch, meta.input, f.input), meta.input.stats, f.batch);
   const flush = async (batch: Sample[]) => {
-    const probs = await predictProbabilities(model, packInputs(batch, meta.input, f.input), meta.input.stats, f.batch);
+    const probs = await probabilities(batch);
     for (const [i, s] of batch.entries()) {
       const row = probs.subarray(i * C, (i + 1) * C);
       const order = Array.from({ length: C }, (_, c) => c)
