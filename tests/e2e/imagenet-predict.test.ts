@@ -77,6 +77,9 @@ describe('imagenet-predict', () => {
     const summary = JSON.parse(await readFile(summaryFile, 'utf8')) as RunSummary;
 
     // Input wait: in the progress of training and in the summary of every generation.
+    // The teacher's 6 steps are 2 epochs of 3 (24 labeled, batch 8): a line for each.
+    expect(io.text()).toMatch(/gen 0 train: epoch 1 loss \d+\.\d+, input wait \d+\.\ds \(\d+%\)\n/);
+    expect(io.text()).toMatch(/gen 0 train: epoch 2 loss \d+\.\d+, input wait \d+\.\ds \(\d+%\)\n/);
     for (const g of [0, 1])
       expect(io.text()).toMatch(new RegExp(`gen ${g} train 100% step .* img/s, input wait \\d+\\.\\ds \\(\\d+%\\)`));
     for (const g of summary.generations) {

@@ -27,6 +27,8 @@ const progress: ProgressEvent = {
   epochs: 10,
   loss: 0.731,
   rate: 512.5,
+  inputWaitSeconds: 3.5,
+  inputWaitFraction: 0.125,
 };
 
 describe('codec', () => {

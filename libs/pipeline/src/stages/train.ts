@@ -298,6 +298,7 @@ async function train(
       }),
     );
     const rank = collective?.rank ?? 0;
+    let reached = { done: 0, total: 0 };
     const result = await trainModel({
       model,
       labeled,
@@ -312,6 +313,7 @@ async function train(
       batches,
       onProgress: (p) => {
         curve.add({ step: p.step, loss: p.loss, lr: p.lr, imagesPerSecond: p.imagesPerSecond });
+        reached = { done: p.step, total: p.steps };
         ctx.progress({
           unit: 'steps',
           done: p.step,
@@ -323,11 +325,12 @@ async function train(
           ...(batches ? { inputWaitSeconds: p.inputWaitSeconds, inputWaitFraction: p.inputWaitFraction } : {}),
         });
       },
+      // The epoch's last step has just been reported: its event repeats that step (progress events
+      // carry counts, never negatives, or the bus refuses them).
       onEpoch: (r) =>
         ctx.progress({
           unit: 'steps',
-          done: -1,
-          total: -1,
+          ...reached,
           epoch: r.epoch,
           epochLoss: r.loss,
           ...(batches ? { inputWaitSeconds: r.inputWaitSeconds, inputWaitFraction: waitFraction(r) } : {}),
