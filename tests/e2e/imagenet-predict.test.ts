@@ -122,6 +122,16 @@ describe('imagenet-predict', () => {
     const evaluation = await readManifest(store, runKeys.evalManifest(summary.runId, 1), 'evaluation');
     expect(computeMetrics(evalProbs, labels, C).top1).toBe(evaluation.data.top1);
 
+    // noisy eval on the experiment's data: the evaluate step's numbers.
+    const evalIo = quietIo();
+    const evalArgs = ['--data', join(dir, 'exp.yaml'), '--json', '--offline', '--store', storeDir];
+    expect(await main(['eval', '--model', runKeys.model(summary.runId, 1), ...evalArgs], evalIo), evalIo.text()).toBe(
+      0,
+    );
+    const evalJson = JSON.parse(evalIo.text().slice(evalIo.text().indexOf('{'))) as { top1: number; ece: number };
+    expect(evalJson.top1).toBe(evaluation.data.top1);
+    expect(evalJson.ece).toBeCloseTo(evaluation.data.ece, 6);
+
     // noisy predict on the validation file as the user has it, every class's probability.
     expect(gen.validation.records).toBe(samples.length);
     const predIo = quietIo();

@@ -1,11 +1,12 @@
 // noisy eval --model <checkpoint> --data <experiment.yaml | fashion-mnist>: evaluate a checkpoint
-// on a dataset's test split (top-1, top-5, per-class accuracy, calibration).
+// on a dataset's test split (top-1, top-5, per-class accuracy, calibration). A model trained on
+// encoded pictures gets the evaluation crop at its resolution, as the run's evaluate step.
 import { ConfigError, compileExperiment } from '@noisy/core';
 import { openSource } from '@noisy/data';
 import { computeMetrics, loadCheckpoint, predictProbabilities, selectBackend } from '@noisy/ml';
 import { locateModel } from '../model-arg.js';
 import { openStore } from '../store.js';
-import { packInputs, type DatasetInfo } from '@noisy/pipeline';
+import { packInputs, predictEncoded, type DatasetInfo } from '@noisy/pipeline';
 import { loadExperimentFile } from '../experiment-file.js';
 import { formatTable, pct } from '../table.js';
 import type { CommandIo } from './io.js';
@@ -39,7 +40,10 @@ export async function evalCommand(flags: EvalFlags, io: CommandIo): Promise<numb
   const samples = [];
   for (let i = 0; i < n; i++) samples.push(await source.test.get(i));
   const info = { kind: meta.input.kind, shape: meta.input.shape } as DatasetInfo;
-  const probs = await predictProbabilities(model, packInputs(samples, info, 'test split'), meta.input.stats, 256);
+  const probs =
+    meta.input.pictures === 'encoded'
+      ? await predictEncoded(model, samples, 'test split', meta.input.stats, 256)
+      : await predictProbabilities(model, packInputs(samples, info, 'test split'), meta.input.stats, 256);
   const m = computeMetrics(
     probs,
     Int32Array.from(samples, (s) => s.label!),
