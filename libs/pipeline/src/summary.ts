@@ -76,10 +76,10 @@ export async function buildSummary(
       replicas: model.counts.replicas ?? 1,
       seconds: Math.round(seconds * 10) / 10,
       ...(model.data.inputWaitSeconds !== undefined
-        ? {
-            inputWaitSeconds: Math.round(model.data.inputWaitSeconds * 10) / 10,
-            inputWaitFraction: Math.round((model.data.inputWaitFraction ?? 0) * 1000) / 1000,
-          }
+        ? { inputWaitSeconds: Math.round(model.data.inputWaitSeconds * 10) / 10 }
+        : {}),
+      ...(model.data.inputWaitFraction !== undefined
+        ? { inputWaitFraction: Math.round(model.data.inputWaitFraction * 1000) / 1000 }
         : {}),
     });
   }
