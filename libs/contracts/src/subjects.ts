@@ -4,7 +4,7 @@
 // ('filter-stats', 'step-started', 'steps'), and codec.ts maps them to the proto enums.
 import * as pb from './gen/noisy/v1/events.js';
 
-/** The one table of step names and their proto enum values, in run order. */
+/** The one table of step names and their proto enum values (run order, then ingest's fan-out). */
 export const STEP_ENUM = {
   ingest: pb.Step.STEP_INGEST,
   train: pb.Step.STEP_TRAIN,
@@ -13,14 +13,30 @@ export const STEP_ENUM = {
   'filter-thresholds': pb.Step.STEP_FILTER_THRESHOLDS,
   'filter-output': pb.Step.STEP_FILTER_OUTPUT,
   evaluate: pb.Step.STEP_EVALUATE,
+  'ingest-plan': pb.Step.STEP_INGEST_PLAN,
+  'ingest-count': pb.Step.STEP_INGEST_COUNT,
+  'ingest-select': pb.Step.STEP_INGEST_SELECT,
+  'ingest-write': pb.Step.STEP_INGEST_WRITE,
 } as const satisfies Record<string, pb.Step>;
 
 /** The steps of a run, each a task kind consumed by one stage's workers. */
 export type Step = keyof typeof STEP_ENUM;
 export const STEPS = Object.keys(STEP_ENUM) as readonly Step[];
 
-/** Steps with one task per unlabeled shard; the others have one task per generation (shard -1). */
-export const PER_SHARD_STEPS: readonly Step[] = ['predict', 'filter-stats', 'filter-output'];
+/**
+ * Steps with one task per shard (an unlabeled shard; ingest-count and ingest-write: a part of the
+ * source); the others have one task per generation (shard -1).
+ */
+export const PER_SHARD_STEPS: readonly Step[] = [
+  'predict',
+  'filter-stats',
+  'filter-output',
+  'ingest-count',
+  'ingest-write',
+];
+
+/** The steps of ingest, in order: plan, count per part, select, write per part, commit (`ingest`). */
+export const INGEST_STEPS: readonly Step[] = ['ingest-plan', 'ingest-count', 'ingest-select', 'ingest-write', 'ingest'];
 
 export const RUN_STATE_ENUM = {
   started: pb.RunState.RUN_STATE_STARTED,

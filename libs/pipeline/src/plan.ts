@@ -21,6 +21,34 @@ export function usesStoredPseudoLabels(e: CompiledExperiment, g: number): boolea
   return g > 0 && e.mode === 'offline' && e.stages[g].train.unlabelRatio > 0;
 }
 
+/**
+ * Ingest's fan-out before the `ingest` commit: ingest-plan, then (once the plan says how many parts
+ * the source has) ingest-count per part, ingest-select, ingest-write per part.
+ */
+export function planIngest(runId: string, datasetId: string, parts: number | null): Phase[] {
+  const one = (name: 'ingest-plan' | 'ingest-select', key: string): Phase => ({
+    name,
+    generation: 0,
+    tasks: [{ task: makeTask(runId, name, 0), manifestKey: key }],
+  });
+  const perPart = (name: 'ingest-count' | 'ingest-write', key: (p: number, n: number) => string): Phase => ({
+    name,
+    generation: 0,
+    tasks: Array.from({ length: parts! }, (_, p) => ({
+      task: makeTask(runId, name, 0, p),
+      manifestKey: key(p, parts!),
+    })),
+  });
+  const plan = one('ingest-plan', datasetKeys.ingestPlan(datasetId));
+  if (parts === null) return [plan];
+  return [
+    plan,
+    perPart('ingest-count', (p, n) => datasetKeys.ingestCount(datasetId, p, n)),
+    one('ingest-select', datasetKeys.ingestSelect(datasetId)),
+    perPart('ingest-write', (p, n) => datasetKeys.ingestWrite(datasetId, p, n)),
+  ];
+}
+
 export function planRun(runId: string, e: CompiledExperiment, datasetId: string, shards: number | null): Phase[] {
   const phases: Phase[] = [
     {

@@ -6,6 +6,7 @@ import { loadRun } from '../run-view.js';
 import { evaluateStage } from './evaluate.js';
 import { filterOutputStage, filterStatsStage, filterThresholdsStage } from './filter.js';
 import { ingest } from './ingest.js';
+import { ingestCount, ingestPlan, ingestSelect, ingestWrite } from './ingest-tasks.js';
 import { predictStage } from './predict.js';
 import { trainStage } from './train.js';
 
@@ -16,6 +17,22 @@ export const STAGES: Record<Step, StageFn> = {
   ingest: async (ctx, task) => {
     const run = await loadRun(ctx.store, task.runId);
     return ingest(ctx, run.experiment, run.datasetId);
+  },
+  'ingest-plan': async (ctx, task) => {
+    const run = await loadRun(ctx.store, task.runId);
+    return ingestPlan(ctx, run.experiment, run.datasetId);
+  },
+  'ingest-count': async (ctx, task) => {
+    const run = await loadRun(ctx.store, task.runId);
+    return ingestCount(ctx, run.experiment, run.datasetId, task.shard);
+  },
+  'ingest-select': async (ctx, task) => {
+    const run = await loadRun(ctx.store, task.runId);
+    return ingestSelect(ctx, run.experiment, run.datasetId);
+  },
+  'ingest-write': async (ctx, task) => {
+    const run = await loadRun(ctx.store, task.runId);
+    return ingestWrite(ctx, run.experiment, run.datasetId, task.shard);
   },
   train: trainStage,
   predict: (ctx, task, models) => predictStage(ctx, task, models),
