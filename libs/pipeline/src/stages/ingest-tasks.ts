@@ -6,6 +6,7 @@
 // then `ingest` (ingest.ts) commits the dataset manifest. Each task commits its own manifest
 // under datasets/<id>/ingest/, so a restart redoes only what had not committed. A task holds one
 // part's read chunk and the record in hand, plus counters per class: never the dataset.
+import { stat } from 'node:fs/promises';
 import { DataError, createRng, type CompiledExperiment } from '@noisy/core';
 import { datasetKeys } from '@noisy/contracts';
 import {
@@ -181,16 +182,28 @@ export async function ingestWrite(
     const info = plan.data;
     const sums = info.encoded ? null : new Sums(info.kind === 'image' ? info.shape[2] : info.shape[0]);
     // A file must hold the bytes it held when counted: the choice was made on those counts.
+    const where = plan.data.parts[part].name;
+    const changed = (detail: string) =>
+      new DataError(
+        where,
+        `changed since ingest counted it (${detail}); restore it, or delete ` +
+          `${datasetKeys.root(datasetId)}/ingest/ to count the source again`,
+      );
     const check = (d: FileDigest) => {
       const c = counted.file;
       if (c && (c.bytes !== d.bytes || c.sha256 !== d.sha256))
-        throw new DataError(
-          d.file,
-          `changed since ingest counted it (${c.bytes} bytes, sha256 ${c.sha256.slice(0, 12)}... then; ` +
-            `${d.bytes} bytes, sha256 ${d.sha256.slice(0, 12)}... now); restore the file, or delete ` +
-            `${datasetKeys.root(datasetId)}/ingest/ to count the source again`,
+        throw changed(
+          `${c.bytes} bytes, sha256 ${c.sha256.slice(0, 12)}... then; ${d.bytes} bytes, sha256 ${d.sha256.slice(0, 12)}... now`,
         );
     };
+    if (counted.file) {
+      const bytes = await stat(counted.file.file).then(
+        (st) => st.size,
+        () => -1,
+      );
+      if (bytes !== counted.file.bytes)
+        throw changed(`${counted.file.bytes} bytes then, ${bytes < 0 ? 'missing' : `${bytes} bytes`} now`);
+    }
     let done = 0;
     const total =
       share.unlabeled + share.test + (share.labeled === 'all' && counted.split === 'train' ? counted.records : 0);
@@ -199,7 +212,12 @@ export async function ingestWrite(
       const choose = partChooser(share, counted, createRng(e.seed).fork(`ingest-write:${part}`));
       async function* records(): AsyncGenerator<Uint8Array> {
         for await (const r of src.records(part, check)) {
-          const role = choose(r.label);
+          let role: Role;
+          try {
+            role = choose(r.label);
+          } catch {
+            throw changed(`class ${r.label} holds more records than counted`);
+          }
           if (!role || role.split !== split || role.shard !== shard) continue;
           const s = await r.sample();
           if (split !== 'test' && split !== 'dev') sums?.add(s);
