@@ -1,7 +1,7 @@
 // Object keys: the one place that knows the layout of the object store. Keys are write-once;
 // every step writes its data first and its manifest last, and a step whose manifest exists is done.
 //   datasets/<datasetId>/{manifest.json, labeled|unlabeled|dev|test/shard-00007-of-00128.tfrecord}
-//   datasets/<datasetId>/ingest/{plan, select, count/part-*, write/part-*}.manifest.json (ingest's fan-out)
+//   datasets/<datasetId>/ingest/{plan, select, count/part-*, write/part-*}.manifest.json, labeled/part-*.tfrecord
 //   runs/<runId>/{experiment.json, summary.json, report.html}
 //   runs/<runId>/gen-<g>/{model/, eval/, predictions/, filter/}
 
@@ -22,7 +22,7 @@ export const datasetKeys = {
   manifest: (datasetId: string) => `datasets/${datasetId}/manifest.json`,
   shard: (datasetId: string, split: Split, index: number, count: number) =>
     `datasets/${datasetId}/${split}/${shardName(index, count)}.tfrecord`,
-  /** Ingest's fan-out: the parts of the source (ingest-plan). */
+  /** Ingest's fan-out: the parts of the source (the `ingest` task). */
   ingestPlan: (datasetId: string) => `datasets/${datasetId}/ingest/plan.manifest.json`,
   /** Per-class counts of source part `part` of `parts` (ingest-count). */
   ingestCount: (datasetId: string, part: number, parts: number) =>

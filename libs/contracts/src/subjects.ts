@@ -13,10 +13,10 @@ export const STEP_ENUM = {
   'filter-thresholds': pb.Step.STEP_FILTER_THRESHOLDS,
   'filter-output': pb.Step.STEP_FILTER_OUTPUT,
   evaluate: pb.Step.STEP_EVALUATE,
-  'ingest-plan': pb.Step.STEP_INGEST_PLAN,
   'ingest-count': pb.Step.STEP_INGEST_COUNT,
   'ingest-select': pb.Step.STEP_INGEST_SELECT,
   'ingest-write': pb.Step.STEP_INGEST_WRITE,
+  'ingest-commit': pb.Step.STEP_INGEST_COMMIT,
 } as const satisfies Record<string, pb.Step>;
 
 /** The steps of a run, each a task kind consumed by one stage's workers. */
@@ -35,8 +35,17 @@ export const PER_SHARD_STEPS: readonly Step[] = [
   'ingest-write',
 ];
 
-/** The steps of ingest, in order: plan, count per part, select, write per part, commit (`ingest`). */
-export const INGEST_STEPS: readonly Step[] = ['ingest-plan', 'ingest-count', 'ingest-select', 'ingest-write', 'ingest'];
+/**
+ * The steps of ingest, in order: `ingest` lists the source's parts, then ingest-count per part, one
+ * ingest-select, ingest-write per part, and ingest-commit, which commits the dataset manifest.
+ */
+export const INGEST_STEPS: readonly Step[] = [
+  'ingest',
+  'ingest-count',
+  'ingest-select',
+  'ingest-write',
+  'ingest-commit',
+];
 
 export const RUN_STATE_ENUM = {
   started: pb.RunState.RUN_STATE_STARTED,

@@ -4,15 +4,15 @@ import { INGEST_STEPS, type Step } from '@noisy/contracts';
 import { checkDataRoots } from '@noisy/data';
 import { STAGES, loadRun, type StageFn } from '@noisy/pipeline';
 
-export function confinedIngest(roots: readonly string[], step: Step = 'ingest'): StageFn {
+export function confinedIngest(roots: readonly string[], stage: StageFn = STAGES.ingest): StageFn {
   return async (ctx, task, models) => {
     const run = await loadRun(ctx.store, task.runId);
     await checkDataRoots(run.experiment.data.source, roots);
-    return STAGES[step](ctx, task, models);
+    return stage(ctx, task, models);
   };
 }
 
 /** Every ingest step, confined to the data roots. */
 export function confinedIngestStages(roots: readonly string[]): Partial<Record<Step, StageFn>> {
-  return Object.fromEntries(INGEST_STEPS.map((s) => [s, confinedIngest(roots, s)]));
+  return Object.fromEntries(INGEST_STEPS.map((s) => [s, confinedIngest(roots, STAGES[s])]));
 }

@@ -193,13 +193,12 @@ export class RunController {
           generations.delete(phase.generation);
         }
       };
-      // Ingest fans out over the source's parts unless the dataset is already committed.
+      // Ingest (unless the dataset has committed): list the source's parts, then fan out over them.
       if (!(await isCommitted(this.ports.store, datasetKeys.manifest(datasetId)))) {
-        for (const phase of planIngest(runId, datasetId, null)) await runPhase(phase);
+        for (const phase of planRun(runId, e, datasetId, null)) await runPhase(phase);
         const plan = await readManifest(this.ports.store, datasetKeys.ingestPlan(datasetId), 'ingest-plan');
-        for (const phase of planIngest(runId, datasetId, plan.data.parts.length).slice(1)) await runPhase(phase);
+        for (const phase of planIngest(runId, datasetId, plan.data.parts.length)) await runPhase(phase);
       }
-      for (const phase of planRun(runId, e, datasetId, null)) await runPhase(phase);
       const dataset = await readManifest(this.ports.store, datasetKeys.manifest(datasetId), 'dataset');
       const shards = dataset.data.unlabeled.length;
       const phases = planRun(runId, e, datasetId, shards);

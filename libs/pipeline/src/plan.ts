@@ -22,30 +22,25 @@ export function usesStoredPseudoLabels(e: CompiledExperiment, g: number): boolea
 }
 
 /**
- * Ingest's fan-out before the `ingest` commit: ingest-plan, then (once the plan says how many parts
- * the source has) ingest-count per part, ingest-select, ingest-write per part.
+ * Ingest's fan-out after the `ingest` task has listed the source's `parts`: ingest-count per part,
+ * ingest-select, ingest-write per part, and ingest-commit, which commits the dataset manifest.
  */
-export function planIngest(runId: string, datasetId: string, parts: number | null): Phase[] {
-  const one = (name: 'ingest-plan' | 'ingest-select', key: string): Phase => ({
+export function planIngest(runId: string, datasetId: string, parts: number): Phase[] {
+  const one = (name: 'ingest-select' | 'ingest-commit', key: string): Phase => ({
     name,
     generation: 0,
     tasks: [{ task: makeTask(runId, name, 0), manifestKey: key }],
   });
-  const perPart = (name: 'ingest-count' | 'ingest-write', key: (p: number, n: number) => string): Phase => ({
+  const perPart = (name: 'ingest-count' | 'ingest-write', key: (p: number) => string): Phase => ({
     name,
     generation: 0,
-    tasks: Array.from({ length: parts! }, (_, p) => ({
-      task: makeTask(runId, name, 0, p),
-      manifestKey: key(p, parts!),
-    })),
+    tasks: Array.from({ length: parts }, (_, p) => ({ task: makeTask(runId, name, 0, p), manifestKey: key(p) })),
   });
-  const plan = one('ingest-plan', datasetKeys.ingestPlan(datasetId));
-  if (parts === null) return [plan];
   return [
-    plan,
-    perPart('ingest-count', (p, n) => datasetKeys.ingestCount(datasetId, p, n)),
+    perPart('ingest-count', (p) => datasetKeys.ingestCount(datasetId, p, parts)),
     one('ingest-select', datasetKeys.ingestSelect(datasetId)),
-    perPart('ingest-write', (p, n) => datasetKeys.ingestWrite(datasetId, p, n)),
+    perPart('ingest-write', (p) => datasetKeys.ingestWrite(datasetId, p, parts)),
+    one('ingest-commit', datasetKeys.manifest(datasetId)),
   ];
 }
 
@@ -54,10 +49,11 @@ export function planRun(runId: string, e: CompiledExperiment, datasetId: string,
     {
       name: 'ingest',
       generation: 0,
-      tasks: [{ task: makeTask(runId, 'ingest', 0), manifestKey: datasetKeys.manifest(datasetId) }],
+      // Lists the source's parts; the rest of ingest fans out over them (planIngest).
+      tasks: [{ task: makeTask(runId, 'ingest', 0), manifestKey: datasetKeys.ingestPlan(datasetId) }],
     },
   ];
-  if (shards === null) return phases; // shard count is known once ingest has committed
+  if (shards === null) return phases; // shard count is known once the dataset has committed
   const perShard = (
     name: 'predict' | 'filter-stats' | 'filter-output',
     g: number,

@@ -1,6 +1,6 @@
-// Ingestion service: imports datasets into TFRecord shards + manifest (work queue steps
-// ingest-plan, ingest-count, ingest-select, ingest-write and ingest; gRPC IngestionService.Ingest
-// runs a whole ingest in one call). Env: NOISY_NATS_URL, NOISY_STORE_URL, NOISY_GRPC_PORT.
+// Ingestion service: imports datasets into TFRecord shards + manifest (work queue steps ingest,
+// ingest-count, ingest-select, ingest-write, ingest-commit; gRPC IngestionService.Ingest runs a
+// whole ingest in one call). Env: NOISY_NATS_URL, NOISY_STORE_URL, NOISY_GRPC_PORT.
 import { INGEST_STEPS } from '@noisy/contracts';
 import { stagesPb } from '@noisy/contracts/grpc';
 import { serviceMain, taskHandler } from '@noisy/host';

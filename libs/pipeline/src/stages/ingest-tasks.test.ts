@@ -103,10 +103,10 @@ describe('ingest tasks', () => {
     expect(await committed(stores[2], keys[2])).toBe(a);
     const id = datasetIdFor(experiment(), sha256Hex);
     expect(planIngest('r', id, 5).map((p) => [p.name, p.tasks.length])).toEqual([
-      ['ingest-plan', 1],
       ['ingest-count', 5],
       ['ingest-select', 1],
       ['ingest-write', 5],
+      ['ingest-commit', 1],
     ]);
 
     const store = stores[0];

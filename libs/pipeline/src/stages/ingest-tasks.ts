@@ -1,9 +1,9 @@
 // Ingest's fan-out, one task per source part, in the filter's map/reduce shape:
-//   ingest-plan            lists the source's parts (files, or ranges of an in-memory split)
+//   ingest                 lists the source's parts (files, or ranges of an in-memory split)
 //   ingest-count  x parts  per-class record counts (and a file part's size and sha256)
 //   ingest-select          the seeded reduce: each part's share of every split (ingest-select.ts)
 //   ingest-write  x parts  re-reads its part, picks its share, writes its shards
-// then `ingest` (ingest.ts) commits the dataset manifest. Each task commits its own manifest
+// then ingest-commit (ingest.ts) commits the dataset manifest. Each task commits its own manifest
 // under datasets/<id>/ingest/, so a restart redoes only what had not committed. A task holds one
 // part's read chunk and the record in hand, plus counters per class: never the dataset.
 import { stat } from 'node:fs/promises';
@@ -22,7 +22,7 @@ import type { StageContext } from '../context.js';
 import { attemptKey, commitStep, putRecords, readManifest, type Part } from '../manifest.js';
 import { partChooser, selectIngest, type PartCounts, type Role } from './ingest-select.js';
 
-/** What ingest-plan commits: the source's description and its parts. */
+/** What the `ingest` task commits (kind 'ingest-plan'): the source's description and its parts. */
 export interface IngestPlanData {
   name: string;
   kind: 'image' | 'tabular';

@@ -1,6 +1,6 @@
 // Ingest: a source dataset -> TFRecord shards + the dataset manifest. The work is a fan-out over
 // the source's parts (ingest-tasks.ts: plan, count per part, a seeded select, write per part);
-// this step, `ingest`, commits last: it joins the parts' labeled records into the labeled shard,
+// this is the last of them (the ingest-commit task): it joins the parts' labeled records into the labeled shard,
 // reduces the input statistics and writes the dataset manifest. Run alone (the gRPC Ingest call,
 // a direct call) it first runs, in this process, whichever of those tasks has not committed.
 // The labeled subset is N per class chosen by seed (or all), the dev split (`data.dev`) a seeded

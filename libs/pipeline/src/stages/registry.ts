@@ -1,4 +1,5 @@
 // Step name -> stage function. Workers look stages up here; tests may wrap one to inject faults.
+import type { CompiledExperiment } from '@noisy/core';
 import type { Step, Task } from '@noisy/contracts';
 import type { StageContext } from '../context.js';
 import type { ModelCache } from '../model-cache.js';
@@ -13,27 +14,19 @@ import { trainStage } from './train.js';
 /** Runs one task and returns the key of the manifest it committed. */
 export type StageFn = (ctx: StageContext, task: Task, models: ModelCache) => Promise<string>;
 
+const forRun =
+  (fn: (ctx: StageContext, e: CompiledExperiment, datasetId: string, part: number) => Promise<string>): StageFn =>
+  async (ctx, task) => {
+    const run = await loadRun(ctx.store, task.runId);
+    return fn(ctx, run.experiment, run.datasetId, task.shard);
+  };
+
 export const STAGES: Record<Step, StageFn> = {
-  ingest: async (ctx, task) => {
-    const run = await loadRun(ctx.store, task.runId);
-    return ingest(ctx, run.experiment, run.datasetId);
-  },
-  'ingest-plan': async (ctx, task) => {
-    const run = await loadRun(ctx.store, task.runId);
-    return ingestPlan(ctx, run.experiment, run.datasetId);
-  },
-  'ingest-count': async (ctx, task) => {
-    const run = await loadRun(ctx.store, task.runId);
-    return ingestCount(ctx, run.experiment, run.datasetId, task.shard);
-  },
-  'ingest-select': async (ctx, task) => {
-    const run = await loadRun(ctx.store, task.runId);
-    return ingestSelect(ctx, run.experiment, run.datasetId);
-  },
-  'ingest-write': async (ctx, task) => {
-    const run = await loadRun(ctx.store, task.runId);
-    return ingestWrite(ctx, run.experiment, run.datasetId, task.shard);
-  },
+  ingest: forRun(ingestPlan),
+  'ingest-count': forRun(ingestCount),
+  'ingest-select': forRun(ingestSelect),
+  'ingest-write': forRun(ingestWrite),
+  'ingest-commit': forRun(ingest),
   train: trainStage,
   predict: (ctx, task, models) => predictStage(ctx, task, models),
   'filter-stats': filterStatsStage,
@@ -41,3 +34,6 @@ export const STAGES: Record<Step, StageFn> = {
   'filter-output': filterOutputStage,
   evaluate: evaluateStage,
 };
+
+/** A whole ingest in one call (the gRPC Ingest call): every task not yet committed, then the commit. */
+export const ingestWhole: StageFn = forRun(ingest);
