@@ -140,7 +140,8 @@ async function commitDataset(
       unlabeledShards: unlabeled.length,
       sourceParts: P,
     },
-    parents: [datasetKeys.ingestPlan(datasetId), datasetKeys.ingestSelect(datasetId), ...writeKeys],
+    // The dataset is the root of a run's lineage; its ingest manifests are its own internals (ingest/).
+    parents: [],
     config: { data: e.data, seed: e.seed },
     data: info,
   };
