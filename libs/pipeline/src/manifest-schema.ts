@@ -19,6 +19,8 @@ export interface Part {
   sha256: string;
   bytes: number;
   records: number;
+  /** Read in place: the source file (on a mounted path) this part is, instead of an object of the store. */
+  file?: string;
 }
 
 /** The step-specific payload of each kind of manifest. */
@@ -65,6 +67,7 @@ export const PartSchema: z.ZodType<Part> = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: count,
   records: count,
+  file: z.string().min(1).optional(),
 });
 
 const StatsSchema: z.ZodType<InputStats> = z.object({ mean: numbers, std: numbers });
@@ -118,6 +121,7 @@ const IngestCountSchema: z.ZodType<IngestCountData> = z.object({
   split: z.enum(['train', 'test', 'unlabeled']),
   records: count,
   perClass: z.array(count),
+  inPlace: z.boolean().optional(),
   file: z.object({ file: z.string(), bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
 });
 
@@ -128,6 +132,7 @@ const SelectionSchema: z.ZodType<Selection> = z.object({
   shards: z.object({ unlabeled: count, dev: count, test: count }),
   parts: z.array(
     z.object({
+      inPlace: z.boolean(),
       dev: Sparse,
       labeled: z.union([z.literal('all'), Sparse]),
       unlabeled: count,

@@ -128,4 +128,20 @@ describe('ingest select', () => {
     expect([...shards.values()].sort()).toEqual(even.sort());
     for (const c of [0, 1]) expect(roles.filter((r, i) => r?.split === 'labeled' && labels[i] === c)).toHaveLength(6);
   });
+
+  it("partChooser - an extra unlabeled part under 'all' and a cap keeps a seeded random subset of the planned size", () => {
+    const e = experiment({ labeledPerClass: 'all', unlabeled: 10, unlabeledShards: 2 });
+    const plan = selectIngest(e, PARTS, null, createRng(0)).parts[4];
+    expect(plan).toMatchObject({ unlabeled: 10, unlabeledShards: [0, 2], inPlace: false });
+    let firstHalf = 0;
+    for (let s = 0; s < 200; s++) {
+      const choose = partChooser(plan, PARTS[4], createRng(s));
+      const roles = Array.from({ length: 40 }, () => choose(null));
+      const kept = roles.flatMap((r, i) => (r ? [i] : []));
+      expect(kept).toHaveLength(10);
+      expect(roles.filter((r) => r?.shard === 0)).toHaveLength(5);
+      firstHalf += kept.filter((i) => i < 20).length;
+    }
+    expect(firstHalf / 2000).toBeCloseTo(0.5, 1);
+  });
 });

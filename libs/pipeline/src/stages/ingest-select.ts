@@ -58,10 +58,14 @@ export interface PartCounts {
   records: number;
   /** Records per 0-based class (empty for unlabeled parts). */
   perClass: number[];
+  /** The part may be read in place (a verified source file of an encoded dataset, no re-encoding needed). */
+  inPlace?: boolean;
 }
 
 /** One part's share of each split, and the output shards it writes: [first, count]. */
 export interface PartPlan {
+  /** The dataset reads this part's file in place (it is one whole test or unlabeled shard). */
+  inPlace: boolean;
   /** Dev examples per class, sparse [class, count] (train parts). */
   dev: Array<[number, number]>;
   /** Labeled examples per class, sparse [class, count]; 'all': every record not in dev (train parts). */
@@ -103,14 +107,15 @@ function layout(counts: number[]): Array<[number, number]> {
 /**
  * `shards` unlabeled shards over parts holding u[p] records: one per non-empty part, and the rest
  * to the parts with the most records per shard (a part never gets more shards than records). More
- * non-empty parts than shards: one each (a shard is written by one task).
+ * non-empty parts than shards: one each (a shard is written by one task). A part read in place
+ * (`whole`) is exactly one shard.
  */
-function unlabeledShardCounts(u: Float64Array, shards: number): number[] {
+function unlabeledShardCounts(u: Float64Array, shards: number, whole: boolean[]): number[] {
   const k = Array.from(u, (n) => (n > 0 ? 1 : 0));
   for (let extra = shards - sum(k); extra > 0; extra--) {
     let best = -1;
     for (let p = 0; p < k.length; p++)
-      if (k[p] > 0 && k[p] < u[p] && (best < 0 || u[p] / k[p] > u[best] / k[best])) best = p;
+      if (!whole[p] && k[p] > 0 && k[p] < u[p] && (best < 0 || u[p] / k[p] > u[best] / k[best])) best = p;
     if (best < 0) break;
     k[best]++;
   }
@@ -196,8 +201,11 @@ export function selectIngest(
   const R = sum(pool);
   const U = e.data.unlabeled === 'rest' ? R : Math.min(R, e.data.unlabeled);
   const unl = U === R ? Float64Array.from(pool) : apportion(rng.fork('unlabeled'), U, pool);
+  // Read in place: an unlabeled part kept whole, or a test part taken whole (below).
+  const inPlace = parts.map((p) => p.inPlace === true && p.records > 0 && p.split === 'unlabeled');
+  inPlace.forEach((_, p) => (inPlace[p] &&= unl[p] === parts[p].records));
   const unlShards = layout(
-    U ? unlabeledShardCounts(unl, Math.max(1, Math.min(e.data.unlabeledShards, U))) : parts.map(() => 0),
+    U ? unlabeledShardCounts(unl, Math.max(1, Math.min(e.data.unlabeledShards, U)), inPlace) : parts.map(() => 0),
   );
 
   // Test: the first testLimit records, in part order; one shard per 10,000, and at least one.
@@ -210,7 +218,10 @@ export function selectIngest(
     before += p.records;
     return take;
   });
-  const testShardCounts = test.map((n) => Math.ceil(n / EVAL_SHARD));
+  parts.forEach((p, i) => {
+    if (p.inPlace === true && p.split === 'test' && p.records > 0 && test[i] === p.records) inPlace[i] = true;
+  });
+  const testShardCounts = test.map((n, p) => (inPlace[p] ? 1 : Math.ceil(n / EVAL_SHARD)));
   const firstTest = parts.findIndex((p) => p.split === 'test');
   if (sum(testShardCounts) === 0 && firstTest >= 0) testShardCounts[firstTest] = 1;
   const devShards = layout(Array.from(devPart, (n) => Math.ceil(n / EVAL_SHARD)));
@@ -226,6 +237,7 @@ export function selectIngest(
       test: sum(testShards.map((s) => s[1])),
     },
     parts: parts.map((_, p) => ({
+      inPlace: inPlace[p],
       dev: dev[p],
       labeled: labeled[p],
       unlabeled: unl[p],
@@ -270,7 +282,9 @@ export function partChooser(plan: PartPlan, counts: PartCounts, rng: Rng): (labe
   const all = plan.labeled === 'all';
   const labLeft = new Float64Array(counts.perClass.length);
   if (plan.labeled !== 'all') for (const [c, n] of plan.labeled) labLeft[c] = n;
-  let poolLeft = counts.records - sum(devLeft) - (all ? counts.records - sum(devLeft) : sum(labLeft));
+  // The pool the unlabeled share is drawn from: what dev and labeled leave (all of an unlabeled part).
+  const labeledHere = counts.split === 'train' ? (all ? counts.records - sum(devLeft) : sum(labLeft)) : 0;
+  let poolLeft = counts.records - sum(devLeft) - labeledHere;
   let unlLeft = plan.unlabeled;
   // Unlabeled records are dealt to shards at random with exact sizes (shard j takes its even share).
   const [unlFirst, k] = plan.unlabeledShards;

@@ -102,20 +102,26 @@ export async function ingestCount(
     const perClass: number[] = [];
     let records = 0;
     let file: FileDigest | undefined;
+    const split = plan.data.parts[part].split;
+    // A test or unlabeled file of an encoded dataset may be read in place (nothing to re-encode):
+    // its pictures are checked now, as writing would have, and an unlabeled record with a label
+    // makes it a copy (unlabeled shards carry no label).
+    let inPlace = plan.data.encoded && plan.data.parts[part].file !== undefined && split !== 'train';
     for await (const r of src.records(part, (d) => (file = d))) {
       if (r.label !== null) {
         while (perClass.length <= r.label) perClass.push(0);
         perClass[r.label]++;
       }
+      if (inPlace && r.carriesLabel) inPlace = false;
+      if (inPlace) await r.sample();
       if (++records % 5000 === 0) ctx.progress({ unit: 'examples', done: records, total: 0 });
     }
-    const split = plan.data.parts[part].split;
     return {
       parts: [],
       counts: { records },
       parents: [datasetKeys.ingestPlan(datasetId)],
       config: { part: plan.data.parts[part] },
-      data: { split, records, perClass, ...(file ? { file } : {}) },
+      data: { split, records, perClass, ...(inPlace ? { inPlace } : {}), ...(file ? { file } : {}) },
     };
   });
 }
@@ -127,8 +133,8 @@ export async function ingestSelect(ctx: StageContext, e: CompiledExperiment, dat
     const keys = Array.from({ length: P }, (_, p) => datasetKeys.ingestCount(datasetId, p, P));
     const counts: PartCounts[] = [];
     for (const k of keys) {
-      const { split, records, perClass } = (await readManifest(ctx.store, k, 'ingest-count')).data;
-      counts.push({ split, records, perClass });
+      const { split, records, perClass, inPlace } = (await readManifest(ctx.store, k, 'ingest-count')).data;
+      counts.push({ split, records, perClass, ...(inPlace ? { inPlace } : {}) });
     }
     const sel = selectIngest(e, counts, plan.data.classNames, createRng(e.seed).fork('ingest-select'));
     return {
@@ -232,6 +238,19 @@ export async function ingestWrite(
     };
     const shards = (span: [number, number], split: 'unlabeled' | 'dev' | 'test', of: number) =>
       Array.from({ length: span[1] }, (_, j) => ({ split, shard: span[0] + j, of }));
+    if (share.inPlace) {
+      // The source file is the shard: the manifest points at it, with the size and sha256 counted.
+      const f = counted.file!;
+      const inPlace: Part = { key: f.file, file: f.file, sha256: f.sha256, bytes: f.bytes, records: counted.records };
+      const test = counted.split === 'test';
+      return {
+        parts: [inPlace],
+        counts: { labeled: 0, unlabeled: test ? 0 : inPlace.records, dev: 0, test: test ? inPlace.records : 0 },
+        parents: [datasetKeys.ingestPlan(datasetId), countKey, selectKey],
+        config: { part: plan.data.parts[part], inPlace: true },
+        data: { labeled: null, unlabeled: test ? [] : [inPlace], dev: [], test: test ? [inPlace] : [], sums: null },
+      };
+    }
     const devHere = share.dev.reduce((a, [, n]) => a + n, 0);
     const hasLabeled =
       share.labeled === 'all' ? counted.split === 'train' && counted.records > devHere : share.labeled.length > 0;
