@@ -44,7 +44,11 @@ afterAll(() => Promise.all([dir, extra].map((d) => rm(d, { recursive: true, forc
 const experiment = (): CompiledExperiment =>
   compileExperiment({
     seed: 2,
-    data: { source: { kind: 'tfrecord', dir, unlabeled: extra }, labeledPerClass: 'all', unlabeledShards: 4 },
+    data: {
+      source: { kind: 'tfrecord', dir, unlabeled: extra, readInPlace: true },
+      labeledPerClass: 'all',
+      unlabeledShards: 4,
+    },
     students: [{}],
   });
 
@@ -89,7 +93,7 @@ describe('ingest in place', () => {
     const e = compileExperiment({
       seed: 2,
       data: {
-        source: { kind: 'tfrecord', dir, unlabeled: extra },
+        source: { kind: 'tfrecord', dir, unlabeled: extra, readInPlace: true },
         labeledPerClass: 'all',
         unlabeled: 5,
         testLimit: 4,
@@ -100,5 +104,18 @@ describe('ingest in place', () => {
     const m = await readManifest(store, await ingest(ctx, e, datasetIdFor(e, sha256Hex)), 'dataset');
     expect([...m.data.test, ...m.data.unlabeled].some((p) => p.file)).toBe(false);
     expect(m.counts).toMatchObject({ unlabeled: 5, test: 4 });
+  });
+
+  it('ingest - without readInPlace every file is copied into the store', async () => {
+    const store = new MemoryObjectStore();
+    const e = compileExperiment({
+      seed: 2,
+      data: { source: { kind: 'tfrecord', dir, unlabeled: extra }, labeledPerClass: 'all', unlabeledShards: 4 },
+      students: [{}],
+    });
+    const ctx: StageContext = { store, progress: () => {}, shouldStop: () => false, allowDownload: false };
+    const m = await readManifest(store, await ingest(ctx, e, datasetIdFor(e, sha256Hex)), 'dataset');
+    expect(m.parts.some((p) => p.file)).toBe(false);
+    expect(m.counts).toMatchObject({ labeled: 18, unlabeled: 7, test: 6 });
   });
 });

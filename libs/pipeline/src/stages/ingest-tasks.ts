@@ -103,10 +103,11 @@ export async function ingestCount(
     let records = 0;
     let file: FileDigest | undefined;
     const split = plan.data.parts[part].split;
-    // A test or unlabeled file of an encoded dataset may be read in place (nothing to re-encode):
+    // Asked for, a test or unlabeled file of an encoded dataset may be read in place (nothing to re-encode):
     // its pictures are checked now, as writing would have, and an unlabeled record with a label
     // makes it a copy (unlabeled shards carry no label).
-    let inPlace = plan.data.encoded && plan.data.parts[part].file !== undefined && split !== 'train';
+    const asked = e.data.source.kind === 'tfrecord' && e.data.source.readInPlace === true;
+    let inPlace = asked && plan.data.encoded && plan.data.parts[part].file !== undefined && split !== 'train';
     for await (const r of src.records(part, (d) => (file = d))) {
       if (r.label !== null) {
         while (perClass.length <= r.label) perClass.push(0);
