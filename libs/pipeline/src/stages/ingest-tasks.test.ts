@@ -6,13 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, compileExperiment, sha256Hex, type CompiledExperiment } from '@noisy/core';
-import { datasetKeys } from '@noisy/contracts';
+import { INGEST_STEPS, datasetKeys } from '@noisy/contracts';
 import { bytesFeature, encodeExample, encodeTFRecords, int64Feature } from '@noisy/data';
 import { computeStats } from '@noisy/ml';
-import { MemoryObjectStore, type ObjectStore } from '@noisy/platform';
+import { MemoryEventBus, MemoryObjectStore, type ObjectStore } from '@noisy/platform';
 import { packInputs, readSamples, type StageContext } from '../context.js';
 import { readManifest, type Part } from '../manifest.js';
+import { RunController } from '../controller.js';
 import { planIngest } from '../plan.js';
+import { startWorker } from '../worker.js';
 import { datasetIdFor, ingest } from './ingest.js';
 import { ingestCount, ingestPlan, ingestSelect, ingestWrite, readPlan } from './ingest-tasks.js';
 
@@ -189,6 +191,41 @@ describe('ingest tasks', () => {
       expect(await store.head(datasetKeys.manifest(id))).toBeNull();
     } finally {
       await shard(file, TRAIN[1], true); // as it was, for the other tests
+    }
+  });
+
+  it('ingest - the controller fans the parts out over three workers, each task once, to the same dataset', async () => {
+    const single = new MemoryObjectStore();
+    const expected = await committed(single, await ingestInOrder(single, 'one-call'));
+    const store = new MemoryObjectStore();
+    const bus = new MemoryEventBus();
+    const done: string[] = [];
+    const workers = [0, 1, 2].map(() =>
+      startWorker(
+        { store, bus },
+        { steps: INGEST_STEPS, onTask: (t, outcome) => outcome === 'done' && done.push(`${t.step}:${t.shard}`) },
+      ),
+    );
+    const abort = new AbortController();
+    try {
+      const controller = new RunController(
+        { store, bus },
+        {
+          pollMs: 20,
+          signal: abort.signal,
+          onRunEvent: (ev) => ev.state === 'step-finished' && ev.step === 'ingest-commit' && abort.abort(),
+        },
+      );
+      const record = await controller.create(experiment());
+      await controller.drive(record.runId).catch(() => undefined); // cancelled once ingest has committed
+      expect(await committed(store, datasetKeys.manifest(record.datasetId))).toBe(expected);
+      const per = (step: string) => done.filter((d) => d.startsWith(`${step}:`)).sort();
+      expect(per('ingest-count')).toEqual([0, 1, 2, 3, 4].map((p) => `ingest-count:${p}`));
+      expect(per('ingest-write')).toEqual([0, 1, 2, 3, 4].map((p) => `ingest-write:${p}`));
+      expect([...per('ingest'), ...per('ingest-select'), ...per('ingest-commit')]).toHaveLength(3);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+      await bus.close();
     }
   });
 });
