@@ -102,7 +102,7 @@ describe('poison and duplicates', () => {
       await putJson(store, dsKey, manifest);
       const err = await controller.drive(record.runId).catch((e: Error) => e);
       expect(err).toBeInstanceOf(RunFailedError);
-      expect(String(err)).toMatch(/shard-00001-of-00003\.tfrecord/);
+      expect(String(err)).toMatch(/unlabeled\/shard-00001-of-00003\.attempt-[0-9a-f]{8}\.tfrecord/);
       expect(outcomes.filter((o) => o === 'predict:1:failed')).toHaveLength(1);
       expect(outcomes.filter((o) => o.startsWith('predict:1:'))).toHaveLength(1);
     } finally {
