@@ -60,7 +60,12 @@ async function all(src: PartedSource, p: number, onDigest?: (d: FileDigest) => v
 
 describe('source parts', () => {
   it('openSourceParts - an image folder is one part per class folder, with the samples the folder reader gives', async () => {
-    const source = { kind: 'image-folder', train: join(dir, 'train'), test: join(dir, 'test'), unlabeled: join(dir, 'extra') };
+    const source = {
+      kind: 'image-folder',
+      train: join(dir, 'train'),
+      test: join(dir, 'test'),
+      unlabeled: join(dir, 'extra'),
+    };
     const src = await open(source);
     expect(src.classNames).toEqual(['ant', 'bee', 'cat']);
     expect(src.parts.map((p) => `${p.split}:${p.name.slice(dir.length + 1)}`)).toEqual([

@@ -213,7 +213,10 @@ export async function openFolderParts(s: Extract<DataSource, { kind: 'image-fold
   const classes = await classFolders(s.train);
   for (const c of await subfolders(s.test))
     if (!classes.includes(c))
-      throw new DataError(join(s.test, c), `class folder '${c}' is not among the training classes (${classes.join(', ')})`);
+      throw new DataError(
+        join(s.test, c),
+        `class folder '${c}' is not among the training classes (${classes.join(', ')})`,
+      );
   let first: string | undefined;
   for (let k = 0; k < classes.length && !first; k++) first = (await listImages(join(s.train, classes[k])))[0];
   if (!first) throw new DataError(s.train, 'contains no .png or .jpg images');

@@ -154,20 +154,28 @@ export const SMALL_PICTURE = 64;
 export async function openTFRecordSource(o: TFRecordSourceOptions): Promise<SourceDataset> {
   const train = await scan(await listTFRecordShards(o.dir, ['train-']), true);
   const testFiles = await listTFRecordShards(o.dir, ['test-']);
-  const test = await scan(testFiles.length ? testFiles : await listTFRecordShards(o.dir, ['dev-', 'validation-']), true);
+  const test = await scan(
+    testFiles.length ? testFiles : await listTFRecordShards(o.dir, ['dev-', 'validation-']),
+    true,
+  );
   if (!train.at.count) throw new DataError(o.dir, 'no train-* TFRecord shards');
   if (!test.at.count) throw new DataError(o.dir, 'no test-*, dev-* or validation-* TFRecord shards');
   const unl = o.unlabeledDir
     ? await scan(await listTFRecordShards(o.unlabeledDir, ['extra-', 'train-', 'unlabeled-']), false)
     : null;
   const classes = classCountOf(train.labels, test.labels);
-  const first = await split(train.at, train.labels, o.channels, true).get(0).catch(() => null);
+  const first = await split(train.at, train.labels, o.channels, true)
+    .get(0)
+    .catch(() => null);
   const head = first?.encoded
     ? await readPictureHeader(first.encoded, { where: { shard: train.at.files[0], record: 0 } })
     : null;
   const mode = o.pictures ?? 'auto';
-  if (mode === 'encoded' && !head) throw new DataError(train.at.files[0], 'pictures: encoded needs image/encoded records', 0);
-  const encoded = head !== null && (mode === 'encoded' || (mode === 'auto' && o.channels === 3 && Math.max(head.width, head.height) > SMALL_PICTURE));
+  if (mode === 'encoded' && !head)
+    throw new DataError(train.at.files[0], 'pictures: encoded needs image/encoded records', 0);
+  const encoded =
+    head !== null &&
+    (mode === 'encoded' || (mode === 'auto' && o.channels === 3 && Math.max(head.width, head.height) > SMALL_PICTURE));
   if (encoded && o.channels !== 3)
     throw new DataError(o.dir, 'encoded pictures are read as RGB: set channels: 3, or pictures: pixels');
   const img = encoded ? null : (await split(train.at, train.labels, o.channels, false).get(0)).image;
