@@ -154,7 +154,6 @@ export function selectIngest(
   );
   const dev: Array<Array<[number, number]>> = parts.map(() => []);
   const devOf = parts.map(() => new Map<number, number>());
-  const devPerClass = new Float64Array(names.length);
   for (let p = 0; p < P; p++) {
     if (!devPart[p]) continue;
     const byClass = apportion(rng.fork(`dev:${p}`), devPart[p], parts[p].perClass);
@@ -162,7 +161,6 @@ export function selectIngest(
       if (!n) return;
       dev[p].push([c, n]);
       devOf[p].set(c, n);
-      devPerClass[c] += n;
     });
   }
 
