@@ -29,7 +29,7 @@ describe('bus trust', () => {
     const experiment = tinyExperiment({ name: 'forged' });
     const store = Object.assign(Object.create(inner), {
       head: async (k: string) => {
-        if (k.endsWith('/manifest.json') && k.startsWith('datasets/')) checks++;
+        if (k.endsWith('/ingest/plan.manifest.json') && k.startsWith('datasets/')) checks++; // the ingest task's commit
         return inner.head(k);
       },
     }) as MemoryObjectStore;
@@ -67,7 +67,7 @@ describe('bus trust', () => {
       const outcome = controller.drive(record.runId).catch((e: unknown) => e);
       await started;
       const ingest = makeTask(record.runId, 'ingest', 0);
-      const manifestKey = datasetKeys.manifest(record.datasetId);
+      const manifestKey = datasetKeys.ingestPlan(record.datasetId);
       await attacker.publishEvent(subjects.taskDone, taskDoneCodec, {
         taskId: ingest.taskId,
         runId: record.runId,

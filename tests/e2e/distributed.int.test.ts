@@ -3,7 +3,7 @@
 // same per-generation metrics as the embedded run with the same seed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunFailedError, sha256Hex } from '@noisy/core';
-import { datasetKeys, makeTask, subjects, taskCodec, taskDoneCodec } from '@noisy/contracts';
+import { INGEST_STEPS, datasetKeys, makeTask, subjects, taskCodec, taskDoneCodec } from '@noisy/contracts';
 import { selectBackend } from '@noisy/ml';
 import { MemoryObjectStore, putJson } from '@noisy/platform';
 import { NatsEventBus } from '@noisy/platform/nats';
@@ -45,7 +45,7 @@ describe('distributed run', () => {
       startWorker({ store, bus: buses[2] }, { steps: ['predict'] }),
       startWorker(
         { store, bus: buses[3] },
-        { steps: ['ingest', 'train', 'filter-stats', 'filter-thresholds', 'filter-output', 'evaluate'] },
+        { steps: [...INGEST_STEPS, 'train', 'filter-stats', 'filter-thresholds', 'filter-output', 'evaluate'] },
       ),
     ];
     try {
@@ -82,10 +82,11 @@ describe('poison and duplicates', () => {
       const record = await controller.create(experiment);
       // Ingest, then flip one byte of unlabeled shard 1 and commit that as its content: a shard bad at
       // its source (a damaged commit would instead be redone, see resume.test.ts).
+      // (ingest-commit alone runs every ingest task in one process.)
       await cbus.publishTask(
-        subjects.task('ingest'),
+        subjects.task('ingest-commit'),
         taskCodec,
-        makeTask(record.runId, 'ingest', 0),
+        makeTask(record.runId, 'ingest-commit', 0),
         `${record.runId}:ingest-first`,
       );
       const dsKey = datasetKeys.manifest(record.datasetId);
@@ -101,7 +102,7 @@ describe('poison and duplicates', () => {
       await putJson(store, dsKey, manifest);
       const err = await controller.drive(record.runId).catch((e: Error) => e);
       expect(err).toBeInstanceOf(RunFailedError);
-      expect(String(err)).toMatch(/shard-00001-of-00003\.tfrecord/);
+      expect(String(err)).toMatch(/unlabeled\/shard-00001-of-00003\.attempt-[0-9a-f]{8}\.tfrecord/);
       expect(outcomes.filter((o) => o === 'predict:1:failed')).toHaveLength(1);
       expect(outcomes.filter((o) => o.startsWith('predict:1:'))).toHaveLength(1);
     } finally {

@@ -1,10 +1,11 @@
 // @noisy/contracts: object keys, subjects, task ids, the bus payloads and their codec. Loads no
 // network code: the gRPC service definitions (which load @grpc/grpc-js) are @noisy/contracts/grpc.
-export { cacheKeys, datasetKeys, runKeys, shardName, checkRunId, type Split } from './keys.js';
+export { cacheKeys, datasetKeys, runKeys, shardName, partName, checkRunId, type Split } from './keys.js';
 export {
   STEPS,
   STEP_ENUM,
   PER_SHARD_STEPS,
+  INGEST_STEPS,
   RUN_STATE_ENUM,
   PROGRESS_UNIT_ENUM,
   subjects,

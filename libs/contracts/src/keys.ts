@@ -1,12 +1,18 @@
 // Object keys: the one place that knows the layout of the object store. Keys are write-once;
 // every step writes its data first and its manifest last, and a step whose manifest exists is done.
 //   datasets/<datasetId>/{manifest.json, labeled|unlabeled|dev|test/shard-00007-of-00128.tfrecord}
+//   datasets/<datasetId>/ingest/{plan, select, count/part-*, write/part-*}.manifest.json, labeled/part-*.tfrecord
 //   runs/<runId>/{experiment.json, summary.json, report.html}
 //   runs/<runId>/gen-<g>/{model/, eval/, predictions/, filter/}
 
 /** `shard-00007-of-00128`, the original's zero-padded naming. */
 export function shardName(index: number, count: number): string {
   return `shard-${String(index).padStart(5, '0')}-of-${String(count).padStart(5, '0')}`;
+}
+
+/** `part-00007-of-01024`: a part of a source dataset. */
+export function partName(index: number, count: number): string {
+  return `part-${String(index).padStart(5, '0')}-of-${String(count).padStart(5, '0')}`;
 }
 
 export type Split = 'labeled' | 'unlabeled' | 'dev' | 'test';
@@ -16,6 +22,19 @@ export const datasetKeys = {
   manifest: (datasetId: string) => `datasets/${datasetId}/manifest.json`,
   shard: (datasetId: string, split: Split, index: number, count: number) =>
     `datasets/${datasetId}/${split}/${shardName(index, count)}.tfrecord`,
+  /** Ingest's fan-out: the parts of the source (the `ingest` task). */
+  ingestPlan: (datasetId: string) => `datasets/${datasetId}/ingest/plan.manifest.json`,
+  /** Per-class counts of source part `part` of `parts` (ingest-count). */
+  ingestCount: (datasetId: string, part: number, parts: number) =>
+    `datasets/${datasetId}/ingest/count/${partName(part, parts)}.manifest.json`,
+  /** What every part contributes to each split (ingest-select). */
+  ingestSelect: (datasetId: string) => `datasets/${datasetId}/ingest/select.manifest.json`,
+  /** The shards source part `part` wrote (ingest-write). */
+  ingestWrite: (datasetId: string, part: number, parts: number) =>
+    `datasets/${datasetId}/ingest/write/${partName(part, parts)}.manifest.json`,
+  /** The labeled records of one source part, joined into the labeled shard when ingest commits. */
+  ingestLabeled: (datasetId: string, part: number, parts: number) =>
+    `datasets/${datasetId}/ingest/labeled/${partName(part, parts)}.tfrecord`,
 };
 
 const gen = (runId: string, g: number) => `runs/${runId}/gen-${g}`;

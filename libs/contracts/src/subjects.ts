@@ -4,7 +4,7 @@
 // ('filter-stats', 'step-started', 'steps'), and codec.ts maps them to the proto enums.
 import * as pb from './gen/noisy/v1/events.js';
 
-/** The one table of step names and their proto enum values, in run order. */
+/** The one table of step names and their proto enum values (run order, then ingest's fan-out). */
 export const STEP_ENUM = {
   ingest: pb.Step.STEP_INGEST,
   train: pb.Step.STEP_TRAIN,
@@ -13,14 +13,39 @@ export const STEP_ENUM = {
   'filter-thresholds': pb.Step.STEP_FILTER_THRESHOLDS,
   'filter-output': pb.Step.STEP_FILTER_OUTPUT,
   evaluate: pb.Step.STEP_EVALUATE,
+  'ingest-count': pb.Step.STEP_INGEST_COUNT,
+  'ingest-select': pb.Step.STEP_INGEST_SELECT,
+  'ingest-write': pb.Step.STEP_INGEST_WRITE,
+  'ingest-commit': pb.Step.STEP_INGEST_COMMIT,
 } as const satisfies Record<string, pb.Step>;
 
 /** The steps of a run, each a task kind consumed by one stage's workers. */
 export type Step = keyof typeof STEP_ENUM;
 export const STEPS = Object.keys(STEP_ENUM) as readonly Step[];
 
-/** Steps with one task per unlabeled shard; the others have one task per generation (shard -1). */
-export const PER_SHARD_STEPS: readonly Step[] = ['predict', 'filter-stats', 'filter-output'];
+/**
+ * Steps with one task per shard (an unlabeled shard; ingest-count and ingest-write: a part of the
+ * source); the others have one task per generation (shard -1).
+ */
+export const PER_SHARD_STEPS: readonly Step[] = [
+  'predict',
+  'filter-stats',
+  'filter-output',
+  'ingest-count',
+  'ingest-write',
+];
+
+/**
+ * The steps of ingest, in order: `ingest` lists the source's parts, then ingest-count per part, one
+ * ingest-select, ingest-write per part, and ingest-commit, which commits the dataset manifest.
+ */
+export const INGEST_STEPS: readonly Step[] = [
+  'ingest',
+  'ingest-count',
+  'ingest-select',
+  'ingest-write',
+  'ingest-commit',
+];
 
 export const RUN_STATE_ENUM = {
   started: pb.RunState.RUN_STATE_STARTED,

@@ -163,6 +163,12 @@ const TFRecordSource = z.strictObject({
    * picture is larger than 64 px on a side (and, for folders, no `size` is set), else pixels.
    */
   pictures: z.enum(['auto', 'encoded', 'pixels']).optional(),
+  /**
+   * Read the test files and the unlabeled folder's files in place instead of copying them, where
+   * nothing must be re-encoded (encoded pictures, a file taken whole): every worker that reads the
+   * dataset then needs this path mounted. @default false
+   */
+  readInPlace: z.boolean().optional(),
 });
 const SyntheticSource = z.strictObject({
   kind: z.literal('synthetic'),

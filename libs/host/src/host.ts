@@ -7,7 +7,7 @@ import { ConfigError } from '@noisy/core';
 import { durableFor, type Step } from '@noisy/contracts';
 import { selectBackend, useNativeKernels, type BackendReport } from '@noisy/ml';
 import { ModelCache, startWorker, type GangLauncher, type Worker } from '@noisy/pipeline';
-import { confinedIngest } from './data-roots.js';
+import { confinedIngestStages } from './data-roots.js';
 import { setupTelemetry } from '@noisy/platform/telemetry';
 import { onShutdown, serviceConfigFromEnv, type EventBus, type ObjectStore, type ServiceConfig } from '@noisy/platform';
 import { startGrpcServer, type GrpcServer } from '@noisy/platform/grpc';
@@ -72,7 +72,7 @@ export async function hostService(
         { store, bus },
         {
           steps: spec.steps,
-          stages: { ingest: confinedIngest(config.dataRoots) },
+          stages: confinedIngestStages(config.dataRoots),
           gang,
           // Well inside the ack wait, so a silent stage (loading, saving, scanning) is never redelivered.
           keepAliveMs: Math.max(250, config.ackWaitMs / 3),

@@ -2,7 +2,7 @@
 // workers run, return the committed manifest key; errors map to gRPC status codes.
 import type * as grpc from '@grpc/grpc-js';
 import { InvalidMessageError, STEP_ENUM, taskCodec, type Step, type Task, type eventsPb } from '@noisy/contracts';
-import { STAGES, type StageContext } from '@noisy/pipeline';
+import { STAGES, ingestWhole, type StageContext } from '@noisy/pipeline';
 import { unary } from '@noisy/platform/grpc';
 import { confinedIngest } from './data-roots.js';
 import type { HostContext } from './host.js';
@@ -25,7 +25,7 @@ export function taskHandler(
   ctx: HostContext,
 ): grpc.handleUnaryCall<{ task?: eventsPb.Task }, { manifestKey: string }> {
   return unary(async (req) => ({
-    manifestKey: await (step === 'ingest' ? confinedIngest(ctx.config.dataRoots) : STAGES[step])(
+    manifestKey: await (step === 'ingest' ? confinedIngest(ctx.config.dataRoots, ingestWhole) : STAGES[step])(
       stageContext(ctx),
       toTask(req.task, step),
       ctx.models,

@@ -25,8 +25,8 @@ import {
 import { putJson, type EventBus, type ObjectStore } from '@noisy/platform';
 import { awaitTasks } from './await-tasks.js';
 import { DEFAULT_TASK_DEADLINES_MS } from './deadlines.js';
-import { readManifest, verifyCommit } from './manifest.js';
-import { planRun, type Phase } from './plan.js';
+import { isCommitted, readManifest, verifyCommit } from './manifest.js';
+import { planIngest, planRun, type Phase } from './plan.js';
 import { loadRun, type RunRecord } from './run-view.js';
 import { datasetIdFor } from './stages/ingest.js';
 import { buildSummary, type RunSummary } from './summary.js';
@@ -147,7 +147,7 @@ export class RunController {
               'noisy.run_id': runId,
               'noisy.generation': phase.generation,
               'noisy.tasks': pending.length,
-              'noisy.barrier': phase.name === 'filter-thresholds',
+              'noisy.barrier': phase.name === 'filter-thresholds' || phase.name === 'ingest-select',
             },
           },
           trace.setSpan(context.active(), generationSpan(phase.generation)),
@@ -193,7 +193,12 @@ export class RunController {
           generations.delete(phase.generation);
         }
       };
-      for (const phase of planRun(runId, e, datasetId, null)) await runPhase(phase);
+      // Ingest (unless the dataset has committed): list the source's parts, then fan out over them.
+      if (!(await isCommitted(this.ports.store, datasetKeys.manifest(datasetId)))) {
+        for (const phase of planRun(runId, e, datasetId, null)) await runPhase(phase);
+        const plan = await readManifest(this.ports.store, datasetKeys.ingestPlan(datasetId), 'ingest-plan');
+        for (const phase of planIngest(runId, datasetId, plan.data.parts.length)) await runPhase(phase);
+      }
       const dataset = await readManifest(this.ports.store, datasetKeys.manifest(datasetId), 'dataset');
       const shards = dataset.data.unlabeled.length;
       const phases = planRun(runId, e, datasetId, shards);

@@ -16,6 +16,10 @@ export const DEFAULT_TASK_DEADLINES_MS: Readonly<Record<Step, number>> = Object.
   'filter-thresholds': 15 * MINUTE,
   'filter-output': 15 * MINUTE,
   evaluate: 30 * MINUTE,
+  'ingest-count': 30 * MINUTE,
+  'ingest-select': 15 * MINUTE,
+  'ingest-write': 60 * MINUTE,
+  'ingest-commit': 60 * MINUTE,
 });
 
 /** Parse `step=seconds,...` (the NOISY_TASK_DEADLINES setting) over the defaults. */

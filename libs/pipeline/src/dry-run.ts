@@ -5,7 +5,7 @@
 import { ConfigError, type CompiledExperiment } from '@noisy/core';
 import type { SourceDataset } from '@noisy/data';
 import { modelResolution } from '@noisy/ml';
-import { planRun } from './plan.js';
+import { planIngest, planRun } from './plan.js';
 import { carveDev } from './stages/ingest.js';
 
 const TEST_SHARD = 10_000;
@@ -31,7 +31,8 @@ export interface DryRunPlan {
   generations: DryRunGeneration[];
 }
 
-export function planDryRun(e: CompiledExperiment, source: SourceDataset): DryRunPlan {
+/** `sourceParts`: how many parts ingest fans out over (`openSourceParts`), to list its tasks too. */
+export function planDryRun(e: CompiledExperiment, source: SourceDataset, sourceParts?: number): DryRunPlan {
   const classes = source.classNames.length;
   const labels = source.train.labels;
   if (!labels) throw new ConfigError('data.source', 'the training split has no labels');
@@ -53,7 +54,8 @@ export function planDryRun(e: CompiledExperiment, source: SourceDataset): DryRun
   const unlabeled = e.data.unlabeled === 'rest' ? rest : Math.min(rest, e.data.unlabeled);
   const test = Math.min(source.test.count, e.data.testLimit ?? Infinity);
   const shards = Math.max(1, Math.min(e.data.unlabeledShards, unlabeled));
-  const phases = planRun('dry-run', e, 'dry-run', unlabeled ? shards : 0);
+  const run = planRun('dry-run', e, 'dry-run', unlabeled ? shards : 0);
+  const phases = sourceParts ? [run[0], ...planIngest('dry-run', 'dry-run', sourceParts), ...run.slice(1)] : run;
   const generations = e.stages.map((stage, g): DryRunGeneration => {
     const B = stage.train.batchSize;
     const steps = stage.train.steps ?? Math.max(1, Math.ceil(stage.train.epochs * Math.max(1, Math.ceil(labeled / B))));

@@ -9,6 +9,8 @@ export * from './context.js';
 export * from './predictions.js';
 export * from './model-cache.js';
 export * from './stages/ingest.js';
+export * from './stages/ingest-tasks.js';
+export * from './stages/ingest-select.js';
 export * from './stages/train.js';
 export * from './stages/predict.js';
 export * from './stages/filter.js';

@@ -7,6 +7,8 @@ import type { InputStats, Metrics } from '@noisy/ml';
 import type { ShardStats, Thresholds } from './balance.js';
 import type { DatasetInfo } from './context.js';
 import type { FilterOutputData } from './stages/filter.js';
+import type { Selection } from './stages/ingest-select.js';
+import type { IngestCountData, IngestPlanData, IngestWriteData } from './stages/ingest-tasks.js';
 import type { TrainData } from './stages/train.js';
 
 /** An evaluation manifest's payload: the test metrics (as before dev existed) and the dev split's. */
@@ -17,6 +19,8 @@ export interface Part {
   sha256: string;
   bytes: number;
   records: number;
+  /** Read in place: the source file (on a mounted path) this part is, instead of an object of the store. */
+  file?: string;
 }
 
 /** The step-specific payload of each kind of manifest. */
@@ -28,6 +32,10 @@ export interface ManifestData {
   'filter-output': FilterOutputData;
   model: TrainData;
   evaluation: EvalData;
+  'ingest-plan': IngestPlanData;
+  'ingest-count': IngestCountData;
+  'ingest-select': Selection;
+  'ingest-write': IngestWriteData;
 }
 export type ManifestKind = keyof ManifestData;
 
@@ -59,6 +67,7 @@ export const PartSchema: z.ZodType<Part> = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: count,
   records: count,
+  file: z.string().min(1).optional(),
 });
 
 const StatsSchema: z.ZodType<InputStats> = z.object({ mean: numbers, std: numbers });
@@ -91,6 +100,56 @@ const DatasetInfoSchema: z.ZodType<DatasetInfo> = z.object({
   unlabeled: z.array(PartSchema),
   dev: z.array(PartSchema).optional(),
   test: z.array(PartSchema),
+});
+
+const Span = z.tuple([count, count]);
+const Sparse = z.array(z.tuple([count, count]));
+
+const IngestPlanSchema: z.ZodType<IngestPlanData> = z.object({
+  name: z.string(),
+  kind: z.enum(['image', 'tabular']),
+  shape: z.array(z.number().int().positive()).min(1),
+  encoded: z.boolean(),
+  classNames: z.array(z.string()).nullable(),
+  encoding: EncodingSchema.optional(),
+  parts: z.array(
+    z.object({ split: z.enum(['train', 'test', 'unlabeled']), name: z.string(), file: z.string().optional() }),
+  ),
+});
+
+const IngestCountSchema: z.ZodType<IngestCountData> = z.object({
+  split: z.enum(['train', 'test', 'unlabeled']),
+  records: count,
+  perClass: z.array(count),
+  inPlace: z.boolean().optional(),
+  file: z.object({ file: z.string(), bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
+});
+
+const SelectionSchema: z.ZodType<Selection> = z.object({
+  classes: count,
+  classNames: z.array(z.string()),
+  counts: z.object({ labeled: count, unlabeled: count, dev: count, test: count }),
+  shards: z.object({ unlabeled: count, dev: count, test: count }),
+  parts: z.array(
+    z.object({
+      inPlace: z.boolean(),
+      dev: Sparse,
+      labeled: z.union([z.literal('all'), Sparse]),
+      unlabeled: count,
+      unlabeledShards: Span,
+      devShards: Span,
+      test: count,
+      testShards: Span,
+    }),
+  ),
+});
+
+const IngestWriteSchema: z.ZodType<IngestWriteData> = z.object({
+  labeled: PartSchema.nullable(),
+  unlabeled: z.array(PartSchema),
+  dev: z.array(PartSchema),
+  test: z.array(PartSchema),
+  sums: z.object({ n: count, sum: numbers, sq: numbers }).nullable(),
 });
 
 const Ranked = z.object({ p: z.number(), id: z.string() });
@@ -159,6 +218,10 @@ const SCHEMAS = {
   'filter-output': envelope('filter-output', FilterOutputSchema),
   model: envelope('model', TrainDataSchema),
   evaluation: envelope('evaluation', EvalDataSchema),
+  'ingest-plan': envelope('ingest-plan', IngestPlanSchema),
+  'ingest-count': envelope('ingest-count', IngestCountSchema),
+  'ingest-select': envelope('ingest-select', SelectionSchema),
+  'ingest-write': envelope('ingest-write', IngestWriteSchema),
 } satisfies { [K in ManifestKind]: z.ZodType<ManifestOf<K>> };
 
 /** The schema of one kind of manifest. */
@@ -176,4 +239,8 @@ export const AnyManifestSchema: z.ZodType<Manifest> = z.discriminatedUnion('kind
   SCHEMAS['filter-output'],
   SCHEMAS.model,
   SCHEMAS.evaluation,
+  SCHEMAS['ingest-plan'],
+  SCHEMAS['ingest-count'],
+  SCHEMAS['ingest-select'],
+  SCHEMAS['ingest-write'],
 ]);

@@ -7,8 +7,8 @@
 // key (`attemptKey`) and the manifest is created only if absent, so exactly one attempt commits
 // and the committed parts are its own.
 import { createHash, randomUUID } from 'node:crypto';
-import { ArtifactError, sha256Hex } from '@noisy/core';
-import { decodeTFRecordStream, frameRecord } from '@noisy/data';
+import { ArtifactError, DataError, sha256Hex } from '@noisy/core';
+import { decodeTFRecordStream, frameRecord, readFileChunks } from '@noisy/data';
 import { putJsonIfAbsent, type ObjectStore } from '@noisy/platform';
 import {
   AnyManifestSchema,
@@ -57,11 +57,17 @@ export async function putRecords(
 }
 
 const mismatch = (part: Part, what: string) =>
-  new ArtifactError(
-    part.key,
-    `content does not match its manifest (${what}; sha256 ${part.sha256.slice(0, 12)}...): ` +
-      'the object was changed or corrupted',
-  );
+  part.file
+    ? new DataError(
+        part.file,
+        `changed since ingest read it in place (${what}; sha256 ${part.sha256.slice(0, 12)}... then): ` +
+          'restore the file, or ingest the source again as a new dataset (change data or the seed)',
+      )
+    : new ArtifactError(
+        part.key,
+        `content does not match its manifest (${what}; sha256 ${part.sha256.slice(0, 12)}...): ` +
+          'the object was changed or corrupted',
+      );
 
 /**
  * Stream a part's bytes, checking them against its manifest entry on the fly: too many bytes
@@ -71,7 +77,8 @@ const mismatch = (part: Part, what: string) =>
 export async function* readPartStream(store: ObjectStore, part: Part): AsyncGenerator<Uint8Array> {
   const hash = createHash('sha256');
   let bytes = 0;
-  for await (const chunk of await store.getStream(part.key)) {
+  // A part read in place is a source file on a mounted path, not an object of the store.
+  for await (const chunk of part.file ? readFileChunks(part.file) : await store.getStream(part.key)) {
     bytes += chunk.length;
     if (bytes > part.bytes) throw mismatch(part, `more than ${part.bytes} bytes`);
     hash.update(chunk);
@@ -213,7 +220,7 @@ export async function commitStep<K extends ManifestKind>(
   if (!(await putJsonIfAbsent(store, key, manifest))) {
     // Another attempt committed first: its parts are the result; ours are garbage unless shared.
     const committed = new Set((await readManifest(store, key)).parts.map((p) => p.key));
-    for (const p of r.parts) if (!committed.has(p.key)) await store.delete(p.key);
+    for (const p of r.parts) if (!committed.has(p.key) && !p.file) await store.delete(p.key);
   } else if (hash) await rememberStep(store, kind, hash, key);
   return key;
 }

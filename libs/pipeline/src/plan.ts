@@ -21,15 +21,39 @@ export function usesStoredPseudoLabels(e: CompiledExperiment, g: number): boolea
   return g > 0 && e.mode === 'offline' && e.stages[g].train.unlabelRatio > 0;
 }
 
+/**
+ * Ingest's fan-out after the `ingest` task has listed the source's `parts`: ingest-count per part,
+ * ingest-select, ingest-write per part, and ingest-commit, which commits the dataset manifest.
+ */
+export function planIngest(runId: string, datasetId: string, parts: number): Phase[] {
+  const one = (name: 'ingest-select' | 'ingest-commit', key: string): Phase => ({
+    name,
+    generation: 0,
+    tasks: [{ task: makeTask(runId, name, 0), manifestKey: key }],
+  });
+  const perPart = (name: 'ingest-count' | 'ingest-write', key: (p: number) => string): Phase => ({
+    name,
+    generation: 0,
+    tasks: Array.from({ length: parts }, (_, p) => ({ task: makeTask(runId, name, 0, p), manifestKey: key(p) })),
+  });
+  return [
+    perPart('ingest-count', (p) => datasetKeys.ingestCount(datasetId, p, parts)),
+    one('ingest-select', datasetKeys.ingestSelect(datasetId)),
+    perPart('ingest-write', (p) => datasetKeys.ingestWrite(datasetId, p, parts)),
+    one('ingest-commit', datasetKeys.manifest(datasetId)),
+  ];
+}
+
 export function planRun(runId: string, e: CompiledExperiment, datasetId: string, shards: number | null): Phase[] {
   const phases: Phase[] = [
     {
       name: 'ingest',
       generation: 0,
-      tasks: [{ task: makeTask(runId, 'ingest', 0), manifestKey: datasetKeys.manifest(datasetId) }],
+      // Lists the source's parts; the rest of ingest fans out over them (planIngest).
+      tasks: [{ task: makeTask(runId, 'ingest', 0), manifestKey: datasetKeys.ingestPlan(datasetId) }],
     },
   ];
-  if (shards === null) return phases; // shard count is known once ingest has committed
+  if (shards === null) return phases; // shard count is known once the dataset has committed
   const perShard = (
     name: 'predict' | 'filter-stats' | 'filter-output',
     g: number,

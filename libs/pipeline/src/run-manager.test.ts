@@ -2,7 +2,7 @@
 // runs resumed at start-up under a lease, and a leased run left alone by a second controller.
 import { describe, expect, it } from 'vitest';
 import { DataError, RunFailedError } from '@noisy/core';
-import { datasetKeys, runKeys } from '@noisy/contracts';
+import { INGEST_STEPS, datasetKeys, runKeys } from '@noisy/contracts';
 import { MemoryEventBus, MemoryObjectStore, putJson } from '@noisy/platform';
 import { tinyExperiment } from '@noisy/testing';
 import { RunController } from './controller.js';
@@ -55,7 +55,7 @@ describe('run manager', () => {
     // What a controller killed mid-run leaves: state running, its lease still valid for a moment.
     await putJson(store, runKeys.state(runId), { state: 'running', message: '', updated: new Date().toISOString() });
     await putJson(store, runKeys.lease(runId), { holder: 'dead', expires: new Date(Date.now() + 400).toISOString() });
-    const worker = startWorker({ store, bus }, { steps: ['ingest'] });
+    const worker = startWorker({ store, bus }, { steps: INGEST_STEPS });
     const restarted = new RunManager({ store, bus }, { holder: 'new', leaseMs: 1500, controller: { pollMs: 20 } });
     const stop = restarted.startResumer();
     try {

@@ -1,11 +1,13 @@
-// Ingestion service: imports datasets into TFRecord shards + manifest (work queue step `ingest`,
-// gRPC IngestionService.Ingest). Env: NOISY_NATS_URL, NOISY_STORE_URL, NOISY_GRPC_PORT.
+// Ingestion service: imports datasets into TFRecord shards + manifest (work queue steps ingest,
+// ingest-count, ingest-select, ingest-write, ingest-commit; gRPC IngestionService.Ingest runs a
+// whole ingest in one call). Env: NOISY_NATS_URL, NOISY_STORE_URL, NOISY_GRPC_PORT.
+import { INGEST_STEPS } from '@noisy/contracts';
 import { stagesPb } from '@noisy/contracts/grpc';
 import { serviceMain, taskHandler } from '@noisy/host';
 
 await serviceMain({
   name: 'ingestion',
-  steps: ['ingest'],
+  steps: INGEST_STEPS,
   ml: true,
   gpuRole: false,
   register: (server, ctx) =>

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DataError } from '@noisy/core';
 import { decodeExample } from '../example.js';
 import { readPictureHeader, verifyPicture } from '../decode-image.js';
-import { decodeSample } from '../sample.js';
+import { decodeSample, type Sample } from '../sample.js';
 import { readTFRecordFile } from '../tfrecord.js';
 import { classCountOf } from './labels.js';
 import type { SourceDataset, SplitSource } from './source.js';
@@ -62,7 +62,8 @@ class Labels {
   }
 }
 
-async function shards(dir: string, prefixes: string[]): Promise<string[]> {
+/** The TFRecord files of `dir` whose names start with one of `prefixes`, sorted. */
+export async function listTFRecordShards(dir: string, prefixes: string[]): Promise<string[]> {
   const names = await readdir(dir).catch((cause) => {
     throw new DataError(dir, `cannot read TFRecord directory: ${(cause as NodeJS.ErrnoException).code}`, undefined, {
       cause,
@@ -106,23 +107,35 @@ function split(at: Locations, labels: Int32Array | null, channels: 1 | 3, encode
       try {
         const buf = new Uint8Array(r.length);
         await fh.read(buf, 0, r.length, r.offset);
-        const s = decodeSample(buf, r.file, r.index, channels, encoded);
-        // Kept encoded: verified now (header, then a 1/8-scale decode), so a bad picture fails ingest.
-        if (encoded && !s.encoded)
-          throw new DataError(r.file, 'record has no image/encoded picture (the dataset keeps encoded pictures)', r.index);
-        if (s.encoded) await verifyPicture(s.encoded, { where: { shard: r.file, record: r.index } });
-        // Unlabeled shards of the original carry dummy prediction fields: drop them.
-        return {
-          id: s.id.includes('#') ? `${r.file.split('/').pop()}#${r.index}` : s.id,
-          image: s.image,
-          encoded: s.encoded,
-          features: s.features,
-          label: labels ? labels[i] : undefined,
-        };
+        return await sourceSample(buf, r.file, r.index, channels, encoded, labels ? labels[i] : undefined);
       } finally {
         await fh.close();
       }
     },
+  };
+}
+
+/** One record of a source file as a sample: pictures checked, the original's dummy fields dropped. */
+export async function sourceSample(
+  buf: Uint8Array,
+  file: string,
+  index: number,
+  channels: 1 | 3,
+  encoded: boolean,
+  label: number | undefined,
+): Promise<Sample> {
+  const s = decodeSample(buf, file, index, channels, encoded);
+  // Kept encoded: verified now (header, then a 1/8-scale decode), so a bad picture fails ingest.
+  if (encoded && !s.encoded)
+    throw new DataError(file, 'record has no image/encoded picture (the dataset keeps encoded pictures)', index);
+  if (s.encoded) await verifyPicture(s.encoded, { where: { shard: file, record: index } });
+  // Unlabeled shards of the original carry dummy prediction fields: drop them.
+  return {
+    id: s.id.includes('#') ? `${file.split('/').pop()}#${index}` : s.id,
+    image: s.image,
+    encoded: s.encoded,
+    features: s.features,
+    label,
   };
 }
 
@@ -139,22 +152,30 @@ export interface TFRecordSourceOptions {
 export const SMALL_PICTURE = 64;
 
 export async function openTFRecordSource(o: TFRecordSourceOptions): Promise<SourceDataset> {
-  const train = await scan(await shards(o.dir, ['train-']), true);
-  const testFiles = await shards(o.dir, ['test-']);
-  const test = await scan(testFiles.length ? testFiles : await shards(o.dir, ['dev-', 'validation-']), true);
+  const train = await scan(await listTFRecordShards(o.dir, ['train-']), true);
+  const testFiles = await listTFRecordShards(o.dir, ['test-']);
+  const test = await scan(
+    testFiles.length ? testFiles : await listTFRecordShards(o.dir, ['dev-', 'validation-']),
+    true,
+  );
   if (!train.at.count) throw new DataError(o.dir, 'no train-* TFRecord shards');
   if (!test.at.count) throw new DataError(o.dir, 'no test-*, dev-* or validation-* TFRecord shards');
   const unl = o.unlabeledDir
-    ? await scan(await shards(o.unlabeledDir, ['extra-', 'train-', 'unlabeled-']), false)
+    ? await scan(await listTFRecordShards(o.unlabeledDir, ['extra-', 'train-', 'unlabeled-']), false)
     : null;
   const classes = classCountOf(train.labels, test.labels);
-  const first = await split(train.at, train.labels, o.channels, true).get(0).catch(() => null);
+  const first = await split(train.at, train.labels, o.channels, true)
+    .get(0)
+    .catch(() => null);
   const head = first?.encoded
     ? await readPictureHeader(first.encoded, { where: { shard: train.at.files[0], record: 0 } })
     : null;
   const mode = o.pictures ?? 'auto';
-  if (mode === 'encoded' && !head) throw new DataError(train.at.files[0], 'pictures: encoded needs image/encoded records', 0);
-  const encoded = head !== null && (mode === 'encoded' || (mode === 'auto' && o.channels === 3 && Math.max(head.width, head.height) > SMALL_PICTURE));
+  if (mode === 'encoded' && !head)
+    throw new DataError(train.at.files[0], 'pictures: encoded needs image/encoded records', 0);
+  const encoded =
+    head !== null &&
+    (mode === 'encoded' || (mode === 'auto' && o.channels === 3 && Math.max(head.width, head.height) > SMALL_PICTURE));
   if (encoded && o.channels !== 3)
     throw new DataError(o.dir, 'encoded pictures are read as RGB: set channels: 3, or pictures: pixels');
   const img = encoded ? null : (await split(train.at, train.labels, o.channels, false).get(0)).image;

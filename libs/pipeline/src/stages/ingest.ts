@@ -1,24 +1,35 @@
-// Ingest: a source dataset -> TFRecord shards + manifest. The labeled subset is N per class chosen
-// by seed; the rest of the training split (and any extra unlabeled images) becomes the unlabeled
-// shards, seeded-shuffled; the test split is sharded as is. A dev split (`data.dev`) is carved from
-// the training split first, by its own seed stream, and is neither labeled nor unlabeled data.
-// Written one shard at a time.
-import { ConfigError, createRng, devCount, shuffleInPlace, type CompiledExperiment } from '@noisy/core';
+// Ingest: a source dataset -> TFRecord shards + the dataset manifest. The work is a fan-out over
+// the source's parts (ingest-tasks.ts: plan, count per part, a seeded select, write per part);
+// this is the last of them (the ingest-commit task): it joins the parts' labeled records into the labeled shard,
+// reduces the input statistics and writes the dataset manifest. Run alone (the gRPC Ingest call,
+// a direct call) it first runs, in this process, whichever of those tasks has not committed.
+// The labeled subset is N per class chosen by seed (or all), the dev split (`data.dev`) a seeded
+// subset of the training split; the rest (and any extra unlabeled source) is unlabeled data.
+import { createRng, devCount, shuffleInPlace, type CompiledExperiment } from '@noisy/core';
 import { datasetKeys } from '@noisy/contracts';
-import { IMAGENET_STATS, encodeSample, encodeTFRecords, openSource, type Sample, type SplitSource } from '@noisy/data';
-import { computeStats } from '@noisy/ml';
-import { packInputs, type DatasetInfo, type StageContext } from '../context.js';
-import { commitStep, putPart, type Part, type StepResult } from '../manifest.js';
-
-const TEST_SHARD = 10_000;
-/** Input statistics read at most this many labeled and this many unlabeled examples. */
-const STAT_LIMIT = 10_000;
+import { IMAGENET_STATS } from '@noisy/data';
+import type { InputStats } from '@noisy/ml';
+import type { DatasetInfo, StageContext } from '../context.js';
+import {
+  attemptKey,
+  commitStep,
+  isCommitted,
+  putRecords,
+  readManifest,
+  readRecords,
+  type Part,
+  type StepResult,
+} from '../manifest.js';
+import { ingestCount, ingestPlan, ingestSelect, ingestWrite, readPlan, type IngestWriteData } from './ingest-tasks.js';
 
 export function datasetIdFor(e: CompiledExperiment, hash: (s: string) => string): string {
   return `${e.data.source.kind}-${hash(JSON.stringify({ data: e.data, seed: e.seed })).slice(0, 12)}`;
 }
 
-/** The dev split: `data.dev` training indices drawn by their own stream (sorted), and a membership mask. */
+/**
+ * A dev split of `data.dev` training indices (sorted) and a membership mask, for planning over a
+ * source in memory (`noisy run --dry-run` counts with it); ingest itself draws dev per part.
+ */
 export function carveDev(e: CompiledExperiment, trainCount: number): { dev: number[]; isDev: Uint8Array } {
   const order = Array.from({ length: trainCount }, (_, i) => i);
   shuffleInPlace(order, createRng(e.seed).fork('dev'));
@@ -28,159 +39,108 @@ export function carveDev(e: CompiledExperiment, trainCount: number): { dev: numb
   return { dev, isDev };
 }
 
-async function writeShards(
-  ctx: StageContext,
-  datasetId: string,
-  split: 'labeled' | 'unlabeled' | 'dev' | 'test',
-  items: Array<{ src: SplitSource; i: number }>,
-  shards: number,
-  report: () => void,
-): Promise<Part[]> {
-  const parts: Part[] = [];
-  const per = Math.ceil(items.length / shards);
-  for (let s = 0; s < shards; s++) {
-    const records: Uint8Array[] = []; // encoded at once: a shard's Sample objects are never all held
-    for (let k = s * per; k < Math.min(items.length, (s + 1) * per); k++) {
-      const { src, i } = items[k];
-      const sample = await src.get(i);
-      // Unlabeled shards carry no label: the student must not see it.
-      records.push(
-        encodeSample(
-          split === 'unlabeled'
-            ? { id: sample.id, image: sample.image, encoded: sample.encoded, features: sample.features }
-            : sample,
-        ),
-      );
-      report();
-    }
-    parts.push(
-      await putPart(
-        ctx.store,
-        datasetKeys.shard(datasetId, split, s, shards),
-        encodeTFRecords(records),
-        records.length,
-      ),
-    );
-  }
-  return parts;
-}
-
 export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId: string): Promise<string> {
-  return commitStep(ctx.store, datasetKeys.manifest(datasetId), 'dataset', () => ingestData(ctx, e, datasetId));
+  return commitStep(ctx.store, datasetKeys.manifest(datasetId), 'dataset', (attempt) =>
+    commitDataset(ctx, e, datasetId, attempt),
+  );
 }
 
-async function ingestData(ctx: StageContext, e: CompiledExperiment, datasetId: string): Promise<StepResult<'dataset'>> {
-  const source = await openSource(e.data.source, {
-    seed: e.seed,
-    allowDownload: ctx.allowDownload,
-    cacheDir: ctx.cacheDir,
-  });
-  const labels = source.train.labels!;
-  const classes = source.classNames.length;
-  const rng = createRng(e.seed).fork('ingest');
-  const { dev, isDev } = carveDev(e, source.train.count);
-  const byClass: number[][] = Array.from({ length: classes }, () => []);
-  labels.forEach((y, i) => isDev[i] || byClass[y].push(i));
-  const labeled: number[] = [];
-  const N = e.data.labeledPerClass;
-  // 'all': every labeled training example outside dev, classes of any size.
-  if (N === 'all') for (const idx of byClass) for (const i of idx) labeled.push(i);
-  else
-    byClass.forEach((idx, c) => {
-      if (idx.length < N)
-        throw new ConfigError(
-          'data.labeledPerClass',
-          `asks ${N} labeled examples per class but class '${source.classNames[c]}' ` +
-            `has only ${idx.length} training examples` +
-            (dev.length ? ` outside the dev split (data.dev: ${dev.length})` : ''),
-        );
-      shuffleInPlace(idx, rng);
-      for (let k = 0; k < N; k++) labeled.push(idx[k]); // no spread: classes can hold millions
-    });
-  labeled.sort((a, b) => a - b);
-  const isLabeled = new Uint8Array(source.train.count);
-  for (const i of labeled) isLabeled[i] = 1;
-  const rest = Array.from({ length: source.train.count }, (_, i) => i).filter((i) => !isLabeled[i] && !isDev[i]);
-  shuffleInPlace(rest, rng);
-  const unlabeledItems = rest.map((i) => ({ src: source.train, i }));
-  if (source.unlabeled)
-    for (let i = 0; i < source.unlabeled.count; i++) unlabeledItems.push({ src: source.unlabeled, i });
-  const unl = e.data.unlabeled === 'rest' ? unlabeledItems : unlabeledItems.slice(0, e.data.unlabeled);
-  const testCount = Math.min(source.test.count, e.data.testLimit ?? Infinity);
-  const testItems = Array.from({ length: testCount }, (_, i) => ({ src: source.test, i }));
-  const total = labeled.length + unl.length + dev.length + testItems.length;
-  let done = 0;
-  const report = () => {
-    if (++done % 2000 === 0 || done === total) ctx.progress({ unit: 'examples', done, total });
-  };
+/**
+ * Run, in this process and in order, every ingest task whose manifest is absent (the controller
+ * fans them out over workers instead; then this finds them all committed).
+ */
+export async function runIngestTasks(ctx: StageContext, e: CompiledExperiment, datasetId: string): Promise<void> {
+  const has = (key: string) => isCommitted(ctx.store, key);
+  if (!(await has(datasetKeys.ingestPlan(datasetId)))) await ingestPlan(ctx, e, datasetId);
+  const P = (await readPlan(ctx, datasetId)).data.parts.length;
+  for (let p = 0; p < P; p++)
+    if (!(await has(datasetKeys.ingestCount(datasetId, p, P)))) await ingestCount(ctx, e, datasetId, p);
+  if (!(await has(datasetKeys.ingestSelect(datasetId)))) await ingestSelect(ctx, e, datasetId);
+  for (let p = 0; p < P; p++)
+    if (!(await has(datasetKeys.ingestWrite(datasetId, p, P)))) await ingestWrite(ctx, e, datasetId, p);
+}
 
-  const [labeledPart] = await writeShards(
-    ctx,
-    datasetId,
-    'labeled',
-    labeled.map((i) => ({ src: source.train, i })),
-    1,
-    report,
-  );
-  const shards = Math.max(1, Math.min(e.data.unlabeledShards, unl.length));
-  const unlabeledParts = unl.length ? await writeShards(ctx, datasetId, 'unlabeled', unl, shards, report) : [];
-  const devParts = dev.length
-    ? await writeShards(
-        ctx,
-        datasetId,
-        'dev',
-        dev.map((i) => ({ src: source.train, i })),
-        Math.ceil(dev.length / TEST_SHARD),
-        report,
-      )
-    : [];
-  const testParts = await writeShards(
-    ctx,
-    datasetId,
-    'test',
-    testItems,
-    Math.max(1, Math.ceil(testCount / TEST_SHARD)),
-    report,
-  );
-
-  // Input statistics from the labeled set and up to 10k unlabeled examples; encoded pictures vary
-  // in size and are cropped per model, so they use the original's fixed ImageNet statistics.
-  const stats = source.encoded ? { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] } : null;
-  const statSamples: Sample[] = [];
-  if (!stats) {
-    for (const i of labeled.slice(0, STAT_LIMIT)) statSamples.push(await source.train.get(i));
-    for (const it of unl.slice(0, STAT_LIMIT)) statSamples.push(await it.src.get(it.i));
+/** Input statistics from the write tasks' sums, as `computeStats` would give over the same examples. */
+function statsOf(sums: Array<NonNullable<IngestWriteData['sums']>>): InputStats {
+  const ch = sums[0].sum.length;
+  let n = 0;
+  const sum = new Float64Array(ch);
+  const sq = new Float64Array(ch);
+  for (const s of sums) {
+    n += s.n;
+    for (let c = 0; c < ch; c++) {
+      sum[c] += s.sum[c];
+      sq[c] += s.sq[c];
+    }
   }
+  const mean = Array.from(sum, (v) => v / Math.max(1, n));
+  const std = Array.from(sq, (v, c) => Math.max(Math.sqrt(Math.max(v / Math.max(1, n) - mean[c] ** 2, 1e-12)), 1e-3));
+  return { mean, std };
+}
 
+async function commitDataset(
+  ctx: StageContext,
+  e: CompiledExperiment,
+  datasetId: string,
+  attempt: string,
+): Promise<StepResult<'dataset'>> {
+  await runIngestTasks(ctx, e, datasetId);
+  const plan = (await readPlan(ctx, datasetId)).data;
+  const P = plan.parts.length;
+  const sel = (await readManifest(ctx.store, datasetKeys.ingestSelect(datasetId), 'ingest-select')).data;
+  const writeKeys = Array.from({ length: P }, (_, p) => datasetKeys.ingestWrite(datasetId, p, P));
+  const writes: IngestWriteData[] = [];
+  for (const k of writeKeys) writes.push((await readManifest(ctx.store, k, 'ingest-write')).data);
+
+  // One labeled shard (what training reads): a single part's is used as it is, several are joined.
+  const labeledParts = writes.flatMap((w) => (w.labeled ? [w.labeled] : []));
+  let done = 0;
+  async function* joined(): AsyncGenerator<Uint8Array> {
+    for (const part of labeledParts)
+      for await (const rec of readRecords(ctx.store, part)) {
+        yield rec;
+        if (++done % 5000 === 0) ctx.progress({ unit: 'examples', done, total: sel.counts.labeled });
+      }
+  }
+  const labeled =
+    labeledParts.length === 1
+      ? labeledParts[0]
+      : await putRecords(ctx.store, attemptKey(datasetKeys.shard(datasetId, 'labeled', 0, 1), attempt), joined());
+  const unlabeled = writes.flatMap((w) => w.unlabeled);
+  const dev = writes.flatMap((w) => w.dev);
+  const test = writes.flatMap((w) => w.test);
+
+  // Encoded pictures vary in size and are cropped per model: the original's fixed ImageNet statistics.
+  const sums = writes.flatMap((w) => (w.sums ? [w.sums] : []));
+  const stats: InputStats =
+    plan.encoded || !sums.length ? { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] } : statsOf(sums);
   const info: DatasetInfo = {
     datasetId,
-    name: source.name,
-    kind: source.kind,
-    shape: source.shape,
-    classNames: source.classNames,
-    stats:
-      stats ??
-      computeStats(
-        packInputs(statSamples, { kind: source.kind, shape: source.shape }, 'ingest statistics'),
-        statSamples.length,
-      ),
-    ...(source.encoding ? { encoding: source.encoding } : {}),
-    ...(source.encoded ? { encoded: true } : {}),
-    labeled: labeledPart,
-    unlabeled: unlabeledParts,
-    dev: devParts,
-    test: testParts,
+    name: plan.name,
+    kind: plan.kind,
+    shape: plan.shape,
+    classNames: sel.classNames,
+    stats,
+    ...(plan.encoding ? { encoding: plan.encoding } : {}),
+    ...(plan.encoded ? { encoded: true } : {}),
+    labeled,
+    unlabeled,
+    dev,
+    test,
   };
+  const records = (parts: Part[]) => parts.reduce((a, p) => a + p.records, 0);
   return {
-    parts: [labeledPart, ...unlabeledParts, ...devParts, ...testParts],
+    parts: [labeled, ...unlabeled, ...dev, ...test],
     counts: {
-      classes,
-      labeled: labeled.length,
-      unlabeled: unl.length,
-      dev: dev.length,
-      test: testCount,
-      unlabeledShards: unlabeledParts.length,
+      classes: sel.classes,
+      labeled: labeled.records,
+      unlabeled: records(unlabeled),
+      dev: records(dev),
+      test: records(test),
+      unlabeledShards: unlabeled.length,
+      sourceParts: P,
     },
+    // The dataset is the root of a run's lineage; its ingest manifests are its own internals (ingest/).
     parents: [],
     config: { data: e.data, seed: e.seed },
     data: info,

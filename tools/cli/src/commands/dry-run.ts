@@ -1,7 +1,7 @@
 // noisy run <experiment.yaml> --dry-run: validate the experiment against its data without training
 // and print the plan: counts, shards, tasks per stage, steps and images per generation.
 import { compileExperimentFrom } from '@noisy/core';
-import { describeDecoder, imageDecoder, openSource } from '@noisy/data';
+import { describeDecoder, imageDecoder, openSource, openSourceParts } from '@noisy/data';
 import { planDryRun } from '@noisy/pipeline';
 import { readExperimentFile } from '../experiment-file.js';
 import { applyOverrides, type Override } from '../overrides.js';
@@ -16,7 +16,8 @@ export async function dryRunCommand(
 ): Promise<number> {
   const e = compileExperimentFrom(applyOverrides(await readExperimentFile(file), flags.overrides ?? []), file);
   const source = await openSource(e.data.source, { seed: e.seed, allowDownload: !flags.offline });
-  const p = planDryRun(e, source);
+  const parts = await openSourceParts(e.data.source, { seed: e.seed, allowDownload: !flags.offline });
+  const p = planDryRun(e, source, parts.parts.length);
   const s = p.source;
   const lines = [
     `dry run: ${e.name} (nothing trained, nothing written)`,

@@ -15,8 +15,9 @@ export const protobufFileName = "noisy/v1/events.proto";
 
 /**
  * The steps of a run, each a task kind consumed by one stage's workers. Users see the names
- * ingest, train, predict, filter-stats, filter-thresholds, filter-output, evaluate (in logs,
- * object keys and task ids); libs/contracts maps between the two.
+ * ingest, train, predict, filter-stats, filter-thresholds, filter-output, evaluate, and the rest of
+ * ingest's fan-out ingest-count, ingest-select, ingest-write, ingest-commit (in logs, object keys
+ * and task ids); libs/contracts maps between the two. STEP_INGEST lists the source's parts.
  */
 export enum Step {
   STEP_UNSPECIFIED = 0,
@@ -27,6 +28,10 @@ export enum Step {
   STEP_FILTER_THRESHOLDS = 5,
   STEP_FILTER_OUTPUT = 6,
   STEP_EVALUATE = 7,
+  STEP_INGEST_COUNT = 8,
+  STEP_INGEST_SELECT = 9,
+  STEP_INGEST_WRITE = 10,
+  STEP_INGEST_COMMIT = 11,
   UNRECOGNIZED = -1,
 }
 
@@ -56,6 +61,18 @@ export function stepFromJSON(object: any): Step {
     case 7:
     case "STEP_EVALUATE":
       return Step.STEP_EVALUATE;
+    case 8:
+    case "STEP_INGEST_COUNT":
+      return Step.STEP_INGEST_COUNT;
+    case 9:
+    case "STEP_INGEST_SELECT":
+      return Step.STEP_INGEST_SELECT;
+    case 10:
+    case "STEP_INGEST_WRITE":
+      return Step.STEP_INGEST_WRITE;
+    case 11:
+    case "STEP_INGEST_COMMIT":
+      return Step.STEP_INGEST_COMMIT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -81,6 +98,14 @@ export function stepToJSON(object: Step): string {
       return "STEP_FILTER_OUTPUT";
     case Step.STEP_EVALUATE:
       return "STEP_EVALUATE";
+    case Step.STEP_INGEST_COUNT:
+      return "STEP_INGEST_COUNT";
+    case Step.STEP_INGEST_SELECT:
+      return "STEP_INGEST_SELECT";
+    case Step.STEP_INGEST_WRITE:
+      return "STEP_INGEST_WRITE";
+    case Step.STEP_INGEST_COMMIT:
+      return "STEP_INGEST_COMMIT";
     case Step.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
