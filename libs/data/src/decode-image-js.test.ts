@@ -1,6 +1,7 @@
 // The pure-JS fallback, in its own file: choosing it is per process (per test file in vitest).
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import jpeg from 'jpeg-js';
+import { describe, expect, it, vi } from 'vitest';
 import { DataError } from '@noisy/core';
 import { cropResizePicture, decodePicture, describeDecoder, imageDecoder, useJsDecoder } from './decode-image.js';
 import { MAX_IMAGE_SIDE, encodeJpeg, type Image } from './image.js';
@@ -59,5 +60,17 @@ describe('decode-image (pure-JS fallback)', () => {
       `validation-00000-of-00001 (record 7): image is 30000x30000: larger than the limit (${MAX_IMAGE_SIDE} px a side, 100 megapixels)`,
     );
     expect(process.memoryUsage().rss - before).toBeLessThan(200e6); // 900M pixels as RGBA would be 3.6 GB
+  });
+
+  it('decodePicture - the fallback applies a lowered maxPixels from the header too, before jpeg-js runs', async () => {
+    useJsDecoder('test');
+    const bytes = encodeJpeg({ height: 200, width: 200, channels: 3, data: new Uint8Array(200 * 200 * 3) }, 90);
+    const decode = vi.spyOn(jpeg, 'decode');
+    const err = await decodePicture(bytes, { where, maxPixels: 10_000 }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      `validation-00000-of-00001 (record 7): image is 200x200: larger than the limit (${MAX_IMAGE_SIDE} px a side, 0.01 megapixels)`,
+    );
+    expect(decode).not.toHaveBeenCalled();
+    decode.mockRestore();
   });
 });

@@ -2,9 +2,8 @@
 // EXIF orientation, greyscale/CMYK/alpha to RGB (or grey), the size limit of image-limits.ts
 // checked on the header before anything is allocated, and crop + bicubic resize + flip in one
 // libvips pass that lets libjpeg shrink on load (DCT scaling) when the crop is much larger than
-// its output. If sharp cannot load, the
-// pure-JS decoders of image.ts take over (JPEG/PNG only, no EXIF orientation, bilinear resize)
-// and `imageDecoder()` says so, for the run banner.
+// its output. If sharp cannot load, the pure-JS decoders of image.ts take over (JPEG/PNG only, no
+// EXIF orientation, bilinear resize) and `imageDecoder()` says so, for the run banner.
 import type { Sharp, SharpOptions } from 'sharp';
 import { decodeImage as decodeWithJs, resizeImage, type Image } from './image.js';
 import { MAX_IMAGE_PIXELS, checkImageSize, pictureError as fail, type Where } from './image-limits.js';
@@ -108,7 +107,7 @@ export async function readPictureHeader(bytes: Uint8Array, o: DecodeOptions): Pr
   const max = o.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!factory) {
     // The JS decoders have no header-only mode: decode once (their own memory cap applies).
-    const img = decodeJs(buf, 1, o.where);
+    const img = decodeJs(buf, 1, o.where, max);
     checkImageSize(img.width, img.height, o.where, max);
     return { width: img.width, height: img.height, format: buf[0] === 0x89 ? 'png' : 'jpeg' };
   }
@@ -132,7 +131,7 @@ export async function readPictureHeader(bytes: Uint8Array, o: DecodeOptions): Pr
   return { width: swap ? m.height : m.width, height: swap ? m.width : m.height, format };
 }
 
-const decodeJs = (buf: Buffer, channels: 1 | 3, w: Where): Image => decodeWithJs(buf, channels, w);
+const decodeJs = (buf: Buffer, channels: 1 | 3, w: Where, max: number): Image => decodeWithJs(buf, channels, w, max);
 
 async function run(pipeline: Sharp, channels: 1 | 3, w: Where): Promise<Image> {
   try {
@@ -166,7 +165,7 @@ export async function decodePicture(
   const max = o.maxPixels ?? DEFAULT_MAX_PIXELS;
   const { factory } = await sharpOrNull();
   if (!factory) {
-    const img = decodeJs(checkBytes(bytes, o.where), channels, o.where);
+    const img = decodeJs(checkBytes(bytes, o.where), channels, o.where, max);
     checkImageSize(img.width, img.height, o.where, max);
     if (!o.atLeast) return img;
     const s = Math.max(o.atLeast.height / img.height, o.atLeast.width / img.width);
@@ -211,7 +210,7 @@ export async function cropResizePicture(
     throw fail(o.where, `crop ${JSON.stringify(box)} is outside the ${head.width}x${head.height} picture`);
   if (!factory) {
     const out = resizeImage(
-      cropImage(decodeJs(checkBytes(bytes, o.where), channels, o.where), box),
+      cropImage(decodeJs(checkBytes(bytes, o.where), channels, o.where, max), box),
       size.height,
       size.width,
     );
@@ -235,7 +234,7 @@ export async function cropResizePicture(
     // No shrink-on-load possible: extract first, so that only the box is resampled.
     p = p.extract(box).resize(size.width, size.height, { fit: 'fill', kernel: 'cubic' });
   }
-  // Mirrored inside the pipeline: a copy of the output in JavaScript cost ~10x more.
+  // Mirrored inside the pipeline (about 0.05 ms): a mirrored copy in JavaScript cost about 0.4 ms.
   return run(o.flip ? p.flop() : p, channels, o.where);
 }
 

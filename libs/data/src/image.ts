@@ -1,7 +1,7 @@
 // Decoding (PNG, JPEG) to HWC uint8 pixels, channel conversion, bilinear resize, PNG encoding.
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { checkImageSize, pictureError, type Where } from './image-limits.js';
+import { MAX_IMAGE_PIXELS, checkImageSize, pictureError, type Where } from './image-limits.js';
 
 export { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from './image-limits.js';
 
@@ -37,15 +37,20 @@ export function imageSize(bytes: Uint8Array): { width: number; height: number } 
 
 /**
  * Decode PNG or JPEG bytes into `channels` (1 = grey, 3 = RGB); `where` (a file name, or a shard
- * and record) names the source in errors.
+ * and record) names the source in errors. Pictures over the size limit are refused from the header.
  */
-export function decodeImage(bytes: Uint8Array, channels: 1 | 3, where: string | Where): Image {
+export function decodeImage(
+  bytes: Uint8Array,
+  channels: 1 | 3,
+  where: string | Where,
+  maxPixels: number = MAX_IMAGE_PIXELS,
+): Image {
   let rgba: { width: number; height: number; data: Uint8Array };
   const kind = isPng(bytes) ? 'PNG' : isJpeg(bytes) ? 'JPEG' : null;
   if (!kind) throw pictureError(where, 'cannot decode image: neither PNG nor JPEG');
   // Refuse huge images from the header, before the decoder allocates width * height * 4 bytes.
   const size = imageSize(bytes);
-  if (size) checkImageSize(size.width, size.height, where);
+  if (size) checkImageSize(size.width, size.height, where, maxPixels);
   try {
     rgba =
       kind === 'PNG'
