@@ -3,9 +3,12 @@
 RandomResizedCrop(224) + RandomHorizontalFlip + ToTensor + Normalize over PIL decoding (Pillow
 with libjpeg-turbo), batched by a DataLoader. --threads 1 decodes in the main process; --threads
 N > 1 uses N DataLoader worker processes, each single-threaded. Prints one JSON object with wall
-time and CPU time (this process plus its reaped workers).
+time and CPU time (this process plus its reaped workers). --stages instead times each stage added
+on top of the one before, in this one process, best of --rounds rounds of --per pictures (as
+stages.ts does for ours).
 
     /usr/bin/python3 bench/imagenet-input/torchvision_ref.py --dir DIR --threads 1 --batch 32
+    /usr/bin/python3 bench/imagenet-input/torchvision_ref.py --dir DIR --stages
 
 Needs the Debian packages python3-torchvision and python3-pil.
 """
@@ -43,12 +46,40 @@ def one_pass(blobs, threads, batch, tf):
     return n
 
 
+def stages(blobs, rounds, per):
+    normalise = transforms.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
+    rrc, flip, to_tensor = transforms.RandomResizedCrop(224), transforms.RandomHorizontalFlip(), transforms.ToTensor()
+    decode = lambda b: Image.open(io.BytesIO(b)).convert('RGB')
+    steps = {
+        'JPEG decode (whole picture)': decode,
+        '+ RandomResizedCrop(224)': lambda b: rrc(decode(b)),
+        '+ flip': lambda b: flip(rrc(decode(b))),
+        '+ ToTensor, Normalize': lambda b: normalise(to_tensor(flip(rrc(decode(b))))),
+    }
+    self_cpu = lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+    per = min(per, len(blobs))
+    best = {}
+    for r in range(rounds):
+        for name, f in steps.items():
+            start = (r * per) % (len(blobs) - per + 1)
+            for b in blobs[start:start + 8]:
+                f(b)
+            c0 = self_cpu()
+            for b in blobs[start:start + per]:
+                f(b)
+            best[name] = min(best.get(name, float('inf')), (self_cpu() - c0) * 1000 / per)
+    print(json.dumps({'impl': 'torchvision+PIL', 'cpuMsPerPicture': best}))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--dir', required=True)
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--batch', type=int, default=32)
     ap.add_argument('--limit', type=int, default=0)
+    ap.add_argument('--stages', action='store_true')
+    ap.add_argument('--rounds', type=int, default=6)
+    ap.add_argument('--per', type=int, default=128)
     a = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -56,6 +87,8 @@ def main():
     if a.limit:
         names = names[:a.limit]
     blobs = [open(os.path.join(a.dir, f), 'rb').read() for f in names]
+    if a.stages:
+        return stages(blobs, a.rounds, a.per)
     tf = transforms.Compose([
         transforms.RandomResizedCrop(224),
         transforms.RandomHorizontalFlip(),

@@ -1,9 +1,10 @@
 // The pure-JS fallback, in its own file: choosing it is per process (per test file in vitest).
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import jpeg from 'jpeg-js';
+import { describe, expect, it, vi } from 'vitest';
 import { DataError } from '@noisy/core';
 import { cropResizePicture, decodePicture, describeDecoder, imageDecoder, useJsDecoder } from './decode-image.js';
-import { encodeJpeg, type Image } from './image.js';
+import { MAX_IMAGE_SIDE, encodeJpeg, type Image } from './image.js';
 
 const where = { shard: 'validation-00000-of-00001', record: 7 };
 
@@ -40,5 +41,36 @@ describe('decode-image (pure-JS fallback)', () => {
     const err = await decodePicture(webp, { where }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataError);
     expect((err as Error).message).toMatch(/validation-00000-of-00001 \(record 7\): .*neither PNG nor JPEG/);
+  });
+
+  it('decodePicture - the fallback refuses a 30000x30000 header before decoding, worded as with sharp', async () => {
+    useJsDecoder('test');
+    const bytes = encodeJpeg({ height: 8, width: 8, channels: 3, data: new Uint8Array(8 * 8 * 3) }, 90);
+    for (let i = 0; i < bytes.length - 8; i++)
+      if (bytes[i] === 0xff && bytes[i + 1] === 0xc0) {
+        new DataView(bytes.buffer, bytes.byteOffset).setUint16(i + 5, 30_000); // SOF0 height
+        new DataView(bytes.buffer, bytes.byteOffset).setUint16(i + 7, 30_000); // and width
+        break;
+      }
+    const before = process.memoryUsage().rss;
+    const err = await decodePicture(bytes, { where }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect([(err as DataError).file, (err as DataError).record]).toEqual(['validation-00000-of-00001', 7]);
+    expect((err as Error).message).toBe(
+      `validation-00000-of-00001 (record 7): image is 30000x30000: larger than the limit (${MAX_IMAGE_SIDE} px a side, 100 megapixels)`,
+    );
+    expect(process.memoryUsage().rss - before).toBeLessThan(200e6); // 900M pixels as RGBA would be 3.6 GB
+  });
+
+  it('decodePicture - the fallback applies a lowered maxPixels from the header too, before jpeg-js runs', async () => {
+    useJsDecoder('test');
+    const bytes = encodeJpeg({ height: 200, width: 200, channels: 3, data: new Uint8Array(200 * 200 * 3) }, 90);
+    const decode = vi.spyOn(jpeg, 'decode');
+    const err = await decodePicture(bytes, { where, maxPixels: 10_000 }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      `validation-00000-of-00001 (record 7): image is 200x200: larger than the limit (${MAX_IMAGE_SIDE} px a side, 0.01 megapixels)`,
+    );
+    expect(decode).not.toHaveBeenCalled();
+    decode.mockRestore();
   });
 });

@@ -179,6 +179,29 @@ describe('decode-image', () => {
     expect(meanAbsDiff(fast.data, ref)).toBeLessThan(6);
   });
 
+  it('cropResizePicture - flip mirrors exactly the unflipped crop, on both resize paths and after EXIF orientation', async () => {
+    const mirror = (img: Image) => {
+      const out = new Uint8Array(img.data.length);
+      for (let y = 0; y < img.height; y++)
+        for (let x = 0; x < img.width; x++)
+          for (let k = 0; k < 3; k++)
+            out[(y * img.width + x) * 3 + k] = img.data[(y * img.width + img.width - 1 - x) * 3 + k];
+      return out;
+    };
+    const big = encodeJpeg(scene(900, 1200, 24), 90);
+    const rotated = await sharp(encodeJpeg(scene(120, 200), 90)).withMetadata({ orientation: 6 }).toBuffer();
+    for (const [bytes, box, side] of [
+      [big, { top: 30, left: 500, height: 200, width: 300 }, 96], // extract, then resize
+      [big, { top: 50, left: 100, height: 800, width: 640 }, 64], // 10x: shrink on load, then extract
+      [rotated, { top: 20, left: 10, height: 150, width: 90 }, 40], // displayed 120 wide, 200 high
+    ] as const) {
+      const size = { height: side, width: side };
+      const plain = await cropResizePicture(bytes, { where, box, size });
+      const flipped = await cropResizePicture(bytes, { where, box, size, flip: true });
+      expect(flipped.data).toEqual(mirror(plain));
+    }
+  });
+
   it('decode errors - a corrupt, truncated or zero-byte picture is a DataError naming shard and record', async () => {
     const good = encodeJpeg(scene(64, 64), 90);
     const bad = [good.subarray(0, 200), new TextEncoder().encode('not a picture at all'), new Uint8Array(0)];
@@ -207,8 +230,11 @@ describe('decode-image', () => {
     ]) {
       const err = await attempt().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DataError);
-      expect((err as Error).message).toMatch(/30000x30000 = 900000000 pixels, over the limit of 100000000/);
+      expect((err as Error).message).toBe(
+        'train-00003-of-00016 (record 41): image is 30000x30000: larger than the limit (16384 px a side, 100 megapixels)',
+      );
       expect((err as DataError).file).toBe('train-00003-of-00016');
+      expect((err as DataError).record).toBe(41);
     }
     // 900M RGB pixels would be 2.7 GB; nothing near that was allocated.
     expect(process.memoryUsage().rss - before).toBeLessThan(200e6);

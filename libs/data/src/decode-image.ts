@@ -1,22 +1,18 @@
 // Fast picture decoding through sharp (libvips + mozjpeg/libjpeg-turbo, libpng, libwebp), with
-// EXIF orientation, greyscale/CMYK/alpha to RGB (or grey), a pixel limit checked on the header
-// before anything is allocated, and crop + bicubic resize in one pass that lets libjpeg shrink
-// on load (DCT scaling) when the crop is much larger than its output. If sharp cannot load, the
-// pure-JS decoders of image.ts take over (JPEG/PNG only, no EXIF orientation, bilinear resize)
-// and `imageDecoder()` says so, for the run banner.
+// EXIF orientation, greyscale/CMYK/alpha to RGB (or grey), the size limit of image-limits.ts
+// checked on the header before anything is allocated, and crop + bicubic resize + flip in one
+// libvips pass that lets libjpeg shrink on load (DCT scaling) when the crop is much larger than
+// its output. If sharp cannot load, the pure-JS decoders of image.ts take over (JPEG/PNG only, no
+// EXIF orientation, bilinear resize) and `imageDecoder()` says so, for the run banner.
 import type { Sharp, SharpOptions } from 'sharp';
-import { DataError } from '@noisy/core';
 import { decodeImage as decodeWithJs, resizeImage, type Image } from './image.js';
+import { MAX_IMAGE_PIXELS, checkImageSize, pictureError as fail, type Where } from './image-limits.js';
 import { readJpegHeader } from './jpeg-header.js';
 
-/** Where a picture came from, for errors: its shard (or file) and record index. */
-export interface Where {
-  readonly shard: string;
-  readonly record: number;
-}
+export type { Where } from './image-limits.js';
 
-/** Pictures whose header promises more pixels than this are refused (100 MP: ~300 MB as RGB). */
-export const DEFAULT_MAX_PIXELS = 100_000_000;
+/** Pictures whose header promises more pixels than this are refused (the one limit of image-limits.ts). */
+export const DEFAULT_MAX_PIXELS = MAX_IMAGE_PIXELS;
 
 export type DecoderInfo =
   | { readonly kind: 'sharp'; readonly sharp: string; readonly libvips: string; readonly jpeg: string }
@@ -99,20 +95,9 @@ export interface Box {
   readonly width: number;
 }
 
-const fail = (w: Where, message: string, cause?: unknown) =>
-  new DataError(w.shard, message, w.record, cause === undefined ? undefined : { cause });
-
 function checkBytes(bytes: Uint8Array, w: Where): Buffer {
   if (bytes.length === 0) throw fail(w, 'image/encoded is empty (zero bytes); re-encode or drop this record');
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function checkLimit(width: number, height: number, format: string, max: number, w: Where): void {
-  if (width * height > max)
-    throw fail(
-      w,
-      `${format} header says ${width}x${height} = ${width * height} pixels, over the limit of ${max}; refused before decoding (downscale the picture or raise the limit)`,
-    );
 }
 
 /** Read only the header: displayed size and format, checked against the pixel limit. */
@@ -122,13 +107,13 @@ export async function readPictureHeader(bytes: Uint8Array, o: DecodeOptions): Pr
   const max = o.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!factory) {
     // The JS decoders have no header-only mode: decode once (their own memory cap applies).
-    const img = decodeJs(buf, 1, o.where);
-    checkLimit(img.width, img.height, 'picture', max, o.where);
+    const img = decodeJs(buf, 1, o.where, max);
+    checkImageSize(img.width, img.height, o.where, max);
     return { width: img.width, height: img.height, format: buf[0] === 0x89 ? 'png' : 'jpeg' };
   }
   const jpeg = readJpegHeader(buf);
   if (jpeg) {
-    checkLimit(jpeg.width, jpeg.height, 'jpeg', max, o.where);
+    checkImageSize(jpeg.width, jpeg.height, o.where, max);
     const swap = jpeg.orientation >= 5;
     return { width: swap ? jpeg.height : jpeg.width, height: swap ? jpeg.width : jpeg.height, format: 'jpeg' };
   }
@@ -141,18 +126,12 @@ export async function readPictureHeader(bytes: Uint8Array, o: DecodeOptions): Pr
   }
   const format = m.format ?? 'unknown';
   if (!m.width || !m.height) throw fail(o.where, `${format} header has no size`);
-  checkLimit(m.width, m.height, format, max, o.where);
+  checkImageSize(m.width, m.height, o.where, max);
   const swap = (m.orientation ?? 1) >= 5; // EXIF 5-8 rotate by 90 or 270 degrees
   return { width: swap ? m.height : m.width, height: swap ? m.width : m.height, format };
 }
 
-function decodeJs(buf: Buffer, channels: 1 | 3, w: Where): Image {
-  try {
-    return decodeWithJs(buf, channels, `${w.shard} (record ${w.record})`);
-  } catch (cause) {
-    throw fail(w, (cause as Error).message.replace(/^.*?: /, ''), cause);
-  }
-}
+const decodeJs = (buf: Buffer, channels: 1 | 3, w: Where, max: number): Image => decodeWithJs(buf, channels, w, max);
 
 async function run(pipeline: Sharp, channels: 1 | 3, w: Where): Promise<Image> {
   try {
@@ -186,8 +165,8 @@ export async function decodePicture(
   const max = o.maxPixels ?? DEFAULT_MAX_PIXELS;
   const { factory } = await sharpOrNull();
   if (!factory) {
-    const img = decodeJs(checkBytes(bytes, o.where), channels, o.where);
-    checkLimit(img.width, img.height, 'picture', max, o.where);
+    const img = decodeJs(checkBytes(bytes, o.where), channels, o.where, max);
+    checkImageSize(img.width, img.height, o.where, max);
     if (!o.atLeast) return img;
     const s = Math.max(o.atLeast.height / img.height, o.atLeast.width / img.width);
     return s >= 1 ? img : resizeImage(img, Math.ceil(img.height * s), Math.ceil(img.width * s));
@@ -206,9 +185,9 @@ export async function decodePicture(
 }
 
 /**
- * Crop `box` (displayed coordinates) and resize it to `size` with a bicubic kernel, in one libvips
- * pass. When the box is at least 3x larger than `size`, libjpeg decodes at 1/2, 1/4 or 1/8 scale
- * (DCT scaling, sharp's shrink-on-load). `flip` mirrors the result left-right.
+ * Crop `box` (displayed coordinates), resize it to `size` with a bicubic kernel and mirror it
+ * left-right when `flip`, in one libvips pass. When the box is at least 3x larger than `size`,
+ * libjpeg decodes at 1/2, 1/4 or 1/8 scale (DCT scaling, sharp's shrink-on-load).
  */
 export async function cropResizePicture(
   bytes: Uint8Array,
@@ -229,30 +208,34 @@ export async function cropResizePicture(
     throw fail(o.where, `empty crop ${JSON.stringify(box)}`);
   if (box.left + box.width > head.width || box.top + box.height > head.height)
     throw fail(o.where, `crop ${JSON.stringify(box)} is outside the ${head.width}x${head.height} picture`);
-  let out: Image;
   if (!factory) {
-    out = resizeImage(cropImage(decodeJs(checkBytes(bytes, o.where), channels, o.where), box), size.height, size.width);
-  } else {
-    const sx = size.width / box.width;
-    const sy = size.height / box.height;
-    let p = factory(checkBytes(bytes, o.where), inputOptions(max));
-    if (Math.min(1 / sx, 1 / sy) >= SHRINK_ON_LOAD_FROM) {
-      // Scale the whole picture so the box becomes `size`, then extract it: sharp then lets libjpeg
-      // decode at 1/2, 1/4 or 1/8 scale.
-      const W = Math.max(size.width, Math.round(head.width * sx));
-      const H = Math.max(size.height, Math.round(head.height * sy));
-      const left = Math.min(W - size.width, Math.round(box.left * sx));
-      const top = Math.min(H - size.height, Math.round(box.top * sy));
-      p = p
-        .resize(W, H, { fit: 'fill', kernel: 'cubic', fastShrinkOnLoad: true })
-        .extract({ left, top, width: size.width, height: size.height });
-    } else {
-      // No shrink-on-load possible: extract first, so that only the box is resampled.
-      p = p.extract(box).resize(size.width, size.height, { fit: 'fill', kernel: 'cubic' });
-    }
-    out = await run(p, channels, o.where);
+    const out = resizeImage(
+      cropImage(decodeJs(checkBytes(bytes, o.where), channels, o.where, max), box),
+      size.height,
+      size.width,
+    );
+    return o.flip ? flipImage(out) : out;
   }
-  return o.flip ? flipImage(out) : out;
+  const sx = size.width / box.width;
+  const sy = size.height / box.height;
+  let p = factory(checkBytes(bytes, o.where), inputOptions(max));
+  if (Math.min(1 / sx, 1 / sy) >= SHRINK_ON_LOAD_FROM) {
+    // Scale the whole picture so the box becomes `size`, then extract it: sharp then lets libjpeg
+    // decode at 1/2, 1/4 or 1/8 scale.
+    const W = Math.max(size.width, Math.round(head.width * sx));
+    const H = Math.max(size.height, Math.round(head.height * sy));
+    const left = Math.min(W - size.width, Math.round(box.left * sx));
+    const top = Math.min(H - size.height, Math.round(box.top * sy));
+    // sharp mirrors before this extract, so a flipped crop is taken from the mirrored side.
+    p = p
+      .resize(W, H, { fit: 'fill', kernel: 'cubic', fastShrinkOnLoad: true })
+      .extract({ left: o.flip ? W - size.width - left : left, top, width: size.width, height: size.height });
+  } else {
+    // No shrink-on-load possible: extract first, so that only the box is resampled.
+    p = p.extract(box).resize(size.width, size.height, { fit: 'fill', kernel: 'cubic' });
+  }
+  // Mirrored inside the pipeline (about 0.05 ms): a mirrored copy in JavaScript cost about 0.4 ms.
+  return run(o.flip ? p.flop() : p, channels, o.where);
 }
 
 /** Copy a box out of an HWC image. */

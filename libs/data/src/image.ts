@@ -1,7 +1,9 @@
 // Decoding (PNG, JPEG) to HWC uint8 pixels, channel conversion, bilinear resize, PNG encoding.
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { DataError } from '@noisy/core';
+import { MAX_IMAGE_PIXELS, checkImageSize, pictureError, type Where } from './image-limits.js';
+
+export { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from './image-limits.js';
 
 /** An image as HWC uint8 pixels. */
 export interface Image {
@@ -13,10 +15,6 @@ export interface Image {
 
 const isPng = (b: Uint8Array) => b.length > 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
 const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8;
-
-/** Largest image side and pixel count decoded; larger images are refused from their headers. */
-export const MAX_IMAGE_SIDE = 16384;
-export const MAX_IMAGE_PIXELS = 100_000_000;
 
 /** Width and height from the header (PNG IHDR, JPEG SOFn), without decoding; null if not found. */
 export function imageSize(bytes: Uint8Array): { width: number; height: number } | null {
@@ -37,21 +35,22 @@ export function imageSize(bytes: Uint8Array): { width: number; height: number } 
   return null;
 }
 
-/** Decode PNG or JPEG bytes into `channels` (1 = grey, 3 = RGB); `where` names the source in errors. */
-export function decodeImage(bytes: Uint8Array, channels: 1 | 3, where: string): Image {
+/**
+ * Decode PNG or JPEG bytes into `channels` (1 = grey, 3 = RGB); `where` (a file name, or a shard
+ * and record) names the source in errors. Pictures over the size limit are refused from the header.
+ */
+export function decodeImage(
+  bytes: Uint8Array,
+  channels: 1 | 3,
+  where: string | Where,
+  maxPixels: number = MAX_IMAGE_PIXELS,
+): Image {
   let rgba: { width: number; height: number; data: Uint8Array };
   const kind = isPng(bytes) ? 'PNG' : isJpeg(bytes) ? 'JPEG' : null;
-  if (!kind) throw new DataError(where, 'cannot decode image: neither PNG nor JPEG');
+  if (!kind) throw pictureError(where, 'cannot decode image: neither PNG nor JPEG');
   // Refuse huge images from the header, before the decoder allocates width * height * 4 bytes.
   const size = imageSize(bytes);
-  if (
-    size &&
-    (size.width > MAX_IMAGE_SIDE || size.height > MAX_IMAGE_SIDE || size.width * size.height > MAX_IMAGE_PIXELS)
-  )
-    throw new DataError(
-      where,
-      `image is ${size.width}x${size.height}: larger than the limit (${MAX_IMAGE_SIDE} px a side, ${MAX_IMAGE_PIXELS / 1e6} megapixels)`,
-    );
+  if (size) checkImageSize(size.width, size.height, where, maxPixels);
   try {
     rgba =
       kind === 'PNG'
@@ -59,11 +58,10 @@ export function decodeImage(bytes: Uint8Array, channels: 1 | 3, where: string): 
         : jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
   } catch (cause) {
     // The decoders' own words for a cut-off file are cryptic ("read requests waiting on finished stream").
-    throw new DataError(
+    throw pictureError(
       where,
       `cannot decode image: truncated or corrupt ${kind} (${bytes.length} bytes; decoder said: ${(cause as Error).message})`,
-      undefined,
-      { cause },
+      cause,
     );
   }
   return fromRgba(rgba.data, rgba.height, rgba.width, channels);

@@ -96,7 +96,7 @@ export function decodeSample(
   } else if (keepEncoded && enc && enc.kind === 'bytes' && enc.value[0]) {
     sample.encoded = enc.value[0];
   } else if (enc && enc.kind === 'bytes' && enc.value[0]) {
-    sample.image = decodeImage(enc.value[0], channels, `${where} (record ${index})`);
+    sample.image = decodeImage(enc.value[0], channels, { shard: where, record: index });
   }
   if (ex.features && ex.features.kind === 'float') sample.features = ex.features.value;
   const labeled = intOf(ex, 'image/class/label');
