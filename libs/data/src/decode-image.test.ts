@@ -189,7 +189,9 @@ describe('decode-image', () => {
       return out;
     };
     const big = encodeJpeg(scene(900, 1200, 24), 90);
-    const rotated = await sharp(encodeJpeg(scene(120, 200), 90)).withMetadata({ orientation: 6 }).toBuffer();
+    const rotated = await sharp(encodeJpeg(scene(120, 200), 90))
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     for (const [bytes, box, side] of [
       [big, { top: 30, left: 500, height: 200, width: 300 }, 96], // extract, then resize
       [big, { top: 50, left: 100, height: 800, width: 640 }, 64], // 10x: shrink on load, then extract

@@ -77,7 +77,10 @@ export async function* readPredictInput(
     }
   } else {
     if (keepEncoded)
-      throw new DataError(path, 'this model was trained on encoded pictures: give a folder of pictures or a TFRecord file');
+      throw new DataError(
+        path,
+        'this model was trained on encoded pictures: give a folder of pictures or a TFRecord file',
+      );
     const idx = await readIdx(path);
     const [n, h, w] = idx.shape;
     const c = idx.shape[3] ?? 1;
