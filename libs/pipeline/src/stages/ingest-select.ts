@@ -64,7 +64,7 @@ export interface PartCounts {
 
 /** One part's share of each split, and the output shards it writes: [first, count]. */
 export interface PartPlan {
-  /** The dataset reads this part's file in place (it is one whole test or unlabeled shard). */
+  /** The dataset reads this part's file in place (it is one whole labeled, test or unlabeled part). */
   inPlace: boolean;
   /** Dev examples per class, sparse [class, count] (train parts). */
   dev: Array<[number, number]>;
@@ -199,9 +199,14 @@ export function selectIngest(
   const R = sum(pool);
   const U = e.data.unlabeled === 'rest' ? R : Math.min(R, e.data.unlabeled);
   const unl = U === R ? Float64Array.from(pool) : apportion(rng.fork('unlabeled'), U, pool);
-  // Read in place: an unlabeled part kept whole, or a test part taken whole (below).
-  const inPlace = parts.map((p) => p.inPlace === true && p.records > 0 && p.split === 'unlabeled');
-  inPlace.forEach((_, p) => (inPlace[p] &&= unl[p] === parts[p].records));
+  // Read in place: an unlabeled part kept whole, a train part all labeled (labeledPerClass 'all',
+  // no dev record in it), or a test part taken whole (below).
+  const inPlace = parts.map(
+    (p, i) =>
+      p.inPlace === true &&
+      p.records > 0 &&
+      (p.split === 'unlabeled' ? unl[i] === p.records : p.split === 'train' && N === 'all' && devPart[i] === 0),
+  );
   const unlShards = layout(
     U ? unlabeledShardCounts(unl, Math.max(1, Math.min(e.data.unlabeledShards, U)), inPlace) : parts.map(() => 0),
   );

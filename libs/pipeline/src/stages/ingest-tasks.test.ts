@@ -114,7 +114,7 @@ describe('ingest tasks', () => {
     const store = stores[0];
     const m = await readManifest(store, keys[0], 'dataset');
     const all = async (parts: Part[]) => (await Promise.all(parts.map((p) => readSamples(store, p, 3)))).flat();
-    const labeled = await all([m.data.labeled]);
+    const labeled = await all(m.data.labeled);
     const unlabeled = await all(m.data.unlabeled);
     const dev = await all(m.data.dev ?? []);
     const test = await all(m.data.test);

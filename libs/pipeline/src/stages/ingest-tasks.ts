@@ -103,11 +103,16 @@ export async function ingestCount(
     let records = 0;
     let file: FileDigest | undefined;
     const split = plan.data.parts[part].split;
-    // Asked for, a test or unlabeled file of an encoded dataset may be read in place (nothing to re-encode):
-    // its pictures are checked now, as writing would have, and an unlabeled record with a label
+    // Asked for, a file of an encoded dataset may be read in place (nothing to re-encode): a test or
+    // unlabeled file, or a train file when every training record is labeled (labeledPerClass 'all').
+    // Its pictures are checked now, as writing would have, and an unlabeled record with a label
     // makes it a copy (unlabeled shards carry no label).
     const asked = e.data.source.kind === 'tfrecord' && e.data.source.readInPlace === true;
-    let inPlace = asked && plan.data.encoded && plan.data.parts[part].file !== undefined && split !== 'train';
+    let inPlace =
+      asked &&
+      plan.data.encoded &&
+      plan.data.parts[part].file !== undefined &&
+      (split !== 'train' || e.data.labeledPerClass === 'all');
     for await (const r of src.records(part, (d) => (file = d))) {
       if (r.label !== null) {
         while (perClass.length <= r.label) perClass.push(0);
@@ -243,13 +248,21 @@ export async function ingestWrite(
       // The source file is the shard: the manifest points at it, with the size and sha256 counted.
       const f = counted.file!;
       const inPlace: Part = { key: f.file, file: f.file, sha256: f.sha256, bytes: f.bytes, records: counted.records };
-      const test = counted.split === 'test';
+      const as = counted.split === 'train' ? 'labeled' : counted.split === 'test' ? 'test' : 'unlabeled';
+      const n = (s: typeof as) => (as === s ? inPlace.records : 0);
+      const list = (s: typeof as) => (as === s ? [inPlace] : []);
       return {
         parts: [inPlace],
-        counts: { labeled: 0, unlabeled: test ? 0 : inPlace.records, dev: 0, test: test ? inPlace.records : 0 },
+        counts: { labeled: n('labeled'), unlabeled: n('unlabeled'), dev: 0, test: n('test') },
         parents: [datasetKeys.ingestPlan(datasetId), countKey, selectKey],
         config: { part: plan.data.parts[part], inPlace: true },
-        data: { labeled: null, unlabeled: test ? [] : [inPlace], dev: [], test: test ? [inPlace] : [], sums: null },
+        data: {
+          labeled: as === 'labeled' ? inPlace : null,
+          unlabeled: list('unlabeled'),
+          dev: [],
+          test: list('test'),
+          sums: null,
+        },
       };
     }
     const devHere = share.dev.reduce((a, [, n]) => a + n, 0);
