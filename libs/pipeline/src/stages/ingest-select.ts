@@ -224,7 +224,7 @@ export function selectIngest(
   parts.forEach((p, i) => {
     if (p.inPlace === true && p.split === 'test' && p.records > 0 && test[i] === p.records) inPlace[i] = true;
   });
-  const testShardCounts = test.map((n, p) => (inPlace[p] ? 1 : Math.ceil(n / EVAL_SHARD)));
+  const testShardCounts = test.map((n, p) => (inPlace[p] && parts[p].split === 'test' ? 1 : Math.ceil(n / EVAL_SHARD)));
   const firstTest = parts.findIndex((p) => p.split === 'test');
   if (sum(testShardCounts) === 0 && firstTest >= 0) testShardCounts[firstTest] = 1;
   const devShards = layout(Array.from(devPart, (n) => Math.ceil(n / EVAL_SHARD)));
@@ -250,6 +250,14 @@ export function selectIngest(
       testShards: testShards[p],
     })),
   };
+}
+
+/** Whether a part's write task keeps labeled records (its labeled part), or its file is one read in place. */
+export function keepsLabeled(plan: PartPlan, counts: PartCounts): boolean {
+  if (counts.split !== 'train') return false;
+  if (plan.inPlace) return true;
+  const dev = plan.dev.reduce((a, [, n]) => a + n, 0);
+  return plan.labeled === 'all' ? counts.records > dev : plan.labeled.length > 0;
 }
 
 /** Where one record goes: a split and the output shard (global index), or nowhere. */

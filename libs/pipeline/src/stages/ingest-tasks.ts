@@ -20,7 +20,7 @@ import {
 } from '@noisy/data';
 import type { StageContext } from '../context.js';
 import { attemptKey, commitStep, putRecords, readManifest, type Part } from '../manifest.js';
-import { partChooser, selectIngest, type PartCounts, type Role } from './ingest-select.js';
+import { keepsLabeled, partChooser, selectIngest, type PartCounts, type Role } from './ingest-select.js';
 
 /** What the `ingest` task commits (kind 'ingest-plan'): the source's description and its parts. */
 export interface IngestPlanData {
@@ -265,10 +265,9 @@ export async function ingestWrite(
         },
       };
     }
-    const devHere = share.dev.reduce((a, [, n]) => a + n, 0);
-    const hasLabeled =
-      share.labeled === 'all' ? counted.split === 'train' && counted.records > devHere : share.labeled.length > 0;
-    const labeled = hasLabeled ? await pass('labeled', 0, datasetKeys.ingestLabeled(datasetId, part, P)) : null;
+    const labeled = keepsLabeled(share, counted)
+      ? await pass('labeled', 0, datasetKeys.ingestLabeled(datasetId, part, P))
+      : null;
     const out: Record<'unlabeled' | 'dev' | 'test', Part[]> = { unlabeled: [], dev: [], test: [] };
     for (const o of [
       ...shards(share.unlabeledShards, 'unlabeled', sel.shards.unlabeled),

@@ -6,7 +6,7 @@
 // those tasks has not committed.
 // The labeled subset is N per class chosen by seed (or all), the dev split (`data.dev`) a seeded
 // subset of the training split; the rest (and any extra unlabeled source) is unlabeled data.
-import { createRng, devCount, shuffleInPlace, type CompiledExperiment } from '@noisy/core';
+import type { CompiledExperiment } from '@noisy/core';
 import { datasetKeys } from '@noisy/contracts';
 import { IMAGENET_STATS } from '@noisy/data';
 import type { InputStats } from '@noisy/ml';
@@ -16,19 +16,6 @@ import { ingestCount, ingestPlan, ingestSelect, ingestWrite, readPlan, type Inge
 
 export function datasetIdFor(e: CompiledExperiment, hash: (s: string) => string): string {
   return `${e.data.source.kind}-${hash(JSON.stringify({ data: e.data, seed: e.seed })).slice(0, 12)}`;
-}
-
-/**
- * A dev split of `data.dev` training indices (sorted) and a membership mask, for planning over a
- * source in memory (`noisy run --dry-run` counts with it); ingest itself draws dev per part.
- */
-export function carveDev(e: CompiledExperiment, trainCount: number): { dev: number[]; isDev: Uint8Array } {
-  const order = Array.from({ length: trainCount }, (_, i) => i);
-  shuffleInPlace(order, createRng(e.seed).fork('dev'));
-  const dev = order.slice(0, devCount(e.data, trainCount)).sort((a, b) => a - b);
-  const isDev = new Uint8Array(trainCount);
-  for (const i of dev) isDev[i] = 1;
-  return { dev, isDev };
 }
 
 export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId: string): Promise<string> {
