@@ -14,6 +14,7 @@ import {
   openSourceParts,
   type FileDigest,
   type PartedSource,
+  type PartRecord,
   type Sample,
   type SourcePartRef,
   type TableEncoding,
@@ -102,6 +103,7 @@ export async function ingestCount(
     const perClass: number[] = [];
     let records = 0;
     let file: FileDigest | undefined;
+    let last: PartRecord | undefined;
     const split = plan.data.parts[part].split;
     // Asked for, a file of an encoded dataset may be read in place (nothing to re-encode): a test or
     // unlabeled file, or a train file when every training record is labeled (labeledPerClass 'all').
@@ -120,8 +122,10 @@ export async function ingestCount(
       }
       if (inPlace && r.carriesLabel) inPlace = false;
       if (inPlace) await r.sample();
-      if (++records % 5000 === 0) ctx.progress({ unit: 'examples', done: records, total: 0 });
+      if (++records % 5000 === 0) ctx.progress({ unit: r.unit, done: r.done, total: r.total });
+      last = r;
     }
+    if (last) ctx.progress({ unit: last.unit, done: last.total, total: last.total });
     return {
       parts: [],
       counts: { records },
