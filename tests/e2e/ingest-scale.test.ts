@@ -103,7 +103,8 @@ describe('ingest at scale', () => {
     );
     expect(m.counts.sourceParts).toBe(TRAIN_SHARDS + 1); // one task per file in each per-part phase
     expect(m.counts).toMatchObject({ labeled: TRAIN_SHARDS * PER_SHARD, unlabeled: 0, test: 2000, classes: CLASSES });
-    expect(m.data.labeled.records).toBe(TRAIN_SHARDS * PER_SHARD);
+    expect(m.data.labeled.reduce((a, p) => a + p.records, 0)).toBe(TRAIN_SHARDS * PER_SHARD);
+    expect(m.data.labeled).toHaveLength(TRAIN_SHARDS); // one part per write task, none joined
     // The JS heap is where dataset-sized arrays of records would show; RSS also holds the memory
     // store's shards and whatever the allocator keeps after GC (measured +53 to +225 MiB), so its
     // bound is only a backstop.

@@ -108,7 +108,7 @@ describe('large shard', () => {
           shape: [D],
           classNames: ['a', 'b', 'c'],
           stats: { mean: new Array<number>(D).fill(0), std: new Array<number>(D).fill(1) },
-          labeled,
+          labeled: [labeled],
           unlabeled: [unlabeled],
           test: [test],
         },

@@ -59,6 +59,7 @@ export type RunEventState = keyof typeof RUN_STATE_ENUM;
 export const PROGRESS_UNIT_ENUM = {
   steps: pb.ProgressUnit.PROGRESS_UNIT_STEPS,
   examples: pb.ProgressUnit.PROGRESS_UNIT_EXAMPLES,
+  bytes: pb.ProgressUnit.PROGRESS_UNIT_BYTES,
 } as const satisfies Record<string, pb.ProgressUnit>;
 export type ProgressUnitName = keyof typeof PROGRESS_UNIT_ENUM;
 

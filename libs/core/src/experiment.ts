@@ -164,9 +164,10 @@ const TFRecordSource = z.strictObject({
    */
   pictures: z.enum(['auto', 'encoded', 'pixels']).optional(),
   /**
-   * Read the test files and the unlabeled folder's files in place instead of copying them, where
-   * nothing must be re-encoded (encoded pictures, a file taken whole): every worker that reads the
-   * dataset then needs this path mounted. @default false
+   * Read the train files (under labeledPerClass 'all', with no dev record in them), the test files
+   * and the unlabeled folder's files in place instead of copying them, where nothing must be
+   * re-encoded (encoded pictures, a file taken whole): every worker that reads the dataset then
+   * needs this path mounted. @default false
    */
   readInPlace: z.boolean().optional(),
 });

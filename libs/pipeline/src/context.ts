@@ -32,7 +32,11 @@ export interface DatasetInfo {
   encoding?: TableEncoding;
   /** Shards keep encoded pictures; `shape` is then the first picture's size, models crop at their resolution. */
   encoded?: boolean;
-  labeled: Part;
+  /**
+   * The labeled split: one part per ingest write task that kept labeled records, or a source
+   * `train-*` file read in place. Manifests written when it was one shard are read as one part.
+   */
+  labeled: Part[];
   unlabeled: Part[];
   /** Dev shards carved from the training split (absent in datasets ingested before dev existed). */
   dev?: Part[];

@@ -27,6 +27,7 @@ import { readManifest } from './manifest.js';
 import { findIssuesByConfidentLearning } from './confident-learning.js';
 import { loadRunView, type RunView } from './run-view.js';
 import { pictureList, predictEncoded, type PictureList } from './encoded-input.js';
+import { readLabeled } from './labeled-split.js';
 import { encodedTrainBatches, trainResolution } from './stages/train.js';
 
 export interface LabelIssue {
@@ -130,8 +131,8 @@ export async function outOfSampleProbabilities(
   const K = o.folds ?? 5;
   const { info, classes, experiment: e } = run;
   if (!e.stages[g]) throw new ConfigError('--generation', `run ${run.runId} has generations 0..${e.stages.length - 1}`);
-  const samples = await run.samples(info.labeled);
-  const labels = run.labels(samples, info.labeled.key);
+  const split = await readLabeled(run);
+  const { samples, labels } = split;
   if (!Number.isInteger(K) || K < 2 || K > samples.length)
     throw new ConfigError('--folds', `must be an integer from 2 to the ${samples.length} labeled examples, got ${K}`);
   const stage = e.stages[g];
@@ -140,7 +141,7 @@ export async function outOfSampleProbabilities(
   // Encoded pictures: generation g's resolution, the input pool for training, the evaluation crop for the held-out fold.
   const resolution = trainResolution(run, g);
   const inputShape = resolution ? [resolution, resolution, 3] : info.shape;
-  const pictures = resolution ? pictureList([{ samples, shard: info.labeled.key }]) : null;
+  const pictures = resolution ? pictureList(split.parts) : null;
   const unlabeled = await pseudoLabeled(run, g, inputShape);
   for (let k = 0; k < K; k++) {
     o.onFold?.(k, K);
@@ -164,10 +165,8 @@ export async function outOfSampleProbabilities(
       await trainModel({
         model,
         labeled: {
-          set: pictures
-            ? { kind: 'external', count: train.length, shape: inputShape }
-            : run.inputs(train, info.labeled.key),
-          labels: run.labels(train, info.labeled.key),
+          set: pictures ? { kind: 'external', count: train.length, shape: inputShape } : run.inputs(train, split.name),
+          labels: Int32Array.from(trainIdx, (i) => labels[i]),
         },
         unlabeled,
         classes,
@@ -180,14 +179,8 @@ export async function outOfSampleProbabilities(
       });
       const heldSamples = held.map((i) => samples[i]);
       const p = pictures
-        ? await predictEncoded(
-            model,
-            heldSamples,
-            (r) => ({ shard: info.labeled.key, record: held[r] }),
-            info.stats,
-            e.predictBatchSize,
-          )
-        : await predictProbabilities(model, run.inputs(heldSamples, info.labeled.key), info.stats, e.predictBatchSize);
+        ? await predictEncoded(model, heldSamples, (r) => split.where(held[r]), info.stats, e.predictBatchSize)
+        : await predictProbabilities(model, run.inputs(heldSamples, split.name), info.stats, e.predictBatchSize);
       held.forEach((i, r) => probs.set(p.subarray(r * classes, (r + 1) * classes), i * classes));
     } finally {
       model.dispose();

@@ -87,7 +87,10 @@ const EncodingSchema: z.ZodType<TableEncoding> = z.object({
   classNames: z.array(z.string()),
 });
 
-const DatasetInfoSchema: z.ZodType<DatasetInfo> = z.object({
+// Datasets ingested before the labeled split became a list of parts hold one part: read as a list of one.
+const LabeledSchema = z.union([z.array(PartSchema), PartSchema.transform((p) => [p])]);
+
+const DatasetInfoSchema = z.object({
   datasetId: z.string(),
   name: z.string(),
   kind: z.enum(['image', 'tabular']),
@@ -96,11 +99,11 @@ const DatasetInfoSchema: z.ZodType<DatasetInfo> = z.object({
   stats: StatsSchema,
   encoding: EncodingSchema.optional(),
   encoded: z.boolean().optional(),
-  labeled: PartSchema,
+  labeled: LabeledSchema,
   unlabeled: z.array(PartSchema),
   dev: z.array(PartSchema).optional(),
   test: z.array(PartSchema),
-});
+}) as unknown as z.ZodType<DatasetInfo>;
 
 const Span = z.tuple([count, count]);
 const Sparse = z.array(z.tuple([count, count]));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ArtifactError } from '@noisy/core';
-import { FileObjectStore, MemoryObjectStore, type ObjectStore } from '@noisy/platform';
+import { FileObjectStore, MemoryObjectStore, putJson, type ObjectStore } from '@noisy/platform';
 import { commitStep, putPart, readManifest, verifyCommit } from './manifest.js';
 
 const KEY = 'runs/r/gen-1/filter/data/shard-00000-of-00001.manifest.json';
@@ -25,6 +25,31 @@ function step(store: ObjectStore, runs: { n: number }) {
 }
 
 describe('manifest', () => {
+  it('manifest - a dataset manifest from before the labeled split was a list reads its one labeled part as a list', async () => {
+    const store = new MemoryObjectStore();
+    const part = (key: string, records: number) => ({ key, sha256: 'a'.repeat(64), bytes: 10, records });
+    const data = {
+      datasetId: 'd',
+      name: 'old',
+      kind: 'image',
+      shape: [2, 2, 1],
+      classNames: ['a', 'b'],
+      stats: { mean: [0], std: [1] },
+      labeled: part('datasets/d/labeled/shard-00000-of-00001.tfrecord', 4),
+      unlabeled: [part('datasets/d/unlabeled/shard-00000-of-00001.tfrecord', 6)],
+      test: [],
+    };
+    const envelope = { kind: 'dataset', parts: [], counts: {}, parents: [], config: {}, timing: { seconds: 0 } };
+    await putJson(store, 'datasets/d/manifest.json', { ...envelope, data });
+    const m = await readManifest(store, 'datasets/d/manifest.json', 'dataset');
+    expect(m.data.labeled).toEqual([data.labeled]);
+    await putJson(store, 'datasets/e/manifest.json', {
+      ...envelope,
+      data: { ...data, labeled: [data.labeled, data.labeled] },
+    });
+    expect((await readManifest(store, 'datasets/e/manifest.json', 'dataset')).data.labeled).toHaveLength(2);
+  });
+
   it('manifest - commitStep runs a step once, writes the manifest with kind and timing, then skips it', async () => {
     const store = new MemoryObjectStore();
     const runs = { n: 0 };

@@ -56,12 +56,14 @@ export async function putRecords(
   return { key, sha256: hash.digest('hex'), bytes, records: count };
 }
 
-const mismatch = (part: Part, what: string) =>
+const mismatch = (part: Part, what: string, cause?: unknown) =>
   part.file
     ? new DataError(
         part.file,
         `changed since ingest read it in place (${what}; sha256 ${part.sha256.slice(0, 12)}... then): ` +
           'restore the file, or ingest the source again as a new dataset (change data or the seed)',
+        undefined,
+        { cause },
       )
     : new ArtifactError(
         part.key,
@@ -95,9 +97,24 @@ export async function* readPartStream(store: ObjectStore, part: Part): AsyncGene
  */
 export async function* readRecords(store: ObjectStore, part: Part): AsyncGenerator<Uint8Array> {
   let n = 0;
-  for await (const rec of decodeTFRecordStream(readPartStream(store, part), part.key)) {
-    n++;
-    yield rec;
+  const source = decodeTFRecordStream(readPartStream(store, part), part.key);
+  try {
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await source.next();
+      } catch (err) {
+        // A file read in place had whole records when ingest counted it: a bad one now means it changed.
+        if (part.file && err instanceof DataError && err.record !== undefined)
+          throw mismatch(part, `record ${err.record} no longer reads: ${err.message}`, err);
+        throw err;
+      }
+      if (next.done) break;
+      n++;
+      yield next.value;
+    }
+  } finally {
+    await source.return(undefined); // a reader that stops early closes the file or stream
   }
   if (n !== part.records) throw mismatch(part, `${n} records, the manifest says ${part.records}`);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataError } from '@noisy/core';
 import type { Sample } from '@noisy/data';
-import { packStream } from './pack-stream.js';
+import { packStream, packStreams } from './pack-stream.js';
 
 async function* from(samples: Sample[]): AsyncGenerator<Sample> {
   yield* samples;
@@ -37,5 +37,22 @@ describe('packStream', () => {
     ).rejects.toThrow(/record 1\): label 5 outside \[0, 3\)/);
     await expect(packStream(from([ok]), 2, info, 3, 'shard-4')).rejects.toThrow(DataError);
     await expect(packStream(from([ok, ok]), 1, info, 3, 'shard-4')).rejects.toThrow(/more than the 1 records/);
+  });
+
+  it('packStreams - parts packed one after another into one set; an error names its part and its record there', async () => {
+    const part = (where: string, labels: number[], v: number) => ({
+      samples: from(labels.map((label, i) => ({ id: `${where}#${i}`, image: img(v + i), label }))),
+      count: labels.length,
+      where,
+    });
+    const p = await packStreams([part('labeled-0', [1, 0], 1), part('labeled-1', [2], 7)], info, 3, { labels: true });
+    expect(p.set.count).toBe(3);
+    expect(Array.from((p.set as { pixels: Uint8Array }).pixels)).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 7, 7, 7, 7]);
+    expect(Array.from(p.labels!)).toEqual([1, 0, 2]);
+    const bad = packStreams([part('labeled-0', [1, 0], 1), part('labeled-1', [2, 9], 7)], info, 3, { labels: true });
+    await expect(bad).rejects.toThrow(DataError);
+    await expect(
+      packStreams([part('labeled-0', [1, 0], 1), part('labeled-1', [2, 9], 7)], info, 3, { labels: true }),
+    ).rejects.toThrow(/^labeled-1 \(record 1\): label 9 outside \[0, 3\)/);
   });
 });

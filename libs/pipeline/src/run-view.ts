@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { labelsOf, packInputs, readSamples, streamSamples, type DatasetInfo } from './context.js';
 import { predictEncoded } from './encoded-input.js';
 import { readManifest, readRecords, type Part } from './manifest.js';
-import { packStream, type PackedPart, type PackWants } from './pack-stream.js';
+import { packStreams, type PackedPart, type PackWants } from './pack-stream.js';
 import { readValidated } from './read-validated.js';
 
 /** What `runs/<id>/experiment.json` holds: the frozen experiment and the dataset it uses. */
@@ -54,8 +54,11 @@ export interface RunView {
   records(part: Part): AsyncIterable<Uint8Array>;
   /** The decoded records of a part, streamed. */
   sampleStream(part: Part): AsyncIterable<Sample>;
-  /** A part packed as the model's input (and labels or teacher distributions), streamed into place. */
-  packed(part: Part, want?: PackWants): Promise<PackedPart>;
+  /**
+   * A part (or several, one after another: the labeled split) packed as the model's input (and
+   * labels or teacher distributions), streamed into place.
+   */
+  packed(part: Part | Part[], want?: PackWants): Promise<PackedPart>;
   /** Pack samples as the model's input, checked against the dataset's shape. */
   inputs(samples: Sample[], where: string): InputSet;
   /** Labels of samples, each checked to lie in [0, classes). */
@@ -97,12 +100,14 @@ export async function loadRunView(store: ObjectStore, runId: string): Promise<Ru
     records: (part) => readRecords(store, part),
     sampleStream: (part) => streamSamples(store, part, channels, info.encoded === true),
     packed: (part, want) =>
-      packStream(
-        streamSamples(store, part, channels, info.encoded === true),
-        part.records,
+      packStreams(
+        (Array.isArray(part) ? part : [part]).map((p) => ({
+          samples: streamSamples(store, p, channels, info.encoded === true),
+          count: p.records,
+          where: p.key,
+        })),
         info,
         classes,
-        part.key,
         want,
       ),
     inputs: (samples, where) => packInputs(samples, info, where),

@@ -16,7 +16,7 @@ export interface ControllerOptions {
   secrets: readonly string[];
 }
 
-const toRun = (r: RunInfo, secrets: readonly string[]): controllerPb.Run => ({
+export const toRun = (r: RunInfo, secrets: readonly string[]): controllerPb.Run => ({
   runId: r.runId,
   name: r.name,
   state: r.state,
@@ -31,6 +31,8 @@ const toRun = (r: RunInfo, secrets: readonly string[]): controllerPb.Run => ({
     labeled: g.labeled,
     pseudoLabeled: g.pseudoLabeled,
     seconds: g.seconds,
+    ...(g.inputWaitSeconds !== undefined ? { inputWaitSeconds: g.inputWaitSeconds } : {}),
+    ...(g.inputWaitFraction !== undefined ? { inputWaitFraction: g.inputWaitFraction } : {}),
   })),
 });
 

@@ -45,6 +45,15 @@ describe('progress', () => {
     ]);
   });
 
+  it('createProgress - ingest counting a file shows megabytes read out of its size', () => {
+    const lines: string[] = [];
+    const out = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
+    const sink = createProgress(out, () => 20_000); // plain lines: at most one per 10 s
+    const where = { runId: 'r', taskId: 't', step: 'ingest-count', generation: 0, shard: 3 } as const;
+    sink.progress({ ...where, unit: 'bytes', done: 52_428_800, total: 209_715_200 });
+    expect(lines).toEqual(['  gen 0 ingest-count shard 3 25% 52.4/209.7 MB\n']);
+  });
+
   it('createProgress - on a terminal the live bar shows the ETA of training steps', () => {
     let t = 0;
     let screen = '';

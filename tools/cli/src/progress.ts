@@ -13,6 +13,9 @@ export interface ProgressSink {
 const label = (p: { step: string; generation: number; shard: number }) =>
   `gen ${p.generation} ${p.step}${p.shard >= 0 ? ` shard ${p.shard}` : ''}`;
 
+/** Bytes as megabytes with one decimal (ingest counting a source file). */
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+
 function bar(fraction: number, width = 24): string {
   const full = Math.round(Math.max(0, Math.min(1, fraction)) * width);
   return `${'█'.repeat(full)}${'░'.repeat(width - full)}`;
@@ -76,7 +79,9 @@ export function createProgress(out: NodeJS.WriteStream = process.stderr, now: ()
       const detail = `${
         p.unit === 'steps'
           ? `step ${p.done}/${p.total} epoch ${p.epoch}/${p.epochs} loss ${p.loss?.toFixed(3)} ${Math.round(p.rate ?? 0)} img/s${inputWait(p)}`
-          : `${p.done}/${p.total} examples`
+          : p.unit === 'bytes'
+            ? `${mb(p.done)}/${mb(p.total)} MB`
+            : `${p.done}/${p.total} examples`
       }${left !== undefined && p.done < p.total ? ` ETA ${formatDuration(left)}` : ''}`;
       if (tty) {
         live = `  ${label(p)} ${bar(frac)} ${Math.round(frac * 100)}% ${detail}`;

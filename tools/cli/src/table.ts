@@ -25,12 +25,29 @@ export interface GenerationRow {
   /** Data-parallel ranks of the train step (not in the controller's summaries yet: shown as -). */
   replicas?: number;
   seconds: number;
+  /** Encoded pictures: seconds training waited for input, and their fraction of training. */
+  inputWaitSeconds?: number;
+  inputWaitFraction?: number;
 }
 
-/** The end-of-run table of teacher and students, for embedded and controller runs alike. */
+/** `12.3s (4%)`, or `-` for a generation trained without the input pool. */
+const inputWait = (g: GenerationRow) =>
+  g.inputWaitSeconds === undefined
+    ? '-'
+    : `${g.inputWaitSeconds.toFixed(1)}s` +
+      (g.inputWaitFraction === undefined ? '' : ` (${Math.round(g.inputWaitFraction * 100)}%)`);
+
+/**
+ * The end-of-run table of teacher and students, for embedded and controller runs alike; an input
+ * wait column when some generation trained on encoded pictures.
+ */
 export function generationTable(rows: GenerationRow[]): string {
+  const wait = rows.some((g) => g.inputWaitSeconds !== undefined);
   return formatTable(
-    ['gen', 'role', 'model', 'dev top-1', 'top-1', 'top-5', 'labeled', 'pseudo-labeled', 'replicas', 'seconds'],
+    [
+      ...['gen', 'role', 'model', 'dev top-1', 'top-1', 'top-5', 'labeled', 'pseudo-labeled', 'replicas', 'seconds'],
+      ...(wait ? ['input wait'] : []),
+    ],
     rows.map((g) => [
       g.generation,
       g.role,
@@ -42,6 +59,7 @@ export function generationTable(rows: GenerationRow[]): string {
       g.pseudoLabeled,
       g.replicas ?? '-',
       g.seconds.toFixed(1),
+      ...(wait ? [inputWait(g)] : []),
     ]),
   );
 }

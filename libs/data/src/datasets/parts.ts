@@ -4,7 +4,7 @@
 // so counting never decodes a picture and writing decodes only what it keeps. Memory: one part's
 // read chunk and the record in hand (in-memory sources: what their reader already holds).
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, type DataSource } from '@noisy/core';
 import { readPictureHeader } from '../decode-image.js';
@@ -34,6 +34,14 @@ export interface PartRecord {
   readonly carriesLabel?: boolean;
   /** Decode the record; call it before the iteration moves on. */
   sample(): Promise<Sample>;
+  /**
+   * How far through its part this record is, for progress: records out of the part's count where
+   * that is known up front (a folder, a split in memory), else bytes of the file read so far (read
+   * in 1 MiB chunks) out of its size.
+   */
+  readonly done: number;
+  readonly total: number;
+  readonly unit: 'examples' | 'bytes';
 }
 
 /** A source file's size and sha256, computed from the bytes a pass read. */
@@ -86,7 +94,7 @@ export function partsOfSource(src: SourceDataset): PartedSource {
       const { split, from, to, of } = parts[p];
       for (let i = from; i < to; i++) {
         const label = split === 'unlabeled' || !of.labels ? null : of.labels[i];
-        yield { label, sample: () => of.get(i) };
+        yield { label, sample: () => of.get(i), done: i - from + 1, total: to - from, unit: 'examples' };
       }
     },
   };
@@ -110,12 +118,17 @@ export async function* readFileChunks(file: string): AsyncGenerator<Uint8Array> 
 }
 
 /** A file's chunks, hashed as they are read. */
-async function* hashedChunks(file: string, digest: (d: FileDigest) => void): AsyncGenerator<Uint8Array> {
+async function* hashedChunks(
+  file: string,
+  digest: (d: FileDigest) => void,
+  onRead: (bytes: number) => void = () => undefined,
+): AsyncGenerator<Uint8Array> {
   const hash = createHash('sha256');
   let bytes = 0;
   for await (const chunk of readFileChunks(file)) {
     hash.update(chunk);
     bytes += chunk.length;
+    onRead(bytes);
     yield chunk;
   }
   digest({ file, bytes, sha256: hash.digest('hex') });
@@ -180,7 +193,13 @@ export async function openTFRecordParts(o: TFRecordPartsOptions): Promise<Parted
     async *records(p, onDigest) {
       const { split, file } = parts[p];
       let index = 0;
-      for await (const rec of decodeTFRecordStream(hashedChunks(file!, onDigest ?? (() => undefined)), file!)) {
+      const total = await stat(file!).then(
+        (st) => st.size,
+        () => 0, // missing: opening it names the file
+      );
+      let read = 0;
+      const chunks = hashedChunks(file!, onDigest ?? (() => undefined), (b) => (read = b));
+      for await (const rec of decodeTFRecordStream(chunks, file!)) {
         const i = index++;
         const label = split === 'unlabeled' ? null : labelOf(rec, file!, i);
         const carriesLabel =
@@ -189,6 +208,9 @@ export async function openTFRecordParts(o: TFRecordPartsOptions): Promise<Parted
           label,
           carriesLabel,
           sample: () => sourceSample(rec, file!, i, o.channels, encoded, label ?? undefined),
+          done: read,
+          total: Math.max(total, read),
+          unit: 'bytes',
         };
       }
     },
@@ -241,8 +263,15 @@ export async function openFolderParts(s: Extract<DataSource, { kind: 'image-fold
     parts: parts.map(({ split, name }) => ({ split, name })),
     async *records(p) {
       const { name, root, label } = parts[p];
-      for (const file of await listImages(name))
-        yield { label, sample: () => folderSample(file, root, label ?? undefined, reading) };
+      const files = await listImages(name);
+      for (let k = 0; k < files.length; k++)
+        yield {
+          label,
+          sample: () => folderSample(files[k], root, label ?? undefined, reading),
+          done: k + 1,
+          total: files.length,
+          unit: 'examples',
+        };
     },
   };
 }

@@ -171,7 +171,7 @@ export async function buildReportModel(store: ObjectStore, runId: string): Promi
     runId,
     dataset: {
       name: info.name,
-      labeled: info.labeled.records,
+      labeled: records(info.labeled),
       unlabeled: records(info.unlabeled),
       shards: run.shards,
       test: records(info.test),

@@ -64,7 +64,7 @@ export interface PartCounts {
 
 /** One part's share of each split, and the output shards it writes: [first, count]. */
 export interface PartPlan {
-  /** The dataset reads this part's file in place (it is one whole test or unlabeled shard). */
+  /** The dataset reads this part's file in place (it is one whole labeled, test or unlabeled part). */
   inPlace: boolean;
   /** Dev examples per class, sparse [class, count] (train parts). */
   dev: Array<[number, number]>;
@@ -199,9 +199,14 @@ export function selectIngest(
   const R = sum(pool);
   const U = e.data.unlabeled === 'rest' ? R : Math.min(R, e.data.unlabeled);
   const unl = U === R ? Float64Array.from(pool) : apportion(rng.fork('unlabeled'), U, pool);
-  // Read in place: an unlabeled part kept whole, or a test part taken whole (below).
-  const inPlace = parts.map((p) => p.inPlace === true && p.records > 0 && p.split === 'unlabeled');
-  inPlace.forEach((_, p) => (inPlace[p] &&= unl[p] === parts[p].records));
+  // Read in place: an unlabeled part kept whole, a train part all labeled (labeledPerClass 'all',
+  // no dev record in it), or a test part taken whole (below).
+  const inPlace = parts.map(
+    (p, i) =>
+      p.inPlace === true &&
+      p.records > 0 &&
+      (p.split === 'unlabeled' ? unl[i] === p.records : p.split === 'train' && N === 'all' && devPart[i] === 0),
+  );
   const unlShards = layout(
     U ? unlabeledShardCounts(unl, Math.max(1, Math.min(e.data.unlabeledShards, U)), inPlace) : parts.map(() => 0),
   );
@@ -219,7 +224,7 @@ export function selectIngest(
   parts.forEach((p, i) => {
     if (p.inPlace === true && p.split === 'test' && p.records > 0 && test[i] === p.records) inPlace[i] = true;
   });
-  const testShardCounts = test.map((n, p) => (inPlace[p] ? 1 : Math.ceil(n / EVAL_SHARD)));
+  const testShardCounts = test.map((n, p) => (inPlace[p] && parts[p].split === 'test' ? 1 : Math.ceil(n / EVAL_SHARD)));
   const firstTest = parts.findIndex((p) => p.split === 'test');
   if (sum(testShardCounts) === 0 && firstTest >= 0) testShardCounts[firstTest] = 1;
   const devShards = layout(Array.from(devPart, (n) => Math.ceil(n / EVAL_SHARD)));
@@ -245,6 +250,14 @@ export function selectIngest(
       testShards: testShards[p],
     })),
   };
+}
+
+/** Whether a part's write task keeps labeled records (its labeled part), or its file is one read in place. */
+export function keepsLabeled(plan: PartPlan, counts: PartCounts): boolean {
+  if (counts.split !== 'train') return false;
+  if (plan.inPlace) return true;
+  const dev = plan.dev.reduce((a, [, n]) => a + n, 0);
+  return plan.labeled === 'all' ? counts.records > dev : plan.labeled.length > 0;
 }
 
 /** Where one record goes: a split and the output shard (global index), or nowhere. */

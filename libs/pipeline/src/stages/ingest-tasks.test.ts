@@ -114,7 +114,7 @@ describe('ingest tasks', () => {
     const store = stores[0];
     const m = await readManifest(store, keys[0], 'dataset');
     const all = async (parts: Part[]) => (await Promise.all(parts.map((p) => readSamples(store, p, 3)))).flat();
-    const labeled = await all([m.data.labeled]);
+    const labeled = await all(m.data.labeled);
     const unlabeled = await all(m.data.unlabeled);
     const dev = await all(m.data.dev ?? []);
     const test = await all(m.data.test);
@@ -227,5 +227,31 @@ describe('ingest tasks', () => {
       await Promise.all(workers.map((w) => w.stop()));
       await bus.close();
     }
+  });
+
+  it('ingest-count - progress has a real total: bytes of a TFRecord file out of its size, records of a split in memory', async () => {
+    const events: Array<{ unit: string; done: number; total: number }> = [];
+    const withProgress = (store: ObjectStore): StageContext => ({ ...context(store), progress: (p) => events.push(p) });
+    const e = experiment();
+    const id = datasetIdFor(e, sha256Hex);
+    const store = new MemoryObjectStore();
+    await ingestPlan(withProgress(store), e, id);
+    await ingestCount(withProgress(store), e, id, 1);
+    const size = (await readManifest(store, datasetKeys.ingestCount(id, 1, 5), 'ingest-count')).data.file!.bytes;
+    expect(events).toEqual([{ unit: 'bytes', done: size, total: size }]);
+
+    events.length = 0;
+    const mem = compileExperiment({
+      seed: 5,
+      data: { source: { kind: 'synthetic', classes: 3, size: 4, train: 6000, test: 10 }, labeledPerClass: 5 },
+      students: [{}],
+    });
+    const memId = datasetIdFor(mem, sha256Hex);
+    await ingestPlan(withProgress(store), mem, memId);
+    await ingestCount(withProgress(store), mem, memId, 0); // the train split
+    expect(events).toEqual([
+      { unit: 'examples', done: 5000, total: 6000 },
+      { unit: 'examples', done: 6000, total: 6000 },
+    ]);
   });
 });

@@ -14,13 +14,14 @@ import {
   openSourceParts,
   type FileDigest,
   type PartedSource,
+  type PartRecord,
   type Sample,
   type SourcePartRef,
   type TableEncoding,
 } from '@noisy/data';
 import type { StageContext } from '../context.js';
 import { attemptKey, commitStep, putRecords, readManifest, type Part } from '../manifest.js';
-import { partChooser, selectIngest, type PartCounts, type Role } from './ingest-select.js';
+import { keepsLabeled, partChooser, selectIngest, type PartCounts, type Role } from './ingest-select.js';
 
 /** What the `ingest` task commits (kind 'ingest-plan'): the source's description and its parts. */
 export interface IngestPlanData {
@@ -102,12 +103,18 @@ export async function ingestCount(
     const perClass: number[] = [];
     let records = 0;
     let file: FileDigest | undefined;
+    let last: PartRecord | undefined;
     const split = plan.data.parts[part].split;
-    // Asked for, a test or unlabeled file of an encoded dataset may be read in place (nothing to re-encode):
-    // its pictures are checked now, as writing would have, and an unlabeled record with a label
+    // Asked for, a file of an encoded dataset may be read in place (nothing to re-encode): a test or
+    // unlabeled file, or a train file when every training record is labeled (labeledPerClass 'all').
+    // Its pictures are checked now, as writing would have, and an unlabeled record with a label
     // makes it a copy (unlabeled shards carry no label).
     const asked = e.data.source.kind === 'tfrecord' && e.data.source.readInPlace === true;
-    let inPlace = asked && plan.data.encoded && plan.data.parts[part].file !== undefined && split !== 'train';
+    let inPlace =
+      asked &&
+      plan.data.encoded &&
+      plan.data.parts[part].file !== undefined &&
+      (split !== 'train' || e.data.labeledPerClass === 'all');
     for await (const r of src.records(part, (d) => (file = d))) {
       if (r.label !== null) {
         while (perClass.length <= r.label) perClass.push(0);
@@ -115,8 +122,10 @@ export async function ingestCount(
       }
       if (inPlace && r.carriesLabel) inPlace = false;
       if (inPlace) await r.sample();
-      if (++records % 5000 === 0) ctx.progress({ unit: 'examples', done: records, total: 0 });
+      if (++records % 5000 === 0) ctx.progress({ unit: r.unit, done: r.done, total: r.total });
+      last = r;
     }
+    if (last) ctx.progress({ unit: last.unit, done: last.total, total: last.total });
     return {
       parts: [],
       counts: { records },
@@ -243,19 +252,26 @@ export async function ingestWrite(
       // The source file is the shard: the manifest points at it, with the size and sha256 counted.
       const f = counted.file!;
       const inPlace: Part = { key: f.file, file: f.file, sha256: f.sha256, bytes: f.bytes, records: counted.records };
-      const test = counted.split === 'test';
+      const as = counted.split === 'train' ? 'labeled' : counted.split === 'test' ? 'test' : 'unlabeled';
+      const n = (s: typeof as) => (as === s ? inPlace.records : 0);
+      const list = (s: typeof as) => (as === s ? [inPlace] : []);
       return {
         parts: [inPlace],
-        counts: { labeled: 0, unlabeled: test ? 0 : inPlace.records, dev: 0, test: test ? inPlace.records : 0 },
+        counts: { labeled: n('labeled'), unlabeled: n('unlabeled'), dev: 0, test: n('test') },
         parents: [datasetKeys.ingestPlan(datasetId), countKey, selectKey],
         config: { part: plan.data.parts[part], inPlace: true },
-        data: { labeled: null, unlabeled: test ? [] : [inPlace], dev: [], test: test ? [inPlace] : [], sums: null },
+        data: {
+          labeled: as === 'labeled' ? inPlace : null,
+          unlabeled: list('unlabeled'),
+          dev: [],
+          test: list('test'),
+          sums: null,
+        },
       };
     }
-    const devHere = share.dev.reduce((a, [, n]) => a + n, 0);
-    const hasLabeled =
-      share.labeled === 'all' ? counted.split === 'train' && counted.records > devHere : share.labeled.length > 0;
-    const labeled = hasLabeled ? await pass('labeled', 0, datasetKeys.ingestLabeled(datasetId, part, P)) : null;
+    const labeled = keepsLabeled(share, counted)
+      ? await pass('labeled', 0, datasetKeys.ingestLabeled(datasetId, part, P))
+      : null;
     const out: Record<'unlabeled' | 'dev' | 'test', Part[]> = { unlabeled: [], dev: [], test: [] };
     for (const o of [
       ...shards(share.unlabeledShards, 'unlabeled', sel.shards.unlabeled),

@@ -17,7 +17,7 @@ async function ingestWith(dev: number | 'auto', seed = 3) {
     (await Promise.all(parts.map((p) => readSamples(store, p, 1)))).flat().map((s) => ({ id: s.id, label: s.label }));
   return {
     counts: m.counts,
-    labeled: await ids([m.data.labeled]),
+    labeled: await ids(m.data.labeled),
     unlabeled: await ids(m.data.unlabeled),
     dev: await ids(m.data.dev ?? []),
   };

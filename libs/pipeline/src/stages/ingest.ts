@@ -1,48 +1,25 @@
 // Ingest: a source dataset -> TFRecord shards + the dataset manifest. The work is a fan-out over
 // the source's parts (ingest-tasks.ts: plan, count per part, a seeded select, write per part);
-// this is the last of them (the ingest-commit task): it joins the parts' labeled records into the labeled shard,
-// reduces the input statistics and writes the dataset manifest. Run alone (the gRPC Ingest call,
-// a direct call) it first runs, in this process, whichever of those tasks has not committed.
+// this is the last of them (the ingest-commit task): it lists every part's shards (the labeled
+// split is a list of parts too), reduces the input statistics and writes the dataset manifest.
+// Run alone (the gRPC Ingest call, a direct call) it first runs, in this process, whichever of
+// those tasks has not committed.
 // The labeled subset is N per class chosen by seed (or all), the dev split (`data.dev`) a seeded
 // subset of the training split; the rest (and any extra unlabeled source) is unlabeled data.
-import { createRng, devCount, shuffleInPlace, type CompiledExperiment } from '@noisy/core';
+import type { CompiledExperiment } from '@noisy/core';
 import { datasetKeys } from '@noisy/contracts';
 import { IMAGENET_STATS } from '@noisy/data';
 import type { InputStats } from '@noisy/ml';
 import type { DatasetInfo, StageContext } from '../context.js';
-import {
-  attemptKey,
-  commitStep,
-  isCommitted,
-  putRecords,
-  readManifest,
-  readRecords,
-  type Part,
-  type StepResult,
-} from '../manifest.js';
+import { commitStep, isCommitted, readManifest, type Part, type StepResult } from '../manifest.js';
 import { ingestCount, ingestPlan, ingestSelect, ingestWrite, readPlan, type IngestWriteData } from './ingest-tasks.js';
 
 export function datasetIdFor(e: CompiledExperiment, hash: (s: string) => string): string {
   return `${e.data.source.kind}-${hash(JSON.stringify({ data: e.data, seed: e.seed })).slice(0, 12)}`;
 }
 
-/**
- * A dev split of `data.dev` training indices (sorted) and a membership mask, for planning over a
- * source in memory (`noisy run --dry-run` counts with it); ingest itself draws dev per part.
- */
-export function carveDev(e: CompiledExperiment, trainCount: number): { dev: number[]; isDev: Uint8Array } {
-  const order = Array.from({ length: trainCount }, (_, i) => i);
-  shuffleInPlace(order, createRng(e.seed).fork('dev'));
-  const dev = order.slice(0, devCount(e.data, trainCount)).sort((a, b) => a - b);
-  const isDev = new Uint8Array(trainCount);
-  for (const i of dev) isDev[i] = 1;
-  return { dev, isDev };
-}
-
 export async function ingest(ctx: StageContext, e: CompiledExperiment, datasetId: string): Promise<string> {
-  return commitStep(ctx.store, datasetKeys.manifest(datasetId), 'dataset', (attempt) =>
-    commitDataset(ctx, e, datasetId, attempt),
-  );
+  return commitStep(ctx.store, datasetKeys.manifest(datasetId), 'dataset', () => commitDataset(ctx, e, datasetId));
 }
 
 /**
@@ -82,7 +59,6 @@ async function commitDataset(
   ctx: StageContext,
   e: CompiledExperiment,
   datasetId: string,
-  attempt: string,
 ): Promise<StepResult<'dataset'>> {
   await runIngestTasks(ctx, e, datasetId);
   const plan = (await readPlan(ctx, datasetId)).data;
@@ -92,20 +68,9 @@ async function commitDataset(
   const writes: IngestWriteData[] = [];
   for (const k of writeKeys) writes.push((await readManifest(ctx.store, k, 'ingest-write')).data);
 
-  // One labeled shard (what training reads): a single part's is used as it is, several are joined.
-  const labeledParts = writes.flatMap((w) => (w.labeled ? [w.labeled] : []));
-  let done = 0;
-  async function* joined(): AsyncGenerator<Uint8Array> {
-    for (const part of labeledParts)
-      for await (const rec of readRecords(ctx.store, part)) {
-        yield rec;
-        if (++done % 5000 === 0) ctx.progress({ unit: 'examples', done, total: sel.counts.labeled });
-      }
-  }
-  const labeled =
-    labeledParts.length === 1
-      ? labeledParts[0]
-      : await putRecords(ctx.store, attemptKey(datasetKeys.shard(datasetId, 'labeled', 0, 1), attempt), joined());
+  // The labeled split is every write task's labeled part (or train file read in place), as written:
+  // joining them would copy the whole labeled set through this one task.
+  const labeled = writes.flatMap((w) => (w.labeled ? [w.labeled] : []));
   const unlabeled = writes.flatMap((w) => w.unlabeled);
   const dev = writes.flatMap((w) => w.dev);
   const test = writes.flatMap((w) => w.test);
@@ -130,10 +95,11 @@ async function commitDataset(
   };
   const records = (parts: Part[]) => parts.reduce((a, p) => a + p.records, 0);
   return {
-    parts: [labeled, ...unlabeled, ...dev, ...test],
+    parts: [...labeled, ...unlabeled, ...dev, ...test],
     counts: {
       classes: sel.classes,
-      labeled: labeled.records,
+      labeled: records(labeled),
+      labeledParts: labeled.length,
       unlabeled: records(unlabeled),
       dev: records(dev),
       test: records(test),

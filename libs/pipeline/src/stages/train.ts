@@ -26,6 +26,7 @@ import { CurveRecorder } from '../train-curve.js';
 import { commitStep, readManifest, type CacheInputs, type Part, type StepResult } from '../manifest.js';
 import type { ModelCache } from '../model-cache.js';
 import { loadRunView, type RunView } from '../run-view.js';
+import { readLabeled } from '../labeled-split.js';
 import { importTeacher } from './teacher-checkpoint.js';
 
 export interface TrainData {
@@ -237,11 +238,11 @@ async function train(
   let labeledPictures: PictureList | null = null;
   if (resolution) {
     // Encoded pictures: kept as bytes, decoded and cropped per step by the input pool.
-    const labeledSamples = await run.samples(info.labeled);
-    labeledPictures = pictureList([{ samples: labeledSamples, shard: info.labeled.key }]);
+    const split = await readLabeled(run);
+    labeledPictures = pictureList(split.parts);
     labeled = {
-      set: { kind: 'external' as const, count: labeledSamples.length, shape: inputShape },
-      labels: run.labels(labeledSamples, info.labeled.key),
+      set: { kind: 'external' as const, count: split.samples.length, shape: inputShape },
+      labels: split.labels,
     };
   } else {
     const labeledPacked = await run.packed(info.labeled, { labels: true });

@@ -1,8 +1,8 @@
 // noisy run <experiment.yaml> --dry-run: validate the experiment against its data without training
 // and print the plan: counts, shards, tasks per stage, steps and images per generation.
 import { compileExperimentFrom } from '@noisy/core';
-import { describeDecoder, imageDecoder, openSource, openSourceParts } from '@noisy/data';
-import { planDryRun } from '@noisy/pipeline';
+import { describeDecoder, imageDecoder, openSourceParts } from '@noisy/data';
+import { countSourceParts, planDryRun } from '@noisy/pipeline';
 import { readExperimentFile } from '../experiment-file.js';
 import { applyOverrides, type Override } from '../overrides.js';
 import type { CommandIo } from './io.js';
@@ -15,17 +15,17 @@ export async function dryRunCommand(
   io: CommandIo,
 ): Promise<number> {
   const e = compileExperimentFrom(applyOverrides(await readExperimentFile(file), flags.overrides ?? []), file);
-  const source = await openSource(e.data.source, { seed: e.seed, allowDownload: !flags.offline });
-  const parts = await openSourceParts(e.data.source, { seed: e.seed, allowDownload: !flags.offline });
-  const p = planDryRun(e, source, parts.parts.length);
+  const source = await openSourceParts(e.data.source, { seed: e.seed, allowDownload: !flags.offline });
+  const p = planDryRun(e, source, await countSourceParts(e, source));
   const s = p.source;
   const lines = [
     `dry run: ${e.name} (nothing trained, nothing written)`,
     `source:  ${s.name}, ${n(s.classes)} classes, ${s.encoded ? 'encoded pictures (kept as JPEG/PNG in shards)' : `raw ${source.shape.join('x')}`}; ` +
-      `train ${n(s.train)}, test ${n(s.test)}, extra unlabeled ${n(s.extra)}`,
+      `train ${n(s.train)}, test ${n(s.test)}, extra unlabeled ${n(s.extra)}; ${n(s.parts)} parts`,
     ...(s.encoded ? [`decoder: ${describeDecoder(await imageDecoder())}`] : []),
     `dataset: labeled ${n(p.counts.labeled)}, unlabeled ${n(p.counts.unlabeled)}, dev ${n(p.counts.dev)}, test ${n(p.counts.test)}`,
-    `shards:  unlabeled ${p.shards.unlabeled}, dev ${p.shards.dev}, test ${p.shards.test}`,
+    `shards:  labeled ${p.shards.labeled}, unlabeled ${p.shards.unlabeled}, dev ${p.shards.dev}, test ${p.shards.test}` +
+      (p.inPlace ? ` (${p.inPlace} source files read in place)` : ''),
     'tasks:',
   ];
   for (let g = 0; g < e.stages.length; g++) {

@@ -102,6 +102,12 @@ export interface GenerationSummary {
   labeled: number;
   pseudoLabeled: number;
   seconds: number;
+  /**
+   * Encoded pictures: seconds training waited for the input pool, and their fraction of the
+   * training time; absent for models trained on raw pixels or before the pool reported it.
+   */
+  inputWaitSeconds?: number | undefined;
+  inputWaitFraction?: number | undefined;
 }
 
 function createBaseStartRunRequest(): StartRunRequest {
@@ -1137,7 +1143,18 @@ export const Run: MessageFns<Run> = {
 };
 
 function createBaseGenerationSummary(): GenerationSummary {
-  return { generation: 0, role: "", model: "", top1: 0, top5: 0, labeled: 0, pseudoLabeled: 0, seconds: 0 };
+  return {
+    generation: 0,
+    role: "",
+    model: "",
+    top1: 0,
+    top5: 0,
+    labeled: 0,
+    pseudoLabeled: 0,
+    seconds: 0,
+    inputWaitSeconds: undefined,
+    inputWaitFraction: undefined,
+  };
 }
 
 export const GenerationSummary: MessageFns<GenerationSummary> = {
@@ -1165,6 +1182,12 @@ export const GenerationSummary: MessageFns<GenerationSummary> = {
     }
     if (message.seconds !== 0) {
       writer.uint32(65).double(message.seconds);
+    }
+    if (message.inputWaitSeconds !== undefined) {
+      writer.uint32(73).double(message.inputWaitSeconds);
+    }
+    if (message.inputWaitFraction !== undefined) {
+      writer.uint32(81).double(message.inputWaitFraction);
     }
     return writer;
   },
@@ -1246,6 +1269,22 @@ export const GenerationSummary: MessageFns<GenerationSummary> = {
             message.seconds = reader.double();
             continue;
           }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.inputWaitSeconds = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.inputWaitFraction = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1272,6 +1311,16 @@ export const GenerationSummary: MessageFns<GenerationSummary> = {
         ? globalThis.Number(object.pseudo_labeled)
         : 0,
       seconds: isSet(object.seconds) ? globalThis.Number(object.seconds) : 0,
+      inputWaitSeconds: isSet(object.inputWaitSeconds)
+        ? globalThis.Number(object.inputWaitSeconds)
+        : isSet(object.input_wait_seconds)
+        ? globalThis.Number(object.input_wait_seconds)
+        : undefined,
+      inputWaitFraction: isSet(object.inputWaitFraction)
+        ? globalThis.Number(object.inputWaitFraction)
+        : isSet(object.input_wait_fraction)
+        ? globalThis.Number(object.input_wait_fraction)
+        : undefined,
     };
   },
 
@@ -1301,6 +1350,12 @@ export const GenerationSummary: MessageFns<GenerationSummary> = {
     if (message.seconds !== 0) {
       obj.seconds = floatToJson(message.seconds);
     }
+    if (message.inputWaitSeconds !== undefined) {
+      obj.inputWaitSeconds = floatToJson(message.inputWaitSeconds);
+    }
+    if (message.inputWaitFraction !== undefined) {
+      obj.inputWaitFraction = floatToJson(message.inputWaitFraction);
+    }
     return obj;
   },
 
@@ -1317,6 +1372,8 @@ export const GenerationSummary: MessageFns<GenerationSummary> = {
     message.labeled = object.labeled ?? 0;
     message.pseudoLabeled = object.pseudoLabeled ?? 0;
     message.seconds = object.seconds ?? 0;
+    message.inputWaitSeconds = object.inputWaitSeconds ?? undefined;
+    message.inputWaitFraction = object.inputWaitFraction ?? undefined;
     return message;
   },
 };

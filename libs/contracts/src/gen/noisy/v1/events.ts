@@ -177,6 +177,8 @@ export enum ProgressUnit {
   PROGRESS_UNIT_STEPS = 1,
   /** PROGRESS_UNIT_EXAMPLES - Examples (prediction, ingest, filtering). */
   PROGRESS_UNIT_EXAMPLES = 2,
+  /** PROGRESS_UNIT_BYTES - Bytes of a source file (ingest counting a TFRecord file, whose record count is not known before). */
+  PROGRESS_UNIT_BYTES = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -191,6 +193,9 @@ export function progressUnitFromJSON(object: any): ProgressUnit {
     case 2:
     case "PROGRESS_UNIT_EXAMPLES":
       return ProgressUnit.PROGRESS_UNIT_EXAMPLES;
+    case 3:
+    case "PROGRESS_UNIT_BYTES":
+      return ProgressUnit.PROGRESS_UNIT_BYTES;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -206,6 +211,8 @@ export function progressUnitToJSON(object: ProgressUnit): string {
       return "PROGRESS_UNIT_STEPS";
     case ProgressUnit.PROGRESS_UNIT_EXAMPLES:
       return "PROGRESS_UNIT_EXAMPLES";
+    case ProgressUnit.PROGRESS_UNIT_BYTES:
+      return "PROGRESS_UNIT_BYTES";
     case ProgressUnit.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
