@@ -28,7 +28,9 @@ parentPort!.on('message', (job: PoolJob) => {
   void (async () => {
     const r = config.resolution;
     const size = r * r * 3;
-    const out = new Float32Array(job.records.length * size);
+    const n = job.records.length * size;
+    // Every value of the batch is written below, so a recycled buffer needs no clearing.
+    const out = job.out && job.out.byteLength >= n * 4 ? new Float32Array(job.out, 0, n) : new Float32Array(n);
     try {
       // A few pictures at a time (libvips decodes on the libuv thread pool; the libjpeg-turbo path
       // runs here, synchronously); more would only hold memory.
