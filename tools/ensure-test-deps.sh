@@ -5,6 +5,7 @@
 #   dataset-fashion-mnist  the examples' dataset (CLI tests read it when present)
 #   g++ libdnnl-dev      the oneDNN kernel addon (libs/onednn), then built here if npm ci could not
 #   libgloo-dev          the Gloo collectives addon (libs/collective) of data-parallel training
+#   libjpeg62-turbo-dev  the training-input JPEG addon (libs/jpeg)
 # Where apt-get cannot run, it prints one line saying what to install, and the tests that need a
 # missing program fail with that program's name.
 set -u
@@ -17,6 +18,7 @@ command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl) # the gRPC TLS test makes its certificates
 [ -f /usr/include/gloo/transport/tcp/device.h ] || missing+=(libgloo-dev)
+[ -f /usr/include/jpeglib.h ] || missing+=(libjpeg62-turbo-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
@@ -34,4 +36,5 @@ fi
 # The addons, when npm ci ran before their Debian packages were present.
 [ -f libs/onednn/build/onednn.node ] || node libs/onednn/build.mjs >&2
 [ -f libs/collective/build/gloo.node ] || node libs/collective/build.mjs >&2
+[ -f libs/jpeg/build/jpeg.node ] || node libs/jpeg/build.mjs >&2
 exit 0

@@ -1,11 +1,19 @@
 // One measurement for bench/imagenet-input (run by run.ts in its own process, so that
 // UV_THREADPOOL_SIZE, the libuv threads libvips decodes on, matches --threads): a training pass
-// (decode, distorted crop, bicubic resize to 224, flip, normalise) over the JPEGs in --dir through
+// (decode, distorted crop, bicubic resize to 224, flip, normalise; JPEGs through the libjpeg-turbo
+// addon when it is built, else sharp) over the JPEGs in --dir through
 // an InputPool of --threads worker threads. Prints one JSON object: wall and CPU time of the pass.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { IMAGENET_STATS, InputPool, describeDecoder, imageDecoder, type EncodedPicture } from '@noisy/data';
+import {
+  IMAGENET_STATS,
+  InputPool,
+  describeDecoder,
+  imageDecoder,
+  nativeJpegInfo,
+  type EncodedPicture,
+} from '@noisy/data';
 
 const { values } = parseArgs({
   options: {
@@ -48,12 +56,13 @@ const cpu = process.cpuUsage(cpu0);
 await pool.close();
 process.stdout.write(
   `${JSON.stringify({
-    impl: 'noisy (sharp InputPool)',
+    impl: 'noisy (InputPool)',
     threads,
     images,
     wallSeconds: wall,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     waitedSeconds: (pool.stats().waitedMs - waited0) / 1000,
     decoder: describeDecoder(await imageDecoder()),
+    jpeg: nativeJpegInfo(),
   })}\n`,
 );

@@ -3,6 +3,8 @@
 // pool. Rounds of --per pictures rotate over the stages and each stage keeps its best round, so
 // load from other processes falls on all alike. Prints one JSON object: CPU ms per picture, and
 // voluntary context switches per picture (libvips hands each strip of a picture between threads).
+// The sharp stages run with the libjpeg-turbo addon switched off; the "libjpeg-turbo" stages are
+// the addon's path (header, crop box, then one call from bytes to normalised floats).
 //   node --import tsx bench/imagenet-input/stages.ts --dir DIR [--rounds 6] [--per 128]
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +15,9 @@ import {
   IMAGENET_STATS,
   INCEPTION_CROP,
   cropResizePicture,
+  disableNativeJpeg,
   imageDecoder,
+  nativeCropInto,
   normaliseInto,
   readPictureHeader,
   trainCropBox,
@@ -43,23 +47,52 @@ const tiny = await sharp({ create: { width: 8, height: 8, channels: 3, backgroun
   .jpeg()
   .toBuffer();
 const out = new Float32Array(224 * 224 * 3);
+const lut = new Float32Array(768).map((_, k) => (k % 256) / 255);
+/** A stage on the sharp path: the addon is off while it runs. */
+const viaSharp =
+  (f: (i: number) => Promise<unknown>) =>
+  async (i: number): Promise<unknown> => {
+    disableNativeJpeg('bench stage on sharp');
+    try {
+      return await f(i);
+    } finally {
+      disableNativeJpeg(null);
+    }
+  };
+const native = (flip: boolean, into: Float32Array | Uint8Array, table: Float32Array | null) => async (i: number) => {
+  const header = await readPictureHeader(pics[i], { where });
+  const { box } = plan[i];
+  if (
+    !nativeCropInto(
+      pics[i],
+      { where, box, size, flip: flip && plan[i].flip, channels: 3, maxPixels: 1e8 },
+      into,
+      0,
+      table,
+    )
+  )
+    throw new Error(`the addon deferred ${names[i]} (${header.width}x${header.height})`);
+};
 const stages: Record<string, (i: number) => Promise<unknown>> = {
   // sharp's fixed cost per call: building the libvips pipeline and the thread hand-offs.
   'sharp call on an 8x8 JPEG': () => sharp(tiny).raw().toBuffer(),
   'JPEG decode (whole picture)': (i) => sharp(pics[i]).raw().toBuffer(),
-  '+ header, crop box, bicubic resize to 224': async (i) => {
+  '+ header, crop box, bicubic resize to 224': viaSharp(async (i) => {
     const header = await readPictureHeader(pics[i], { where });
     return cropResizePicture(pics[i], { where, box: plan[i].box, size, header });
-  },
-  '+ flip': async (i) => {
+  }),
+  '+ flip': viaSharp(async (i) => {
     const header = await readPictureHeader(pics[i], { where });
     return cropResizePicture(pics[i], { where, box: plan[i].box, size, header, flip: plan[i].flip });
-  },
-  '+ normalise to float32': async (i) => {
+  }),
+  '+ normalise to float32': viaSharp(async (i) => {
     const header = await readPictureHeader(pics[i], { where });
     const img = await cropResizePicture(pics[i], { where, box: plan[i].box, size, header, flip: plan[i].flip });
     normaliseInto(img, IMAGENET_STATS, out, 0);
-  },
+  }),
+  'libjpeg-turbo: header, crop decode + bicubic resize to 224': native(false, new Uint8Array(224 * 224 * 3), null),
+  'libjpeg-turbo: + flip': native(true, new Uint8Array(224 * 224 * 3), null),
+  'libjpeg-turbo: + normalise to float32 (same call)': native(true, out, lut),
   // The same crop and resize called on sharp directly, with bicubic (ours, as the original) and
   // bilinear (torchvision's default) kernels: what the kernel costs.
   'crop + bicubic resize (sharp directly)': (i) =>

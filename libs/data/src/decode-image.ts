@@ -8,6 +8,7 @@ import type { Sharp, SharpOptions } from 'sharp';
 import { decodeImage as decodeWithJs, resizeImage, type Image } from './image.js';
 import { MAX_IMAGE_PIXELS, checkImageSize, pictureError as fail, type Where } from './image-limits.js';
 import { readJpegHeader } from './jpeg-header.js';
+import { nativeCrop } from './jpeg-native.js';
 
 export type { Where } from './image-limits.js';
 
@@ -208,6 +209,9 @@ export async function cropResizePicture(
     throw fail(o.where, `empty crop ${JSON.stringify(box)}`);
   if (box.left + box.width > head.width || box.top + box.height > head.height)
     throw fail(o.where, `crop ${JSON.stringify(box)} is outside the ${head.width}x${head.height} picture`);
+  // Plain JPEGs: libjpeg-turbo decodes only the crop (jpeg-native.ts); the rest goes on to sharp.
+  const native = nativeCrop(checkBytes(bytes, o.where), { ...o, channels, maxPixels: max });
+  if (native) return native;
   if (!factory) {
     const out = resizeImage(
       cropImage(decodeJs(checkBytes(bytes, o.where), channels, o.where, max), box),

@@ -23,6 +23,7 @@ export * from './table/arff.js';
 export * from './table/read-table.js';
 export * from './table/encoding.js';
 export * from './decode-image.js';
+export * from './jpeg-native.js';
 export * from './preprocess/crop-box.js';
 export * from './preprocess/preprocess.js';
 export * from './preprocess/input-pool.js';

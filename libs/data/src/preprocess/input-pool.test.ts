@@ -91,6 +91,31 @@ describe('input-pool', () => {
     expect(s.waitedMs).toBeGreaterThan(0);
   });
 
+  it('InputPool - batches written into recycled buffers equal fresh ones, and the buffers are reused', async () => {
+    const pics = await pictures(23);
+    const fresh = await collect({ threads: 1, prefetch: 1 }, pics);
+    const pool = new InputPool({
+      threads: 1,
+      prefetch: 1,
+      batchSize: 5,
+      resolution: R,
+      mode: 'train',
+      stats: IMAGENET_STATS,
+      seed: 7,
+    });
+    pools.push(pool);
+    const copies: Float32Array[] = [];
+    for await (const b of pool.batches(pics)) {
+      copies.push(Float32Array.from(b.images));
+      pool.recycle(b.images); // the consumer is done with it
+    }
+    expect(copies.map((c) => c.length)).toEqual(fresh.map((b) => b.images.length));
+    copies.forEach((c, k) => expect(c).toEqual(fresh[k].images));
+    // 5 batches, prefetch 1: each batch after the first is launched after the consumer gave the
+    // previous one back, so only the first is a fresh allocation.
+    expect(pool.stats().reused).toBe(4);
+  });
+
   it('InputPool - a corrupt picture fails the stream with a DataError naming shard and record', async () => {
     const pics = await pictures(8);
     pics[6] = { ...pics[6], bytes: pics[6].bytes.subarray(0, 100) };

@@ -2,7 +2,9 @@
 // resized, flipped and normalised in a pool of worker threads, up to `prefetch` batches ahead of
 // the consumer (a bounded queue), and handed out in stream order. Picture i of the stream always
 // uses the generator fork(seed, i), so the batches are the same whatever the thread timing.
-// The pool counts how long the consumer waited for input.
+// The pool counts how long the consumer waited for input. A consumer done with a batch's floats can
+// hand the buffer back (`recycle`): the next batches are written into it, so a long run does not
+// allocate (and garbage-collect) a fresh [batch, r, r, 3] array every step.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -49,6 +51,8 @@ export interface InputPoolStats {
   readonly images: number;
   /** Time the consumer spent waiting for the next batch. */
   readonly waitedMs: number;
+  /** Batches written into a buffer given back through `recycle`. */
+  readonly reused: number;
 }
 
 /** @internal the message a worker receives. */
@@ -56,6 +60,8 @@ export interface PoolJob {
   id: number;
   first: number;
   bytes: ArrayBuffer;
+  /** A recycled float buffer to write the batch into (else the worker allocates one). */
+  out?: ArrayBuffer;
   offsets: number[];
   shards: string[];
   records: number[];
@@ -112,6 +118,8 @@ export class InputPool {
   private batchesOut = 0;
   private imagesOut = 0;
   private manual = 0;
+  private reused = 0;
+  private readonly spare: ArrayBuffer[] = [];
 
   constructor(private readonly o: InputPoolOptions) {
     const config: PoolWorkerConfig = {
@@ -149,7 +157,9 @@ export class InputPool {
     while (this.idle.length && this.queue.length) {
       const w = this.idle.pop()!;
       const { job } = this.queue.shift()!;
-      w.postMessage(job, [job.bytes]);
+      job.out = this.spare.pop();
+      if (job.out) this.reused++;
+      w.postMessage(job, job.out ? [job.bytes, job.out] : [job.bytes]);
     }
   }
 
@@ -172,6 +182,22 @@ export class InputPool {
     this.batchesOut++;
     this.imagesOut += pics.length;
     return new Float32Array(r.images!, 0, pics.length * size);
+  }
+
+  /**
+   * Give back a batch's floats (from `batches` or `prepare`) once nothing reads them any more: a
+   * later batch is written into the same memory. Optional; buffers smaller than a full batch, and
+   * more than the pool can have in flight, are left to the garbage collector.
+   */
+  recycle(images: Float32Array): void {
+    const full = this.o.batchSize * this.o.resolution * this.o.resolution * 3 * 4;
+    const limit = (this.o.prefetch ?? 2 * this.o.threads) + this.o.threads;
+    if (
+      images.buffer.byteLength >= full &&
+      this.spare.length < limit &&
+      !this.spare.includes(images.buffer as ArrayBuffer)
+    )
+      this.spare.push(images.buffer as ArrayBuffer);
   }
 
   /** Count time a consumer of `prepare` spent blocked on input. */
@@ -234,7 +260,7 @@ export class InputPool {
   }
 
   stats(): InputPoolStats {
-    return { batches: this.batchesOut, images: this.imagesOut, waitedMs: this.waitedMs };
+    return { batches: this.batchesOut, images: this.imagesOut, waitedMs: this.waitedMs, reused: this.reused };
   }
 
   async close(): Promise<void> {

@@ -3,8 +3,7 @@
 // position in the stream, so the result does not depend on which thread did the work.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRng } from '@noisy/core';
-import type { Image } from '../image.js';
-import { normaliseInto, preprocessForEval, preprocessForTrain, type ImageAugment } from './preprocess.js';
+import { preprocessForEvalInto, preprocessForTrainInto, type ImageAugment } from './preprocess.js';
 import type { PoolJob, PoolResult, PoolWorkerConfig } from './input-pool.js';
 
 const config = workerData as PoolWorkerConfig;
@@ -15,26 +14,29 @@ if (config.augment) {
   augment = mod[config.augment.export](config.augment.options);
 }
 
-async function one(job: PoolJob, k: number): Promise<Image> {
+/** Picture k of the job, normalised into `out` from `offset`. */
+async function one(job: PoolJob, k: number, out: Float32Array, offset: number): Promise<void> {
   const bytes = new Uint8Array(job.bytes, job.offsets[k], job.offsets[k + 1] - job.offsets[k]);
   const where = { shard: job.shards[k], record: job.records[k] };
   const o = { resolution: config.resolution, maxPixels: config.maxPixels };
-  if (config.mode === 'eval') return preprocessForEval(bytes, where, o);
+  if (config.mode === 'eval') return preprocessForEvalInto(bytes, where, o, config.stats, out, offset);
   const rng = createRng(config.seed).fork(job.first + k);
-  return (await preprocessForTrain(bytes, where, { ...o, augment }, rng)).image;
+  return preprocessForTrainInto(bytes, where, { ...o, augment }, rng, config.stats, out, offset);
 }
 
 parentPort!.on('message', (job: PoolJob) => {
   void (async () => {
     const r = config.resolution;
     const size = r * r * 3;
-    const out = new Float32Array(job.records.length * size);
+    const n = job.records.length * size;
+    // Every value of the batch is written below, so a recycled buffer needs no clearing.
+    const out = job.out && job.out.byteLength >= n * 4 ? new Float32Array(job.out, 0, n) : new Float32Array(n);
     try {
-      // A few pictures at a time (libvips decodes on the libuv thread pool); more would only hold memory.
+      // A few pictures at a time (libvips decodes on the libuv thread pool; the libjpeg-turbo path
+      // runs here, synchronously); more would only hold memory.
       let next = 0;
       const lane = async () => {
-        for (let k = next++; k < job.records.length; k = next++)
-          normaliseInto(await one(job, k), config.stats, out, k * size);
+        for (let k = next++; k < job.records.length; k = next++) await one(job, k, out, k * size);
       };
       await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, job.records.length) }, lane));
       const result: PoolResult = { id: job.id, images: out.buffer as ArrayBuffer };

@@ -2,10 +2,12 @@
 // distorted crop (or center-crop fallback), bicubic resize to the model's resolution, random
 // horizontal flip, then an optional augmentation hook (RandAugment lives in @noisy/ml's noise);
 // evaluation and prediction = center crop with crop padding 32, bicubic resize. Pixels stay uint8
-// until `normaliseInto` writes them into a batch.
+// until `normaliseInto` writes them into a batch; the `...Into` forms write a plain JPEG's crop
+// straight into the batch as floats through libjpeg-turbo (jpeg-native.ts) when nothing augments it.
 import type { Rng } from '@noisy/core';
-import { cropResizePicture, readPictureHeader, type Box, type Where } from '../decode-image.js';
+import { DEFAULT_MAX_PIXELS, cropResizePicture, readPictureHeader, type Box, type Where } from '../decode-image.js';
 import type { Image } from '../image.js';
+import { nativeCropInto } from '../jpeg-native.js';
 import { CROP_PADDING, INCEPTION_CROP, centerCropBox, trainCropBox, type DistortedBoxOptions } from './crop-box.js';
 
 /** Augmentation after crop and flip (same shape as @noisy/ml's ImageNoise). */
@@ -34,6 +36,14 @@ export interface Preprocessed {
   readonly fallback: boolean;
 }
 
+/** The random choices of one training picture, drawn in a fixed order: crop, then flip. */
+async function planTrain(bytes: Uint8Array, where: Where, o: TrainPreprocessOptions, rng: Rng) {
+  const header = await readPictureHeader(bytes, { where, maxPixels: o.maxPixels });
+  const { box, fallback } = trainCropBox(header.width, header.height, o.resolution, rng, o.crop ?? INCEPTION_CROP);
+  const flipped = (o.flip ?? true) && rng.next() < 0.5;
+  return { header, box, fallback, flipped, size: { height: o.resolution, width: o.resolution } };
+}
+
 /** Training preprocessing of one picture. Draws from `rng` in a fixed order: crop, flip, augment. */
 export async function preprocessForTrain(
   bytes: Uint8Array,
@@ -41,12 +51,29 @@ export async function preprocessForTrain(
   o: TrainPreprocessOptions,
   rng: Rng,
 ): Promise<Preprocessed> {
-  const header = await readPictureHeader(bytes, { where, maxPixels: o.maxPixels });
-  const { box, fallback } = trainCropBox(header.width, header.height, o.resolution, rng, o.crop ?? INCEPTION_CROP);
-  const flipped = (o.flip ?? true) && rng.next() < 0.5;
-  const size = { height: o.resolution, width: o.resolution };
+  const { header, box, fallback, flipped, size } = await planTrain(bytes, where, o, rng);
   const image = await cropResizePicture(bytes, { where, box, size, flip: flipped, header, maxPixels: o.maxPixels });
   return { image: o.augment ? o.augment(image, rng) : image, box, flipped, fallback };
+}
+
+/**
+ * `preprocessForTrain` then `normaliseInto(…, stats, out, offset)`, with the same random draws. A
+ * plain JPEG without augmentation goes from its bytes to floats in `out` in one native call.
+ */
+export async function preprocessForTrainInto(
+  bytes: Uint8Array,
+  where: Where,
+  o: TrainPreprocessOptions,
+  rng: Rng,
+  stats: ChannelStats,
+  out: Float32Array,
+  offset: number,
+): Promise<void> {
+  const { header, box, flipped, size } = await planTrain(bytes, where, o, rng);
+  const crop = { where, box, size, flip: flipped, channels: 3 as const, maxPixels: o.maxPixels ?? DEFAULT_MAX_PIXELS };
+  if (!o.augment && nativeCropInto(bytes, crop, out, offset, lutOf(stats, 3))) return;
+  const image = await cropResizePicture(bytes, { where, box, size, flip: flipped, header, maxPixels: o.maxPixels });
+  normaliseInto(o.augment ? o.augment(image, rng) : image, stats, out, offset);
 }
 
 /** Evaluation / prediction preprocessing: the padded center crop, resized. Deterministic. */
@@ -59,6 +86,28 @@ export async function preprocessForEval(
   const box = centerCropBox(header.width, header.height, o.resolution, o.cropPadding ?? CROP_PADDING);
   const size = { height: o.resolution, width: o.resolution };
   return cropResizePicture(bytes, { where, box, size, header, maxPixels: o.maxPixels });
+}
+
+/** `preprocessForEval` then `normaliseInto(…, stats, out, offset)`; one native call for a plain JPEG. */
+export async function preprocessForEvalInto(
+  bytes: Uint8Array,
+  where: Where,
+  o: PreprocessOptions & { readonly cropPadding?: number },
+  stats: ChannelStats,
+  out: Float32Array,
+  offset: number,
+): Promise<void> {
+  const header = await readPictureHeader(bytes, { where, maxPixels: o.maxPixels });
+  const box = centerCropBox(header.width, header.height, o.resolution, o.cropPadding ?? CROP_PADDING);
+  const size = { height: o.resolution, width: o.resolution };
+  const crop = { where, box, size, channels: 3 as const, maxPixels: o.maxPixels ?? DEFAULT_MAX_PIXELS };
+  if (nativeCropInto(bytes, crop, out, offset, lutOf(stats, 3))) return;
+  normaliseInto(
+    await cropResizePicture(bytes, { where, box, size, header, maxPixels: o.maxPixels }),
+    stats,
+    out,
+    offset,
+  );
 }
 
 /** Per-channel mean and std on the 0..1 scale (as @noisy/ml's InputStats). */
