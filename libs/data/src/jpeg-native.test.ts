@@ -18,11 +18,15 @@ const required = process.env.NOISY_REQUIRE_JPEG === '1';
 const where = { shard: 'train-00002-of-00008', record: 17 };
 const size = { height: 224, width: 224 };
 
-/** A smooth noisy photo-like JPEG (blurred noise: detail at every scale, no flat areas). */
+/**
+ * A smooth noisy photo-like JPEG (blurred noise: detail at every scale, no flat areas), from seeded
+ * pixels so every run damages and decodes the same bytes.
+ */
 const photo = (width: number, height: number, grey = false) => {
-  let p = sharp({
-    create: { width, height, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 50 } },
-  }).blur(2.5);
+  const rng = createRng(width * 7919 + height);
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.min(255, Math.max(0, Math.round(128 + 50 * rng.normal())));
+  let p = sharp(pixels, { raw: { width, height, channels: 3 } }).blur(2.5);
   if (grey) p = p.greyscale();
   return p.jpeg({ quality: 90 }).toBuffer();
 };
