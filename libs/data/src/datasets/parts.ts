@@ -15,7 +15,7 @@ import { decodeTFRecordStream } from '../tfrecord-stream.js';
 import { classFolders, folderReading, folderSample, listImages, subfolders } from './folder-source.js';
 import { openSource, type OpenSourceOptions } from './open.js';
 import type { SourceDataset, SplitSource } from './source.js';
-import { SMALL_PICTURE, listTFRecordShards, sourceSample } from './tfrecord-source.js';
+import { SMALL_PICTURE, listTFRecordShards, sourceSample, type TFRecordSourceOptions } from './tfrecord-source.js';
 
 export type PartSplit = 'train' | 'test' | 'unlabeled';
 
@@ -141,13 +141,8 @@ function labelOf(rec: Uint8Array, file: string, index: number): number {
   return y.value[0] - 1;
 }
 
-export interface TFRecordPartsOptions {
-  dir: string;
-  unlabeledDir: string | null;
-  channels: 1 | 3;
-  classNames: string[] | null;
-  pictures?: 'auto' | 'encoded' | 'pixels';
-}
+/** The same options as the whole-source reader. */
+export type TFRecordPartsOptions = TFRecordSourceOptions;
 
 /**
  * TFRecord files in the original's layout, one part per file: `train-*` (labeled), `test-*` or
