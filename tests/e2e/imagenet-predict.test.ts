@@ -20,25 +20,12 @@ import {
   readManifest,
   type RunSummary,
 } from '@noisy/pipeline';
-import type { CommandIo } from '../../tools/cli/src/commands/io.js';
 import { main } from '../../tools/cli/src/main.js';
+import { recordingIo } from '../../tools/cli/src/test-io.js';
 import { generateImageNetLike } from '../../tools/imagenet-gen/src/generate.js';
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-
-function quietIo(): CommandIo & { text: () => string } {
-  let text = '';
-  const add = (s: string) => {
-    text += s;
-  };
-  return {
-    out: add,
-    err: add,
-    stderr: { write: (s: string) => (add(s), true), isTTY: false } as unknown as NodeJS.WriteStream,
-    text: () => text,
-  };
-}
 
 const C = 6;
 
@@ -67,7 +54,7 @@ describe('imagenet-predict', () => {
     };
     await writeFile(join(dir, 'exp.yaml'), stringify(experiment));
     const storeDir = join(dir, 'store');
-    const io = quietIo();
+    const io = recordingIo();
     const summaryFile = join(dir, 'summary.json');
     const code = await main(
       ['run', join(dir, 'exp.yaml'), '--store', storeDir, '--offline', '--summary', summaryFile],
@@ -123,7 +110,7 @@ describe('imagenet-predict', () => {
     expect(computeMetrics(evalProbs, labels, C).top1).toBe(evaluation.data.top1);
 
     // noisy eval on the experiment's data: the evaluate step's numbers.
-    const evalIo = quietIo();
+    const evalIo = recordingIo();
     const evalArgs = ['--data', join(dir, 'exp.yaml'), '--json', '--offline', '--store', storeDir];
     expect(await main(['eval', '--model', runKeys.model(summary.runId, 1), ...evalArgs], evalIo), evalIo.text()).toBe(
       0,
@@ -134,7 +121,7 @@ describe('imagenet-predict', () => {
 
     // noisy predict on the validation file as the user has it, every class's probability.
     expect(gen.validation.records).toBe(samples.length);
-    const predIo = quietIo();
+    const predIo = recordingIo();
     const preds = join(dir, 'preds.jsonl');
     const predArgs = ['--input', gen.validation.files[0], '--out', preds, '--top-k', String(C), '--store', storeDir];
     expect(
@@ -156,7 +143,7 @@ describe('imagenet-predict', () => {
 
     // Label issues of the student generation: folds train on encoded pictures (and the stored
     // pseudo-labeled pictures) and predict every labeled picture out of sample.
-    const issuesIo = quietIo();
+    const issuesIo = recordingIo();
     const predProbs = join(dir, 'pred_probs.csv');
     const issuesArgs = ['--generation', '1', '--label-issues', '--folds', '2', '--pred-probs', predProbs];
     expect(

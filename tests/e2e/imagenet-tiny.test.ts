@@ -10,25 +10,12 @@ import { parse, stringify } from 'yaml';
 import { datasetKeys, runKeys } from '@noisy/contracts';
 import { FileObjectStore } from '@noisy/platform';
 import { readManifest, type RunSummary } from '@noisy/pipeline';
-import type { CommandIo } from '../../tools/cli/src/commands/io.js';
 import { main } from '../../tools/cli/src/main.js';
+import { recordingIo } from '../../tools/cli/src/test-io.js';
 import { generateImageNetLike } from '../../tools/imagenet-gen/src/generate.js';
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-
-function quietIo(): CommandIo & { text: () => string } {
-  let text = '';
-  const add = (s: string) => {
-    text += s;
-  };
-  return {
-    out: add,
-    err: add,
-    stderr: { write: (s: string) => (add(s), true), isTTY: false } as unknown as NodeJS.WriteStream,
-    text: () => text,
-  };
-}
 
 describe('imagenet-tiny', () => {
   it('noisy run - examples/imagenet-tiny.yaml: encoded shards, per-model resolution, teacher + 2 students', async () => {
@@ -55,7 +42,7 @@ describe('imagenet-tiny', () => {
     expect(exp.students).toHaveLength(2);
     await writeFile(join(dir, 'exp.yaml'), stringify(exp));
     // --dry-run checks the experiment against the data and prints the plan; it writes nothing.
-    const dry = quietIo();
+    const dry = recordingIo();
     expect(
       await main(['run', join(dir, 'exp.yaml'), '--store', join(dir, 'store'), '--dry-run'], dry),
       dry.text(),
@@ -66,7 +53,7 @@ describe('imagenet-tiny', () => {
     );
     expect(dry.text()).toMatch(/\n2 +cnn-small w0\.5 +40x40x3 +4 +16\+16 +128\n/);
     await expect(stat(join(dir, 'store'))).rejects.toThrow(/ENOENT/);
-    const io = quietIo();
+    const io = recordingIo();
     const summaryFile = join(dir, 'summary.json');
     const code = await main(
       ['run', join(dir, 'exp.yaml'), '--store', join(dir, 'store'), '--offline', '--summary', summaryFile],

@@ -6,3 +6,17 @@ export const quietIo = (): CommandIo => ({
   err: () => undefined,
   stderr: { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream,
 });
+
+/** A CommandIo that keeps everything written to out, err and the progress stream, in order. */
+export function recordingIo(): CommandIo & { text: () => string } {
+  let text = '';
+  const add = (s: string) => {
+    text += s;
+  };
+  return {
+    out: add,
+    err: add,
+    stderr: { write: (s: string) => (add(s), true), isTTY: false } as unknown as NodeJS.WriteStream,
+    text: () => text,
+  };
+}
