@@ -71,6 +71,24 @@ export function objectStoreContract(
       expect(await s.head('runs/s/aborted.bin')).toBeNull();
       expect(await s.list('runs/s/')).toEqual([]);
     });
+    it(`${name} - getRange reads any byte range; a range past the end or of a missing object is an ArtifactError`, async () => {
+      const s = await open();
+      const body = new Uint8Array(300_000).map((_, i) => (i * 31) % 251);
+      await s.put('runs/r/shard.bin', body);
+      for (const [o, n] of [
+        [0, 16], // not [0, 1]: s3rver reads `bytes=0-0` as the whole object
+        [12_345, 70_000],
+        [299_990, 10],
+        [5, 0],
+      ])
+        expect(
+          Buffer.compare(Buffer.from(await s.getRange('runs/r/shard.bin', o, n)), Buffer.from(body.subarray(o, o + n))),
+        ).toBe(0);
+      await expect(s.getRange('runs/r/shard.bin', 299_990, 11)).rejects.toThrow(ArtifactError);
+      await expect(s.getRange('runs/r/shard.bin', 400_000, 5)).rejects.toThrow(/runs\/r\/shard\.bin/);
+      await expect(s.getRange('runs/none', 0, 4)).rejects.toThrow(ArtifactError);
+      await expect(s.getRange('runs/r/shard.bin', -1, 4)).rejects.toThrow(/invalid byte range/);
+    });
     it(`${name} - getStream of a missing object rejects as get does`, async () => {
       const s = await open();
       const err = await s.getStream('runs/none').catch((e: unknown) => e);

@@ -6,7 +6,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, access, constants, li
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { ArtifactError, ConfigError } from '@noisy/core';
-import { checkKey, type ByteSource, type ObjectInfo, type ObjectStore } from './port.js';
+import { checkKey, checkRange, type ByteSource, type ObjectInfo, type ObjectStore } from './port.js';
 
 let tmpCounter = 0;
 
@@ -135,6 +135,27 @@ export class FileObjectStore implements ObjectStore {
         stream.destroy();
       }
     })();
+  }
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    checkRange(key, offset, length);
+    const fh = await open(this.path(key), 'r').catch((cause) => {
+      throw readError(key, cause);
+    });
+    try {
+      const out = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await fh.read(out, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      if (got < length) throw new ArtifactError(key, `range ${offset}+${length} is past the object's end`);
+      return out;
+    } catch (cause) {
+      throw cause instanceof ArtifactError ? cause : readError(key, cause);
+    } finally {
+      await fh.close();
+    }
   }
   async head(key: string): Promise<ObjectInfo | null> {
     const path = this.path(key);

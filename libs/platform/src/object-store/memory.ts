@@ -1,6 +1,6 @@
 // In-memory object store for unit tests; passes the same contract suite as the real adapters.
 import { ArtifactError } from '@noisy/core';
-import { checkKey, type ByteSource, type ObjectInfo, type ObjectStore } from './port.js';
+import { checkKey, checkRange, type ByteSource, type ObjectInfo, type ObjectStore } from './port.js';
 
 export class MemoryObjectStore implements ObjectStore {
   private readonly objects = new Map<string, Uint8Array>();
@@ -33,6 +33,13 @@ export class MemoryObjectStore implements ObjectStore {
     return (async function* () {
       for (let o = 0; o < v.length; o += 1 << 16) yield v.subarray(o, o + (1 << 16));
     })();
+  }
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    checkRange(key, offset, length);
+    const v = await this.get(key);
+    if (offset + length > v.length)
+      throw new ArtifactError(key, `range ${offset}+${length} is past the object's end (${v.length} bytes)`);
+    return v.slice(offset, offset + length);
   }
   async head(key: string): Promise<ObjectInfo | null> {
     const v = this.objects.get(key);

@@ -35,6 +35,12 @@ export interface ObjectStore {
    * Breaking out of the iteration releases the underlying file or connection.
    */
   getStream(key: string): Promise<AsyncIterable<Uint8Array>>;
+  /**
+   * Read `length` bytes of an object from byte `offset` (S3 ranged GET, a positional file read):
+   * how training fetches one record of a shard without reading the shard. A missing object, or a
+   * range past its end, rejects with an ArtifactError naming the key.
+   */
+  getRange(key: string, offset: number, length: number): Promise<Uint8Array>;
   /** Size of an object, or null when it does not exist. */
   head(key: string): Promise<ObjectInfo | null>;
   /** Keys under a prefix, sorted. */
@@ -61,4 +67,10 @@ export function checkKey(key: string): void {
   if (!key || key.startsWith('/') || key.split('/').some((p) => p === '..' || p === '')) {
     throw new TypeError(`invalid object key '${key}': use relative slash-separated names without '..'`);
   }
+}
+
+/** Check a byte range's bounds (whole non-negative numbers). */
+export function checkRange(key: string, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0)
+    throw new TypeError(`invalid byte range ${offset}+${length} of '${key}'`);
 }

@@ -16,7 +16,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { ArtifactError, ConfigError } from '@noisy/core';
-import { checkKey, type ByteSource, type ObjectInfo, type ObjectStore } from './port.js';
+import { checkKey, checkRange, type ByteSource, type ObjectInfo, type ObjectStore } from './port.js';
 
 /** Multipart part size (S3's minimum is 5 MiB) and parts in flight per upload. */
 const PART_SIZE = 8 << 20;
@@ -220,6 +220,35 @@ export class S3ObjectStore implements ObjectStore {
         body.destroy();
       }
     })();
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    checkRange(key, offset, length);
+    if (length === 0) {
+      const info = await this.head(key);
+      if (!info) throw new ArtifactError(key, 'no such object');
+      if (offset > info.size) throw new ArtifactError(key, `range ${offset}+0 is past the object's end`);
+      return new Uint8Array(0);
+    }
+    let bytes: Uint8Array;
+    try {
+      const res = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.o.bucket,
+          Key: this.key(key),
+          Range: `bytes=${offset}-${offset + length - 1}`,
+        }),
+      );
+      bytes = await res.Body!.transformToByteArray();
+    } catch (cause) {
+      // 416: the range starts past the end.
+      if ((cause as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416)
+        throw new ArtifactError(key, `range ${offset}+${length} is past the object's end`, { cause });
+      throw readError(key, cause);
+    }
+    // A range that runs past the end comes back short.
+    if (bytes.length !== length) throw new ArtifactError(key, `range ${offset}+${length} is past the object's end`);
+    return bytes;
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
