@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRng } from '@noisy/core';
 import { IMAGENET_STATS } from '@noisy/data';
-import { EncodedTrainBatches, type EncodedTrainOptions, type PictureList } from './encoded-input.js';
+import { EncodedTrainBatches, memoryPictures, type EncodedTrainOptions, type PictureList } from './encoded-input.js';
 
 const R = 24;
 const open: EncodedTrainBatches[] = [];
@@ -38,7 +38,7 @@ async function stepBatch(list: PictureList, o: Partial<EncodedTrainOptions>, ste
     stats: { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] },
     seed: createRng(3).fork('input:0').seed,
     perStep: 4,
-    labeled: { list, augment: { randAugment: null } },
+    labeled: { source: memoryPictures(list), augment: { randAugment: null } },
     unlabeled: null,
     threads: 1,
     ...o,
@@ -46,7 +46,7 @@ async function stepBatch(list: PictureList, o: Partial<EncodedTrainOptions>, ste
   open.push(batches);
   // Both ranks are handed the same pictures: any difference comes from their random streams.
   batches.request(step, Int32Array.of(0, 1), null);
-  return batches.take(step);
+  return (await batches.take(step)).input;
 }
 
 describe('encoded-input', () => {

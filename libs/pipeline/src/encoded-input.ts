@@ -11,9 +11,26 @@ import {
   type BatchProvider,
   type InputStats,
   type PoolAugmentOptions,
+  type ProvidedBatch,
 } from '@noisy/ml';
 
-/** Encoded pictures of one training part, each with the shard and record it came from (for errors). */
+/**
+ * Where training's encoded pictures come from: a `RecordTable` over the split's parts (read record
+ * by record from the store: ImageNet-sized splits) or a list held in memory (`memoryPictures`:
+ * the folds of label issues, tests).
+ */
+export interface PictureSource {
+  readonly count: number;
+  /** Pictures `indices`, with the teacher's distributions [n, classes] when asked and the source has them. */
+  read(indices: Int32Array, withProbabilities?: boolean): Promise<PictureBatch>;
+}
+
+export interface PictureBatch {
+  pictures: EncodedPicture[];
+  probabilities?: Float32Array;
+}
+
+/** Encoded pictures held in memory, each with the shard and record it came from (for errors). */
 export interface PictureList {
   bytes: Uint8Array[];
   shard: string[];
@@ -38,8 +55,27 @@ export function pictureList(parts: Array<{ samples: Sample[]; shard: string }>):
   return out;
 }
 
-const pictures = (list: PictureList, indices: Int32Array): EncodedPicture[] =>
-  Array.from(indices, (i) => ({ bytes: list.bytes[i], where: { shard: list.shard[i], record: list.record[i] } }));
+/** A picture list as a source (teacher distributions, when wanted, from `probabilities` [n, classes]). */
+export function memoryPictures(
+  list: PictureList,
+  probabilities?: { values: Float32Array; classes: number },
+): PictureSource {
+  return {
+    count: list.bytes.length,
+    async read(indices, withProbabilities = false) {
+      const pictures = Array.from(indices, (i) => ({
+        bytes: list.bytes[i],
+        where: { shard: list.shard[i], record: list.record[i] },
+      }));
+      if (!withProbabilities) return { pictures };
+      if (!probabilities) throw new Error('memoryPictures: no teacher distributions to read');
+      const C = probabilities.classes;
+      const out = new Float32Array(indices.length * C);
+      indices.forEach((i, k) => out.set(probabilities.values.subarray(i * C, (i + 1) * C), k * C));
+      return { pictures, probabilities: out };
+    },
+  };
+}
 
 /** Worker threads for decoding: every core but the trainer's, at least one. */
 export const inputThreads = (): number => Math.max(1, Math.min(8, availableParallelism() - 1));
@@ -50,8 +86,9 @@ export interface EncodedTrainOptions {
   seed: number;
   /** Examples per step (labeled + unlabeled), so every picture of the run has its own generator. */
   perStep: number;
-  labeled: { list: PictureList; augment: PoolAugmentOptions };
-  unlabeled: { list: PictureList; augment: PoolAugmentOptions } | null;
+  labeled: { source: PictureSource; augment: PoolAugmentOptions };
+  /** The pseudo-labeled pictures; their teacher distributions come with each batch. */
+  unlabeled: { source: PictureSource; augment: PoolAugmentOptions } | null;
   threads?: number;
   /**
    * This process's rank when training data-parallel (more than one replica): each rank draws its
@@ -64,7 +101,7 @@ export interface EncodedTrainOptions {
 export class EncodedTrainBatches implements BatchProvider {
   readonly ahead: number;
   private readonly pools: InputPool[] = [];
-  private readonly pending = new Map<number, Promise<Float32Array[]>>();
+  private readonly pending = new Map<number, Promise<ProvidedBatch>>();
 
   constructor(private readonly o: EncodedTrainOptions) {
     const threads = o.threads ?? inputThreads();
@@ -88,22 +125,31 @@ export class EncodedTrainBatches implements BatchProvider {
 
   request(step: number, labeled: Int32Array, unlabeled: Int32Array | null): void {
     const first = step * this.o.perStep;
-    const jobs = [this.pools[0].prepare(pictures(this.o.labeled.list, labeled), first)];
-    if (unlabeled && this.o.unlabeled)
-      jobs.push(this.pools[1].prepare(pictures(this.o.unlabeled.list, unlabeled), first + labeled.length));
-    const all = Promise.all(jobs);
+    // Reads of the step's records (ranged reads of the store) then decoding in the pool, both
+    // while earlier steps train.
+    const lab = this.o.labeled.source.read(labeled).then((b) => this.pools[0].prepare(b.pictures, first));
+    const unl =
+      unlabeled && this.o.unlabeled
+        ? this.o.unlabeled.source.read(unlabeled, true).then(async (b) => ({
+            input: await this.pools[1].prepare(b.pictures, first + labeled.length),
+            probabilities: b.probabilities,
+          }))
+        : null;
+    const all = Promise.all([lab, unl]).then(([l, u]): ProvidedBatch => {
+      if (!u) return { input: l };
+      const input = new Float32Array(l.length + u.input.length); // [b + u, r, r, 3]
+      input.set(l);
+      input.set(u.input, l.length);
+      return { input, unlabeledProbabilities: u.probabilities };
+    });
     all.catch(() => undefined); // observed when its step is taken
     this.pending.set(step, all);
   }
 
-  async take(step: number): Promise<Float32Array> {
-    const parts = await this.pending.get(step)!;
+  async take(step: number): Promise<ProvidedBatch> {
+    const batch = await this.pending.get(step)!;
     this.pending.delete(step);
-    if (parts.length === 1) return parts[0];
-    const out = new Float32Array(parts[0].length + parts[1].length); // [b + u, r, r, 3]
-    out.set(parts[0]);
-    out.set(parts[1], parts[0].length);
-    return out;
+    return batch;
   }
 
   async close(): Promise<void> {

@@ -26,7 +26,7 @@ import type { ObjectStore } from '@noisy/platform';
 import { readManifest } from './manifest.js';
 import { findIssuesByConfidentLearning } from './confident-learning.js';
 import { loadRunView, type RunView } from './run-view.js';
-import { pictureList, predictEncoded, type PictureList } from './encoded-input.js';
+import { memoryPictures, pictureList, predictEncoded, type PictureList } from './encoded-input.js';
 import { readLabeled } from './labeled-split.js';
 import { encodedTrainBatches, trainResolution } from './stages/train.js';
 
@@ -157,8 +157,10 @@ export async function outOfSampleProbabilities(
       ? encodedTrainBatches(run, g, {
           resolution: resolution!,
           seed: createRng(e.seed).fork(`label-issues:input:${g}:${k}`).seed,
-          labeled: subset(pictures, trainIdx),
-          unlabeled: unlabeled?.pictures ?? null,
+          labeled: memoryPictures(subset(pictures, trainIdx)),
+          unlabeled: unlabeled?.pictures
+            ? memoryPictures(unlabeled.pictures, { values: unlabeled.probabilities!, classes })
+            : null,
         })
       : undefined;
     try {

@@ -1,5 +1,5 @@
-// The labeled split read whole (training and label issues hold it in memory): its parts in
-// manifest order, one per ingest write task or source `train-*` file read in place. Each record
+// The labeled split read whole (label issues hold it in memory; training indexes it instead, see
+// record-table.ts): its parts in manifest order, one per ingest write task or source `train-*` file read in place. Each record
 // keeps its part's key and its index there, so an error names the shard and record it came from.
 import type { Sample } from '@noisy/data';
 import type { RunView } from './run-view.js';

@@ -55,7 +55,7 @@ describe('trainer batch provider', () => {
         taken++;
         const r = requests.find((q) => q.step === step)!;
         await new Promise((res) => setTimeout(res, 20)); // decoding that falls behind
-        return new Float32Array((r.lab.length + r.unl!.length) * 36).fill(0.1);
+        return { input: new Float32Array((r.lab.length + r.unl!.length) * 36).fill(0.1) };
       },
     };
     const progress: TrainProgress[] = [];
@@ -93,5 +93,46 @@ describe('trainer batch provider', () => {
       expect(q.lab).toEqual([...lab.take(4)]);
       expect(q.unl).toEqual([...unl.take(2)]);
     }
+  });
+
+  it('trainer - teacher distributions that come with each batch train as the same stored ones do', async () => {
+    // Distinct, uneven distributions per unlabeled example, so that using the wrong rows shows.
+    const stored = Float32Array.from({ length: 14 }, (_, i) => (i % 2 ? 0.9 - (i % 5) * 0.1 : 0.1 + (i % 5) * 0.1));
+    const run = async (streamed: boolean, shift = 0): Promise<Float32Array> => {
+      const requests = new Map<number, number[]>();
+      const provider: BatchProvider = {
+        ahead: 2,
+        request: (step, _lab, unl) => requests.set(step, [...unl!]),
+        take: async (step) => {
+          const unl = requests.get(step)!;
+          const probs = new Float32Array(unl.length * 2);
+          unl.forEach((i, k) => probs.set(stored.subarray(((i + shift) % 7) * 2, ((i + shift) % 7) * 2 + 2), k * 2));
+          return {
+            input: Float32Array.from({ length: (4 + unl.length) * 36 }, (_, j) => ((j * 37) % 11) / 11),
+            ...(streamed ? { unlabeledProbabilities: probs } : {}),
+          };
+        },
+      };
+      let weights = new Float32Array(0);
+      await train((r) => ({
+        ...r,
+        pseudoLabels: { kind: 'soft', temperature: 1 },
+        labeled: { set: { kind: 'external', count: 10, shape: SHAPE }, labels },
+        unlabeled: {
+          set: { kind: 'external', count: 7, shape: SHAPE },
+          ...(streamed ? {} : { probabilities: stored }),
+        },
+        batches: provider,
+        onEpoch: () => {
+          weights = Float32Array.from(r.model.getWeights().flatMap((w) => [...(w.dataSync() as Float32Array)]));
+        },
+      }));
+      return weights;
+    };
+    const fromStore = await run(false);
+    expect(fromStore.length).toBeGreaterThan(0);
+    expect(await run(true)).toEqual(fromStore);
+    // Distributions of other examples train a different model.
+    expect(await run(true, 3)).not.toEqual(fromStore);
   });
 });

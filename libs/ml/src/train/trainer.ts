@@ -38,8 +38,18 @@ export interface BatchProvider {
   readonly ahead: number;
   /** Start preparing step `step`: labeled indices then unlabeled ones (this rank's slice). */
   request(step: number, labeled: Int32Array, unlabeled: Int32Array | null): void;
-  /** Step `step`'s input: [b + u, ...shape] normalised floats. */
-  take(step: number): Promise<Float32Array>;
+  /** Step `step`'s input, and the teacher's distributions of its unlabeled rows when they come with the pictures. */
+  take(step: number): Promise<ProvidedBatch>;
+}
+
+export interface ProvidedBatch {
+  /** [b + u, ...shape] normalised floats. */
+  input: Float32Array;
+  /**
+   * [u, classes] stored teacher distributions of the unlabeled rows, read with their pictures (an
+   * unlabeled `ExternalSet` streamed from its shards has no `UnlabeledPart.probabilities`).
+   */
+  unlabeledProbabilities?: Float32Array;
 }
 
 export interface LabeledPart {
@@ -48,7 +58,7 @@ export interface LabeledPart {
 }
 export interface UnlabeledPart {
   set: InputSet | ExternalSet;
-  /** Stored teacher probabilities [count * classes] (offline mode)... */
+  /** Stored teacher probabilities [count * classes] (offline mode; or with each provided batch)... */
   probabilities?: Float32Array;
   /** ...or a teacher that predicts on the clean batch inside training (online mode). */
   teacher?: tf.LayersModel;
@@ -116,7 +126,12 @@ export interface TrainResult {
   inputWaitSeconds: number;
 }
 
-function unlabeledTargets(req: TrainRequest, indices: Int32Array, clean: tf.Tensor | null): UnlabeledTargets {
+function unlabeledTargets(
+  req: TrainRequest,
+  indices: Int32Array,
+  clean: tf.Tensor | null,
+  provided?: Float32Array,
+): UnlabeledTargets {
   const C = req.classes;
   return tf.tidy(() => {
     let probs: tf.Tensor2D;
@@ -126,8 +141,11 @@ function unlabeledTargets(req: TrainRequest, indices: Int32Array, clean: tf.Tens
       const T = req.pseudoLabels.kind === 'soft' ? req.pseudoLabels.temperature : 1;
       probs = tf.softmax(tf.div(logits, T)) as tf.Tensor2D;
       if (req.pseudoLabels.kind === 'soft') return { kind: 'soft', probabilities: probs, temperature: 1 };
+    } else if (provided) {
+      probs = tf.tensor2d(provided, [indices.length, C]);
     } else {
-      const src = req.unlabeled!.probabilities!;
+      const src = req.unlabeled?.probabilities;
+      if (!src) throw new Error('trainModel: the unlabeled set has no teacher, stored or provided, distributions');
       const buf = new Float32Array(indices.length * C);
       indices.forEach((i, k) => buf.set(src.subarray(i * C, (i + 1) * C), k * C));
       probs = tf.tensor2d(buf, [indices.length, C]);
@@ -249,11 +267,13 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
       planned.delete(step);
       let x: tf.Tensor; // [b + u, ...shape] this rank's slice
       let clean: tf.Tensor | null = null;
+      let provided: Float32Array | undefined;
       if (provider) {
         const waitFrom = performance.now();
-        const data = await provider.take(step);
+        const batch = await provider.take(step);
         waitedMs += performance.now() - waitFrom;
-        x = tf.tensor(data, [labIdx.length + (unlIdx?.length ?? 0), ...req.labeled.set.shape]);
+        x = tf.tensor(batch.input, [labIdx.length + (unlIdx?.length ?? 0), ...req.labeled.set.shape]);
+        provided = batch.unlabeledProbabilities;
       } else {
         const labSet = req.labeled.set as InputSet;
         const parts = [{ set: labSet, indices: labIdx, noise: req.noise }];
@@ -269,7 +289,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
         Int32Array.from(labIdx, (i) => req.labeled.labels[i]),
         'int32',
       );
-      const targets = unlIdx ? unlabeledTargets(req, unlIdx, clean) : null;
+      const targets = unlIdx ? unlabeledTargets(req, unlIdx, clean, provided) : null;
       const { value, grads } = tf.variableGrads(() => {
         const logits = model.apply(x, { training: true }) as tf.Tensor2D; // [b + u, C]
         return noisyStudentLoss(logits, labels, targets, {

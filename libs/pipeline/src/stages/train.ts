@@ -19,14 +19,13 @@ import {
   type LabeledPart,
   type UnlabeledPart,
 } from '@noisy/ml';
-import type { Sample } from '@noisy/data';
 import type { StageContext } from '../context.js';
-import { EncodedTrainBatches, pictureList, type PictureList } from '../encoded-input.js';
+import { EncodedTrainBatches, type PictureSource } from '../encoded-input.js';
+import { RecordTable } from '../record-table.js';
 import { CurveRecorder } from '../train-curve.js';
 import { commitStep, readManifest, type CacheInputs, type Part, type StepResult } from '../manifest.js';
 import type { ModelCache } from '../model-cache.js';
 import { loadRunView, type RunView } from '../run-view.js';
-import { readLabeled } from '../labeled-split.js';
 import { importTeacher } from './teacher-checkpoint.js';
 
 export interface TrainData {
@@ -136,7 +135,7 @@ async function unlabeledFor(
   g: number,
   models: ModelCache,
   parents: string[],
-): Promise<UnlabeledPart | null> {
+): Promise<(UnlabeledPart & { pictures?: PictureSource }) | null> {
   const { runId, experiment: e, info, classes } = run;
   // The teacher, and a no-pseudo-label control (unlabelRatio 0), train on labeled data only.
   if (g === 0 || e.stages[g].train.unlabelRatio === 0) return null;
@@ -152,30 +151,27 @@ async function unlabeledFor(
     const teacher = await models.generation(ctx.store, runId, g - 1);
     return { set: concatSets(sets)!, teacher: teacher.model };
   }
-  const sets: InputSet[] = [];
-  const encoded: Array<{ samples: Sample[]; shard: string }> = [];
-  const probs: Float32Array[] = [];
+  const filtered: Part[] = [];
   for (let s = 0; s < run.shards; s++) {
     const mk = runKeys.filteredManifest(runId, g, s, run.shards);
     const m = await readManifest(ctx.store, mk, 'filter-output');
     parents.push(mk);
-    if (m.parts[0].records === 0) continue;
-    if (info.encoded) {
-      const samples = await run.samples(m.parts[0]);
-      encoded.push({ samples, shard: m.parts[0].key });
-      const p = new Float32Array(samples.length * classes); // [n, C] teacher distributions
-      samples.forEach((x, i) => p.set(x.probabilities!, i * classes));
-      probs.push(p);
-      continue;
-    }
-    const packed = await run.packed(m.parts[0], { probabilities: true });
+    if (m.parts[0].records > 0) filtered.push(m.parts[0]);
+  }
+  if (info.encoded) {
+    // Pictures and teacher distributions are read from the filtered shards step by step.
+    if (!filtered.length) return null;
+    const table = await RecordTable.build(ctx.store, filtered, { classes, onProgress: scanProgress(ctx) });
+    return { set: { kind: 'external', count: table.count, shape: [] }, pictures: table };
+  }
+  const sets: InputSet[] = [];
+  const probs: Float32Array[] = [];
+  for (const part of filtered) {
+    const packed = await run.packed(part, { probabilities: true });
     sets.push(packed.set);
     probs.push(packed.probabilities!); // [n, C] teacher distributions
   }
-  const pictures = encoded.length ? pictureList(encoded) : null;
-  const set = pictures
-    ? { kind: 'external' as const, count: pictures.bytes.length, shape: [] as number[], pictures }
-    : concatSets(sets);
+  const set = concatSets(sets);
   if (!set) return null;
   const all = new Float32Array(set.count * classes);
   let o = 0;
@@ -185,6 +181,12 @@ async function unlabeledFor(
   }
   return { set, probabilities: all };
 }
+
+/** Progress of the pass that indexes a split's records before training reads them one by one. */
+const scanProgress =
+  (ctx: StageContext) =>
+  (done: number, total: number): void =>
+    ctx.progress({ unit: 'bytes', done, total });
 
 /** Input wait as a fraction of a stretch of training (0 for one too short to time). */
 const waitFraction = (t: { seconds: number; inputWaitSeconds: number }): number =>
@@ -205,7 +207,7 @@ export function trainResolution(run: RunView, g: number): number | null {
 export function encodedTrainBatches(
   run: RunView,
   g: number,
-  o: { resolution: number; seed: number; labeled: PictureList; unlabeled: PictureList | null; rank?: number },
+  o: { resolution: number; seed: number; labeled: PictureSource; unlabeled: PictureSource | null; rank?: number },
 ): EncodedTrainBatches {
   const t = run.experiment.stages[g].train;
   const raOf = (r: typeof t.randAugment) =>
@@ -216,8 +218,8 @@ export function encodedTrainBatches(
     stats: run.info.stats,
     seed: o.seed,
     perStep: t.batchSize + Math.ceil(t.batchSize * t.unlabelRatio),
-    labeled: { list: o.labeled, augment: raOf(t.randAugment) },
-    unlabeled: o.unlabeled ? { list: o.unlabeled, augment: raOf(unlRa === 'same' ? t.randAugment : unlRa) } : null,
+    labeled: { source: o.labeled, augment: raOf(t.randAugment) },
+    unlabeled: o.unlabeled ? { source: o.unlabeled, augment: raOf(unlRa === 'same' ? t.randAugment : unlRa) } : null,
     rank: o.rank,
   });
 }
@@ -235,15 +237,17 @@ async function train(
   const resolution = trainResolution(run, g);
   const inputShape = resolution ? [resolution, resolution, 3] : info.shape;
   let labeled: LabeledPart;
-  let labeledPictures: PictureList | null = null;
+  let labeledPictures: PictureSource | null = null;
   if (resolution) {
-    // Encoded pictures: kept as bytes, decoded and cropped per step by the input pool.
-    const split = await readLabeled(run);
-    labeledPictures = pictureList(split.parts);
-    labeled = {
-      set: { kind: 'external' as const, count: split.samples.length, shape: inputShape },
-      labels: split.labels,
-    };
+    // Encoded pictures: indexed once, then read record by record, decoded and cropped per step
+    // by the input pool; only their places and labels stay in memory.
+    const table = await RecordTable.build(ctx.store, info.labeled, {
+      labels: true,
+      classes,
+      onProgress: scanProgress(ctx),
+    });
+    labeledPictures = table;
+    labeled = { set: { kind: 'external' as const, count: table.count, shape: inputShape }, labels: table.labels! };
   } else {
     const labeledPacked = await run.packed(info.labeled, { labels: true });
     labeled = { set: labeledPacked.set, labels: labeledPacked.labels! };
@@ -251,13 +255,13 @@ async function train(
   const parents = [run.datasetKey];
   const unlabeled = await unlabeledFor(ctx, run, g, models, parents);
   const pseudoLabeled = unlabeled?.set.count ?? 0;
-  const unlabeledPictures = unlabeled && 'pictures' in unlabeled.set ? unlabeled.set.pictures : null;
+  const unlabeledPictures = unlabeled?.pictures ?? null;
   const batches = labeledPictures
     ? encodedTrainBatches(run, g, {
         resolution: resolution!,
         seed: createRng(e.seed).fork(`input:${g}`).seed,
         labeled: labeledPictures,
-        unlabeled: unlabeledPictures as PictureList | null,
+        unlabeled: unlabeledPictures,
         rank: collective && collective.size > 1 ? collective.rank : undefined,
       })
     : undefined;

@@ -1,0 +1,130 @@
+// The record table training reads encoded pictures through: built by one verified pass over the
+// parts (store objects and source files read in place), then record by record with ranged reads.
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ArtifactError, DataError } from '@noisy/core';
+import { bytesFeature, encodeExample, encodeTFRecords, floatFeature, int64Feature } from '@noisy/data';
+import { MemoryObjectStore } from '@noisy/platform';
+import type { Part } from './manifest.js';
+import { RecordTable } from './record-table.js';
+
+const dirs: string[] = [];
+afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+/** A record with a picture of `size` distinct bytes, a 1-based label and optionally a distribution over 3 classes. */
+const record = (n: number, size: number, label?: number, probs?: number[]) =>
+  encodeExample({
+    'image/encoded': bytesFeature(Uint8Array.from({ length: size }, (_, i) => (n * 13 + i) % 256)),
+    ...(label !== undefined ? { 'image/class/label': int64Feature(label) } : {}),
+    ...(probs ? { probabilities: floatFeature(probs) } : {}),
+  });
+
+async function putPart(store: MemoryObjectStore, key: string, records: Uint8Array[]): Promise<Part> {
+  const bytes = encodeTFRecords(records);
+  await store.put(key, bytes);
+  return {
+    key,
+    bytes: bytes.length,
+    records: records.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
+}
+
+describe('record table', () => {
+  it('RecordTable - indexes parts of uneven records and reads any record back with its label and origin', async () => {
+    const store = new MemoryObjectStore();
+    const sizes = [5, 300, 70_000, 1, 4_000, 9];
+    const a = await putPart(
+      store,
+      'd/labeled-0',
+      [0, 1, 2].map((n) => record(n, sizes[n], (n % 3) + 1)),
+    );
+    const b = await putPart(
+      store,
+      'd/labeled-1',
+      [3, 4, 5].map((n) => record(n, sizes[n], (n % 3) + 1)),
+    );
+    const progress: number[] = [];
+    const table = await RecordTable.build(store, [a, b], {
+      labels: true,
+      classes: 3,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(table.count).toBe(6);
+    expect([...table.labels!]).toEqual([0, 1, 2, 0, 1, 2]);
+    expect(progress.at(-1)).toBe(a.bytes + b.bytes);
+    const { pictures, probabilities } = await table.read(Int32Array.of(4, 0, 2, 5));
+    expect(probabilities).toBeUndefined();
+    expect(pictures.map((p) => p.where)).toEqual([
+      { shard: 'd/labeled-1', record: 1 },
+      { shard: 'd/labeled-0', record: 0 },
+      { shard: 'd/labeled-0', record: 2 },
+      { shard: 'd/labeled-1', record: 2 },
+    ]);
+    [4, 0, 2, 5].forEach((n, k) =>
+      expect([...pictures[k].bytes]).toEqual(Array.from({ length: sizes[n] }, (_, i) => (n * 13 + i) % 256)),
+    );
+  });
+
+  it('RecordTable - teacher distributions come with the pictures; a record without one is a DataError naming it', async () => {
+    const store = new MemoryObjectStore();
+    const part = await putPart(store, 'run/gen-1/filtered-0', [
+      record(0, 10, undefined, [0.7, 0.2, 0.1]),
+      record(1, 10, undefined, [0.1, 0.1, 0.8]),
+      record(2, 10),
+    ]);
+    const table = await RecordTable.build(store, [part], { classes: 3 });
+    expect(table.labels).toBeNull();
+    const { probabilities } = await table.read(Int32Array.of(1, 0), true);
+    expect([...probabilities!].map((p) => +p.toFixed(3))).toEqual([0.1, 0.1, 0.8, 0.7, 0.2, 0.1]);
+    const err = await table.read(Int32Array.of(2), true).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as DataError).message).toMatch(/run\/gen-1\/filtered-0.*record 2|record 2.*filtered-0/);
+  });
+
+  it('RecordTable - a bad label fails the build naming part and record; an object changed after it fails the read', async () => {
+    const store = new MemoryObjectStore();
+    const bad = await putPart(store, 'd/l-0', [record(0, 8, 1), record(1, 8, 4)]);
+    await expect(RecordTable.build(store, [bad], { labels: true, classes: 3 })).rejects.toThrow(
+      /d\/l-0.*record 1|record 1.*d\/l-0/,
+    );
+    const unlabeled = await putPart(store, 'd/l-1', [record(0, 8, 1), record(1, 8)]);
+    await expect(RecordTable.build(store, [unlabeled], { labels: true, classes: 3 })).rejects.toThrow(
+      /no image\/class\/label/,
+    );
+
+    const part = await putPart(store, 'd/l-2', [record(0, 50, 1), record(1, 50, 2)]);
+    const table = await RecordTable.build(store, [part], { labels: true, classes: 3 });
+    const bytes = Uint8Array.from(await store.get('d/l-2'));
+    bytes[bytes.length - 20] ^= 0xff; // inside record 1's picture
+    await store.put('d/l-2', bytes);
+    await expect(table.read(Int32Array.of(0))).resolves.toBeDefined();
+    await expect(table.read(Int32Array.of(1))).rejects.toThrow(/data CRC mismatch/);
+    await store.delete('d/l-2');
+    await expect(table.read(Int32Array.of(0))).rejects.toThrow(ArtifactError);
+  });
+
+  it('RecordTable - reads source files in place, and a file cut short after indexing names the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'record-table-'));
+    dirs.push(dir);
+    const file = join(dir, 'train-00000-of-00001');
+    const bytes = encodeTFRecords([record(0, 900, 2), record(1, 1200, 3)]);
+    await writeFile(file, bytes);
+    const part: Part = {
+      key: 'train-00000-of-00001',
+      file,
+      bytes: bytes.length,
+      records: 2,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
+    const table = await RecordTable.build(new MemoryObjectStore(), [part], { labels: true, classes: 3 });
+    expect([...table.labels!]).toEqual([1, 2]);
+    const { pictures } = await table.read(Int32Array.of(1));
+    expect(pictures[0].bytes.length).toBe(1200);
+    await writeFile(file, bytes.subarray(0, 1000));
+    await expect(table.read(Int32Array.of(1))).rejects.toThrow(new RegExp(`${file}.*changed`));
+  });
+});
