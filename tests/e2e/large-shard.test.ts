@@ -10,19 +10,17 @@
 // data is read): at most a third of the shard; and its peak ArrayBuffer memory: at most a
 // quarter. Holding the shard once, as bytes or decoded, adds at least its size to both and fails.
 // CPU time is about a minute; on a machine shared by several jobs the wall time is longer.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileExperiment, createRng } from '@noisy/core';
 import { datasetKeys, runKeys } from '@noisy/contracts';
 import { encodeSample, type Sample } from '@noisy/data';
 import { FileObjectStore, putJson } from '@noisy/platform';
 import { commitStep, putRecords, readManifest } from '@noisy/pipeline';
+import { describeReport, runStagesChild } from './large-shard/child.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const SCRIPT = join(ROOT, 'tests/e2e/large-shard/stages.ts');
 const HEAP_MB = 64;
 const SHARD_BYTES = 300e6;
 const D = 1024; // features per row: 4 KiB of float32 per record, ~72,000 records in the shard
@@ -47,31 +45,6 @@ function rowsOf(n: number, seed: number, prefix: string, labeled: boolean): () =
       yield encodeSample(s);
     }
   };
-}
-
-interface ChildReport {
-  baseline: number;
-  peak: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
-  maxRss: number;
-  seconds: Record<string, number>;
-}
-
-function runChild(storeDir: string): Promise<{ code: number | null; report?: ChildReport; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(
-      process.execPath,
-      [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', SCRIPT, storeDir, RUN],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      done({ code, report: line ? (JSON.parse(line) as ChildReport) : undefined, stderr });
-    });
-  });
 }
 
 describe('large shard', () => {
@@ -123,16 +96,10 @@ describe('large shard', () => {
     const shard = (await readManifest(store, datasetKeys.manifest(datasetId), 'dataset')).data.unlabeled[0];
     expect(shard.bytes).toBeGreaterThan(4 * HEAP_MB * 2 ** 20);
 
-    const { code, report, stderr } = await runChild(join(dir, 'store'));
-    expect(stderr.slice(-2000) && code).toBe(0);
+    const { code, report, stderr } = await runStagesChild(join(dir, 'store'), RUN, HEAP_MB);
+    expect({ code, stderr: code === 0 ? '' : stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' });
     const r = report!;
-    const MB = (b: number) => Math.round(b / 2 ** 20);
-    console.log(
-      `large shard: ${MB(shard.bytes)} MB, ${shard.records} records; child heap cap ${HEAP_MB} MB; ` +
-        `RSS baseline ${MB(r.baseline)} MB, peak ${MB(r.maxRss)} MB (+${MB(r.maxRss - r.baseline)}); ` +
-        `peak heapUsed ${MB(r.peak.heapUsed)} MB, external ${MB(r.peak.external)} MB, ` +
-        `arrayBuffers ${MB(r.peak.arrayBuffers)} MB; seconds ${JSON.stringify(r.seconds)}`,
-    );
+    console.log(describeReport(`large shard (${shard.records} records)`, shard.bytes, HEAP_MB, r));
 
     // Every record went through: predictions for all, a filtered set, a student trained on it.
     const preds = await readManifest(store, runKeys.predictionsManifest(RUN, 1, 0, 1), 'predictions');

@@ -1,9 +1,9 @@
 // Filtering and balancing over shards: stats (map, one per shard) -> thresholds (reduce, needs
 // every shard) -> output (one per shard: each kept prediction written `copies` times with its
-// image and teacher distribution, in the original's schema, seeded-shuffled). Every filter setting
-// comes from the experiment's `filter`; the manifests carry only what was computed. Predictions and
-// images stream in lockstep; only the kept records (encoded, off the JS heap) are held, for the shuffle.
-import { DataError, createRng, shuffleInPlace, type CompiledExperiment } from '@noisy/core';
+// image and teacher distribution, in the original's schema). Every filter setting comes from the
+// experiment's `filter`; the manifests carry only what was computed. Predictions, images and the
+// kept records stream in lockstep: nothing is held (the trainer shuffles the set it reads).
+import { DataError, createRng, type CompiledExperiment } from '@noisy/core';
 import { runKeys, type Task } from '@noisy/contracts';
 import { encodeJpeg, encodeSample } from '@noisy/data';
 import { computeThresholds, copiesFor, shardStatsAccumulator } from '../balance.js';
@@ -97,38 +97,41 @@ export async function filterOutputStage(ctx: StageContext, task: Task): Promise<
       const input = run.info.unlabeled[shard];
       const preds = streamPredictions(ctx.store, predPart)[Symbol.asyncIterator]();
       const rng = createRng(e.seed).fork(`filter:${g}:${shard}`);
-      const kept: Uint8Array[] = []; // encoded records, one entry per copy (copies share their bytes)
       const keptPerClass = new Array<number>(classes).fill(0);
       const uniquePerClass = new Array<number>(classes).fill(0);
       let i = 0;
-      try {
-        for await (const image of run.sampleStream(input)) {
-          const next = await preds.next();
-          if (next.done) throw new DataError(predPart.key, `${i} predictions for more images in ${input.key}`);
-          const p = next.value;
-          if (image.id !== p.id)
-            throw new DataError(predPart.key, `prediction for '${p.id}' but the image is '${image.id}'`, i);
-          const copies = copiesFor(p, thresholds, e.filter, rng);
-          if (copies > 0) {
-            uniquePerClass[p.label]++;
-            // Re-encoded as JPEG on request; pictures of encoded datasets keep their own bytes.
-            const encoded = e.filter.encode === 'jpeg' && image.image ? encodeJpeg(image.image) : image.encoded;
-            const rec = encodeSample({ ...image, probabilities: p.probabilities, encoded });
-            for (let c = 0; c < copies; c++) kept.push(rec);
+      // Kept records stream straight into the output part, a picture's copies side by side: the
+      // trainer draws its own seeded order over the whole set, so the part needs no shuffle, and
+      // no worker holds the filtered set (an ImageNet-scale one is tens of GB of pictures).
+      async function* kept(): AsyncGenerator<Uint8Array> {
+        try {
+          for await (const image of run.sampleStream(input)) {
+            const next = await preds.next();
+            if (next.done) throw new DataError(predPart.key, `${i} predictions for more images in ${input.key}`);
+            const p = next.value;
+            if (image.id !== p.id)
+              throw new DataError(predPart.key, `prediction for '${p.id}' but the image is '${image.id}'`, i);
+            const copies = copiesFor(p, thresholds, e.filter, rng);
+            if (copies > 0) {
+              uniquePerClass[p.label]++;
+              // Re-encoded as JPEG on request; pictures of encoded datasets keep their own bytes.
+              const encoded = e.filter.encode === 'jpeg' && image.image ? encodeJpeg(image.image) : image.encoded;
+              const rec = encodeSample({ ...image, probabilities: p.probabilities, encoded });
+              for (let c = 0; c < copies; c++) yield rec;
+            }
+            keptPerClass[p.label] += copies;
+            i++;
           }
-          keptPerClass[p.label] += copies;
-          i++;
+          if (!(await preds.next()).done)
+            throw new DataError(predPart.key, `more predictions than the ${i} images in ${input.key}`);
+        } finally {
+          await preds.return?.(undefined);
         }
-        if (!(await preds.next()).done)
-          throw new DataError(predPart.key, `more predictions than the ${i} images in ${input.key}`);
-      } finally {
-        await preds.return?.(undefined);
       }
-      shuffleInPlace(kept, rng);
-      const part = await putRecords(ctx.store, attemptKey(runKeys.filtered(runId, g, shard, S), attempt), kept);
+      const part = await putRecords(ctx.store, attemptKey(runKeys.filtered(runId, g, shard, S), attempt), kept());
       return {
         parts: [part],
-        counts: { kept: kept.length, unique: uniquePerClass.reduce((a, b) => a + b, 0), examples: i },
+        counts: { kept: part.records, unique: uniquePerClass.reduce((a, b) => a + b, 0), examples: i },
         parents: [tKey, predKey, run.datasetKey],
         config: e.filter,
         data: { keptPerClass, uniquePerClass },
