@@ -71,7 +71,7 @@ function rankPid(runId: string, rank: number): number | null {
 }
 
 describe.skipIf(loadGloo().addon === null && process.env.NOISY_REQUIRE_GLOO !== '1')('train.replicas', () => {
-  it('noisy run - replicas: 2 trains every step on 2 ranks, within the single-rank seed spread (|top-1 - mean| <= 3 sd)', async () => {
+  it('noisy run - replicas: 2 trains every step on 2 ranks; over 3 seeds its mean top-1 is within the single-rank seed spread (<= 3 sd)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'replicas-'));
     await writeFile(join(dir, 'one.yaml'), experiment(1));
     await writeFile(join(dir, 'two.yaml'), experiment(2));
@@ -81,26 +81,29 @@ describe.skipIf(loadGloo().addon === null && process.env.NOISY_REQUIRE_GLOO !== 
     expect(await main(['run', join(dir, 'one.yaml'), '--store', store, '--offline', ...seeds], one), one.text()).toBe(
       0,
     );
+    // Seeds, not one run: with 18 labeled pictures one seed's student moves by 10+ points when
+    // nothing but the order of its pseudo-labeled records changes (seed 1 at 2 ranks: 63 %, seeds
+    // 2 and 3: 86 % and 78 %).
     const two = quiet();
-    const summary = join(dir, 'two.json');
+    const twoSeeds = ['--seeds', '1,2,3', '--summary', join(dir, 'two.json')];
     expect(
-      await main(['run', join(dir, 'two.yaml'), '--store', store, '--offline', '--summary', summary], two),
+      await main(['run', join(dir, 'two.yaml'), '--store', store, '--offline', ...twoSeeds], two),
       two.text(),
     ).toBe(0);
     const single = (JSON.parse(readFileSync(join(dir, 'seeds.json'), 'utf8')) as SeedsJson).perSeed;
-    const ranks = (
-      JSON.parse(readFileSync(summary, 'utf8')) as { generations: Array<{ top1: number; replicas: number }> }
-    ).generations;
-    expect(ranks.map((g) => g.replicas)).toEqual([2, 2]);
+    const ranks = (JSON.parse(readFileSync(join(dir, 'two.json'), 'utf8')) as SeedsJson).perSeed;
+    expect(ranks.flatMap((s) => s.generations.map((g) => g.replicas))).toEqual([2, 2, 2, 2, 2, 2]);
     expect(single.flatMap((s) => s.generations.map((g) => g.replicas))).toEqual([1, 1, 1, 1, 1, 1]);
     expect(two.text()).toMatch(/replicas/);
     for (const g of [0, 1]) {
       const top1 = single.map((s) => s.generations[g].top1);
+      const top1Ranks = ranks.map((s) => s.generations[g].top1);
       const spread = Math.max(3 * sd(top1), 0.05);
       console.log(
-        `replicas: gen ${g} 1 rank ${(100 * mean(top1)).toFixed(1)} ± ${(100 * sd(top1)).toFixed(1)} % (seeds 1-3), 2 ranks ${(100 * ranks[g].top1).toFixed(1)} %`,
+        `replicas: gen ${g} 1 rank ${(100 * mean(top1)).toFixed(1)} ± ${(100 * sd(top1)).toFixed(1)} %, ` +
+          `2 ranks ${(100 * mean(top1Ranks)).toFixed(1)} ± ${(100 * sd(top1Ranks)).toFixed(1)} % (seeds 1-3)`,
       );
-      expect(Math.abs(ranks[g].top1 - mean(top1))).toBeLessThanOrEqual(spread);
+      expect(Math.abs(mean(top1Ranks) - mean(top1))).toBeLessThanOrEqual(spread);
     }
   }, 600_000);
 

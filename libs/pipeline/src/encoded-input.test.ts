@@ -38,6 +38,7 @@ async function stepBatch(list: PictureList, o: Partial<EncodedTrainOptions>, ste
     stats: { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] },
     seed: createRng(3).fork('input:0').seed,
     perStep: 4,
+    labeledPerStep: 4,
     labeled: { source: memoryPictures(list), augment: { randAugment: null } },
     unlabeled: null,
     threads: 1,

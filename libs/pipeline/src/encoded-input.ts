@@ -86,6 +86,8 @@ export interface EncodedTrainOptions {
   seed: number;
   /** Examples per step (labeled + unlabeled), so every picture of the run has its own generator. */
   perStep: number;
+  /** Labeled examples per step (the rest of `perStep` is unlabeled). */
+  labeledPerStep: number;
   labeled: { source: PictureSource; augment: PoolAugmentOptions };
   /** The pseudo-labeled pictures; their teacher distributions come with each batch. */
   unlabeled: { source: PictureSource; augment: PoolAugmentOptions } | null;
@@ -109,9 +111,14 @@ export class EncodedTrainBatches implements BatchProvider {
     // Ranks train on different slices of a step at the same stream positions: without a stream
     // of their own, picture k of every rank's slice would get the same crop and flip.
     const seed = o.rank === undefined ? o.seed : createRng(o.seed).fork(`rank:${o.rank}`).seed;
-    const pool = (augment: PoolAugmentOptions, salt: number) =>
+    // The two pools share the threads in proportion to their pictures per step (each at least
+    // one), so that a student's input does not start twice as many threads as there are cores.
+    const labeledThreads = o.unlabeled
+      ? Math.min(threads - 1, Math.max(1, Math.round((threads * o.labeledPerStep) / o.perStep)))
+      : threads;
+    const pool = (augment: PoolAugmentOptions, salt: number, n: number) =>
       new InputPool({
-        threads,
+        threads: Math.max(1, n),
         batchSize: 1, // unused: the trainer plans its own batches (`prepare`)
         resolution: o.resolution,
         mode: 'train',
@@ -119,8 +126,8 @@ export class EncodedTrainBatches implements BatchProvider {
         seed: seed + salt,
         augment: { module: poolAugmentModule, export: 'poolRandAugment', options: augment },
       });
-    this.pools.push(pool(o.labeled.augment, 0));
-    if (o.unlabeled) this.pools.push(pool(o.unlabeled.augment, 1));
+    this.pools.push(pool(o.labeled.augment, 0, labeledThreads));
+    if (o.unlabeled) this.pools.push(pool(o.unlabeled.augment, 1, threads - labeledThreads));
   }
 
   request(step: number, labeled: Int32Array, unlabeled: Int32Array | null): void {

@@ -218,6 +218,7 @@ export function encodedTrainBatches(
     stats: run.info.stats,
     seed: o.seed,
     perStep: t.batchSize + Math.ceil(t.batchSize * t.unlabelRatio),
+    labeledPerStep: t.batchSize,
     labeled: { source: o.labeled, augment: raOf(t.randAugment) },
     unlabeled: o.unlabeled ? { source: o.unlabeled, augment: raOf(unlRa === 'same' ? t.randAugment : unlRa) } : null,
     rank: o.rank,
