@@ -151,9 +151,12 @@ const ImageFolderSource = z.strictObject({
 });
 const TFRecordSource = z.strictObject({
   kind: z.literal('tfrecord'),
-  /** Directory of train-* and test-* (or dev-*) shards: 1-based image/class/label, JPEG/PNG image/encoded. */
+  /**
+   * Directory of train-* and test-* (or dev-*) shards: 1-based image/class/label, JPEG/PNG
+   * image/encoded; or `store:<prefix>`: those shards as objects of the run's store.
+   */
   dir: z.string(),
-  /** Directory of unlabeled extra-* (or train-*) shards, e.g. the original's proc/unlabeled. */
+  /** Directory (or `store:<prefix>`) of unlabeled extra-* (or train-*) shards, e.g. the original's proc/unlabeled. */
   unlabeled: z.string().nullable().default(null),
   channels: z.union([z.literal(1), z.literal(3)]).default(3),
   classNames: z.array(z.string()).nullable().default(null),

@@ -17,6 +17,7 @@ export * from './gzip.js';
 export * from './datasets/inputs.js';
 export * from './datasets/tfrecord-source.js';
 export * from './datasets/parts.js';
+export * from './datasets/source-objects.js';
 export * from './datasets/table-source.js';
 export * from './table/delimited.js';
 export * from './table/arff.js';

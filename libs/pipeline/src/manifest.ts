@@ -8,7 +8,7 @@
 // and the committed parts are its own.
 import { createHash, randomUUID } from 'node:crypto';
 import { ArtifactError, DataError, sha256Hex } from '@noisy/core';
-import { decodeTFRecordStream, frameRecord, readFileChunks } from '@noisy/data';
+import { decodeTFRecordStream, frameRecord, sourceFileChunks } from '@noisy/data';
 import { putJsonIfAbsent, type ObjectStore } from '@noisy/platform';
 import {
   AnyManifestSchema,
@@ -79,8 +79,8 @@ const mismatch = (part: Part, what: string, cause?: unknown) =>
 export async function* readPartStream(store: ObjectStore, part: Part): AsyncGenerator<Uint8Array> {
   const hash = createHash('sha256');
   let bytes = 0;
-  // A part read in place is a source file on a mounted path, not an object of the store.
-  for await (const chunk of part.file ? readFileChunks(part.file) : await store.getStream(part.key)) {
+  // A part read in place is a source file (on a mounted path, or `store:` in the store), not a step's object.
+  for await (const chunk of part.file ? sourceFileChunks(part.file, store) : await store.getStream(part.key)) {
     bytes += chunk.length;
     if (bytes > part.bytes) throw mismatch(part, `more than ${part.bytes} bytes`);
     hash.update(chunk);

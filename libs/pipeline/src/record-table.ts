@@ -4,9 +4,8 @@
 // pictures where their bytes are about 140 GB. The table is built by one streamed pass over the
 // parts, which also verifies them whole (sha256, byte and record counts, every CRC); each later
 // read checks its record's data CRC again, so a part changed since then fails naming its record.
-import { open } from 'node:fs/promises';
 import { DataError } from '@noisy/core';
-import { decodeSample, maskedCrc32c, type EncodedPicture, type Sample } from '@noisy/data';
+import { decodeSample, maskedCrc32c, sourceFileRange, type EncodedPicture, type Sample } from '@noisy/data';
 import type { ObjectStore } from '@noisy/platform';
 import type { PictureBatch, PictureSource } from './encoded-input.js';
 import { readRecords, type Part } from './manifest.js';
@@ -96,7 +95,7 @@ export class RecordTable implements PictureSource {
     const n = this.length[i];
     const off = this.offset[i];
     const framed = part.file
-      ? await readFileRange(part.file, off, n + 4)
+      ? await sourceFileRange(part.file, off, n + 4, this.store)
       : await this.store.getRange(part.key, off, n + 4);
     const data = framed.subarray(0, n);
     if (new DataView(framed.buffer, framed.byteOffset + n, 4).getUint32(0, true) !== maskedCrc32c(data))
@@ -138,23 +137,4 @@ function labelOf(rec: Uint8Array, part: Part, record: number, classes: number): 
       record,
     );
   return label;
-}
-
-/** `length` bytes of a source file read in place, from `offset`. */
-async function readFileRange(path: string, offset: number, length: number): Promise<Uint8Array> {
-  const fh = await open(path, 'r').catch((cause: NodeJS.ErrnoException) => {
-    throw new DataError(path, `cannot open a file read in place: ${cause.code ?? cause.message}`, undefined, { cause });
-  });
-  try {
-    const out = Buffer.allocUnsafe(length);
-    let got = 0;
-    while (got < length) {
-      const { bytesRead } = await fh.read(out, got, length - got, offset + got);
-      if (bytesRead === 0) throw new DataError(path, 'shorter than when training indexed it: the file changed');
-      got += bytesRead;
-    }
-    return out;
-  } finally {
-    await fh.close();
-  }
 }

@@ -8,7 +8,9 @@ function resolvePaths(raw: any, base: string): void {
   const src = raw?.data?.source;
   if (!src || typeof src !== 'object') return;
   for (const k of ['dir', 'train', 'test', 'unlabeled', 'trainImages', 'trainLabels', 'testImages', 'testLabels']) {
-    if (typeof src[k] === 'string' && !isAbsolute(src[k])) src[k] = resolve(base, src[k]);
+    // `store:<prefix>` names objects of the store, not a path.
+    if (typeof src[k] === 'string' && !isAbsolute(src[k]) && !src[k].startsWith('store:'))
+      src[k] = resolve(base, src[k]);
   }
 }
 

@@ -70,7 +70,7 @@ function program(io: CommandIo, done: (code: number) => void): Command {
       const overrides = ((o.set ?? []) as string[]).map((s) => parseOverride(s));
       if (o.control && !o.seeds) throw new ConfigError('--control', 'needs --seeds (e.g. --seeds 0,1,2 --control)');
       if (o.dryRun) {
-        done(await dryRunCommand(file, { offline: o.offline, overrides }, io));
+        done(await dryRunCommand(file, { offline: o.offline, overrides, store: o.store }, io));
         return;
       }
       if (o.seeds) {

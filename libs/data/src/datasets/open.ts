@@ -2,6 +2,7 @@
 import type { DataSource } from '@noisy/core';
 import { openImageFolder } from './folder-source.js';
 import { openFashionMnist, openIdxSource } from './idx-source.js';
+import type { SourceObjects } from './source-objects.js';
 import type { SourceDataset } from './source.js';
 import { openSynthetic } from './synthetic-source.js';
 import { openTableSource } from './table-source.js';
@@ -11,6 +12,8 @@ export interface OpenSourceOptions {
   seed: number;
   allowDownload: boolean;
   cacheDir?: string;
+  /** The store that `store:` source paths are read from (ingest: the run's own). */
+  objects?: SourceObjects;
 }
 
 export async function openSource(source: DataSource, o: OpenSourceOptions): Promise<SourceDataset> {

@@ -4,7 +4,6 @@
 // so counting never decodes a picture and writing decodes only what it keeps. Memory: one part's
 // read chunk and the record in hand (in-memory sources: what their reader already holds).
 import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, type DataSource } from '@noisy/core';
 import { readPictureHeader } from '../decode-image.js';
@@ -14,6 +13,7 @@ import type { TableEncoding } from '../table/encoding.js';
 import { decodeTFRecordStream } from '../tfrecord-stream.js';
 import { classFolders, folderReading, folderSample, listImages, subfolders } from './folder-source.js';
 import { openSource, type OpenSourceOptions } from './open.js';
+import { sourceFileChunks, sourceFileSize, type SourceObjects } from './source-objects.js';
 import type { SourceDataset, SplitSource } from './source.js';
 import { SMALL_PICTURE, listTFRecordShards, sourceSample, type TFRecordSourceOptions } from './tfrecord-source.js';
 
@@ -100,32 +100,16 @@ export function partsOfSource(src: SourceDataset): PartedSource {
   };
 }
 
-/** A file's bytes in 1 MiB chunks, each a fresh buffer (records are views of them). */
-export async function* readFileChunks(file: string): AsyncGenerator<Uint8Array> {
-  const fh = await open(file, 'r').catch((cause) => {
-    throw new DataError(file, `cannot open: ${(cause as Error).message}`, undefined, { cause });
-  });
-  try {
-    for (;;) {
-      const chunk = new Uint8Array(1 << 20);
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      yield chunk.subarray(0, bytesRead);
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
 /** A file's chunks, hashed as they are read. */
 async function* hashedChunks(
   file: string,
+  objects: SourceObjects | undefined,
   digest: (d: FileDigest) => void,
   onRead: (bytes: number) => void = () => undefined,
 ): AsyncGenerator<Uint8Array> {
   const hash = createHash('sha256');
   let bytes = 0;
-  for await (const chunk of readFileChunks(file)) {
+  for await (const chunk of sourceFileChunks(file, objects)) {
     hash.update(chunk);
     bytes += chunk.length;
     onRead(bytes);
@@ -141,8 +125,8 @@ function labelOf(rec: Uint8Array, file: string, index: number): number {
   return y.value[0] - 1;
 }
 
-/** The same options as the whole-source reader. */
-export type TFRecordPartsOptions = TFRecordSourceOptions;
+/** The whole-source reader's options, and the store that `store:` paths are read from. */
+export type TFRecordPartsOptions = TFRecordSourceOptions & { objects?: SourceObjects };
 
 /**
  * TFRecord files in the original's layout, one part per file: `train-*` (labeled), `test-*` or
@@ -150,19 +134,21 @@ export type TFRecordPartsOptions = TFRecordSourceOptions;
  * folder. Opening lists the files and reads the first record only.
  */
 export async function openTFRecordParts(o: TFRecordPartsOptions): Promise<PartedSource> {
-  const train = await listTFRecordShards(o.dir, ['train-']);
-  let test = await listTFRecordShards(o.dir, ['test-']);
-  if (!test.length) test = await listTFRecordShards(o.dir, ['dev-', 'validation-']);
+  const train = await listTFRecordShards(o.dir, ['train-'], o.objects);
+  let test = await listTFRecordShards(o.dir, ['test-'], o.objects);
+  if (!test.length) test = await listTFRecordShards(o.dir, ['dev-', 'validation-'], o.objects);
   if (!train.length) throw new DataError(o.dir, 'no train-* TFRecord shards');
   if (!test.length) throw new DataError(o.dir, 'no test-*, dev-* or validation-* TFRecord shards');
-  const unl = o.unlabeledDir ? await listTFRecordShards(o.unlabeledDir, ['extra-', 'train-', 'unlabeled-']) : [];
+  const unl = o.unlabeledDir
+    ? await listTFRecordShards(o.unlabeledDir, ['extra-', 'train-', 'unlabeled-'], o.objects)
+    : [];
   const parts: SourcePartRef[] = [
     ...train.map((file) => ({ split: 'train' as const, name: file, file })),
     ...test.map((file) => ({ split: 'test' as const, name: file, file })),
     ...unl.map((file) => ({ split: 'unlabeled' as const, name: file, file })),
   ];
   // The first training record decides the shape and whether pictures stay encoded.
-  const rec0 = await firstRecord(train[0]);
+  const rec0 = await firstRecord(train[0], o.objects);
   if (!rec0) throw new DataError(train[0], 'holds no records');
   const enc = decodeExample(rec0, `${train[0]} (record 0)`)['image/encoded'];
   const head =
@@ -188,12 +174,9 @@ export async function openTFRecordParts(o: TFRecordPartsOptions): Promise<Parted
     async *records(p, onDigest) {
       const { split, file } = parts[p];
       let index = 0;
-      const total = await stat(file!).then(
-        (st) => st.size,
-        () => 0, // missing: opening it names the file
-      );
+      const total = (await sourceFileSize(file!, o.objects)) ?? 0; // missing: opening it names the file
       let read = 0;
-      const chunks = hashedChunks(file!, onDigest ?? (() => undefined), (b) => (read = b));
+      const chunks = hashedChunks(file!, o.objects, onDigest ?? (() => undefined), (b) => (read = b));
       for await (const rec of decodeTFRecordStream(chunks, file!)) {
         const i = index++;
         const label = split === 'unlabeled' ? null : labelOf(rec, file!, i);
@@ -212,9 +195,9 @@ export async function openTFRecordParts(o: TFRecordPartsOptions): Promise<Parted
   };
 }
 
-async function firstRecord(file: string): Promise<Uint8Array | null> {
+async function firstRecord(file: string, objects: SourceObjects | undefined): Promise<Uint8Array | null> {
   for await (const rec of decodeTFRecordStream(
-    hashedChunks(file, () => undefined),
+    hashedChunks(file, objects, () => undefined),
     file,
   ))
     return rec;
@@ -281,6 +264,7 @@ export async function openSourceParts(source: DataSource, o: OpenSourceOptions):
         channels: source.channels,
         classNames: source.classNames,
         pictures: source.pictures,
+        objects: o.objects,
       });
     case 'image-folder':
       return openFolderParts(source);

@@ -4,6 +4,7 @@
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, resolve, sep } from 'node:path';
 import { ConfigError, type DataSource } from '@noisy/core';
+import { isStorePath } from './source-objects.js';
 
 /** Every file or directory path a source names, with its field path in the experiment. */
 export function sourcePaths(source: DataSource): Array<{ field: string; path: string }> {
@@ -59,7 +60,8 @@ export async function checkDataRoots(
   o: { setting?: string; cwd?: string } = {},
 ): Promise<void> {
   const setting = o.setting ?? 'NOISY_DATA_ROOTS';
-  const paths = sourcePaths(source);
+  // `store:` paths are objects of the run's own store, not files (source-objects.ts confines them).
+  const paths = sourcePaths(source).filter((p) => !isStorePath(p.path));
   if (!paths.length) return;
   const realRoots = await Promise.all(roots.map((r) => realOrParent(resolve(r))));
   for (const { field, path } of paths) {

@@ -3,14 +3,14 @@
 // `image/class/label`; `extra-*`/`train-*` unlabeled shards with dummy `probabilities`/`prob`/`label`).
 // One scan records each record's file and offset and decodes only labels; examples are then read
 // one at a time by offset, so memory stays bounded by one record.
-import { open, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open } from 'node:fs/promises';
 import { DataError } from '@noisy/core';
 import { decodeExample } from '../example.js';
 import { readPictureHeader, verifyPicture } from '../decode-image.js';
 import { decodeSample, type Sample } from '../sample.js';
 import { readTFRecordFile } from '../tfrecord.js';
 import { classCountOf } from './labels.js';
+import { listSourceDir, type SourceObjects } from './source-objects.js';
 import type { SourceDataset, SplitSource } from './source.js';
 
 /**
@@ -62,17 +62,12 @@ class Labels {
   }
 }
 
-/** The TFRecord files of `dir` whose names start with one of `prefixes`, sorted. */
-export async function listTFRecordShards(dir: string, prefixes: string[]): Promise<string[]> {
-  const names = await readdir(dir).catch((cause) => {
-    throw new DataError(dir, `cannot read TFRecord directory: ${(cause as NodeJS.ErrnoException).code}`, undefined, {
-      cause,
-    });
+/** The TFRecord files of `dir` (a directory, or `store:<prefix>`) whose names start with one of `prefixes`, sorted. */
+export async function listTFRecordShards(dir: string, prefixes: string[], objects?: SourceObjects): Promise<string[]> {
+  return (await listSourceDir(dir, objects)).filter((path) => {
+    const n = path.slice(path.lastIndexOf('/') + 1);
+    return prefixes.some((p) => n.startsWith(p)) && !n.endsWith('.json');
   });
-  return names
-    .filter((n) => prefixes.some((p) => n.startsWith(p)) && !n.endsWith('.json'))
-    .sort()
-    .map((n) => join(dir, n));
 }
 
 async function scan(files: string[], wantLabels: boolean): Promise<{ at: Locations; labels: Int32Array }> {

@@ -6,12 +6,12 @@
 // then ingest-commit (ingest.ts) commits the dataset manifest. Each task commits its own manifest
 // under datasets/<id>/ingest/, so a restart redoes only what had not committed. A task holds one
 // part's read chunk and the record in hand, plus counters per class: never the dataset.
-import { stat } from 'node:fs/promises';
 import { DataError, createRng, type CompiledExperiment } from '@noisy/core';
 import { datasetKeys } from '@noisy/contracts';
 import {
   encodeSample,
   openSourceParts,
+  sourceFileSize,
   type FileDigest,
   type PartedSource,
   type PartRecord,
@@ -48,7 +48,12 @@ export interface IngestWriteData {
 }
 
 const open = (ctx: StageContext, e: CompiledExperiment): Promise<PartedSource> =>
-  openSourceParts(e.data.source, { seed: e.seed, allowDownload: ctx.allowDownload, cacheDir: ctx.cacheDir });
+  openSourceParts(e.data.source, {
+    seed: e.seed,
+    allowDownload: ctx.allowDownload,
+    cacheDir: ctx.cacheDir,
+    objects: ctx.store,
+  });
 
 /** The committed plan (the part count every other key needs). */
 export async function readPlan(ctx: StageContext, datasetId: string) {
@@ -213,10 +218,7 @@ export async function ingestWrite(
         );
     };
     if (counted.file) {
-      const bytes = await stat(counted.file.file).then(
-        (st) => st.size,
-        () => -1,
-      );
+      const bytes = (await sourceFileSize(counted.file.file, ctx.store)) ?? -1;
       if (bytes !== counted.file.bytes)
         throw changed(`${counted.file.bytes} bytes then, ${bytes < 0 ? 'missing' : `${bytes} bytes`} now`);
     }

@@ -1,9 +1,10 @@
 // noisy run <experiment.yaml> --dry-run: validate the experiment against its data without training
 // and print the plan: counts, shards, tasks per stage, steps and images per generation.
 import { compileExperimentFrom } from '@noisy/core';
-import { describeDecoder, imageDecoder, openSourceParts } from '@noisy/data';
+import { describeDecoder, imageDecoder, isStorePath, openSourceParts, sourcePaths } from '@noisy/data';
 import { countSourceParts, planDryRun } from '@noisy/pipeline';
 import { readExperimentFile } from '../experiment-file.js';
+import { openStore } from '../store.js';
 import { applyOverrides, type Override } from '../overrides.js';
 import type { CommandIo } from './io.js';
 
@@ -11,11 +12,14 @@ const n = (x: number) => x.toLocaleString('en-US');
 
 export async function dryRunCommand(
   file: string,
-  flags: { offline?: boolean; overrides?: Override[] },
+  flags: { offline?: boolean; overrides?: Override[]; store?: string },
   io: CommandIo,
 ): Promise<number> {
   const e = compileExperimentFrom(applyOverrides(await readExperimentFile(file), flags.overrides ?? []), file);
-  const source = await openSourceParts(e.data.source, { seed: e.seed, allowDownload: !flags.offline });
+  // A source in the store (`store:<prefix>`) is listed and counted through the run's store.
+  const inStore = sourcePaths(e.data.source).some((p) => isStorePath(p.path));
+  const objects = inStore && flags.store ? await openStore(flags.store) : undefined;
+  const source = await openSourceParts(e.data.source, { seed: e.seed, allowDownload: !flags.offline, objects });
   const p = planDryRun(e, source, await countSourceParts(e, source));
   const s = p.source;
   const lines = [
