@@ -127,4 +127,28 @@ describe('record table', () => {
     await writeFile(file, bytes.subarray(0, 1000));
     await expect(table.read(Int32Array.of(1))).rejects.toThrow(new RegExp(`${file}.*changed`));
   });
+
+  it('RecordTable - reads of one table run at most 32 at a time, however many are asked for', async () => {
+    const store = new MemoryObjectStore();
+    const part = await putPart(
+      store,
+      'd/big',
+      Array.from({ length: 300 }, (_, n) => record(n, 20, 1)),
+    );
+    const table = await RecordTable.build(store, [part], { classes: 3 });
+    let running = 0,
+      most = 0;
+    const getRange = store.getRange.bind(store);
+    store.getRange = async (...args) => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 2));
+      running--;
+      return getRange(...args);
+    };
+    const all = Int32Array.from({ length: 300 }, (_, i) => i);
+    // Three calls at once, as steps read ahead do.
+    const batches = await Promise.all([table.read(all), table.read(all.subarray(0, 100)), table.read(all)]);
+    expect(batches.map((b) => b.pictures.length)).toEqual([300, 100, 300]);
+    expect(most).toBe(32);
+  });
 });

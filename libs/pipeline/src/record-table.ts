@@ -10,6 +10,9 @@ import type { ObjectStore } from '@noisy/platform';
 import type { PictureBatch, PictureSource } from './encoded-input.js';
 import { readRecords, type Part } from './manifest.js';
 
+/** Record reads in flight per `read` call (ranged GETs, positional file reads). */
+const READS_IN_FLIGHT = 32;
+
 export interface RecordTableOptions {
   /** Keep each record's 0-based label, checked to lie in [0, classes) (the labeled split). */
   labels?: boolean;
@@ -36,6 +39,25 @@ export class RecordTable implements PictureSource {
     private readonly classes: number,
   ) {
     this.labels = labels;
+  }
+
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  /**
+   * Run `read` once fewer than READS_IN_FLIGHT reads of this table are running: the steps read
+   * ahead hold thousands of pictures, which must not open as many files (EMFILE) or S3
+   * connections at once.
+   */
+  private async limited<T>(read: () => Promise<T>): Promise<T> {
+    while (this.inFlight >= READS_IN_FLIGHT) await new Promise<void>((r) => this.waiting.push(r));
+    this.inFlight++;
+    try {
+      return await read();
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
+    }
   }
 
   get count(): number {
@@ -109,7 +131,7 @@ export class RecordTable implements PictureSource {
 
   /** Pictures `indices` and, for parts that carry them, the teacher's distributions [n, classes]. */
   async read(indices: Int32Array, withProbabilities = false): Promise<PictureBatch> {
-    const samples = await Promise.all(Array.from(indices, (i) => this.sample(i)));
+    const samples = await Promise.all(Array.from(indices, (i) => this.limited(() => this.sample(i))));
     const C = this.classes;
     const probabilities = withProbabilities ? new Float32Array(indices.length * C) : undefined;
     const pictures = samples.map((s, k): EncodedPicture => {
