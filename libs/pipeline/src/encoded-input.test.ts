@@ -74,4 +74,40 @@ describe('encoded-input', () => {
     const step6 = await stepBatch(list, { rank: 1 }, 6);
     expect(step6).not.toEqual(step5);
   }, 60_000);
+
+  it('EncodedTrainBatches - pools decode into memory given back (copied-out parts, released steps): same batches as without release', async () => {
+    const list = await pictureList(3);
+    const probs = { values: Float32Array.from({ length: 6 }, (_, i) => i / 6), classes: 2 };
+    const run = async (release: boolean) => {
+      const batches = new EncodedTrainBatches({
+        resolution: R,
+        stats: { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] },
+        seed: 11,
+        perStep: 4,
+        labeledPerStep: 2,
+        labeled: { source: memoryPictures(list), augment: { randAugment: null } },
+        unlabeled: { source: memoryPictures(list, probs), augment: { randAugment: null } },
+        threads: 1,
+      });
+      open.push(batches);
+      const out: Float32Array[] = [];
+      for (let step = 0; step < 5; step++) {
+        batches.request(step, Int32Array.of(step % 3, (step + 1) % 3), Int32Array.of(2, 0));
+        const b = await batches.take(step);
+        expect([...b.unlabeledProbabilities!]).toEqual([
+          ...probs.values.subarray(4, 6),
+          ...probs.values.subarray(0, 2),
+        ]);
+        out.push(b.input.slice());
+        if (release) batches.release(b);
+      }
+      return { out, reuse: batches.reuse() };
+    };
+    const fresh = await run(false);
+    const reused = await run(true);
+    expect(reused.out).toEqual(fresh.out);
+    // Both pools write into given-back memory from the second step on (the copies into a step's input free theirs).
+    expect(reused.reuse.reused).toBeGreaterThanOrEqual(8);
+    expect(reused.reuse.batches).toBe(10);
+  }, 60_000);
 });

@@ -147,6 +147,9 @@ export class EncodedTrainBatches implements BatchProvider {
       const input = new Float32Array(l.length + u.input.length); // [b + u, r, r, 3]
       input.set(l);
       input.set(u.input, l.length);
+      // The pools' own buffers are copied: later steps are decoded into them.
+      this.pools[0].recycle(l);
+      this.pools[1].recycle(u.input);
       return { input, unlabeledProbabilities: u.probabilities };
     });
     all.catch(() => undefined); // observed when its step is taken
@@ -157,6 +160,17 @@ export class EncodedTrainBatches implements BatchProvider {
     const batch = await this.pending.get(step)!;
     this.pending.delete(step);
     return batch;
+  }
+
+  /** A step's floats, done with: the pool that fills the next step of that size writes into them. */
+  release(batch: ProvidedBatch): void {
+    this.pools[this.pools.length - 1].recycle(batch.input);
+  }
+
+  /** Batches decoded into memory given back by `release` (or copied out of), out of all. */
+  reuse(): { reused: number; batches: number } {
+    const s = this.pools.map((p) => p.stats());
+    return { reused: s.reduce((a, x) => a + x.reused, 0), batches: s.reduce((a, x) => a + x.batches, 0) };
   }
 
   async close(): Promise<void> {

@@ -40,6 +40,8 @@ export interface BatchProvider {
   request(step: number, labeled: Int32Array, unlabeled: Int32Array | null): void;
   /** Step `step`'s input, and the teacher's distributions of its unlabeled rows when they come with the pictures. */
   take(step: number): Promise<ProvidedBatch>;
+  /** A taken batch nothing reads any more (its tensor is disposed): its memory may be reused. */
+  release?(batch: ProvidedBatch): void;
 }
 
 export interface ProvidedBatch {
@@ -268,9 +270,10 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
       let x: tf.Tensor; // [b + u, ...shape] this rank's slice
       let clean: tf.Tensor | null = null;
       let provided: Float32Array | undefined;
+      let batch: ProvidedBatch | null = null;
       if (provider) {
         const waitFrom = performance.now();
-        const batch = await provider.take(step);
+        batch = await provider.take(step);
         waitedMs += performance.now() - waitFrom;
         x = tf.tensor(batch.input, [labIdx.length + (unlIdx?.length ?? 0), ...req.labeled.set.shape]);
         provided = batch.unlabeledProbabilities;
@@ -325,6 +328,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainResult> {
       optimizer.apply(applied, lr);
       ema.update();
       tf.dispose([value, x, labels, ...(clean ? [clean] : []), ...Object.values(grads)]);
+      if (batch) provider!.release?.(batch); // backends that kept a view of it (tfjs 'cpu') are done with it
       if (applied !== grads) tf.dispose(Object.values(applied));
       if (targets) tf.dispose(targets.kind === 'soft' ? targets.probabilities : targets.labels);
       if (!Number.isFinite(loss))
