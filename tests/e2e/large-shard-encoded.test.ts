@@ -15,11 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileExperiment, createRng } from '@noisy/core';
-import { datasetKeys, runKeys } from '@noisy/contracts';
+import { runKeys } from '@noisy/contracts';
 import { bytesFeature, encodeExample, encodeJpeg, int64Feature } from '@noisy/data';
-import { FileObjectStore, putJson } from '@noisy/platform';
-import { commitStep, putRecords, readManifest } from '@noisy/pipeline';
-import { describeReport, runStagesChild } from './large-shard/child.js';
+import { FileObjectStore } from '@noisy/platform';
+import { readManifest } from '@noisy/pipeline';
+import { commitDatasetAndRun, describeReport, runStagesChild } from './large-shard/child.js';
 
 const HEAP_MB = 64;
 const SPLIT_BYTES = 300e6;
@@ -72,38 +72,23 @@ describe('large shard of encoded pictures', () => {
       filter: { mode: 'use-all', minThreshold: 0 },
       predictBatchSize: 64,
     });
-    const datasetId = 'large-encoded';
-    const keyOf = (split: 'labeled' | 'unlabeled' | 'test') => datasetKeys.shard(datasetId, split, 0, 1);
-    await commitStep(store, datasetKeys.manifest(datasetId), 'dataset', async () => {
-      const labeled = await putRecords(store, keyOf('labeled'), records(n, pictures, true)());
-      const unlabeled = await putRecords(store, keyOf('unlabeled'), records(n, pictures, false)());
-      const test = await putRecords(store, keyOf('test'), records(8, pictures, true)());
-      return {
-        parts: [labeled, unlabeled, test],
-        counts: { labeled: n, unlabeled: n, test: 8 },
-        parents: [],
-        config: experiment.data,
-        data: {
-          datasetId,
-          name: RUN,
-          kind: 'image',
-          shape: [H, W, 3],
-          encoded: true,
-          classNames: ['left', 'right'],
-          stats: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
-          labeled: [labeled],
-          unlabeled: [unlabeled],
-          test: [test],
-        },
-      };
-    });
-    await putJson(store, runKeys.experiment(RUN), {
+    const info = await commitDatasetAndRun(store, {
+      datasetId: 'large-encoded',
       runId: RUN,
-      datasetId,
       experiment,
-      createdAt: new Date().toISOString(),
+      records: {
+        labeled: records(n, pictures, true)(),
+        unlabeled: records(n, pictures, false)(),
+        test: records(8, pictures, true)(),
+      },
+      info: {
+        kind: 'image',
+        shape: [H, W, 3],
+        encoded: true,
+        classNames: ['left', 'right'],
+        stats: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
+      },
     });
-    const info = (await readManifest(store, datasetKeys.manifest(datasetId), 'dataset')).data;
     const split = Math.min(info.labeled[0].bytes, info.unlabeled[0].bytes);
     expect(split).toBeGreaterThan(4 * HEAP_MB * 2 ** 20);
 

@@ -15,11 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileExperiment, createRng } from '@noisy/core';
-import { datasetKeys, runKeys } from '@noisy/contracts';
+import { runKeys } from '@noisy/contracts';
 import { encodeSample, type Sample } from '@noisy/data';
-import { FileObjectStore, putJson } from '@noisy/platform';
-import { commitStep, putRecords, readManifest } from '@noisy/pipeline';
-import { describeReport, runStagesChild } from './large-shard/child.js';
+import { FileObjectStore } from '@noisy/platform';
+import { readManifest } from '@noisy/pipeline';
+import { commitDatasetAndRun, describeReport, runStagesChild } from './large-shard/child.js';
 
 const HEAP_MB = 64;
 const SHARD_BYTES = 300e6;
@@ -63,37 +63,23 @@ describe('large shard', () => {
     });
     const recordBytes = 16 + rowsOf(1, 1, 'u', false)().next().value!.length;
     const unlabeledCount = Math.ceil(SHARD_BYTES / recordBytes);
-    const datasetId = 'large-shard';
-    const keyOf = (split: 'labeled' | 'unlabeled' | 'test') => datasetKeys.shard(datasetId, split, 0, 1);
-    await commitStep(store, datasetKeys.manifest(datasetId), 'dataset', async () => {
-      const labeled = await putRecords(store, keyOf('labeled'), rowsOf(60, 2, 'l', true)());
-      const unlabeled = await putRecords(store, keyOf('unlabeled'), rowsOf(unlabeledCount, 3, 'u', false)());
-      const test = await putRecords(store, keyOf('test'), rowsOf(60, 4, 't', true)());
-      return {
-        parts: [labeled, unlabeled, test],
-        counts: { labeled: 60, unlabeled: unlabeledCount, test: 60 },
-        parents: [],
-        config: experiment.data,
-        data: {
-          datasetId,
-          name: 'large-shard',
-          kind: 'tabular',
-          shape: [D],
-          classNames: ['a', 'b', 'c'],
-          stats: { mean: new Array<number>(D).fill(0), std: new Array<number>(D).fill(1) },
-          labeled: [labeled],
-          unlabeled: [unlabeled],
-          test: [test],
-        },
-      };
-    });
-    await putJson(store, runKeys.experiment(RUN), {
+    const info = await commitDatasetAndRun(store, {
+      datasetId: 'large-shard',
       runId: RUN,
-      datasetId,
       experiment,
-      createdAt: new Date().toISOString(),
+      records: {
+        labeled: rowsOf(60, 2, 'l', true)(),
+        unlabeled: rowsOf(unlabeledCount, 3, 'u', false)(),
+        test: rowsOf(60, 4, 't', true)(),
+      },
+      info: {
+        kind: 'tabular',
+        shape: [D],
+        classNames: ['a', 'b', 'c'],
+        stats: { mean: new Array<number>(D).fill(0), std: new Array<number>(D).fill(1) },
+      },
     });
-    const shard = (await readManifest(store, datasetKeys.manifest(datasetId), 'dataset')).data.unlabeled[0];
+    const shard = info.unlabeled[0];
     expect(shard.bytes).toBeGreaterThan(4 * HEAP_MB * 2 ** 20);
 
     const { code, report, stderr } = await runStagesChild(join(dir, 'store'), RUN, HEAP_MB);
