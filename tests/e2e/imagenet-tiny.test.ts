@@ -51,7 +51,7 @@ describe('imagenet-tiny', () => {
     expect(dry.text()).toContain(
       'gen 1: predict 2, filter-stats 2, filter-thresholds 1, filter-output 2, train 1, evaluate 1',
     );
-    expect(dry.text()).toMatch(/\n2 +cnn-small w0\.5 +40x40x3 +4 +16\+16 +128\n/);
+    expect(dry.text()).toMatch(/\n2 +cnn-small +40x40x3 +4 +16\+16 +128\n/);
     await expect(stat(join(dir, 'store'))).rejects.toThrow(/ENOENT/);
     const io = recordingIo();
     const summaryFile = join(dir, 'summary.json');
