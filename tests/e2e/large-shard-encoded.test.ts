@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileExperiment, createRng } from '@noisy/core';
-import { runKeys } from '@noisy/contracts';
+import { indexKeys, runKeys } from '@noisy/contracts';
 import { bytesFeature, encodeExample, encodeJpeg, int64Feature } from '@noisy/data';
 import { FileObjectStore } from '@noisy/platform';
 import { readManifest } from '@noisy/pipeline';
@@ -104,6 +104,9 @@ describe('large shard of encoded pictures', () => {
     const filtered = await readManifest(store, runKeys.filteredManifest(RUN, 1, 0, 1), 'filter-output');
     expect(filtered.counts.examples).toBe(n);
     expect(filtered.parts[0].bytes).toBeGreaterThan(split * 0.9);
+    // The filter stored its output's record index: the student's training did not read the shard to find them.
+    expect(await store.head(indexKeys.part(filtered.parts[0].sha256))).not.toBeNull();
+    expect(await store.head(indexKeys.labeled(info.labeled[0].sha256))).not.toBeNull(); // the teacher's scan
     const student = await readManifest(store, runKeys.modelManifest(RUN, 1), 'model');
     expect(student.counts.pseudoLabeled).toBe(filtered.counts.kept);
     expect(student.data.steps).toBe(8);

@@ -1,6 +1,6 @@
 // @noisy/contracts: object keys, subjects, task ids, the bus payloads and their codec. Loads no
 // network code: the gRPC service definitions (which load @grpc/grpc-js) are @noisy/contracts/grpc.
-export { cacheKeys, datasetKeys, runKeys, shardName, partName, checkRunId, type Split } from './keys.js';
+export { cacheKeys, datasetKeys, indexKeys, runKeys, shardName, partName, checkRunId, type Split } from './keys.js';
 export {
   STEPS,
   STEP_ENUM,

@@ -4,6 +4,7 @@
 //   datasets/<datasetId>/ingest/{plan, select, count/part-*, write/part-*}.manifest.json, labeled/part-*.tfrecord
 //   runs/<runId>/{experiment.json, summary.json, report.html}
 //   runs/<runId>/gen-<g>/{model/, eval/, predictions/, filter/}
+//   indexes/<sha256>{.idx,.labeled.idx}  where the records of a TFRecord part with that sha256 lie (record-index.ts)
 
 /** `shard-00007-of-00128`, the original's zero-padded naming. */
 export function shardName(index: number, count: number): string {
@@ -35,6 +36,14 @@ export const datasetKeys = {
   /** The labeled records of one source part, joined into the labeled shard when ingest commits. */
   ingestLabeled: (datasetId: string, part: number, parts: number) =>
     `datasets/${datasetId}/ingest/labeled/${partName(part, parts)}.tfrecord`,
+};
+
+/** Record indexes, by the sha256 of the part they describe: any part with those bytes has that layout. */
+export const indexKeys = {
+  /** Record lengths only. */
+  part: (sha256: string) => `indexes/${sha256}.idx`,
+  /** Record lengths and labels (a labeled part). */
+  labeled: (sha256: string) => `indexes/${sha256}.labeled.idx`,
 };
 
 const gen = (runId: string, g: number) => `runs/${runId}/gen-${g}`;

@@ -9,6 +9,7 @@ import { ArtifactError, DataError } from '@noisy/core';
 import { bytesFeature, encodeExample, encodeTFRecords, floatFeature, int64Feature } from '@noisy/data';
 import { MemoryObjectStore } from '@noisy/platform';
 import type { Part } from './manifest.js';
+import { decodeIndex, encodeIndex } from './record-index.js';
 import { RecordTable } from './record-table.js';
 
 const dirs: string[] = [];
@@ -150,5 +151,61 @@ describe('record table', () => {
     const batches = await Promise.all([table.read(all), table.read(all.subarray(0, 100)), table.read(all)]);
     expect(batches.map((b) => b.pictures.length)).toEqual([300, 100, 300]);
     expect(most).toBe(32);
+  });
+
+  it('RecordTable - a scan stores the index; the next build reads it instead of the parts, with the same table', async () => {
+    const store = new MemoryObjectStore();
+    const a = await putPart(
+      store,
+      'd/p-0',
+      [0, 1, 2].map((n) => record(n, 100 + n * 900, (n % 3) + 1)),
+    );
+    const b = await putPart(
+      store,
+      'd/p-1',
+      [3, 4].map((n) => record(n, 50, (n % 3) + 1)),
+    );
+    let streamed: string[] = [];
+    const getStream = store.getStream.bind(store);
+    store.getStream = async (key) => {
+      streamed.push(key);
+      return getStream(key);
+    };
+    const first = await RecordTable.build(store, [a, b], { labels: true, classes: 3 });
+    expect(streamed).toEqual(['d/p-0', 'd/p-1']);
+    expect((await store.list('indexes/')).sort()).toEqual(
+      [`indexes/${a.sha256}.labeled.idx`, `indexes/${b.sha256}.labeled.idx`].sort(),
+    );
+    streamed = [];
+    const second = await RecordTable.build(store, [a, b], { labels: true, classes: 3 });
+    expect(streamed).toEqual([]);
+    expect([...second.labels!]).toEqual([...first.labels!]);
+    const all = Int32Array.from({ length: 5 }, (_, i) => i);
+    const [x, y] = [await first.read(all), await second.read(all)];
+    expect(y.pictures).toEqual(x.pictures);
+    // Without labels the labeled index serves too.
+    expect((await RecordTable.build(store, [b], { classes: 3 })).count).toBe(2);
+    expect(streamed).toEqual([]);
+  });
+
+  it('RecordTable - an index that does not describe its part is ignored: the part is scanned', async () => {
+    const store = new MemoryObjectStore();
+    const part = await putPart(
+      store,
+      'd/q-0',
+      [0, 1].map((n) => record(n, 300, 1)),
+    );
+    // Lengths that do not add up to the part's bytes (an index of other content under this key).
+    await store.put(
+      `indexes/${part.sha256}.labeled.idx`,
+      encodeIndex({ lengths: Int32Array.of(10, 20), labels: Int32Array.of(0, 0) }),
+    );
+    expect(decodeIndex(encodeIndex({ lengths: Int32Array.of(10, 20), labels: null }), part)).toBeNull();
+    const table = await RecordTable.build(store, [part], { labels: true, classes: 3 });
+    const { pictures } = await table.read(Int32Array.of(1));
+    expect(pictures[0].bytes.length).toBe(300);
+    expect(
+      decodeIndex(encodeIndex({ lengths: Int32Array.of(10, 20), labels: null }), { records: 2, bytes: 62 }),
+    ).not.toBeNull();
   });
 });

@@ -1,14 +1,16 @@
 // Where every record of a list of TFRecord parts lies (part, byte offset, length), so that training
 // on encoded pictures reads the records of each step with ranged reads instead of holding the
 // split in memory: 12 bytes per record (16 with labels), about 20 MB for ImageNet's 1.28M labeled
-// pictures where their bytes are about 140 GB. The table is built by one streamed pass over the
-// parts, which also verifies them whole (sha256, byte and record counts, every CRC); each later
-// read checks its record's data CRC again, so a part changed since then fails naming its record.
+// pictures where their bytes are about 140 GB. The table comes from each part's stored record
+// index (record-index.ts) or, where there is none, from one streamed pass over the part, which
+// also verifies it whole (sha256, byte and record counts, every CRC) and stores its index. Each
+// read checks its record's data CRC, so a part changed since fails naming its record.
 import { DataError } from '@noisy/core';
 import { decodeSample, maskedCrc32c, sourceFileRange, type EncodedPicture, type Sample } from '@noisy/data';
 import type { ObjectStore } from '@noisy/platform';
 import type { PictureBatch, PictureSource } from './encoded-input.js';
 import { readRecords, type Part } from './manifest.js';
+import { IndexRecorder, readIndex, writeIndex } from './record-index.js';
 
 /** Record reads in flight per `read` call (ranged GETs, positional file reads). */
 const READS_IN_FLIGHT = 32;
@@ -77,6 +79,21 @@ export class RecordTable implements PictureSource {
       reported = 0;
     for (const [p, part] of parts.entries()) {
       first[p] = k;
+      // A stored index (written by the filter, or by an earlier scan of the same bytes) saves the pass.
+      const stored = await readIndex(store, part, o.labels === true);
+      if (stored) {
+        let pos = 0;
+        for (let i = 0; i < part.records; i++, k++) {
+          offset[k] = pos + 12;
+          length[k] = stored.lengths[i];
+          if (labels) labels[k] = checkLabel(stored.labels![i], part, i, o.classes);
+          pos += 16 + stored.lengths[i];
+        }
+        scanned += part.bytes;
+        o.onProgress?.(scanned, bytes);
+        continue;
+      }
+      const recorder = new IndexRecorder(labels !== null);
       let pos = 0,
         i = 0;
       // readRecords checks the count against the manifest, so k never passes `total`.
@@ -84,6 +101,7 @@ export class RecordTable implements PictureSource {
         offset[k] = pos + 12;
         length[k] = rec.length;
         if (labels) labels[k] = labelOf(rec, part, i, o.classes);
+        recorder.add(rec.length, labels?.[k]);
         pos += 16 + rec.length;
         k++;
         i++;
@@ -93,6 +111,7 @@ export class RecordTable implements PictureSource {
         }
       }
       scanned += part.bytes;
+      await writeIndex(store, part, recorder.index());
     }
     first[parts.length] = k;
     o.onProgress?.(scanned, bytes);
@@ -152,11 +171,12 @@ export class RecordTable implements PictureSource {
 /** The 0-based label of a labeled record, checked against the classes. */
 function labelOf(rec: Uint8Array, part: Part, record: number, classes: number): number {
   const label = decodeSample(rec, part.key, record, 3, true).label;
-  if (label === undefined || !Number.isInteger(label) || label < 0 || label >= classes)
-    throw new DataError(
-      part.key,
-      label === undefined ? 'labeled record has no image/class/label' : `label ${label + 1} is outside 1..${classes}`,
-      record,
-    );
+  if (label === undefined) throw new DataError(part.key, 'labeled record has no image/class/label', record);
+  return checkLabel(label, part, record, classes);
+}
+
+function checkLabel(label: number, part: Part, record: number, classes: number): number {
+  if (!Number.isInteger(label) || label < 0 || label >= classes)
+    throw new DataError(part.key, `label ${label + 1} is outside 1..${classes}`, record);
   return label;
 }

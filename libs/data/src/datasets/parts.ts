@@ -32,6 +32,8 @@ export interface PartRecord {
   readonly label: number | null;
   /** Unlabeled TFRecord parts: whether the record has an image/class/label all the same. */
   readonly carriesLabel?: boolean;
+  /** TFRecord parts: the record's length in its file (what a record index of the file holds). */
+  readonly length?: number;
   /** Decode the record; call it before the iteration moves on. */
   sample(): Promise<Sample>;
   /**
@@ -185,6 +187,7 @@ export async function openTFRecordParts(o: TFRecordPartsOptions): Promise<Parted
         yield {
           label,
           carriesLabel,
+          length: rec.length,
           sample: () => sourceSample(rec, file!, i, o.channels, encoded, label ?? undefined),
           done: read,
           total: Math.max(total, read),

@@ -3,7 +3,7 @@
 // own bucket. They are listed, counted and read through the store port (streamed GETs; training's
 // record reads are ranged GETs) exactly where a local path would use the file system, so a cluster
 // without a shared volume reads them in place too. Paths keep the `store:` prefix in manifests and
-// errors; the project's own namespaces (`runs/`, `datasets/`) cannot be named as a source.
+// errors; the project's own namespaces (`runs/`, `datasets/`, `indexes/`) cannot be named as a source.
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, DataError } from '@noisy/core';
@@ -26,7 +26,7 @@ export function storeKeyOf(path: string): string {
   const key = path.slice(PREFIX.length).replace(/^\/+/, '').replace(/\/+$/, '');
   if (!key || key.split('/').some((s) => s === '..' || s === '.' || s === ''))
     throw new ConfigError('data.source', `'${path}' is not a store path: use store:<prefix>, e.g. store:imagenet/raw`);
-  if (/^(runs|datasets)(\/|$)/.test(key))
+  if (/^(runs|datasets|indexes)(\/|$)/.test(key))
     throw new ConfigError('data.source', `'${path}' names the project's own ${key.split('/')[0]}/: not a source`);
   return key;
 }

@@ -10,6 +10,7 @@ import { computeThresholds, copiesFor, shardStatsAccumulator } from '../balance.
 import type { StageContext } from '../context.js';
 import { attemptKey, commitStep, putRecords, readManifest } from '../manifest.js';
 import { streamPredictions } from '../predictions.js';
+import { IndexRecorder, writeIndex } from '../record-index.js';
 import { loadRunView, type RunView } from '../run-view.js';
 
 /** N: the configured target per class, or the unlabeled count spread evenly over the classes. */
@@ -117,7 +118,10 @@ export async function filterOutputStage(ctx: StageContext, task: Task): Promise<
               // Re-encoded as JPEG on request; pictures of encoded datasets keep their own bytes.
               const encoded = e.filter.encode === 'jpeg' && image.image ? encodeJpeg(image.image) : image.encoded;
               const rec = encodeSample({ ...image, probabilities: p.probabilities, encoded });
-              for (let c = 0; c < copies; c++) yield rec;
+              for (let c = 0; c < copies; c++) {
+                recorder.add(rec.length);
+                yield rec;
+              }
             }
             keptPerClass[p.label] += copies;
             i++;
@@ -128,7 +132,10 @@ export async function filterOutputStage(ctx: StageContext, task: Task): Promise<
           await preds.return?.(undefined);
         }
       }
+      const recorder = new IndexRecorder();
       const part = await putRecords(ctx.store, attemptKey(runKeys.filtered(runId, g, shard, S), attempt), kept());
+      // Training finds the records by this index instead of reading the shard first.
+      await writeIndex(ctx.store, part, recorder.index());
       return {
         parts: [part],
         counts: { kept: part.records, unique: uniquePerClass.reduce((a, b) => a + b, 0), examples: i },

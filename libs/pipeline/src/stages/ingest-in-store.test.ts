@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DataError, compileExperiment, sha256Hex, type CompiledExperiment } from '@noisy/core';
 import { bytesFeature, encodeExample, encodeJpeg, encodeTFRecords, int64Feature, openSourceParts } from '@noisy/data';
+import { indexKeys } from '@noisy/contracts';
 import { MemoryObjectStore } from '@noisy/platform';
 import { readSamples, type StageContext } from '../context.js';
 import { readManifest, verifyCommit } from '../manifest.js';
@@ -64,6 +65,10 @@ describe('ingest in place from the store', () => {
     // No shard of the dataset was written: only manifests and ingest's bookkeeping.
     expect((await store.list('datasets/')).filter((k) => k.endsWith('.tfrecord'))).toEqual([]);
     expect(await verifyCommit(store, key)).toBe(true);
+    // ingest-count stored each file's record index while it read it: training need not read them first.
+    for (const p of m.data.labeled) expect(await store.head(indexKeys.labeled(p.sha256))).not.toBeNull();
+    for (const p of [...m.data.test, ...m.data.unlabeled])
+      expect(await store.head(indexKeys.part(p.sha256))).not.toBeNull();
 
     const table = await RecordTable.build(store, m.data.labeled, { labels: true, classes: 3 });
     expect([...table.labels!]).toEqual(Array.from({ length: 18 }, (_, i) => i % 3));
@@ -79,6 +84,26 @@ describe('ingest in place from the store', () => {
     expect(err).toBeInstanceOf(DataError);
     expect((err as Error).message).toMatch(/^store:raw\/imagenet\/train-00001-of-00002: changed since ingest read it/);
     await expect(table.read(Int32Array.of(17))).rejects.toThrow(/store:raw\/imagenet\/train-00001-of-00002.*CRC/);
+  });
+
+  it('ingest - copied shards of encoded pictures get their record index as they are written, the same a scan gives', async () => {
+    const store = await uploaded();
+    const e = compileExperiment({
+      seed: 2,
+      data: { source: { kind: 'tfrecord', dir: 'store:raw/imagenet' }, labeledPerClass: 2, unlabeledShards: 2 },
+      students: [{}],
+    });
+    const ctx: StageContext = { store, progress: () => {}, shouldStop: () => false, allowDownload: false };
+    const m = await readManifest(store, await ingest(ctx, e, datasetIdFor(e, sha256Hex)), 'dataset');
+    expect(m.data.labeled.every((p) => !p.file)).toBe(true); // copies
+    for (const p of m.data.labeled) expect(await store.head(indexKeys.labeled(p.sha256))).not.toBeNull();
+    const fromIngest = await RecordTable.build(store, m.data.labeled, { labels: true, classes: 3 });
+    for (const p of m.data.labeled) await store.delete(indexKeys.labeled(p.sha256));
+    const scanned = await RecordTable.build(store, m.data.labeled, { labels: true, classes: 3 });
+    expect([...fromIngest.labels!]).toEqual([...scanned.labels!]);
+    const all = Int32Array.from({ length: scanned.count }, (_, i) => i);
+    expect((await fromIngest.read(all)).pictures).toEqual((await scanned.read(all)).pictures);
+    for (const p of m.data.unlabeled) expect(await store.head(indexKeys.part(p.sha256))).not.toBeNull();
   });
 
   it("ingest - a store: source naming the project's own data, or opened without a store, is a ConfigError", async () => {

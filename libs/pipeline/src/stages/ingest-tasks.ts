@@ -20,6 +20,7 @@ import {
   type TableEncoding,
 } from '@noisy/data';
 import type { StageContext } from '../context.js';
+import { IndexRecorder, writeIndex } from '../record-index.js';
 import { attemptKey, commitStep, putRecords, readManifest, type Part } from '../manifest.js';
 import { keepsLabeled, partChooser, selectIngest, type PartCounts, type Role } from './ingest-select.js';
 
@@ -120,6 +121,8 @@ export async function ingestCount(
       plan.data.encoded &&
       plan.data.parts[part].file !== undefined &&
       (split !== 'train' || e.data.labeledPerClass === 'all');
+    // A file read in place gets its record index now, while it is read anyway (record-index.ts).
+    const recorder = inPlace ? new IndexRecorder(split === 'train') : null;
     for await (const r of src.records(part, (d) => (file = d))) {
       if (r.label !== null) {
         while (perClass.length <= r.label) perClass.push(0);
@@ -127,10 +130,17 @@ export async function ingestCount(
       }
       if (inPlace && r.carriesLabel) inPlace = false;
       if (inPlace) await r.sample();
+      recorder?.add(r.length ?? -1, r.label ?? undefined);
       if (++records % 5000 === 0) ctx.progress({ unit: r.unit, done: r.done, total: r.total });
       last = r;
     }
     if (last) ctx.progress({ unit: last.unit, done: last.total, total: last.total });
+    if (inPlace && recorder && file)
+      await writeIndex(
+        ctx.store,
+        { key: file.file, sha256: file.sha256, bytes: file.bytes, records },
+        recorder.index(),
+      );
     return {
       parts: [],
       counts: { records },
@@ -228,6 +238,8 @@ export async function ingestWrite(
     // One pass over the part per output shard: the chooser replays the same roles every pass.
     const pass = async (split: NonNullable<Role>['split'], shard: number, key: string): Promise<Part> => {
       const choose = partChooser(share, counted, createRng(e.seed).fork(`ingest-write:${part}`));
+      // Training reads encoded pictures record by record: it finds them by this index (record-index.ts).
+      const recorder = info.encoded ? new IndexRecorder(split === 'labeled') : null;
       async function* records(): AsyncGenerator<Uint8Array> {
         for await (const r of src.records(part, check)) {
           let role: Role;
@@ -240,13 +252,17 @@ export async function ingestWrite(
           const s = await r.sample();
           if (split !== 'test' && split !== 'dev') sums?.add(s);
           // Unlabeled shards carry no label: the student must not see it.
-          yield encodeSample(
+          const rec = encodeSample(
             split === 'unlabeled' ? { id: s.id, image: s.image, encoded: s.encoded, features: s.features } : s,
           );
+          recorder?.add(rec.length, s.label);
+          yield rec;
           if (++done % 2000 === 0) ctx.progress({ unit: 'examples', done, total: Math.max(total, done) });
         }
       }
-      return putRecords(ctx.store, attemptKey(key, attempt), records());
+      const written = await putRecords(ctx.store, attemptKey(key, attempt), records());
+      if (recorder) await writeIndex(ctx.store, written, recorder.index());
+      return written;
     };
     const shards = (span: [number, number], split: 'unlabeled' | 'dev' | 'test', of: number) =>
       Array.from({ length: span[1] }, (_, j) => ({ split, shard: span[0] + j, of }));
