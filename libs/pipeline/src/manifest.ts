@@ -56,7 +56,8 @@ export async function putRecords(
   return { key, sha256: hash.digest('hex'), bytes, records: count };
 }
 
-const mismatch = (part: Part, what: string, cause?: unknown) =>
+/** A part whose bytes are no longer those its manifest recorded: a source file read in place, or an object. */
+export const partMismatch = (part: Part, what: string, cause?: unknown): DataError | ArtifactError =>
   part.file
     ? new DataError(
         part.file,
@@ -82,12 +83,12 @@ export async function* readPartStream(store: ObjectStore, part: Part): AsyncGene
   // A part read in place is a source file (on a mounted path, or `store:` in the store), not a step's object.
   for await (const chunk of part.file ? sourceFileChunks(part.file, store) : await store.getStream(part.key)) {
     bytes += chunk.length;
-    if (bytes > part.bytes) throw mismatch(part, `more than ${part.bytes} bytes`);
+    if (bytes > part.bytes) throw partMismatch(part, `more than ${part.bytes} bytes`);
     hash.update(chunk);
     yield chunk;
   }
-  if (bytes !== part.bytes) throw mismatch(part, `${bytes} of ${part.bytes} bytes`);
-  if (hash.digest('hex') !== part.sha256) throw mismatch(part, 'sha256 differs');
+  if (bytes !== part.bytes) throw partMismatch(part, `${bytes} of ${part.bytes} bytes`);
+  if (hash.digest('hex') !== part.sha256) throw partMismatch(part, 'sha256 differs');
 }
 
 /**
@@ -106,7 +107,7 @@ export async function* readRecords(store: ObjectStore, part: Part): AsyncGenerat
       } catch (err) {
         // A file read in place had whole records when ingest counted it: a bad one now means it changed.
         if (part.file && err instanceof DataError && err.record !== undefined)
-          throw mismatch(part, `record ${err.record} no longer reads: ${err.message}`, err);
+          throw partMismatch(part, `record ${err.record} no longer reads: ${err.message}`, err);
         throw err;
       }
       if (next.done) break;
@@ -116,7 +117,7 @@ export async function* readRecords(store: ObjectStore, part: Part): AsyncGenerat
   } finally {
     await source.return(undefined); // a reader that stops early closes the file or stream
   }
-  if (n !== part.records) throw mismatch(part, `${n} records, the manifest says ${part.records}`);
+  if (n !== part.records) throw partMismatch(part, `${n} records, the manifest says ${part.records}`);
 }
 
 /** Read a committed manifest, checked against the schema of its kind (or of any kind). */

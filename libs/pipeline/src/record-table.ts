@@ -6,10 +6,17 @@
 // also verifies it whole (sha256, byte and record counts, every CRC) and stores its index. Each
 // read checks its record's data CRC, so a part changed since fails naming its record.
 import { DataError } from '@noisy/core';
-import { decodeSample, maskedCrc32c, sourceFileRange, type EncodedPicture, type Sample } from '@noisy/data';
+import {
+  decodeSample,
+  maskedCrc32c,
+  sourceFileRange,
+  sourceFileSize,
+  type EncodedPicture,
+  type Sample,
+} from '@noisy/data';
 import type { ObjectStore } from '@noisy/platform';
 import type { PictureBatch, PictureSource } from './encoded-input.js';
-import { readRecords, type Part } from './manifest.js';
+import { partMismatch, readRecords, type Part } from './manifest.js';
 import { IndexRecorder, readIndex, writeIndex } from './record-index.js';
 
 /** Record reads in flight per `read` call (ranged GETs, positional file reads). */
@@ -79,6 +86,11 @@ export class RecordTable implements PictureSource {
       reported = 0;
     for (const [p, part] of parts.entries()) {
       first[p] = k;
+      // A source read in place is checked where that is cheap: its size (a record read checks its CRC).
+      if (part.file) {
+        const size = await sourceFileSize(part.file, store);
+        if (size !== part.bytes) throw partMismatch(part, size === null ? 'missing' : `${size} bytes now`);
+      }
       // A stored index (written by the filter, or by an earlier scan of the same bytes) saves the pass.
       const stored = await readIndex(store, part, o.labels === true);
       if (stored) {
@@ -140,11 +152,7 @@ export class RecordTable implements PictureSource {
       : await this.store.getRange(part.key, off, n + 4);
     const data = framed.subarray(0, n);
     if (new DataView(framed.buffer, framed.byteOffset + n, 4).getUint32(0, true) !== maskedCrc32c(data))
-      throw new DataError(
-        part.file ?? part.key,
-        'data CRC mismatch: the record changed or was corrupted after training indexed it',
-        record,
-      );
+      throw partMismatch(part, `record ${record}: data CRC mismatch`);
     return decodeSample(data, part.key, record, 3, true);
   }
 
