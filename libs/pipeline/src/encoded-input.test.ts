@@ -32,7 +32,8 @@ async function pictureList(n: number): Promise<PictureList> {
   return { bytes, shard: bytes.map(() => 'train-00000-of-00001'), record: Int32Array.from(bytes, (_, i) => i) };
 }
 
-async function stepBatch(list: PictureList, o: Partial<EncodedTrainOptions>, step: number): Promise<Float32Array> {
+/** A provider over `list` (one thread, no RandAugment, labeled pictures only unless `o` says otherwise). */
+function makeBatches(list: PictureList, o: Partial<EncodedTrainOptions>): EncodedTrainBatches {
   const batches = new EncodedTrainBatches({
     resolution: R,
     stats: { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] },
@@ -45,6 +46,11 @@ async function stepBatch(list: PictureList, o: Partial<EncodedTrainOptions>, ste
     ...o,
   });
   open.push(batches);
+  return batches;
+}
+
+async function stepBatch(list: PictureList, o: Partial<EncodedTrainOptions>, step: number): Promise<Float32Array> {
+  const batches = makeBatches(list, o);
   // Both ranks are handed the same pictures: any difference comes from their random streams.
   batches.request(step, Int32Array.of(0, 1), null);
   return (await batches.take(step)).input;
@@ -75,21 +81,15 @@ describe('encoded-input', () => {
     expect(step6).not.toEqual(step5);
   }, 60_000);
 
-  it('EncodedTrainBatches - pools decode into memory given back (copied-out parts, released steps): same batches as without release', async () => {
+  it('EncodedTrainBatches - the two pools of a student decode into memory given back once their parts are copied: same batches', async () => {
     const list = await pictureList(3);
     const probs = { values: Float32Array.from({ length: 6 }, (_, i) => i / 6), classes: 2 };
     const run = async (release: boolean) => {
-      const batches = new EncodedTrainBatches({
-        resolution: R,
-        stats: { mean: [...IMAGENET_STATS.mean], std: [...IMAGENET_STATS.std] },
+      const batches = makeBatches(list, {
         seed: 11,
-        perStep: 4,
         labeledPerStep: 2,
-        labeled: { source: memoryPictures(list), augment: { randAugment: null } },
         unlabeled: { source: memoryPictures(list, probs), augment: { randAugment: null } },
-        threads: 1,
       });
-      open.push(batches);
       const out: Float32Array[] = [];
       for (let step = 0; step < 5; step++) {
         batches.request(step, Int32Array.of(step % 3, (step + 1) % 3), Int32Array.of(2, 0));
@@ -106,8 +106,31 @@ describe('encoded-input', () => {
     const fresh = await run(false);
     const reused = await run(true);
     expect(reused.out).toEqual(fresh.out);
-    // Both pools write into given-back memory from the second step on (the copies into a step's input free theirs).
+    // Both pools write into given-back memory from the second step on, release or not: the copies
+    // into a step's input free their parts.
+    expect(fresh.reuse.reused).toBeGreaterThanOrEqual(8);
     expect(reused.reuse.reused).toBeGreaterThanOrEqual(8);
     expect(reused.reuse.batches).toBe(10);
+  }, 60_000);
+
+  it('EncodedTrainBatches - a released step (one pool: the only way back) is decoded into again, with the same values', async () => {
+    const list = await pictureList(3);
+    const run = async (release: boolean) => {
+      const batches = makeBatches(list, { seed: 12, perStep: 2, labeledPerStep: 2 });
+      const out: Float32Array[] = [];
+      // One step in flight at a time, so each release comes back before the next decode.
+      for (let step = 0; step < 4; step++) {
+        batches.request(step, Int32Array.of(step % 3, (step + 2) % 3), null);
+        const b = await batches.take(step);
+        out.push(b.input.slice());
+        if (release) batches.release(b);
+      }
+      return { out, reuse: batches.reuse() };
+    };
+    const fresh = await run(false);
+    const released = await run(true);
+    expect(fresh.reuse.reused).toBe(0);
+    expect(released.reuse.reused).toBe(3);
+    expect(released.out).toEqual(fresh.out);
   }, 60_000);
 });

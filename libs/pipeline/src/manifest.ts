@@ -8,7 +8,7 @@
 // and the committed parts are its own.
 import { createHash, randomUUID } from 'node:crypto';
 import { ArtifactError, DataError, sha256Hex } from '@noisy/core';
-import { decodeTFRecordStream, frameRecord, sourceFileChunks } from '@noisy/data';
+import { decodeTFRecordStream, frameRecord, sourceFileChunks, sourceFileRange } from '@noisy/data';
 import { putJsonIfAbsent, type ObjectStore } from '@noisy/platform';
 import {
   AnyManifestSchema,
@@ -89,6 +89,14 @@ export async function* readPartStream(store: ObjectStore, part: Part): AsyncGene
   }
   if (bytes !== part.bytes) throw partMismatch(part, `${bytes} of ${part.bytes} bytes`);
   if (hash.digest('hex') !== part.sha256) throw partMismatch(part, 'sha256 differs');
+}
+
+/**
+ * `length` bytes of a part from `offset`, without the stream's whole-part checks (the caller
+ * checks what it reads: a record's CRC): a source file read in place, or an object of the store.
+ */
+export function readPartRange(store: ObjectStore, part: Part, offset: number, length: number): Promise<Uint8Array> {
+  return part.file ? sourceFileRange(part.file, offset, length, store) : store.getRange(part.key, offset, length);
 }
 
 /**

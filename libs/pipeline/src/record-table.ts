@@ -6,17 +6,10 @@
 // also verifies it whole (sha256, byte and record counts, every CRC) and stores its index. Each
 // read checks its record's data CRC, so a part changed since fails naming its record.
 import { DataError } from '@noisy/core';
-import {
-  decodeSample,
-  maskedCrc32c,
-  sourceFileRange,
-  sourceFileSize,
-  type EncodedPicture,
-  type Sample,
-} from '@noisy/data';
+import { decodeSample, maskedCrc32c, sourceFileSize, type EncodedPicture, type Sample } from '@noisy/data';
 import type { ObjectStore } from '@noisy/platform';
 import type { PictureBatch, PictureSource } from './encoded-input.js';
-import { partMismatch, readRecords, type Part } from './manifest.js';
+import { partMismatch, readPartRange, readRecords, type Part } from './manifest.js';
 import { IndexRecorder, readIndex, writeIndex } from './record-index.js';
 
 /** Record reads in flight per `read` call (ranged GETs, positional file reads). */
@@ -147,9 +140,7 @@ export class RecordTable implements PictureSource {
     const { part, record } = this.where(i);
     const n = this.length[i];
     const off = this.offset[i];
-    const framed = part.file
-      ? await sourceFileRange(part.file, off, n + 4, this.store)
-      : await this.store.getRange(part.key, off, n + 4);
+    const framed = await readPartRange(this.store, part, off, n + 4);
     const data = framed.subarray(0, n);
     if (new DataView(framed.buffer, framed.byteOffset + n, 4).getUint32(0, true) !== maskedCrc32c(data))
       throw partMismatch(part, `record ${record}: data CRC mismatch`);

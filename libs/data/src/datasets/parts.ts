@@ -15,7 +15,7 @@ import { classFolders, folderReading, folderSample, listImages, subfolders } fro
 import { openSource, type OpenSourceOptions } from './open.js';
 import { sourceFileChunks, sourceFileSize, type SourceObjects } from './source-objects.js';
 import type { SourceDataset, SplitSource } from './source.js';
-import { SMALL_PICTURE, listTFRecordShards, sourceSample, type TFRecordSourceOptions } from './tfrecord-source.js';
+import { keepEncoded, listTFRecordShards, sourceSample, type TFRecordSourceOptions } from './tfrecord-source.js';
 
 export type PartSplit = 'train' | 'test' | 'unlabeled';
 
@@ -157,13 +157,7 @@ export async function openTFRecordParts(o: TFRecordPartsOptions): Promise<Parted
     enc && enc.kind === 'bytes' && enc.value[0]
       ? await readPictureHeader(enc.value[0], { where: { shard: train[0], record: 0 } })
       : null;
-  const mode = o.pictures ?? 'auto';
-  if (mode === 'encoded' && !head) throw new DataError(train[0], 'pictures: encoded needs image/encoded records', 0);
-  const encoded =
-    head !== null &&
-    (mode === 'encoded' || (mode === 'auto' && o.channels === 3 && Math.max(head.width, head.height) > SMALL_PICTURE));
-  if (encoded && o.channels !== 3)
-    throw new DataError(o.dir, 'encoded pictures are read as RGB: set channels: 3, or pictures: pixels');
+  const encoded = keepEncoded(head, o, train[0]);
   const img = encoded ? null : (await sourceSample(rec0, train[0], 0, o.channels, false, undefined)).image;
   if (!encoded && !img) throw new DataError(o.dir, 'train records have no image/encoded or image/raw');
   return {

@@ -146,6 +146,25 @@ export interface TFRecordSourceOptions {
 /** Larger pictures than this (on their longer side) are kept encoded under `pictures: auto`. */
 export const SMALL_PICTURE = 64;
 
+/**
+ * Whether a TFRecord source keeps its pictures encoded, from the first training picture's header
+ * (null: the record holds no image/encoded) and the `pictures` and `channels` settings.
+ */
+export function keepEncoded(
+  head: { width: number; height: number } | null,
+  o: Pick<TFRecordSourceOptions, 'pictures' | 'channels' | 'dir'>,
+  firstFile: string,
+): boolean {
+  const mode = o.pictures ?? 'auto';
+  if (mode === 'encoded' && !head) throw new DataError(firstFile, 'pictures: encoded needs image/encoded records', 0);
+  const encoded =
+    head !== null &&
+    (mode === 'encoded' || (mode === 'auto' && o.channels === 3 && Math.max(head.width, head.height) > SMALL_PICTURE));
+  if (encoded && o.channels !== 3)
+    throw new DataError(o.dir, 'encoded pictures are read as RGB: set channels: 3, or pictures: pixels');
+  return encoded;
+}
+
 export async function openTFRecordSource(o: TFRecordSourceOptions): Promise<SourceDataset> {
   const train = await scan(await listTFRecordShards(o.dir, ['train-']), true);
   const testFiles = await listTFRecordShards(o.dir, ['test-']);
@@ -165,14 +184,7 @@ export async function openTFRecordSource(o: TFRecordSourceOptions): Promise<Sour
   const head = first?.encoded
     ? await readPictureHeader(first.encoded, { where: { shard: train.at.files[0], record: 0 } })
     : null;
-  const mode = o.pictures ?? 'auto';
-  if (mode === 'encoded' && !head)
-    throw new DataError(train.at.files[0], 'pictures: encoded needs image/encoded records', 0);
-  const encoded =
-    head !== null &&
-    (mode === 'encoded' || (mode === 'auto' && o.channels === 3 && Math.max(head.width, head.height) > SMALL_PICTURE));
-  if (encoded && o.channels !== 3)
-    throw new DataError(o.dir, 'encoded pictures are read as RGB: set channels: 3, or pictures: pixels');
+  const encoded = keepEncoded(head, o, train.at.files[0]);
   const img = encoded ? null : (await split(train.at, train.labels, o.channels, false).get(0)).image;
   if (!encoded && !img) throw new DataError(o.dir, 'train records have no image/encoded or image/raw');
   return {

@@ -48,7 +48,9 @@ describe('trainer batch provider', () => {
   it("trainer - a batch provider gets every step ahead with the loop's own indices, and waiting is counted", async () => {
     const requests: Array<{ step: number; lab: number[]; unl: number[] | null; at: number }> = [];
     let taken = 0;
+    const released: number[] = [];
     const provider: BatchProvider = {
+      release: () => released.push(taken),
       ahead: 3,
       request: (step, lab, unl) => requests.push({ step, lab: [...lab], unl: unl ? [...unl] : null, at: taken }),
       take: async (step) => {
@@ -73,6 +75,8 @@ describe('trainer batch provider', () => {
     expect(requests.map((q) => q.at)).toEqual([0, 0, 0, 0, 1]);
     for (const q of requests) expect([q.lab.length, q.unl!.length]).toEqual([4, 2]);
     expect(withProvider.steps).toBe(5);
+    // Each step's input is given back once, after that step (before the next is taken).
+    expect(released).toEqual([1, 2, 3, 4, 5]);
     expect(withProvider.inputWaitSeconds).toBeGreaterThanOrEqual(0.08);
     // Progress and epochs report the wait: epochs of 3 and 2 steps, 20 ms or more per take.
     expect(epochs.map((x) => x.epoch)).toEqual([1, 2]);

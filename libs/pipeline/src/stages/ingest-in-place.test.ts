@@ -7,33 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, compileExperiment, sha256Hex, type CompiledExperiment } from '@noisy/core';
-import { bytesFeature, encodeExample, encodeJpeg, encodeTFRecords, int64Feature } from '@noisy/data';
 import { MemoryObjectStore } from '@noisy/platform';
 import { readSamples, type StageContext } from '../context.js';
 import { readManifest, verifyCommit } from '../manifest.js';
+import { pictureFile } from './in-place-fixture.js';
 import { datasetIdFor, ingest } from './ingest.js';
 
 let dir = '';
 let extra = '';
 
-/** An 80x96 JPEG (larger than 64 px: kept encoded) whose grey level depends on i. */
-function picture(i: number): Uint8Array {
-  const data = new Uint8Array(80 * 96 * 3).fill((i * 37) % 256);
-  return encodeJpeg({ height: 80, width: 96, channels: 3, data }, 80);
-}
-
-const record = (i: number, label: number | null) =>
-  encodeExample({
-    'image/encoded': bytesFeature(picture(i)),
-    'image/format': bytesFeature(new TextEncoder().encode('JPEG')),
-    ...(label === null ? {} : { 'image/class/label': int64Feature(label + 1) }),
-  });
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'in-place-'));
   extra = await mkdtemp(join(tmpdir(), 'in-place-extra-'));
-  const file = (n: number, from: number, labeled: boolean) =>
-    encodeTFRecords(Array.from({ length: n }, (_, k) => record(from + k, labeled ? (from + k) % 3 : null)));
+  const file = pictureFile;
   await writeFile(join(dir, 'train-00000-of-00002'), file(9, 0, true));
   await writeFile(join(dir, 'train-00001-of-00002'), file(9, 9, true));
   await writeFile(join(dir, 'validation-00000-of-00001'), file(6, 100, true));

@@ -5,29 +5,16 @@
 // namespaces cannot be named as a source, and a command without a store says so.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DataError, compileExperiment, sha256Hex, type CompiledExperiment } from '@noisy/core';
-import { bytesFeature, encodeExample, encodeJpeg, encodeTFRecords, int64Feature, openSourceParts } from '@noisy/data';
+import { openSourceParts } from '@noisy/data';
 import { indexKeys } from '@noisy/contracts';
 import { MemoryObjectStore } from '@noisy/platform';
 import { readSamples, type StageContext } from '../context.js';
 import { readManifest, verifyCommit } from '../manifest.js';
 import { RecordTable } from '../record-table.js';
+import { picture, pictureFile } from './in-place-fixture.js';
 import { datasetIdFor, ingest } from './ingest.js';
 
-/** An 80x96 JPEG (larger than 64 px: kept encoded) whose grey level depends on i. */
-function picture(i: number): Uint8Array {
-  const data = new Uint8Array(80 * 96 * 3).fill((i * 37) % 256);
-  return encodeJpeg({ height: 80, width: 96, channels: 3, data }, 80);
-}
-
-const file = (n: number, from: number, labeled: boolean) =>
-  encodeTFRecords(
-    Array.from({ length: n }, (_, k) =>
-      encodeExample({
-        'image/encoded': bytesFeature(picture(from + k)),
-        ...(labeled ? { 'image/class/label': int64Feature(((from + k) % 3) + 1) } : {}),
-      }),
-    ),
-  );
+const file = pictureFile;
 
 async function uploaded(): Promise<MemoryObjectStore> {
   const store = new MemoryObjectStore();
