@@ -21,7 +21,7 @@ import {
   shardStats,
   type Prediction,
   type ShardStats,
-} from '../../libs/pipeline/src/balance.js';
+} from '../../libs/pipeline/src/analysis/balance.js';
 
 const run = promisify(execFile);
 const { values } = parseArgs({

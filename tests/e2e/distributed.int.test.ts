@@ -9,10 +9,10 @@ import { MemoryObjectStore, putJson } from '@noisy/platform';
 import { NatsEventBus } from '@noisy/platform/nats';
 import { S3ObjectStore, parseS3Url } from '@noisy/platform/s3';
 import { startNatsServer, startS3Server, tinyExperiment, type RunningServer } from '@noisy/testing';
-import { RunController } from '../../libs/pipeline/src/controller.js';
-import { runEmbedded } from '../../libs/pipeline/src/embedded.js';
-import { readManifest } from '../../libs/pipeline/src/manifest.js';
-import { startWorker } from '../../libs/pipeline/src/worker.js';
+import { RunController } from '../../libs/pipeline/src/orchestration/controller.js';
+import { runEmbedded } from '../../libs/pipeline/src/orchestration/embedded.js';
+import { startWorker } from '../../libs/pipeline/src/orchestration/worker.js';
+import { readManifest } from '../../libs/pipeline/src/stages/manifests.js';
 
 let nats: RunningServer;
 let s3: Awaited<ReturnType<typeof startS3Server>>;

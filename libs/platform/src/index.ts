@@ -20,4 +20,3 @@ export {
 } from './event-bus/port.js';
 export { MemoryEventBus } from './event-bus/memory.js';
 export { isLoopbackHost, serviceConfigFromEnv, type ServiceConfig } from './service-config.js';
-export { onShutdown } from './grpc/shutdown.js';

@@ -4,10 +4,11 @@ import { BINS, GRID_STEPS, thresholdOf } from '@noisy/core';
 import { datasetKeys, runKeys } from '@noisy/contracts';
 import { decodeSample, encodePng } from '@noisy/data';
 import type { ObjectStore } from '@noisy/platform';
-import { readManifest, readRecords } from '../manifest.js';
-import { usesStoredPseudoLabels } from '../plan.js';
-import { loadRunView, type RunView } from '../run-view.js';
-import { readCurve, type CurvePoint } from '../train-curve.js';
+import { readRecords } from '../records/manifest.js';
+import { usesStoredPseudoLabels } from '../records/plan.js';
+import { loadRunView, type RunView } from '../records/run-view.js';
+import { readCurve, type CurvePoint } from '../records/train-curve.js';
+import { readManifest } from '../stages/manifests.js';
 
 const curveOf = (points: CurvePoint[]) => ({
   step: points.map((p) => p.step),

@@ -7,9 +7,9 @@
 import { runKeys } from '@noisy/contracts';
 import { encodeEventFile, eventFileName, type ScalarEvent } from '@noisy/data';
 import type { ObjectStore } from '@noisy/platform';
-import { readManifest } from '../manifest.js';
-import { loadRun } from '../run-view.js';
-import { readCurve } from '../train-curve.js';
+import { loadRun } from '../records/run-view.js';
+import { readCurve } from '../records/train-curve.js';
+import { readManifest } from '../stages/manifests.js';
 
 /** Evaluation splits of a generation as they appear in its evaluation manifest. */
 function splitsOf(data: Record<string, unknown>): Array<[string, { top1: number; top5: number; ece: number }]> {

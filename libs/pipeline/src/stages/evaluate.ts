@@ -3,14 +3,12 @@
 // confusion matrix. Settings are chosen on dev; test is read once per reported run.
 import { runKeys, type Task } from '@noisy/contracts';
 import { computeMetrics, predictProbabilities, type Metrics } from '@noisy/ml';
-import type { StageContext } from '../context.js';
-import { commitStep, type Part } from '../manifest.js';
-import type { EvalData } from '../manifest-schema.js';
-import { runMetrics } from '../metrics.js';
-import type { ModelCache } from '../model-cache.js';
-import { loadRunView, type RunView } from '../run-view.js';
-
-export type { EvalData };
+import type { StageContext } from '../records/context.js';
+import type { Part } from '../records/manifest.js';
+import { runMetrics } from './metrics.js';
+import type { ModelCache } from '../records/model-cache.js';
+import { loadRunView, type RunView } from '../records/run-view.js';
+import { commitStep } from './manifests.js';
 
 /** Metrics of `model` over the labeled shards `parts`, in order. */
 async function evaluateParts(

@@ -6,12 +6,13 @@
 import { DataError, createRng, type CompiledExperiment } from '@noisy/core';
 import { runKeys, type Task } from '@noisy/contracts';
 import { encodeJpeg, encodeSample } from '@noisy/data';
-import { computeThresholds, copiesFor, shardStatsAccumulator } from '../balance.js';
-import type { StageContext } from '../context.js';
-import { attemptKey, commitStep, putRecords, readManifest } from '../manifest.js';
-import { streamPredictions } from '../predictions.js';
-import { IndexRecorder, writeIndex } from '../record-index.js';
-import { loadRunView, type RunView } from '../run-view.js';
+import { computeThresholds, copiesFor, shardStatsAccumulator } from '../analysis/balance.js';
+import type { StageContext } from '../records/context.js';
+import { attemptKey, putRecords } from '../records/manifest.js';
+import { streamPredictions } from '../records/predictions.js';
+import { IndexRecorder, writeIndex } from '../records/record-index.js';
+import { loadRunView, type RunView } from '../records/run-view.js';
+import { commitStep, readManifest } from './manifests.js';
 
 /** N: the configured target per class, or the unlabeled count spread evenly over the classes. */
 export function targetPerClass(e: CompiledExperiment, unlabeled: number, classes: number): number {
@@ -74,11 +75,6 @@ export async function filterThresholdsStage(ctx: StageContext, task: Task): Prom
       config: { filter: e.filter },
     },
   );
-}
-
-export interface FilterOutputData {
-  keptPerClass: number[];
-  uniquePerClass: number[];
 }
 
 export async function filterOutputStage(ctx: StageContext, task: Task): Promise<string> {

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, compileExperiment, sha256Hex, type CompiledExperiment } from '@noisy/core';
 import { MemoryObjectStore } from '@noisy/platform';
-import { readSamples, type StageContext } from '../context.js';
-import { readManifest, verifyCommit } from '../manifest.js';
+import { readSamples, type StageContext } from '../records/context.js';
 import { pictureFile } from './in-place-fixture.js';
 import { datasetIdFor, ingest } from './ingest.js';
+import { readManifest, verifyCommit } from './manifests.js';
 
 let dir = '';
 let extra = '';

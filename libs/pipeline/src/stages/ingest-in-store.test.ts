@@ -8,11 +8,11 @@ import { ConfigError, DataError, compileExperiment, sha256Hex, type CompiledExpe
 import { openSourceParts } from '@noisy/data';
 import { indexKeys } from '@noisy/contracts';
 import { MemoryObjectStore } from '@noisy/platform';
-import { readSamples, type StageContext } from '../context.js';
-import { readManifest, verifyCommit } from '../manifest.js';
-import { RecordTable } from '../record-table.js';
+import { readSamples, type StageContext } from '../records/context.js';
+import { RecordTable } from '../records/record-table.js';
 import { picture, pictureFile } from './in-place-fixture.js';
 import { datasetIdFor, ingest } from './ingest.js';
+import { readManifest, verifyCommit } from './manifests.js';
 
 const file = pictureFile;
 

@@ -16,37 +16,13 @@ import {
   type PartedSource,
   type PartRecord,
   type Sample,
-  type SourcePartRef,
-  type TableEncoding,
 } from '@noisy/data';
-import type { StageContext } from '../context.js';
-import { IndexRecorder, writeIndex } from '../record-index.js';
-import { attemptKey, commitStep, putRecords, readManifest, type Part } from '../manifest.js';
+import type { StageContext } from '../records/context.js';
+import { IndexRecorder, writeIndex } from '../records/record-index.js';
+import { attemptKey, putRecords, type Part } from '../records/manifest.js';
+import type { IngestPlanData } from './ingest-data.js';
 import { keepsLabeled, partChooser, selectIngest, type PartCounts, type Role } from './ingest-select.js';
-
-/** What the `ingest` task commits (kind 'ingest-plan'): the source's description and its parts. */
-export interface IngestPlanData {
-  name: string;
-  kind: 'image' | 'tabular';
-  shape: number[];
-  encoded: boolean;
-  classNames: string[] | null;
-  encoding?: TableEncoding;
-  parts: SourcePartRef[];
-}
-
-/** What ingest-count commits for one part. */
-export type IngestCountData = PartCounts & { file?: FileDigest };
-
-/** What ingest-write commits for one part; `sums` feed the input statistics of raw-pixel and table sets. */
-export interface IngestWriteData {
-  labeled: Part | null;
-  unlabeled: Part[];
-  dev: Part[];
-  test: Part[];
-  /** Per channel (or feature): values seen, their sum and sum of squares (pixels scaled to [0, 1]). */
-  sums: { n: number; sum: number[]; sq: number[] } | null;
-}
+import { commitStep, readManifest } from './manifests.js';
 
 const open = (ctx: StageContext, e: CompiledExperiment): Promise<PartedSource> =>
   openSourceParts(e.data.source, {

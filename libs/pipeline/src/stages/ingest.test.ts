@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { compileExperiment, devCount, sha256Hex } from '@noisy/core';
 import { tinyExperiment } from '@noisy/testing';
 import { MemoryObjectStore } from '@noisy/platform';
-import { readSamples, type StageContext } from '../context.js';
-import { readManifest, type Part } from '../manifest.js';
+import { readSamples, type StageContext } from '../records/context.js';
+import { type Part } from '../records/manifest.js';
 import { datasetIdFor, ingest } from './ingest.js';
+import { readManifest } from './manifests.js';
 
 async function ingestWith(dev: number | 'auto', seed = 3) {
   const store = new MemoryObjectStore();

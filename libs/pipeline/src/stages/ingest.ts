@@ -10,9 +10,11 @@ import type { CompiledExperiment } from '@noisy/core';
 import { datasetKeys } from '@noisy/contracts';
 import { IMAGENET_STATS } from '@noisy/data';
 import type { InputStats } from '@noisy/ml';
-import type { DatasetInfo, StageContext } from '../context.js';
-import { commitStep, isCommitted, readManifest, type Part, type StepResult } from '../manifest.js';
-import { ingestCount, ingestPlan, ingestSelect, ingestWrite, readPlan, type IngestWriteData } from './ingest-tasks.js';
+import type { DatasetInfo, StageContext } from '../records/context.js';
+import { isCommitted, type Part } from '../records/manifest.js';
+import { ingestCount, ingestPlan, ingestSelect, ingestWrite, readPlan } from './ingest-tasks.js';
+import type { IngestWriteData } from './ingest-data.js';
+import { commitStep, readManifest, type StepResult } from './manifests.js';
 
 export function datasetIdFor(e: CompiledExperiment, hash: (s: string) => string): string {
   return `${e.data.source.kind}-${hash(JSON.stringify({ data: e.data, seed: e.seed })).slice(0, 12)}`;

@@ -3,11 +3,12 @@
 // in blocks of a few batches: read, predict, write, so memory is bounded by the block, not the shard.
 import { runKeys, type Task } from '@noisy/contracts';
 import type { Sample } from '@noisy/data';
-import type { StageContext } from '../context.js';
-import { attemptKey, commitStep, putRecords } from '../manifest.js';
-import type { ModelCache } from '../model-cache.js';
-import { predictionRecord } from '../predictions.js';
-import { loadRunView } from '../run-view.js';
+import type { StageContext } from '../records/context.js';
+import { attemptKey, putRecords } from '../records/manifest.js';
+import type { ModelCache } from '../records/model-cache.js';
+import { predictionRecord } from '../records/predictions.js';
+import { loadRunView } from '../records/run-view.js';
+import { commitStep } from './manifests.js';
 
 /** A block is up to 8 batches, and at most about 8 MiB of model input (at least one batch). */
 const BLOCK_BATCHES = 8;

@@ -1,9 +1,9 @@
 // Step name -> stage function. Workers look stages up here; tests may wrap one to inject faults.
 import type { CompiledExperiment } from '@noisy/core';
 import type { Step, Task } from '@noisy/contracts';
-import type { StageContext } from '../context.js';
-import type { ModelCache } from '../model-cache.js';
-import { loadRun } from '../run-view.js';
+import type { StageContext } from '../records/context.js';
+import type { ModelCache } from '../records/model-cache.js';
+import { loadRun } from '../records/run-view.js';
 import { evaluateStage } from './evaluate.js';
 import { filterOutputStage, filterStatsStage, filterThresholdsStage } from './filter.js';
 import { ingest } from './ingest.js';

@@ -7,8 +7,9 @@ import { ArtifactError, ConfigError, sha256Hex } from '@noisy/core';
 import { runKeys } from '@noisy/contracts';
 import type { CheckpointMeta } from '@noisy/ml';
 import { FileObjectStore, type ObjectStore } from '@noisy/platform';
-import type { Part, StepResult } from '../manifest.js';
-import type { RunView } from '../run-view.js';
+import type { Part } from '../records/manifest.js';
+import type { RunView } from '../records/run-view.js';
+import type { StepResult } from './manifests.js';
 
 const FIELD = 'teacher.checkpoint';
 const FILES = ['model.json', 'weights.bin'] as const;

@@ -19,30 +19,15 @@ import {
   type LabeledPart,
   type UnlabeledPart,
 } from '@noisy/ml';
-import type { StageContext } from '../context.js';
-import { EncodedTrainBatches, type PictureSource } from '../encoded-input.js';
-import { RecordTable } from '../record-table.js';
-import { CurveRecorder } from '../train-curve.js';
-import { commitStep, readManifest, type CacheInputs, type Part, type StepResult } from '../manifest.js';
-import type { ModelCache } from '../model-cache.js';
-import { loadRunView, type RunView } from '../run-view.js';
+import type { StageContext } from '../records/context.js';
+import { EncodedTrainBatches, type PictureSource } from '../records/encoded-input.js';
+import { RecordTable } from '../records/record-table.js';
+import { CurveRecorder } from '../records/train-curve.js';
+import { type CacheInputs, type Part } from '../records/manifest.js';
+import type { ModelCache } from '../records/model-cache.js';
+import { loadRunView, type RunView } from '../records/run-view.js';
 import { importTeacher } from './teacher-checkpoint.js';
-
-export interface TrainData {
-  epochs: Array<{ epoch: number; loss: number; lr: number }>;
-  steps: number;
-  examplesSeen: number;
-  labeled: number;
-  pseudoLabeled: number;
-  /** Input side the model was trained at (datasets of encoded pictures). */
-  resolution?: number;
-  /** Seconds the training loop waited for input batches (decoding fell behind). */
-  inputWaitSeconds?: number;
-  /** That wait as a fraction of the training loop's time. */
-  inputWaitFraction?: number;
-  /** The in-training checkpoint's step the last attempt resumed from (0: from the start). */
-  resumedFrom?: number;
-}
+import { commitStep, readManifest, type StepResult } from './manifests.js';
 
 function concatSets(sets: InputSet[]): InputSet | null {
   if (!sets.length) return null;

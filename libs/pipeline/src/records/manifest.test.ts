@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ArtifactError } from '@noisy/core';
+import { FileObjectStore, MemoryObjectStore, putJson, type ObjectStore } from '@noisy/platform';
+import { putPart } from './manifest.js';
+import { commitStep, readManifest, verifyCommit } from '../stages/manifests.js';
+
+const KEY = 'runs/r/gen-1/filter/data/shard-00000-of-00001.manifest.json';
+const PART = 'runs/r/gen-1/filter/data/shard-00000-of-00001.tfrecord';
+
+/** A filter-output step that writes one part and counts how often it ran. */
+function step(store: ObjectStore, runs: { n: number }) {
+  return commitStep(store, KEY, 'filter-output', async () => {
+    runs.n++;
+    const part = await putPart(store, PART, Uint8Array.from([1, 2, 3, 4]), 2);
+    return {
+      parts: [part],
+      counts: { kept: 2 },
+      parents: [],
+      config: { mode: 'balanced' },
+      data: { keptPerClass: [2, 0], uniquePerClass: [1, 0] },
+    };
+  });
+}
+
+describe('manifest', () => {
+  it('manifest - a dataset manifest from before the labeled split was a list reads its one labeled part as a list', async () => {
+    const store = new MemoryObjectStore();
+    const part = (key: string, records: number) => ({ key, sha256: 'a'.repeat(64), bytes: 10, records });
+    const data = {
+      datasetId: 'd',
+      name: 'old',
+      kind: 'image',
+      shape: [2, 2, 1],
+      classNames: ['a', 'b'],
+      stats: { mean: [0], std: [1] },
+      labeled: part('datasets/d/labeled/shard-00000-of-00001.tfrecord', 4),
+      unlabeled: [part('datasets/d/unlabeled/shard-00000-of-00001.tfrecord', 6)],
+      test: [],
+    };
+    const envelope = { kind: 'dataset', parts: [], counts: {}, parents: [], config: {}, timing: { seconds: 0 } };
+    await putJson(store, 'datasets/d/manifest.json', { ...envelope, data });
+    const m = await readManifest(store, 'datasets/d/manifest.json', 'dataset');
+    expect(m.data.labeled).toEqual([data.labeled]);
+    await putJson(store, 'datasets/e/manifest.json', {
+      ...envelope,
+      data: { ...data, labeled: [data.labeled, data.labeled] },
+    });
+    expect((await readManifest(store, 'datasets/e/manifest.json', 'dataset')).data.labeled).toHaveLength(2);
+  });
+
+  it('manifest - commitStep runs a step once, writes the manifest with kind and timing, then skips it', async () => {
+    const store = new MemoryObjectStore();
+    const runs = { n: 0 };
+    expect(await step(store, runs)).toBe(KEY);
+    expect(await step(store, runs)).toBe(KEY);
+    expect(runs.n).toBe(1);
+    const m = await readManifest(store, KEY, 'filter-output');
+    expect(m.kind).toBe('filter-output');
+    expect(m.data.keptPerClass).toEqual([2, 0]);
+    expect(m.parts[0]).toMatchObject({ key: PART, bytes: 4, records: 2 });
+    expect(m.timing.seconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('manifest - a part that fails its checksum withdraws the commit, and the rerun redoes the step', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'manifest-'));
+    try {
+      for (const store of [new MemoryObjectStore(), new FileObjectStore(dir)]) {
+        const runs = { n: 0 };
+        await step(store, runs);
+        await store.put(PART, Uint8Array.from([1, 2, 3, 5])); // same size, other content
+        await step(store, runs);
+        expect(runs.n).toBe(2);
+        expect(await verifyCommit(store, KEY)).toBe(true);
+        expect(Array.from(await store.get(PART))).toEqual([1, 2, 3, 4]);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('manifest - verifyCommit withdraws a damaged commit (missing part, bad JSON), keeps intact ones', async () => {
+    const store = new MemoryObjectStore();
+    const runs = { n: 0 };
+    await step(store, runs);
+    expect(await verifyCommit(store, KEY)).toBe(true);
+    await store.delete(PART);
+    expect(await verifyCommit(store, KEY)).toBe(false);
+    expect(await store.head(KEY)).toBeNull();
+    await step(store, runs);
+    await store.put(KEY, '{"kind": "filter-output", "parts": ['); // truncated
+    expect(await verifyCommit(store, KEY)).toBe(false);
+    await step(store, runs);
+    expect(runs.n).toBe(3);
+    expect(await verifyCommit(store, KEY)).toBe(true);
+  });
+
+  it('manifest - reading a manifest as another kind or with a bad field fails naming the key and field', async () => {
+    const store = new MemoryObjectStore();
+    await step(store, { n: 0 });
+    await expect(readManifest(store, KEY, 'model')).rejects.toThrow(ArtifactError);
+    await expect(readManifest(store, KEY, 'model')).rejects.toThrow(/shard-00000-of-00001\.manifest\.json: .* at kind/);
+    const m = JSON.parse(new TextDecoder().decode(await store.get(KEY)));
+    m.data.keptPerClass = [2, 'x'];
+    await store.put(KEY, JSON.stringify(m));
+    await expect(readManifest(store, KEY)).rejects.toThrow(/at data\.keptPerClass\.1/);
+    await expect(readManifest(store, 'runs/r/absent.manifest.json')).rejects.toThrow(/manifest missing/);
+  });
+});
