@@ -142,4 +142,113 @@ describe('codec', () => {
       /unknown state 'running'/,
     );
   });
+
+  // Bounds checked at both ends (exactly at a limit passes, one past it fails), so that an
+  // off-by-one in a guard shows; every refusal names its message type and field.
+  const doneOf = (o: object) => ({ taskId: 'r:0:ingest:all', runId: 'r', manifestKey: 'datasets/d/m.json', ...o });
+  const refused = (f: () => unknown, pattern: RegExp) => {
+    const err = (() => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(err).toBeInstanceOf(InvalidMessageError);
+    expect((err as Error).message).toMatch(pattern);
+  };
+
+  it('codec - ids and keys up to 400 characters pass, longer or empty ones are refused naming the field', () => {
+    const key = (n: number) => `k/${'a'.repeat(n - 2)}`;
+    expect(taskDoneCodec.fromWire(doneOf({ manifestKey: key(400) })).manifestKey).toHaveLength(400);
+    refused(() => taskDoneCodec.fromWire(doneOf({ manifestKey: key(401) })), /TaskDone.*manifestKey must be 1-400/);
+    refused(() => taskDoneCodec.fromWire(doneOf({ taskId: '' })), /TaskDone.*taskId must be 1-400/);
+    refused(() => taskDoneCodec.fromWire(doneOf({ taskId: 7 })), /taskId must be/);
+    refused(() => taskDoneCodec.fromWire(doneOf({ manifestKey: 'runs//x' })), /'runs\/\/x' is not an object key/);
+    refused(() => taskDoneCodec.fromWire(doneOf({ manifestKey: 'runs/r/' })), /is not an object key/);
+    refused(() => taskDoneCodec.fromWire(doneOf({ runId: 'a b' })), /TaskDone.*runId 'a b' is not a run id/);
+    refused(() => taskDoneCodec.fromWire(doneOf({ runId: 5 })), /runId '5' is not a run id/);
+  });
+
+  it('codec - generation and shard are integers within their ranges, ends included', () => {
+    const t = (generation: unknown, shard: unknown, step = 'filter-stats') =>
+      taskCodec.toWire({ ...makeTask('r', step as Task['step'], 1, 0), generation, shard } as unknown as Task);
+    // the id must match, so build each task with its own id
+    const task = (g: number, s: number, step = 'filter-stats') => makeTask('r', step as Task['step'], g, s);
+    expect(taskCodec.toWire(task(1000, 99_999)).generation).toBe(1000);
+    expect(taskCodec.toWire(task(0, 0)).shard).toBe(0);
+    expect(taskCodec.toWire(task(3, -1, 'train')).shard).toBe(-1);
+    refused(() => taskCodec.toWire(task(1001, 0)), /Task.*generation must be an integer in \[0, 1000\], got 1001/);
+    refused(() => taskCodec.toWire(task(-1, 0)), /generation must be an integer/);
+    refused(() => taskCodec.toWire(task(1, 100_000)), /shard must be an integer in \[-1, 99999\]/);
+    refused(() => taskCodec.toWire(task(1, -2, 'train')), /shard must be an integer/);
+    refused(() => t(1.5, 0), /generation must be an integer/);
+    refused(() => t('1', 0), /generation must be an integer/);
+    refused(() => taskCodec.toWire(task(1, -1)), /step filter-stats needs a shard, got shard -1/);
+    refused(
+      () => taskCodec.toWire({ ...task(1, 0), taskId: 'r:bogus' }),
+      /taskId 'r:bogus' is not this task's id 'r:1:filter-stats:0'/,
+    );
+    refused(() => taskCodec.toWire({ ...task(1, 0), step: 'bogus' } as unknown as Task), /unknown step 'bogus'/);
+    refused(() => taskCodec.toWire({ ...task(1, 0), step: 'toString' } as unknown as Task), /unknown step/);
+  });
+
+  it('codec - counts are finite and not negative; zero passes', () => {
+    expect(progressCodec.toWire({ ...progress, done: 0, total: 0 }).done).toBe(0);
+    refused(() => progressCodec.toWire({ ...progress, total: -1 }), /ProgressEvent.*total must be a count, got -1/);
+    refused(() => progressCodec.toWire({ ...progress, done: Infinity }), /done must be a count/);
+    refused(() => progressCodec.toWire({ ...progress, done: NaN }), /done must be a count/);
+    refused(() => progressCodec.toWire({ ...progress, done: '5' } as unknown as ProgressEvent), /done must be a count/);
+    refused(
+      () => progressCodec.toWire({ ...progress, unit: 'bogus' } as unknown as ProgressEvent),
+      /unknown unit 'bogus'/,
+    );
+    refused(() => progressCodec.toWire({ ...progress, generation: 1001 }), /generation must be/);
+  });
+
+  it('codec - free text: exactly 16 KiB passes both ways, longer is cut when sent and refused when received', () => {
+    const text = (n: number) => 'e'.repeat(n);
+    const failed = (error: string) => ({
+      taskId: 'r:0:ingest:all',
+      runId: 'r',
+      error,
+      permanent: true,
+      badInput: false,
+    });
+    expect(taskFailedCodec.toWire(failed(text(16_384))).error).toBe(text(16_384));
+    expect(taskFailedCodec.toWire(failed(text(16_385))).error).toBe(`${text(16_383)}…`);
+    expect(taskFailedCodec.fromWire(failed(text(16_384))).error).toHaveLength(16_384);
+    refused(() => taskFailedCodec.fromWire(failed(text(16_385))), /TaskFailed.*error must be text of at most 16384/);
+    refused(() => taskFailedCodec.fromWire({ ...failed('x'), error: 3 } as never), /error must be text/);
+    const run = { runId: 'r', state: 'failed' as RunEvent['state'], message: '' };
+    refused(() => runEventCodec.fromWire({ ...runEventCodec.toWire(run), message: text(16_385) }), /RunEvent.*message/);
+  });
+
+  it('codec - run events carry step and generation only when set, and check them', () => {
+    const run = { runId: 'r', state: 'failed' as RunEvent['state'], message: 'm' };
+    const bare = runEventCodec.fromWire(runEventCodec.toWire(run));
+    expect(bare).toEqual(run);
+    expect('generation' in bare).toBe(false);
+    expect(runEventCodec.decode(runEventCodec.encode({ ...run, step: 'train', generation: 2 }))).toEqual({
+      ...run,
+      step: 'train',
+      generation: 2,
+    });
+    refused(() => runEventCodec.toWire({ ...run, step: 'bogus' } as unknown as RunEvent), /RunEvent.*unknown step/);
+    refused(() => runEventCodec.toWire({ ...run, generation: 1001 }), /RunEvent.*generation must be/);
+  });
+
+  it('codec - undecodable bytes name the type and keep the cause', () => {
+    const err = (() => {
+      try {
+        taskCodec.decode(Uint8Array.from([0xff, 0xff, 0xff]));
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(InvalidMessageError);
+    expect(err!.message).toMatch(/not a Task \(/);
+    expect(err!.cause).toBeInstanceOf(Error);
+  });
 });

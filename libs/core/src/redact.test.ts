@@ -36,4 +36,32 @@ describe('redact', () => {
       }).sort(),
     ).toEqual(['p1', 's1', 't1']);
   });
+
+  it('redact - a secret value is masked wherever it appears, not only in NAME=value', () => {
+    expect(redact('auth failed for user noisy with hunter2 at nats://host', ['hunter2'])).toBe(
+      'auth failed for user noisy with *** at nats://host',
+    );
+    // four characters and up; shorter "secrets" would mask ordinary words
+    expect(redact('abcd abc', ['abcd', 'abc'])).toBe('*** abc');
+  });
+
+  it('redact - limits are inclusive: exactly EXCERPT_CHARS or MESSAGE_CHARS characters stay whole', () => {
+    expect(excerpt('y'.repeat(EXCERPT_CHARS))).toBe('y'.repeat(EXCERPT_CHARS));
+    expect(excerpt('y'.repeat(EXCERPT_CHARS + 1))).toBe(`${'y'.repeat(EXCERPT_CHARS)}...`);
+    expect(redact('z'.repeat(MESSAGE_CHARS))).toBe('z'.repeat(MESSAGE_CHARS));
+    expect(redact(`'${'q'.repeat(EXCERPT_CHARS)}'`)).toBe(`'${'q'.repeat(EXCERPT_CHARS)}'`);
+    expect(redact(`'${'q'.repeat(EXCERPT_CHARS + 1)}'`)).toBe(`'${'q'.repeat(EXCERPT_CHARS)}...'`);
+  });
+
+  it('secretValues - *_KEY and *_KEY_ID names end there; empty values are not secrets', () => {
+    expect(
+      secretValues({
+        AWS_ACCESS_KEY_ID: 'k1',
+        MY_KEYBOARD: 'qwerty',
+        API_KEY: 'k2',
+        KEY_IDEA: 'x',
+        EMPTY_TOKEN: '',
+      }).sort(),
+    ).toEqual(['k1', 'k2']);
+  });
 });

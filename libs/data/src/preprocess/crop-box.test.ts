@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '@noisy/core';
+import { createRng, type Rng } from '@noisy/core';
 import {
   INCEPTION_CROP,
   centerCropBox,
@@ -115,5 +115,90 @@ describe('crop-box', () => {
     };
     expect(boxes(3)).toEqual(boxes(3));
     expect(boxes(3)).not.toEqual(boxes(4));
+  });
+
+  /** An Rng whose int(n) is always its lowest or highest value, recording every call. */
+  const pinned = (end: 'low' | 'high', next = 0.5) => {
+    const calls: string[] = [];
+    const rng = {
+      next: () => (calls.push('next'), next),
+      int: (n: number) => (calls.push(`int(${n})`), end === 'low' ? 0 : n - 1),
+    } as unknown as Rng;
+    return { rng, calls };
+  };
+  const A = Math.fround(4 / 3);
+
+  it('generateRandomCrop - a wide aspect on a narrow picture caps the height so the width fits (100x400, 4/3)', () => {
+    // By hand: minPx 3200 -> h = lrint(sqrt(3200 / (4/3))) = 49; maxPx 40000 -> maxH = lrint(173.2) = 173,
+    // but lrint(173 * 4/3) = 231 > 100 -> maxH = trunc(100.5 / (4/3)) = 75 (lrint(75 * 4/3) = 100 fits).
+    const high = pinned('high');
+    expect(generateRandomCrop(100, 400, 0.08, 1, A, high.rng)).toEqual({ top: 324, left: 0, height: 75, width: 100 });
+    // h in [49, 75]: 27 values; the width is the picture's, so no left offset is drawn
+    expect(high.calls).toEqual(['int(27)', 'int(325)']);
+    // lowest h = 49: w = lrint(65.3) = 65, area 3185 < 3200 -> repaired to h = 50, w = 67
+    expect(generateRandomCrop(100, 400, 0.08, 1, A, pinned('low').rng)).toEqual({
+      top: 0,
+      left: 0,
+      height: 50,
+      width: 67,
+    });
+  });
+
+  it('generateRandomCrop - an area just over the maximum is repaired one step down (100x100, area <= 0.1)', () => {
+    // minPx 800 -> h = lrint(28.28) = 28; maxPx 1000 -> maxH = lrint(31.62) = 32; h = 32 gives 1024 > 1000 -> 31
+    expect(generateRandomCrop(100, 100, 0.08, 0.1, 1, pinned('high').rng)).toEqual({
+      top: 68,
+      left: 68,
+      height: 31,
+      width: 31,
+    });
+  });
+
+  it('generateRandomCrop - no height draw when only one height fits, no offset draw when the crop spans the side', () => {
+    // area [0.5, 0.51] of 100x100: h = lrint(70.7) = 71 = maxH = lrint(71.4): one height, no draw
+    const one = pinned('high');
+    expect(generateRandomCrop(100, 100, 0.5, 0.51, 1, one.rng)).toEqual({ top: 28, left: 28, height: 71, width: 71 });
+    expect(one.calls).toEqual(['int(29)', 'int(29)']);
+    const whole = pinned('high');
+    expect(generateRandomCrop(100, 100, 1, 1, 1, whole.rng)).toEqual({ top: 0, left: 0, height: 100, width: 100 });
+    expect(whole.calls).toEqual([]);
+  });
+
+  it('generateRandomCrop - impossible constraints give null', () => {
+    const rng = createRng(0);
+    expect(generateRandomCrop(100, 100, 0.5, 0.4, 1, rng)).toBeNull(); // min area above max
+    expect(generateRandomCrop(100, 100, -1, -0.5, 1, rng)).toBeNull(); // no positive area
+    expect(generateRandomCrop(100, 100, 0.08, 1, -1, rng)).toBeNull(); // negative aspect
+    expect(generateRandomCrop(0, 100, 0.08, 1, 1, rng)).toBeNull();
+    expect(generateRandomCrop(100, -5, 0.08, 1, 1, rng)).toBeNull();
+    expect(generateRandomCrop(100, 10, 0.5, 1, 1, rng)).toBeNull(); // 500 px cannot fit 10 rows at aspect 1
+  });
+
+  it('sampleDistortedBox - tries exactly maxAttempts aspects; a crop covering exactly the minimum is accepted', () => {
+    const failing = pinned('high');
+    expect(sampleDistortedBox(1000, 10, INCEPTION_CROP, failing.rng)).toEqual({
+      top: 0,
+      left: 0,
+      height: 10,
+      width: 1000,
+    });
+    expect(failing.calls.filter((c) => c === 'next')).toHaveLength(10);
+    // area 9 of 100 with minObjectCovered 0.09: accepted, not the whole picture
+    const o = { area: [0.09, 0.09] as const, aspect: [1, 1] as const, minObjectCovered: 0.09, maxAttempts: 1 };
+    expect(sampleDistortedBox(10, 10, o, pinned('low').rng)).toEqual({ top: 0, left: 0, height: 3, width: 3 });
+    expect(sampleDistortedBox(10, 10, { ...o, minObjectCovered: 0.1 }, pinned('low').rng)).toEqual({
+      top: 0,
+      left: 0,
+      height: 10,
+      width: 10,
+    });
+  });
+
+  it('trainCropBox - a crop as wide as the picture but not as tall is a crop, not the fallback', () => {
+    const o = { area: [0.08, 1] as const, aspect: [A, A] as const, minObjectCovered: 0.1, maxAttempts: 1 };
+    expect(trainCropBox(100, 400, 64, pinned('high').rng, o)).toEqual({
+      box: { top: 324, left: 0, height: 75, width: 100 },
+      fallback: false,
+    });
   });
 });

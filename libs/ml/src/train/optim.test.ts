@@ -7,7 +7,7 @@ import { configureOnednn } from '../kernels/onednn-kernels.js';
 import { onednnCalls } from '../kernels/onednn-state.js';
 import { random, relErr } from '../kernels/kernel-check.js';
 import { Optimizer } from './optimizer.js';
-import { learningRateAt } from './schedule.js';
+import { decayEpochsFor, learningRateAt } from './schedule.js';
 
 describe('optimisation', () => {
   beforeAll(async () => {
@@ -89,5 +89,84 @@ describe('optimisation', () => {
     expect(learningRateAt(25, o)).toBeCloseTo(0.008 * 0.5, 10);
     // step 50: floor(50 / 24) = 2 decays already
     expect(learningRateAt(50, o)).toBeCloseTo(0.008 * 0.97 ** 2, 10);
+  });
+
+  it('adam - with a constant gradient each of the first steps moves the weight by about lr', () => {
+    // m_t / sqrt(v_t) with bias correction is g / |g| for a constant g: w = 1 - 0.1 - 0.1
+    const w = tf.variable(tf.tensor1d([1]), true, 'w_adam');
+    const opt = new Optimizer([w], { kind: 'adam', weightDecay: 0, decayed: () => true });
+    opt.apply({ w_adam: tf.tensor1d([0.5]) }, 0.1);
+    expect(w.dataSync()[0]).toBeCloseTo(0.9, 5);
+    opt.apply({ w_adam: tf.tensor1d([0.5]) }, 0.1);
+    expect(w.dataSync()[0]).toBeCloseTo(0.8, 5);
+    // slots after two steps: m = .9 (.05) + .05 = .095, v = .999 (.00025) + .00025 = .00049975
+    const { step, slots } = opt.state();
+    expect(step).toBe(2);
+    expect(slots[0].dataSync()[0]).toBeCloseTo(0.095, 6);
+    expect(slots[1].dataSync()[0]).toBeCloseTo(0.00049975, 8);
+    opt.dispose();
+    w.dispose();
+  });
+
+  it('adam - a restored step count sets the bias correction', () => {
+    // Restored at step 1000 with zero slots: m = .05, v = .00025, lrT = .1 sqrt(1 - .999^1001) / (1 - .9^1001)
+    const w = tf.variable(tf.tensor1d([1]), true, 'w_adam_restore');
+    const opt = new Optimizer([w], { kind: 'adam', weightDecay: 0, decayed: () => true });
+    opt.restoreStep(1000);
+    opt.apply({ w_adam_restore: tf.tensor1d([0.5]) }, 0.1);
+    const lrT = (0.1 * Math.sqrt(1 - 0.999 ** 1001)) / (1 - 0.9 ** 1001);
+    expect(w.dataSync()[0]).toBeCloseTo(1 - (0.05 * lrT) / (Math.sqrt(0.00025) + 1e-7), 6);
+    opt.dispose();
+    w.dispose();
+  });
+
+  it('rmsprop - state lists ms then mom per variable; weights without a gradient or decay are left alone', () => {
+    const a = tf.variable(tf.tensor1d([2]), true, 'w_state_a');
+    const bn = tf.variable(tf.tensor1d([3]), true, 'w_state_bn');
+    const idle = tf.variable(tf.tensor1d([4]), true, 'w_state_idle');
+    const before = tf.memory().numTensors;
+    const opt = new Optimizer([a, bn, idle], {
+      kind: 'rmsprop',
+      weightDecay: 0.5,
+      decayed: (name) => !name.endsWith('_bn'),
+    });
+    opt.apply({ w_state_a: tf.tensor1d([0]), w_state_bn: tf.tensor1d([0]) }, 0.1);
+    // a: g = .5 * 2 = 1 -> ms = .9 + .1 = 1, mom = .1 / sqrt(1.001); bn: not decayed, g = 0 -> unchanged
+    const { slots } = opt.state();
+    expect(slots).toHaveLength(6);
+    expect(slots[0].dataSync()[0]).toBeCloseTo(1, 6);
+    expect(slots[1].dataSync()[0]).toBeCloseTo(0.1 / Math.sqrt(1.001), 6);
+    expect(slots[2].dataSync()[0]).toBeCloseTo(0.9, 6);
+    expect(slots[3].dataSync()[0]).toBe(0);
+    expect(slots.every((s) => !s.trainable)).toBe(true);
+    expect(a.dataSync()[0]).toBeCloseTo(2 - 0.1 / Math.sqrt(1.001), 6);
+    expect(bn.dataSync()[0]).toBe(3);
+    expect(idle.dataSync()[0]).toBe(4);
+    opt.dispose();
+    expect(tf.memory().numTensors).toBe(before + 2); // only the two gradients, which the caller owns
+    for (const v of [a, bn, idle]) v.dispose();
+  });
+
+  it('schedule - finalLearningRate picks decayEpochs so the last epoch decays to it', () => {
+    const o = {
+      learningRate: 0.1,
+      batchSize: 256,
+      stepsPerEpoch: 10,
+      warmupEpochs: 5,
+      decayRate: 0.97,
+      decayEpochs: 2.4,
+      finalLearningRate: 0.1 * 0.97 ** 10,
+      totalSteps: 1000,
+    };
+    // 95 epochs after warm-up and 10 decays -> one every 9.5 epochs
+    expect(decayEpochsFor(o)).toBeCloseTo(9.5, 9);
+    expect(learningRateAt(94, o)).toBeCloseTo(0.1, 12); // 94 < 95 steps: no decay yet
+    expect(learningRateAt(96, o)).toBeCloseTo(0.097, 12);
+    expect(learningRateAt(191, o)).toBeCloseTo(0.1 * 0.97 ** 2, 12);
+    // a final rate at or above the start decays nothing: the configured decayEpochs stands
+    expect(decayEpochsFor({ ...o, finalLearningRate: 0.1 })).toBe(2.4);
+    expect(decayEpochsFor({ ...o, finalLearningRate: 0.2 })).toBe(2.4);
+    // a run shorter than its warm-up still gets a positive period
+    expect(decayEpochsFor({ ...o, totalSteps: 10 })).toBe(1e-6);
   });
 });

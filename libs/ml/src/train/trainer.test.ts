@@ -60,4 +60,42 @@ describe('trainer noise', () => {
     expect(await countNoise(false)).toEqual({ labeled: 8, unlabeled: 12, byUnlabeledNoise: 0 });
     expect(await countNoise(true)).toEqual({ labeled: 8, unlabeled: 0, byUnlabeledNoise: 12 });
   });
+
+  // The trained model must hold the EMA of its weights, not the last step's (spec §3.4: evaluation
+  // and prediction use the EMA). With decay 0 the EMA is the raw weights, so runs of 1 and 2 steps
+  // give w1 and w2; with decay 0.9999 the warm-up gives d_0 = 1/10, d_1 = 2/11:
+  //   ema = (2/11) (0.1 w0 + 0.9 w1) + (9/11) w2
+  it('trainer - the trained model ends with the EMA weights', async () => {
+    const trainable = async (steps: number, emaDecay: number) => {
+      const model = buildModel(e.stages[1].model, { inputShape: [6, 6, 1], classes: 2 }, 1);
+      const w0 = model.trainableWeights.map((w) => Array.from(w.read().dataSync()));
+      try {
+        await trainModel({
+          model,
+          labeled: { set: images(8, 10), labels: Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1]) },
+          unlabeled: { set: images(8, 200), probabilities: new Float32Array(16).fill(0.5) },
+          classes: 2,
+          stats: { mean: [0.5], std: [0.25] },
+          train: { ...e.stages[1].train, steps, emaDecay, warmupEpochs: 0, learningRate: 1 },
+          pseudoLabels: e.pseudoLabels,
+          noise: {},
+          rng: createRng(0),
+        });
+        return { w0, w: model.trainableWeights.map((w) => Array.from(w.read().dataSync())) };
+      } finally {
+        model.dispose();
+      }
+    };
+    const { w0, w: w1 } = await trainable(1, 0);
+    const { w: w2 } = await trainable(2, 0);
+    const { w: ema } = await trainable(2, 0.9999);
+    let moved = 0;
+    ema.forEach((layer, i) =>
+      layer.forEach((v, j) => {
+        moved = Math.max(moved, Math.abs(w2[i][j] - w0[i][j]));
+        expect(v).toBeCloseTo((2 / 11) * (0.1 * w0[i][j] + 0.9 * w1[i][j]) + (9 / 11) * w2[i][j], 4);
+      }),
+    );
+    expect(moved).toBeGreaterThan(1e-3); // training moved the weights, so raw and EMA differ
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileExperiment, createRng } from '@noisy/core';
+import { ConfigError, compileExperiment, createRng, type FilterSpec } from '@noisy/core';
 import { computeThresholds, copiesFor, shardStats, type Prediction } from './balance.js';
 
 const filter = (o: Record<string, unknown> = {}) =>
@@ -36,6 +36,10 @@ describe('balance', () => {
     );
     expect(c0.slice(4)).toEqual([0, 0]);
     expect(c0.every((c) => c === 0 || c === 1)).toBe(true);
+    // ... and the probability is .75: over 4,000 draws the mean is within 0.03 (4.4 standard errors)
+    let kept = 0;
+    for (let i = 0; i < 4000; i++) kept += copiesFor({ id: 'w', label: 0, prob: 0.97 }, t, spec, rng);
+    expect(Math.abs(kept / 4000 - 0.75)).toBeLessThan(0.03);
     // class 1: N / A = 1.5: each kept image gets 1 or 2 copies; the 0.2 image is dropped
     expect(copiesFor({ id: 'x', label: 1, prob: 0.2 }, t, spec, rng)).toBe(0);
     for (let i = 0; i < 20; i++) expect([1, 2]).toContain(copiesFor({ id: 'y', label: 1, prob: 0.8 }, t, spec, rng));
@@ -84,6 +88,95 @@ describe('balance', () => {
     };
     expect(draw(7)).toEqual(draw(7));
     expect(draw(7)).not.toEqual(draw(8));
+  });
+});
+
+// Boundaries, derived by hand from the spec (§1.5): t* is the highest bin with at least N images
+// at or above it, so an image exactly on t* is kept and A may equal N; the minimum threshold's own
+// bin counts. N = 3; class 0: .9 .8 .8 .5; class 1: .4 .3 (never reaches N); class 2: none.
+const table = [...preds(0, [0.9, 0.8, 0.8, 0.5]), ...preds(1, [0.4, 0.3])];
+const statsOf = (ps: Prediction[], topN: number | null = null) => [shardStats(ps, 3, topN)];
+
+describe('balance boundaries', () => {
+  it('balance - A may equal N, and the minimum threshold bin counts', () => {
+    const t = computeThresholds(statsOf(table), 3, filter());
+    // class 0: A = 1 at .90, 3 at .80 = N -> t* = .80 (not .50 with A = 4)
+    expect(t.classes).toEqual([
+      { bin: 80, available: 3 },
+      { bin: 30, available: 2 },
+      { bin: 30, available: 0 },
+    ]);
+    expect(t.expectedKept).toBe(3 + 3); // upsampled: N per class that has any image
+    const noUp = computeThresholds(statsOf(table), 3, filter({ upsample: false }));
+    expect(noUp.expectedKept).toBe(3 + 2);
+  });
+
+  it('balance - a prediction exactly on its class threshold is kept; one grid step below is not', () => {
+    const spec = filter();
+    const t = computeThresholds(statsOf(table), 3, spec);
+    const rng = createRng(3);
+    expect(copiesFor({ id: 'on', label: 0, prob: 0.8 }, t, spec, rng)).toBe(1); // N / A = 1: exactly one copy
+    expect(copiesFor({ id: 'below', label: 0, prob: 0.79 }, t, spec, rng)).toBe(0);
+    expect([1, 2]).toContain(copiesFor({ id: 'min', label: 1, prob: 0.3 }, t, spec, rng)); // N / A = 1.5
+  });
+
+  it('balance - a class the statistics never saw keeps nothing (no division by A = 0)', () => {
+    for (const mode of ['balanced', 'top-n'] as const) {
+      const spec = filter({ mode });
+      const t = computeThresholds(statsOf(table, 3), 3, spec);
+      expect(copiesFor({ id: 'x', label: 2, prob: 0.99 }, t, spec, createRng(0))).toBe(0);
+    }
+  });
+
+  it('balance - use-all keeps every image at or above the minimum, counted per class', () => {
+    const spec = filter({ mode: 'use-all' });
+    const t = computeThresholds(statsOf(table), 3, spec);
+    expect(t.classes.map((c) => [c.bin, c.available])).toEqual([
+      [30, 4],
+      [30, 2],
+      [30, 0],
+    ]);
+    expect(t.expectedKept).toBe(6);
+    expect(copiesFor({ id: 'min', label: 1, prob: 0.3 }, t, spec, createRng(0))).toBe(1);
+    expect(copiesFor({ id: 'low', label: 1, prob: 0.29 }, t, spec, createRng(0))).toBe(0);
+  });
+
+  it('balance - each shard keeps its top N by probability, ties by id, before the reduce', () => {
+    const shard = [
+      { id: 'd', label: 0, prob: 0.5 },
+      { id: 'c', label: 0, prob: 0.7 },
+      { id: 'a', label: 0, prob: 0.9 },
+      { id: 'b', label: 0, prob: 0.7 },
+    ];
+    expect(shardStats(shard, 2, 2).top).toEqual([
+      [
+        { p: 0.9, id: 'a' },
+        { p: 0.7, id: 'b' },
+      ],
+      [],
+    ]);
+    expect(shardStats(shard, 2, null).top).toBeUndefined();
+  });
+
+  it('balance - top-N counts candidates at the minimum, not below it, and never more than N', () => {
+    const spec = filter({ mode: 'top-n' });
+    const t = computeThresholds(statsOf([...preds(0, [0.3, 0.2]), ...preds(1, [0.9, 0.8, 0.4], 'z')], 5), 2, spec);
+    expect(t.classes[0]).toEqual({ bin: 30, available: 1, cutoff: { p: 0.3, id: 'c0-0' } });
+    expect(t.classes[1]).toEqual({ bin: 80, available: 2, cutoff: { p: 0.8, id: 'z-1' } }); // bin: unused in top-n
+    expect(t.expectedKept).toBe(3);
+    expect(copiesFor({ id: 'c0-0', label: 0, prob: 0.3 }, t, spec, createRng(0))).toBe(1);
+    // below the cutoff's probability, whatever the id ('a' sorts before 'z-1')
+    expect(copiesFor({ id: 'a', label: 1, prob: 0.4 }, t, spec, createRng(0))).toBe(0);
+    // thresholds from statistics without top lists (another mode's) keep nothing
+    const none = computeThresholds(statsOf(table), 2, spec);
+    expect(none.classes.map((c) => c.available)).toEqual([0, 0, 0]);
+  });
+
+  it('balance - no shard statistics, or a minimum off the 0.01 grid, is a ConfigError naming the field', () => {
+    expect(() => computeThresholds([], 3, filter())).toThrow(ConfigError);
+    expect(() => computeThresholds([], 3, filter())).toThrow(/at least one shard/);
+    const off: FilterSpec = { ...filter(), minThreshold: 0.305 };
+    expect(() => computeThresholds(statsOf(table), 3, off)).toThrow(/filter\.minThreshold.*0\.01 grid/);
   });
 });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ArtifactError } from '@noisy/core';
 import { FileObjectStore, MemoryObjectStore, putJson, type ObjectStore } from '@noisy/platform';
-import { putPart } from './manifest.js';
+import { attemptKey, isCommitted, newAttempt, putPart, readPart } from './manifest.js';
 import { commitStep, readManifest, verifyCommit } from '../stages/manifests.js';
 
 const KEY = 'runs/r/gen-1/filter/data/shard-00000-of-00001.manifest.json';
@@ -107,5 +107,82 @@ describe('manifest', () => {
     await store.put(KEY, JSON.stringify(m));
     await expect(readManifest(store, KEY)).rejects.toThrow(/at data\.keptPerClass\.1/);
     await expect(readManifest(store, 'runs/r/absent.manifest.json')).rejects.toThrow(/manifest missing/);
+  });
+
+  it('manifest - commitStep with cache inputs reuses an earlier verified step and records where it came from', async () => {
+    const store = new MemoryObjectStore();
+    let ran = 0;
+    const work = async () => {
+      ran++;
+      await new Promise((r) => setTimeout(r, 50));
+      return {
+        parts: [await putPart(store, `${PART}.${ran}`, Uint8Array.from([ran]), 1)],
+        counts: {},
+        parents: [],
+        config: {},
+        data: { keptPerClass: [1], uniquePerClass: [1] },
+      };
+    };
+    const cache = { parents: [], config: { same: true } };
+    const first = await commitStep(store, 'a/manifest.json', 'filter-output', work, cache);
+    const m1 = await readManifest(store, first, 'filter-output');
+    // 50 ms of work: seconds, not milliseconds, and not an absolute clock (bounds with 100x margin)
+    expect(m1.timing.seconds).toBeGreaterThanOrEqual(0.04);
+    expect(m1.timing.seconds).toBeLessThan(5);
+    await commitStep(store, 'b/manifest.json', 'filter-output', work, cache);
+    expect(ran).toBe(1);
+    const m2 = await readManifest(store, 'b/manifest.json', 'filter-output');
+    expect(m2.reusedFrom).toBe('a/manifest.json');
+    expect(m2.parts).toEqual(m1.parts);
+    expect(m2.timing.seconds).toBeLessThan(5);
+    // a reuse of a reuse names the step that did the work
+    await commitStep(store, 'c/manifest.json', 'filter-output', work, cache);
+    expect((await readManifest(store, 'c/manifest.json', 'filter-output')).reusedFrom).toBe('a/manifest.json');
+    // other inputs run the step
+    await commitStep(store, 'd/manifest.json', 'filter-output', work, { parents: [], config: { same: false } });
+    expect(ran).toBe(2);
+    // a step without cache inputs never consults the cache
+    await commitStep(store, 'e/manifest.json', 'filter-output', work);
+    expect(ran).toBe(3);
+  });
+
+  it('manifest - a store fault while verifying is thrown, never taken for damage: the manifest stays', async () => {
+    const store = new MemoryObjectStore();
+    await step(store, { n: 0 });
+    const faulty = Object.create(store) as ObjectStore;
+    faulty.get = async () => {
+      throw new Error('connection reset');
+    };
+    await expect(verifyCommit(faulty, KEY)).rejects.toThrow('connection reset');
+    const retryable = Object.create(store) as ObjectStore;
+    retryable.get = async (key: string) => {
+      throw new ArtifactError(key, 'throttled', { retryable: true });
+    };
+    await expect(verifyCommit(retryable, KEY)).rejects.toThrow('throttled');
+    expect(await isCommitted(store, KEY)).toBe(true);
+    expect(await isCommitted(store, 'runs/none/manifest.json')).toBe(false);
+    expect(await verifyCommit(store, 'runs/none/manifest.json')).toBe(false);
+  });
+
+  it('manifest - readPart returns a part whose bytes match, and names a changed one', async () => {
+    const store = new MemoryObjectStore();
+    const part = await putPart(store, PART, Uint8Array.from([1, 2, 3, 4]), 2);
+    expect(Array.from(await readPart(store, part))).toEqual([1, 2, 3, 4]);
+    await store.put(PART, Uint8Array.from([1, 2, 3, 5]));
+    await expect(readPart(store, part)).rejects.toThrow(
+      /shard-00000-of-00001.tfrecord.*content does not match its manifest/,
+    );
+    await store.put(PART, Uint8Array.from([1, 2, 3]));
+    await expect(readPart(store, part)).rejects.toBeInstanceOf(ArtifactError);
+  });
+
+  it('manifest - attempt keys go before the first dot of the file name, not of the folders', () => {
+    expect(attemptKey('runs/r.1/gen-1/shard-00001-of-00004.tfrecord', 'ab12cd34')).toBe(
+      'runs/r.1/gen-1/shard-00001-of-00004.attempt-ab12cd34.tfrecord',
+    );
+    expect(attemptKey('runs/r.1/gen-1/model', 'ab12cd34')).toBe('runs/r.1/gen-1/model.attempt-ab12cd34');
+    expect(attemptKey('.tfrecord', 'x')).toBe('.attempt-x.tfrecord');
+    expect(newAttempt()).toMatch(/^[0-9a-f]{8}$/);
+    expect(newAttempt()).not.toBe(newAttempt());
   });
 });

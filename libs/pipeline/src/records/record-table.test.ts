@@ -208,4 +208,82 @@ describe('record table', () => {
       decodeIndex(encodeIndex({ lengths: Int32Array.of(10, 20), labels: null }), { records: 2, bytes: 62 }),
     ).not.toBeNull();
   });
+
+  it('RecordTable - progress counts bytes of the whole table, indexed parts included', async () => {
+    const store = new MemoryObjectStore();
+    const a = await putPart(store, 'd/r-0', [record(0, 40, 1)]);
+    const b = await putPart(store, 'd/r-1', [record(1, 60, 2), record(2, 10, 3)]);
+    await RecordTable.build(store, [a], { labels: true, classes: 3 }); // indexes a only
+    const seen: Array<[number, number]> = [];
+    await RecordTable.build(store, [a, b], { labels: true, classes: 3, onProgress: (d, t) => seen.push([d, t]) });
+    const total = a.bytes + b.bytes;
+    expect(seen[0]).toEqual([a.bytes, total]); // from a's index
+    expect(seen.at(-1)).toEqual([total, total]);
+  });
+
+  it('RecordTable - a labeled build does not take a plain index, scans, and stores the labeled one', async () => {
+    const store = new MemoryObjectStore();
+    const part = await putPart(store, 'd/s-0', [record(0, 30, 3), record(1, 30, 1)]);
+    await RecordTable.build(store, [part], { classes: 3 }); // stores the plain index
+    expect(await store.list('indexes/')).toEqual([`indexes/${part.sha256}.idx`]);
+    const table = await RecordTable.build(store, [part], { labels: true, classes: 3 });
+    expect([...table.labels!]).toEqual([2, 0]);
+    const stored = decodeIndex(await store.get(`indexes/${part.sha256}.labeled.idx`), part);
+    expect([...stored!.labels!]).toEqual([2, 0]);
+  });
+
+  it('RecordTable - labels from a stored index are checked: outside 1..classes names the part and record', async () => {
+    const store = new MemoryObjectStore();
+    const part = await putPart(store, 'd/t-0', [record(0, 30, 1), record(1, 30, 1)]);
+    await store.put(
+      `indexes/${part.sha256}.labeled.idx`,
+      encodeIndex({ lengths: Int32Array.of(...[0, 1].map(() => (part.bytes - 32) / 2)), labels: Int32Array.of(0, 3) }),
+    );
+    await expect(RecordTable.build(store, [part], { labels: true, classes: 3 })).rejects.toThrow(
+      /d\/t-0.*record 1.*label 4 is outside 1\.\.3/,
+    );
+    await store.put(
+      `indexes/${part.sha256}.labeled.idx`,
+      encodeIndex({ lengths: Int32Array.of(...[0, 1].map(() => (part.bytes - 32) / 2)), labels: Int32Array.of(-1, 0) }),
+    );
+    await expect(RecordTable.build(store, [part], { labels: true, classes: 3 })).rejects.toThrow(
+      /record 0.*label 0 is outside 1\.\.3/,
+    );
+  });
+
+  it('RecordTable - records of the last of several parts (one of them empty) are found', async () => {
+    const store = new MemoryObjectStore();
+    const parts = [
+      await putPart(store, 'd/u-0', [record(0, 10, 1)]),
+      await putPart(store, 'd/u-1', []),
+      await putPart(store, 'd/u-2', [record(1, 10, 2), record(2, 10, 3)]),
+    ];
+    const table = await RecordTable.build(store, parts, { classes: 3 });
+    expect(table.where(2)).toEqual({ part: parts[2], record: 1 });
+    expect(table.where(0)).toEqual({ part: parts[0], record: 0 });
+    const { pictures } = await table.read(Int32Array.of(2));
+    expect(pictures[0].where).toEqual({ shard: 'd/u-2', record: 1 });
+  });
+
+  it('RecordTable - a source file whose size changed, or that is gone, fails the build naming it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'record-table-'));
+    dirs.push(dir);
+    const file = join(dir, 'train-00000-of-00001');
+    const bytes = encodeTFRecords([record(0, 90, 2)]);
+    await writeFile(file, bytes);
+    const part: Part = { key: 'train', file, bytes: bytes.length + 1, records: 1, sha256: 'c'.repeat(64) };
+    await expect(RecordTable.build(new MemoryObjectStore(), [part], { classes: 3 })).rejects.toThrow(
+      new RegExp(`${bytes.length} bytes now`),
+    );
+    await expect(
+      RecordTable.build(new MemoryObjectStore(), [{ ...part, file: join(dir, 'gone') }], { classes: 3 }),
+    ).rejects.toThrow(/missing/);
+  });
+
+  it('RecordTable - a record without an encoded picture (table features) is a DataError naming it', async () => {
+    const store = new MemoryObjectStore();
+    const part = await putPart(store, 'd/v-0', [encodeExample({ features: floatFeature([1, 2]) })]);
+    const table = await RecordTable.build(store, [part], { classes: 3 });
+    await expect(table.read(Int32Array.of(0))).rejects.toThrow(/d\/v-0.*no image\/encoded picture/);
+  });
 });
