@@ -8,7 +8,7 @@ export default {
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },
   coverageAnalysis: 'perTest',
   concurrency: 2,
-  timeoutMS: 60_000,
+  timeoutMS: 10_000,
   timeoutFactor: 3,
   mutate: [
     'libs/pipeline/src/analysis/balance.ts',

@@ -14,10 +14,15 @@ const names = (await readdir(corpus, { withFileTypes: true }))
   .map((d) => d.name)
   .sort();
 
+/** Manifests and summaries under `dir` (none when it does not exist; any other read error fails). */
 async function committed(dir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+    const entries = await readdir(d, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
+    for (const e of entries) {
       const p = join(d, e.name);
       if (e.isDirectory()) await walk(p);
       else if (/(^|\/)(manifest|summary)\.json$/.test(p)) found.push(p);
@@ -43,6 +48,12 @@ describe('bad-input corpus', () => {
       i === 0 || a.startsWith('--') || c.command[i - 1] === '--model' ? a : resolve(dir, a),
     );
     if (c.command[0] === 'run') args.push('--store', join(dir, 'run-store'));
+    // The store the command writes to: a case's own (predict and export read fixtures from it,
+    // so it holds committed checkpoints already) or the run's; nothing new may be committed there.
+    const storeFlag = c.command.indexOf('--store');
+    const store = storeFlag >= 0 ? resolve(dir, c.command[storeFlag + 1]) : join(dir, 'run-store');
+    const before = await committed(store);
+    if (storeFlag >= 0) expect(await stat(store).catch(() => null), `${name}: its --store folder`).not.toBeNull();
     let stderr = '';
     const io = {
       out: () => undefined,
@@ -60,7 +71,7 @@ describe('bad-input corpus', () => {
     const code = await main(args, io);
     expect(code, stderr).not.toBe(0);
     expect(stderr).toMatch(new RegExp(c.error));
-    expect(await committed(join(dir, 'run-store'))).toEqual([]);
+    expect(await committed(store)).toEqual(before);
     const out = c.command.indexOf('--out');
     if (out >= 0) {
       expect(await stat(resolve(dir, c.command[out + 1])).catch(() => null)).toBeNull();

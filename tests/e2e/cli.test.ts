@@ -106,7 +106,9 @@ describe('noisy cli', () => {
     expect(s).toMatchObject({ runId: expect.stringMatching(/^cli-tiny-/), dataset: 'synthetic' });
     expect(s.generations.map((g: { role: string }) => g.role)).toEqual(['teacher', 'student']);
     for (const g of s.generations) {
-      expect(g.top1).toBeGreaterThan(0.34); // chance is 1/3
+      // Both generations measured 1.0 on the 60 test examples (chance 1/3); a model that learned
+      // nothing, or a table that printed the wrong column, falls far below 0.9.
+      expect(g.top1).toBeGreaterThan(0.9);
       expect(g.top1).toBeLessThanOrEqual(1);
       expect(Object.keys(g)).toEqual(
         expect.arrayContaining(['generation', 'role', 'model', 'top1', 'top5', 'pseudoLabeled', 'seconds']),

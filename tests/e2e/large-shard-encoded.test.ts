@@ -1,7 +1,7 @@
 // Streaming proof for encoded pictures (issue 11): a labeled split and an unlabeled shard of about
 // 300 MB of JPEGs each go through the teacher's training, predict, filter (which keeps every
 // picture, so the student's pseudo-labeled set is as large) and the student's training, in a
-// child process whose V8 heap is capped at 64 MB. Training reads each step's records with ranged
+// child process whose V8 heap is capped at 128 MB. Training reads each step's records with ranged
 // reads (record-table.ts), so neither split is ever held: the child's ArrayBuffers stay under a
 // quarter of one split and its resident growth under three quarters (holding either split's
 // bytes, as the trainer once did, adds its whole size to both and fails; filter-output once held
@@ -21,7 +21,10 @@ import { FileObjectStore } from '@noisy/platform';
 import { readManifest } from '@noisy/pipeline';
 import { commitDatasetAndRun, describeReport, runStagesChild } from './large-shard/child.js';
 
-const HEAP_MB = 64;
+// The cap catches a shard held in the JS heap (it would need over twice the cap); it is not the
+// bound (resident growth and ArrayBuffers are). At 64 MB the child peaked at 62 MB heapUsed, so
+// any load on the machine could push V8 over it: 128 MB leaves 2x margin over that peak.
+const HEAP_MB = 128;
 const SPLIT_BYTES = 300e6;
 const [W, H] = [500, 375];
 const RUN = 'large-encoded';
@@ -56,7 +59,7 @@ function records(n: number, pictures: Uint8Array[][], labeled: boolean): () => G
 }
 
 describe('large shard of encoded pictures', () => {
-  it('large shard - ~300 MB labeled split and ~300 MB unlabeled shard of JPEGs through train, predict, filter and train under a 64 MB heap', async () => {
+  it('large shard - ~300 MB labeled split and ~300 MB unlabeled shard of JPEGs through train, predict, filter and train under a 128 MB heap', async () => {
     dir = await mkdtemp(join(tmpdir(), 'large-encoded-'));
     const store = await new FileObjectStore(join(dir, 'store')).open();
     const pictures = [0, 1].map((k) => [0, 1, 2].map((j) => picture(k, j)));
@@ -90,7 +93,7 @@ describe('large shard of encoded pictures', () => {
       },
     });
     const split = Math.min(info.labeled[0].bytes, info.unlabeled[0].bytes);
-    expect(split).toBeGreaterThan(4 * HEAP_MB * 2 ** 20);
+    expect(split).toBeGreaterThan(2 * HEAP_MB * 2 ** 20);
 
     const { code, report, stderr } = await runStagesChild(join(dir, 'store'), RUN, HEAP_MB);
     expect({ code, stderr: code === 0 ? '' : stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' });

@@ -25,15 +25,23 @@ function writeFeature(w: BinaryWriter, f: Feature): void {
       w.tag(1, LD).fork();
       for (const b of f.value) w.tag(1, LD).bytes(b);
       break;
+    // Packed lists; an empty one is not written at all (protobuf's encoding of an empty repeated
+    // field, which TensorFlow's serializer follows): the list message is then empty.
     case 'float':
-      w.tag(2, LD).fork().tag(1, LD).fork(); // packed
-      for (const v of f.value) w.float(v);
-      w.join();
+      w.tag(2, LD).fork();
+      if (f.value.length) {
+        w.tag(1, LD).fork();
+        for (const v of f.value) w.float(v);
+        w.join();
+      }
       break;
     case 'int64':
-      w.tag(3, LD).fork().tag(1, LD).fork(); // packed
-      for (const v of f.value) w.int64(v);
-      w.join();
+      w.tag(3, LD).fork();
+      if (f.value.length) {
+        w.tag(1, LD).fork();
+        for (const v of f.value) w.int64(v);
+        w.join();
+      }
       break;
     default: {
       const never: never = f;

@@ -35,11 +35,27 @@ describe('tfrecord', () => {
       p: floatFeature([0.5, -2]),
       b: bytesFeature(Uint8Array.from([7]), new Uint8Array(0)),
       e: floatFeature([]),
+      n: int64Feature(),
     };
+    // Derived by hand from the protobuf encoding (map entries in key order; packed repeated fields
+    // as one length-delimited run; an empty repeated field writes no bytes, so an empty float or
+    // int64 list is an empty FloatList/Int64List message: `12 00` / `1a 00`):
+    //   b:     0a0c 0a0162 1207 0a05 0a0107 0a00                       bytes [07] and [] (not packed)
+    //   e:     0a07 0a0165 1202 1200                                   float_list {}
+    //   label: 0a1e 0a056c6162656c 1215 1a13 0a11 ff..ff01 03 8080808080 20   int64 -1, 3, 2^40
+    //   n:     0a07 0a016e 1202 1a00                                   int64_list {}
+    //   p:     0a11 0a0170 120c 120a 0a08 0000003f 000000c0            float 0.5, -2
     expect(Buffer.from(encodeExample(ex)).toString('hex')).toBe(
-      '0a4c0a0c0a016212070a050a01070a000a090a0165120412020a000a1e0a056c6162656c12151a130a11ff' +
-        'ffffffffffffffff01038080808080200a110a0170120c120a0a080000003f000000c0',
+      '0a53' +
+        '0a0c0a016212070a050a01070a00' +
+        '0a070a016512021200' +
+        '0a1e0a056c6162656c12151a130a11ffffffffffffffffff0103808080808020' +
+        '0a070a016e12021a00' +
+        '0a110a0170120c120a0a080000003f000000c0',
     );
+    const back = decodeExample(encodeExample(ex), 'x');
+    expect(back.e).toEqual({ kind: 'float', value: new Float32Array(0) });
+    expect(back.n?.kind).toBe('int64');
   });
 
   it('tf.train.Example - a field that runs past the end or a cut float list is a DataError naming the record', () => {

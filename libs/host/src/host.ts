@@ -83,6 +83,8 @@ export async function hostService(
               taskId: task.taskId,
               error: error instanceof Error ? error.message : String(error),
             }),
+          onTaskStart: (task, delivery) =>
+            log('info', 'task started', { service: spec.name, taskId: task.taskId, step: task.step, delivery }),
           onTask: (task, outcome, seconds, error, traceId) =>
             log(outcome === 'done' ? 'info' : 'warn', `task ${outcome}`, {
               service: spec.name,

@@ -10,6 +10,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export class ServiceProcess {
   private child: ChildProcess | null = null;
   log = '';
+  private armed: { step: RegExp; killed: (taskId: string) => void } | null = null;
   private constructor(
     readonly name: string,
     readonly service: string,
@@ -30,7 +31,16 @@ export class ServiceProcess {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr!.on('data', (d: Buffer) => {
-      this.log += d.toString();
+      const text = d.toString();
+      this.log += text;
+      // Armed: SIGKILL as soon as the service says it started a matching task, while it holds it.
+      const m = this.armed && /"msg":"task started".*?"taskId":"([^"]+)"/.exec(text);
+      if (m && this.armed!.step.test(m[1])) {
+        const { killed } = this.armed!;
+        this.armed = null;
+        child.kill('SIGKILL');
+        killed(m[1]);
+      }
     });
     this.child = child;
     await waitForPort(this.port, 60_000, child);
@@ -42,6 +52,30 @@ export class ServiceProcess {
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     c.kill(signal);
     await new Promise((r) => c.once('exit', r));
+  }
+
+  /**
+   * Kill the service the moment its log says it started a task whose id matches `step` (it then
+   * holds that task: started, not acknowledged), start it again, and return that task's id.
+   */
+  async restartWhileHolding(step: RegExp, ms = 180_000): Promise<string> {
+    const taskId = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.armed = null;
+        reject(new Error(`${this.name} started no task matching ${step.source} within ${ms} ms`));
+      }, ms);
+      this.armed = {
+        step,
+        killed: (id) => {
+          clearTimeout(timer);
+          resolve(id);
+        },
+      };
+    });
+    const c = this.child!;
+    if (c.exitCode === null && c.signalCode === null) await new Promise((r) => c.once('exit', r));
+    await this.start();
+    return taskId;
   }
 
   async restart(): Promise<void> {

@@ -35,9 +35,9 @@ export function sourcePaths(source: DataSource): Array<{ field: string; path: st
       const never: never = source;
       throw new Error(`unknown data source ${JSON.stringify(never)}`);
     }
-    // Stryker restore all
   }
 }
+// Stryker restore all
 
 /** The real path of `p`; for a path that does not exist yet, its nearest existing ancestor's real path + the rest. */
 async function realOrParent(p: string): Promise<string> {

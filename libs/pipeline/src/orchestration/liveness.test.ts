@@ -106,7 +106,8 @@ describe('liveness', () => {
     bus.dropFirstPublish = true;
     const worker = startWorker({ store, bus }, { steps: ['ingest'] });
     try {
-      const { err, events, runId } = await driveIngest(store, bus, { deadlineMs: 200 });
+      // A deadline long enough for an ingest on a loaded machine, short enough to re-drive soon.
+      const { err, events, runId } = await driveIngest(store, bus, { deadlineMs: 3000 });
       expect(String(err)).toMatch(/cancelled/); // stopped by the test after ingest, not failed
       expect(events.map((e) => `${e.state}:${e.step ?? ''}`)).toContain('step-finished:ingest');
       expect(bus.msgIds.slice(0, 2)).toEqual([`${runId}:0:ingest:all`, `${runId}:0:ingest:all:attempt-2`]);
@@ -164,15 +165,17 @@ describe('liveness', () => {
         steps: ['evaluate'],
         keepAliveMs: 30,
         stages: {
+          // Silent (loading a model: no progress reports) until the timer has beaten 5 times: the
+          // test waits for beats, however slowly the machine schedules them, and never races them.
           evaluate: async () => {
-            await new Promise((r) => setTimeout(r, 250)); // loading a model: no progress reports
+            for (let i = 0; i < 1000 && beats < 5; i++) await new Promise((r) => setTimeout(r, 20));
             return runKeys.evalManifest('r1', 0);
           },
         },
       },
     );
     await bus.publishTask(subjects.task('evaluate'), taskCodec, makeEval(), 'r1:0:evaluate:all');
-    for (let i = 0; i < 100 && beats < 5; i++) await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(() => beats, { timeout: 20_000 }).toBeGreaterThanOrEqual(5);
     await worker.stop();
     await bus.close();
     expect(beats).toBeGreaterThanOrEqual(5);

@@ -42,6 +42,8 @@ export interface WorkerOptions {
     error?: string,
     traceId?: string,
   ) => void;
+  /** Called when a delivery of a task starts (service mains log it: operators see what each worker holds). */
+  onTaskStart?: (task: Task, delivery: number) => void;
   /** How often a running task tells the bus it is alive; keep it well under the ack wait. @default 10000 */
   keepAliveMs?: number;
   /** Told when the failure of a task could not be recorded or announced (service mains log it). */
@@ -100,6 +102,7 @@ export function startWorker(ports: { store: ObjectStore; bus: EventBus }, o: Wor
   async function handle(step: Step, d: Delivery<Task>, span: Span): Promise<void> {
     const task = d.data;
     const started = performance.now();
+    o.onTaskStart?.(task, d.deliveryCount);
     // The ack deadline must not pass while the stage is alive but silent.
     const keepAlive = setInterval(() => d.working(), o.keepAliveMs ?? 10_000);
     try {
