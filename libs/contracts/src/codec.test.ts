@@ -186,6 +186,7 @@ describe('codec', () => {
     refused(() => t(1.5, 0), /generation must be an integer/);
     refused(() => t('1', 0), /generation must be an integer/);
     refused(() => taskCodec.toWire(task(1, -1)), /step filter-stats needs a shard, got shard -1/);
+    refused(() => taskCodec.toWire({ ...task(1, 0, 'train'), shard: 0 }), /step train has no shards, got shard 0/);
     refused(
       () => taskCodec.toWire({ ...task(1, 0), taskId: 'r:bogus' }),
       /taskId 'r:bogus' is not this task's id 'r:1:filter-stats:0'/,

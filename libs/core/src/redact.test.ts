@@ -58,6 +58,7 @@ describe('redact', () => {
       secretValues({
         AWS_ACCESS_KEY_ID: 'k1',
         MY_KEYBOARD: 'qwerty',
+        OLD_KEY_IDEA: 'notes',
         API_KEY: 'k2',
         KEY_IDEA: 'x',
         EMPTY_TOKEN: '',

@@ -144,6 +144,15 @@ describe('crop-box', () => {
     });
   });
 
+  it('generateRandomCrop - float32 rounding past the width is repaired one height down (7x100, aspect 3/4)', () => {
+    // maxH = trunc(f32(7.4999999 / 0.75)) = trunc(10.0 in float32) = 10, but lrint(10 * 0.75) =
+    // lrint(7.5) = 8 > 7 (ties to even), so maxH = 9; the minimum height lrint(sqrt(56 / 0.75)) = 9
+    // is then the only one: w = lrint(6.75) = 7, no draws but the top offset.
+    const one = pinned('high');
+    expect(generateRandomCrop(7, 100, 0.08, 1, 0.75, one.rng)).toEqual({ top: 90, left: 0, height: 9, width: 7 });
+    expect(one.calls).toEqual(['int(91)']);
+  });
+
   it('generateRandomCrop - an area just over the maximum is repaired one step down (100x100, area <= 0.1)', () => {
     // minPx 800 -> h = lrint(28.28) = 28; maxPx 1000 -> maxH = lrint(31.62) = 32; h = 32 gives 1024 > 1000 -> 31
     expect(generateRandomCrop(100, 100, 0.08, 0.1, 1, pinned('high').rng)).toEqual({
@@ -198,6 +207,12 @@ describe('crop-box', () => {
     const o = { area: [0.08, 1] as const, aspect: [A, A] as const, minObjectCovered: 0.1, maxAttempts: 1 };
     expect(trainCropBox(100, 400, 64, pinned('high').rng, o)).toEqual({
       box: { top: 324, left: 0, height: 75, width: 100 },
+      fallback: false,
+    });
+    // and as tall as the picture but narrower (400x100 at aspect 3/4: h = 100, w = 75)
+    const tall = { ...o, aspect: [0.75, 0.75] as const };
+    expect(trainCropBox(400, 100, 64, pinned('high').rng, tall)).toEqual({
+      box: { top: 0, left: 324, height: 100, width: 75 },
       fallback: false,
     });
   });

@@ -104,6 +104,7 @@ describe('optimisation', () => {
     expect(step).toBe(2);
     expect(slots[0].dataSync()[0]).toBeCloseTo(0.095, 6);
     expect(slots[1].dataSync()[0]).toBeCloseTo(0.00049975, 8);
+    expect(slots.every((s) => !s.trainable)).toBe(true);
     opt.dispose();
     w.dispose();
   });

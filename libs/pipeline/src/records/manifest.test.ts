@@ -182,6 +182,7 @@ describe('manifest', () => {
     );
     expect(attemptKey('runs/r.1/gen-1/model', 'ab12cd34')).toBe('runs/r.1/gen-1/model.attempt-ab12cd34');
     expect(attemptKey('.tfrecord', 'x')).toBe('.attempt-x.tfrecord');
+    expect(attemptKey('runs/r./m.json', 'x')).toBe('runs/r./m.attempt-x.json'); // a dot just before the slash
     expect(newAttempt()).toMatch(/^[0-9a-f]{8}$/);
     expect(newAttempt()).not.toBe(newAttempt());
   });

@@ -36,6 +36,8 @@ describe('record index', () => {
     expect(decodeIndex(bytesOf([MAGIC + 1, 1, 2, 0, 10, 20]), part)).toBeNull(); // magic
     expect(decodeIndex(bytesOf([MAGIC, 2, 2, 0, 10, 20]), part)).toBeNull(); // version
     expect(decodeIndex(bytesOf([MAGIC, 1, 3, 0, 10, 20]), part)).toBeNull(); // count != the manifest's
+    // three records that add up to the part's 62 bytes, where the manifest says two
+    expect(decodeIndex(bytesOf([MAGIC, 1, 3, 0, 4, 5, 5]), part)).toBeNull();
     expect(decodeIndex(bytesOf([MAGIC, 1, 2, 0, 10]), part)).toBeNull(); // cut short
     expect(decodeIndex(bytesOf([MAGIC, 1, 2, 1, 10, 20]), part)).toBeNull(); // labels flagged, missing
     expect(decodeIndex(bytesOf([MAGIC, 1, 2, 0, 10, 21]), part)).toBeNull(); // lengths != bytes
@@ -70,6 +72,9 @@ describe('record index', () => {
     expect(labels![2048]).toBe(2048 % 5);
     expect(labels![2498]).toBe(2498 % 5);
     expect(labels![2499]).toBe(-1); // 2499 = 7 * 357
-    expect(new IndexRecorder().index().labels).toBeNull();
+    const plain = new IndexRecorder();
+    for (let i = 0; i < 1500; i++) plain.add(i);
+    expect(plain.index().lengths[1499]).toBe(1499);
+    expect(plain.index().labels).toBeNull();
   });
 });
