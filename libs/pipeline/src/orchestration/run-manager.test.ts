@@ -56,13 +56,14 @@ describe('run manager', () => {
     await putJson(store, runKeys.state(runId), { state: 'running', message: '', updated: new Date().toISOString() });
     await putJson(store, runKeys.lease(runId), { holder: 'dead', expires: new Date(Date.now() + 400).toISOString() });
     const worker = startWorker({ store, bus }, { steps: INGEST_STEPS });
-    const restarted = new RunManager({ store, bus }, { holder: 'new', leaseMs: 20_000, controller: { pollMs: 20 } });
+    const restarted = new RunManager({ store, bus }, { holder: 'new', leaseMs: 6000, controller: { pollMs: 20 } });
     const stop = restarted.startResumer();
     try {
       expect((await restarted.get(runId)).state).toBe('running'); // the persisted state, not pending
       await until(
         'the restarted controller to take the lease',
         async () => (await readLease(store, runId))?.holder === 'new',
+        30_000, // the resumer looks every leaseMs
       );
       const second = new RunManager({ store, bus }, { holder: 'second' });
       await expect(second.resume(runId)).rejects.toThrow(RunFailedError);
