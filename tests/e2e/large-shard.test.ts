@@ -7,8 +7,8 @@
 // the part) or a Sample[] of the shard (its features alone are the shard's size) would pass the
 // cap unseen. So the test also bounds what the child adds to its resident memory above its own
 // baseline (the kernel's maxRSS, against the RSS after tfjs and every module loaded, before any
-// data is read): at most a third of the shard; and its peak ArrayBuffer memory: at most a
-// quarter. Holding the shard once, as bytes or decoded, adds at least its size to both and fails.
+// data is read): at most half the shard; and its peak ArrayBuffer memory: at most a third
+// (measured: +95 MB and 60 MB of a 286 MB shard). Holding the shard once, as bytes or decoded, adds at least its size to both and fails.
 // CPU time is about a minute; on a machine shared by several jobs the wall time is longer.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -100,7 +100,9 @@ describe('large shard', () => {
     expect(student.counts.pseudoLabeled).toBe(filtered.counts.kept);
 
     // The bounds (see the header): resident growth and ArrayBuffers well below the shard's size.
-    expect(r.maxRss - r.baseline).toBeLessThan(shard.bytes / 3);
-    expect(r.peak.arrayBuffers).toBeLessThan(shard.bytes / 4);
+    // Measured with the 128 MB cap (2 cores, alone): +95 MB resident, 60 MB ArrayBuffers, 80 MB heap.
+    // Holding the shard once adds its 286 MB to both, far past either bound.
+    expect(r.maxRss - r.baseline).toBeLessThan(shard.bytes / 2);
+    expect(r.peak.arrayBuffers).toBeLessThan(shard.bytes / 3);
   }, 600_000);
 });
