@@ -4,23 +4,34 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '@noisy/core';
-import { compareCommand } from './commands/compare.js';
-import { devDown, devUp } from './commands/dev.js';
-import { evalCommand } from './commands/eval.js';
-import { exportCommand } from './commands/export.js';
-import { exportModelCommand } from './commands/export-model.js';
-import { runSeedsCommand } from './commands/run-seeds.js';
 import { processIo, type CommandIo } from './commands/io.js';
-import { predictCommand } from './commands/predict.js';
-import { remoteCancel, remoteRun, remoteRuns, remoteStatus, remoteWatch } from './commands/remote.js';
-import { reportCommand } from './commands/report.js';
-import { dryRunCommand } from './commands/dry-run.js';
-import { runCommand } from './commands/run.js';
-import { runsCommand } from './commands/runs.js';
 import { reportError } from './errors.js';
 import { collect, controllerOptions, intFlag, numberFlag, seedList, storeOption } from './flags.js';
 import { parseOverride } from './overrides.js';
 import { experimentSchemaText } from './schema.js';
+
+// Commands are imported when they run, so --help, --version and schema answer without loading
+// TensorFlow.js and the kernels (seconds); the kernels' switch is applied before a command loads.
+async function command<T>(load: () => Promise<T>): Promise<T> {
+  const { useNativeKernels } = await import('@noisy/ml');
+  useNativeKernels(process.env.NOISY_ONEDNN !== '0'); // NOISY_ONEDNN=0: tfjs's own wasm kernels only
+  return load();
+}
+
+const commands = {
+  compare: () => command(() => import('./commands/compare.js')),
+  dev: () => command(() => import('./commands/dev.js')),
+  dryRun: () => command(() => import('./commands/dry-run.js')),
+  eval: () => command(() => import('./commands/eval.js')),
+  exportModel: () => command(() => import('./commands/export-model.js')),
+  export: () => command(() => import('./commands/export.js')),
+  predict: () => command(() => import('./commands/predict.js')),
+  remote: () => command(() => import('./commands/remote.js')),
+  report: () => command(() => import('./commands/report.js')),
+  runSeeds: () => command(() => import('./commands/run-seeds.js')),
+  run: () => command(() => import('./commands/run.js')),
+  runs: () => command(() => import('./commands/runs.js')),
+};
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -70,7 +81,9 @@ function program(io: CommandIo, done: (code: number) => void): Command {
       const overrides = ((o.set ?? []) as string[]).map((s) => parseOverride(s));
       if (o.control && !o.seeds) throw new ConfigError('--control', 'needs --seeds (e.g. --seeds 0,1,2 --control)');
       if (o.dryRun) {
-        done(await dryRunCommand(file, { offline: o.offline, overrides, store: o.store }, io));
+        done(
+          await (await commands.dryRun()).dryRunCommand(file, { offline: o.offline, overrides, store: o.store }, io),
+        );
         return;
       }
       if (o.seeds) {
@@ -78,13 +91,19 @@ function program(io: CommandIo, done: (code: number) => void): Command {
           throw new ConfigError(o.controller ? '--controller' : '--run-id', 'not with --seeds (one run id per seed)');
         }
         const flags = { store: o.store, summary: o.summary, backend: o.backend, offline: o.offline, overrides };
-        done(await runSeedsCommand(file, { ...flags, seeds: o.seeds, control: Boolean(o.control) }, io));
+        done(
+          await (
+            await commands.runSeeds()
+          ).runSeedsCommand(file, { ...flags, seeds: o.seeds, control: Boolean(o.control) }, io),
+        );
         return;
       }
       done(
         o.controller
-          ? await remoteRun(file, { ...o, overrides }, io)
-          : await runCommand(
+          ? await (await commands.remote()).remoteRun(file, { ...o, overrides }, io)
+          : await (
+              await commands.run()
+            ).runCommand(
               file,
               { store: o.store, summary: o.summary, runId: o.runId, backend: o.backend, offline: o.offline, overrides },
               io,
@@ -96,17 +115,17 @@ function program(io: CommandIo, done: (code: number) => void): Command {
     .description("a cluster run's state and generations")
     .argument('<run-id>', 'the run')
     .option('--json', 'print the run as JSON', false)
-    .action(async (runId: string, o) => done(await remoteStatus(runId, o, io)));
+    .action(async (runId: string, o) => done(await (await commands.remote()).remoteStatus(runId, o, io)));
 
   addControllerOptions(root.command('watch'), 'controller address', true)
     .description("follow a cluster run's progress until it ends")
     .argument('<run-id>', 'the run')
-    .action(async (runId: string, o) => done(await remoteWatch(runId, o, io)));
+    .action(async (runId: string, o) => done(await (await commands.remote()).remoteWatch(runId, o, io)));
 
   addControllerOptions(root.command('cancel'), 'controller address', true)
     .description('cancel a cluster run (finished steps stay; resume by running the experiment again)')
     .argument('<run-id>', 'the run')
-    .action(async (runId: string, o) => done(await remoteCancel(runId, o, io)));
+    .action(async (runId: string, o) => done(await (await commands.remote()).remoteCancel(runId, o, io)));
 
   addControllerOptions(root.command('runs'), 'list the runs of this controller')
     .description('list runs with state and last top-1, or compare runs generation by generation')
@@ -114,9 +133,9 @@ function program(io: CommandIo, done: (code: number) => void): Command {
     .option('--compare <run-ids...>', 'print these runs side by side: top-1 / top-5 per generation')
     .option('--json', 'print JSON', false)
     .action(async (o) => {
-      if (o.compare) done(await compareCommand(o.compare, o, io));
-      else if (o.controller) done(await remoteRuns(o, io));
-      else done(await runsCommand({ store: o.store, json: o.json }, io));
+      if (o.compare) done(await (await commands.compare()).compareCommand(o.compare, o, io));
+      else if (o.controller) done(await (await commands.remote()).remoteRuns(o, io));
+      else done(await (await commands.runs()).runsCommand({ store: o.store, json: o.json }, io));
     });
 
   const dev = root.command('dev').description('a local cluster: nats-server, an S3 server and every service');
@@ -124,11 +143,11 @@ function program(io: CommandIo, done: (code: number) => void): Command {
     .command('up')
     .description('start it in the background (state and logs in .noisy/)')
     .option('--inference <n>', 'inference workers', intFlag(1), 2)
-    .action(async (o) => done(await devUp({ dir: '.noisy', inference: o.inference }, io)));
+    .action(async (o) => done(await (await commands.dev()).devUp({ dir: '.noisy', inference: o.inference }, io)));
   dev
     .command('down')
     .description('stop what `noisy dev up` started')
-    .action(async () => done(await devDown({ dir: '.noisy' }, io)));
+    .action(async () => done(await (await commands.dev()).devDown({ dir: '.noisy' }, io)));
 
   root
     .command('predict')
@@ -140,7 +159,7 @@ function program(io: CommandIo, done: (code: number) => void): Command {
     .option('--batch <n>', 'examples per forward pass', intFlag(1), 256)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .addOption(storeOption())
-    .action(async (o) => done(await predictCommand(o, io)));
+    .action(async (o) => done(await (await commands.predict()).predictCommand(o, io)));
 
   root
     .command('export')
@@ -168,11 +187,19 @@ function program(io: CommandIo, done: (code: number) => void): Command {
         if (id || o.run || o.generation !== undefined || o.labelIssues) {
           throw new ConfigError('--model', 'exports a checkpoint: give no run id, --generation or --label-issues');
         }
-        done(await exportModelCommand({ model: o.model, format: o.format, out: o.out, store: o.store }, io));
+        done(
+          await (
+            await commands.exportModel()
+          ).exportModelCommand({ model: o.model, format: o.format, out: o.out, store: o.store }, io),
+        );
         return;
       }
       if (o.generation === undefined) throw new ConfigError('--generation', 'required to export a set of a run');
-      done(await exportCommand({ ...o, run: runIdOf(id, o.run, 'export'), labelIssues: o.labelIssues }, io));
+      done(
+        await (
+          await commands.export()
+        ).exportCommand({ ...o, run: runIdOf(id, o.run, 'export'), labelIssues: o.labelIssues }, io),
+      );
     });
 
   root
@@ -183,7 +210,11 @@ function program(io: CommandIo, done: (code: number) => void): Command {
     .option('--out <file>', 'also write it here')
     .addOption(storeOption())
     .action(async (id: string | undefined, o) =>
-      done(await reportCommand({ run: runIdOf(id, o.run, 'report'), store: o.store, out: o.out }, io)),
+      done(
+        await (
+          await commands.report()
+        ).reportCommand({ run: runIdOf(id, o.run, 'report'), store: o.store, out: o.out }, io),
+      ),
     );
 
   root
@@ -196,7 +227,7 @@ function program(io: CommandIo, done: (code: number) => void): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .option('--offline', 'never download datasets', false)
     .addOption(storeOption())
-    .action(async (o) => done(await evalCommand(o, io)));
+    .action(async (o) => done(await (await commands.eval()).evalCommand(o, io)));
 
   root
     .command('schema')
