@@ -82,11 +82,14 @@ describe('noisy run conventions', () => {
     expect(runs[0].out).toContain(`summary: ${join(store, 'runs', runs[0].runId, 'summary.json')}`);
     const io = captured();
     expect(await withStoreEnv(store, () => main(['runs', '--json'], io))).toBe(0);
-    expect(
-      JSON.parse(io.text)
-        .map((r: { runId: string }) => r.runId)
-        .sort(),
-    ).toEqual(runs.map((r) => r.runId).sort());
+    const listed = JSON.parse(io.text) as Array<Record<string, unknown>>;
+    expect(listed.map((r) => r.runId).sort()).toEqual(runs.map((r) => r.runId).sort());
+    // numbers as numbers: the last generation's top-1 as its summary has it, generations counted
+    for (const r of listed) {
+      const summary = JSON.parse(await readFile(join(store, 'runs', String(r.runId), 'summary.json'), 'utf8'));
+      expect(r).toMatchObject({ state: 'finished', evaluated: 2, generations: 2 });
+      expect(r.top1).toBe(summary.generations.at(-1).top1);
+    }
   });
 
   it('noisy predict --model - takes the model path that noisy run printed, and the store key', async () => {

@@ -123,6 +123,18 @@ describe('noisy cli', () => {
     expect(await main(['run', 'x.yaml', '--bogus'], capture())).toBe(2);
   });
 
+  it('noisy report and export - a run id the store does not have is named as such (exit code 2)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-'));
+    for (const argv of [
+      ['report', 'nope', '--store', dir],
+      ['export', 'nope', '--generation', '1', '--out', join(dir, 'kept.csv'), '--store', dir],
+    ]) {
+      const io = capture();
+      expect(await main(argv, io), argv.join(' ')).toBe(2);
+      expect(io.stderrText).toMatch(new RegExp(`no such run 'nope' in ${dir}; noisy runs --store`));
+    }
+  });
+
   it("noisy - each command accepts only its own flags: another command's flag is an error", async () => {
     for (const argv of [
       ['runs', '--top-k', '5'],

@@ -4,7 +4,7 @@
 // probabilities (the noisy instances), and those probabilities for cleanlab.
 import { ConfigError } from '@noisy/core';
 import { selectBackend } from '@noisy/ml';
-import { openStore } from '../store.js';
+import { openStore, requireRun } from '../store.js';
 import { exportFiltered, findLabelIssues } from '@noisy/pipeline';
 import { writePredProbs } from '../pred-probs-file.js';
 import { RowsFile } from '../rows-file.js';
@@ -28,6 +28,7 @@ export async function exportCommand(f: ExportFlags, io: CommandIo): Promise<numb
   if (f.predProbs && !/\.(npy|csv)$/i.test(f.predProbs))
     throw new ConfigError('--pred-probs', `write .npy or .csv, got '${f.predProbs}'`);
   const store = await openStore(f.store);
+  await requireRun(store, f.run, f.store);
   const out = new RowsFile(f.out);
   let n = 0;
   await out.writeAll(async () => {

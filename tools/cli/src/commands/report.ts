@@ -4,11 +4,12 @@ import { writeFile } from 'node:fs/promises';
 import { runKeys } from '@noisy/contracts';
 import { buildReport, writeTensorBoard } from '@noisy/pipeline';
 import { displayKey } from '../model-arg.js';
-import { openStore } from '../store.js';
+import { openStore, requireRun } from '../store.js';
 import type { CommandIo } from './io.js';
 
 export async function reportCommand(f: { run: string; store: string; out?: string }, io: CommandIo): Promise<number> {
   const store = await openStore(f.store);
+  await requireRun(store, f.run, f.store);
   const html = await buildReport(store, f.run);
   await store.put(runKeys.report(f.run), html);
   if (f.out) await writeFile(f.out, html);

@@ -21,12 +21,14 @@ export async function runsCommand(flags: { store: string; json?: boolean }, io: 
       /gen-\d+\/eval\/manifest\.json$/.test(k),
     ).length;
     const last = summary?.generations.at(-1);
+    // Numbers stay numbers (for --json); the table formats them.
     rows.push({
       runId: rec.runId,
       created: rec.createdAt,
       state: summary ? 'finished' : 'incomplete',
-      generations: `${gens}/${rec.experiment.stages.length}`,
-      top1: last ? pct(last.top1) : '-',
+      evaluated: gens,
+      generations: rec.experiment.stages.length,
+      top1: last ? last.top1 : null,
     });
   }
   if (flags.json) io.out(`${JSON.stringify(rows, null, 2)}\n`);
@@ -39,7 +41,13 @@ export async function runsCommand(flags: { store: string; json?: boolean }, io: 
     io.out(
       `${formatTable(
         ['run', 'created', 'state', 'evaluated', 'last top-1'],
-        rows.map((r) => [r.runId, r.created, r.state, r.generations, r.top1]),
+        rows.map((r) => [
+          r.runId,
+          r.created,
+          r.state,
+          `${r.evaluated}/${r.generations}`,
+          r.top1 === null ? '-' : pct(r.top1),
+        ]),
       )}\n`,
     );
   return 0;
