@@ -97,4 +97,21 @@ describe('progress', () => {
       '  gen 0 train: epoch 1 loss 0.2500, input wait 1.0s (50%)\n',
     ]);
   });
+
+  it('createProgress - work outside a run with no known total shows its count, not "gen -1" or "0%"', () => {
+    const lines: string[] = [];
+    const out = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
+    const sink = createProgress(out, () => 60_000);
+    sink.progress({
+      runId: '',
+      taskId: '',
+      step: 'predict',
+      generation: -1,
+      shard: -1,
+      unit: 'examples',
+      done: 5,
+      total: 0,
+    });
+    expect(lines).toEqual(['  predict 5 examples\n']);
+  });
 });

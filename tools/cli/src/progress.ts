@@ -10,8 +10,9 @@ export interface ProgressSink {
   done(): void;
 }
 
+// Work outside a run (noisy predict) has no generation (-1): no "gen" then.
 const label = (p: { step: string; generation: number; shard: number }) =>
-  `gen ${p.generation} ${p.step}${p.shard >= 0 ? ` shard ${p.shard}` : ''}`;
+  `${p.generation >= 0 ? `gen ${p.generation} ` : ''}${p.step}${p.shard >= 0 ? ` shard ${p.shard}` : ''}`;
 
 /** Bytes as megabytes with one decimal (ingest counting a source file). */
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
@@ -74,7 +75,17 @@ export function createProgress(out: NodeJS.WriteStream = process.stderr, now: ()
         line(`  ${label(p)}: epoch ${p.epoch} loss ${p.epochLoss.toFixed(4)}${inputWait(p)}`);
         return;
       }
-      const frac = p.total > 0 ? p.done / p.total : 0;
+      if (p.total <= 0) {
+        // An unknown total (a streamed input): the count so far, no percentage or bar.
+        const count = `  ${label(p)} ${p.done} ${p.unit}`;
+        if (tty) out.write(`\r\x1b[2K${(live = count).slice(0, (out.columns ?? 120) - 1)}`);
+        else if (now() - lastPlain > 10_000) {
+          lastPlain = now();
+          out.write(`${count}\n`);
+        }
+        return;
+      }
+      const frac = p.done / p.total;
       const left = eta(`${p.runId} ${label(p)}`, p.done, p.total);
       const detail = `${
         p.unit === 'steps'

@@ -1,10 +1,11 @@
-// Users' own inputs for prediction, streamed: an image folder (any nesting; ids are relative
-// paths), an IDX image file, or a TFRecord file (our shards or the original's). Images are
+// Users' own inputs for prediction, streamed: one picture, an image folder (any nesting; ids are
+// relative paths), an IDX image file, or a TFRecord file (our shards or the original's); anything
+// else is refused naming what is accepted. Images are
 // converted to the model's channels and resized to its input size; for models trained on encoded
 // pictures they stay encoded (the caller applies the evaluation crop). Table models read
 // CSV/TSV/ARFF rows encoded with the encoding stored in their checkpoint.
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { open, readFile, readdir, stat } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
 import { DataError } from '@noisy/core';
 import { readIdx } from '../idx.js';
 import { decodeImage, resizeImage, type Image } from '../image.js';
@@ -30,6 +31,27 @@ function fit(img: Image, shape: number[], where: string): Image {
 }
 
 const TABLE = /\.(csv|tsv|arff)(\.gz)?$/i;
+const TFRECORD = /\.tfrecords?$|tfrecord-|-of-\d{5}$/;
+const IDX_NAME = /-ubyte(\.gz)?$|\.idx\d?(\.gz)?$/i;
+const ACCEPTED =
+  'give a picture (.png, .jpg), a folder of pictures, a TFRecord file (.tfrecord, or a shard named *-of-NNNNN), an IDX image file (*-ubyte, *.idx) or, for table models, a .csv, .tsv or .arff file';
+
+/** What a file is, by its first bytes (then by its name): a picture, an IDX file, or unknown. */
+async function sniff(path: string): Promise<'picture' | 'idx' | 'unknown'> {
+  const fh = await open(path, 'r');
+  const head = Buffer.alloc(4);
+  try {
+    await fh.read(head, 0, 4, 0);
+  } finally {
+    await fh.close();
+  }
+  if (head.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47])) || (head[0] === 0xff && head[1] === 0xd8))
+    return 'picture';
+  // IDX: two zero bytes, then the element type (0x08 = unsigned byte), then the dimension count.
+  if (head[0] === 0 && head[1] === 0 && head[2] === 0x08 && head[3] >= 1 && head[3] <= 4) return 'idx';
+  if (head[0] === 0x1f && head[1] === 0x8b && IDX_NAME.test(path)) return 'idx'; // gzipped IDX
+  return 'unknown';
+}
 
 /**
  * Stream the examples of `path` for a model with input `shape` ([H, W, C], or [D] with its table
@@ -67,7 +89,7 @@ export async function* readPredictInput(
       else yield { id: relative(path, file), image: fit(decodeImage(bytes, channels, file), shape, file) };
     }
     if (n === 0) throw new DataError(path, 'contains no .png or .jpg images');
-  } else if (/\.tfrecords?$|tfrecord-|-of-\d{5}$/.test(path)) {
+  } else if (TFRECORD.test(path)) {
     let i = 0;
     for await (const rec of readTFRecordFile(path)) {
       const s = decodeSample(rec, path, i, channels, keepEncoded);
@@ -76,10 +98,19 @@ export async function* readPredictInput(
       else yield { id: s.id, image: fit(s.image!, shape, `${path} (record ${i - 1})`), label: s.label };
     }
   } else {
+    const kind = await sniff(path);
+    if (kind === 'picture') {
+      // One picture: its file name is its id.
+      const bytes = await readFile(path);
+      if (keepEncoded) yield { id: basename(path), encoded: new Uint8Array(bytes) };
+      else yield { id: basename(path), image: fit(decodeImage(bytes, channels, path), shape, path) };
+      return;
+    }
+    if (kind === 'unknown') throw new DataError(path, `not an input noisy predict reads: ${ACCEPTED}`);
     if (keepEncoded)
       throw new DataError(
         path,
-        'this model was trained on encoded pictures: give a folder of pictures or a TFRecord file',
+        'this model was trained on encoded pictures: give a picture, a folder of pictures or a TFRecord file',
       );
     const idx = await readIdx(path);
     const [n, h, w] = idx.shape;

@@ -1,4 +1,4 @@
-// noisy predict --model <checkpoint> --input <folder | IDX | TFRecord | CSV/ARFF> --out preds.csv|jsonl:
+// noisy predict --model <checkpoint> --input <picture | folder | IDX | TFRecord | CSV/ARFF> --out preds.csv|jsonl:
 // a trained model on your own data: id, top-k classes and probabilities, streamed in batches.
 // Models trained on encoded pictures see each picture as evaluation does (padded center crop,
 // bicubic resize to their resolution); other image models get the picture resized to their input.
