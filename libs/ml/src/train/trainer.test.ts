@@ -19,6 +19,25 @@ const images = (count: number, value: number): ImageSet => ({
   pixels: new Uint8Array(count * 36).fill(value),
 });
 
+/** Train a fresh model (seeded init) on 8 labeled 10s and 8 unlabeled 200s; returns it undisposed. */
+async function trainTiny(overrides: Partial<Parameters<typeof trainModel>[0]> = {}) {
+  const model = buildModel(e.stages[1].model, { inputShape: [6, 6, 1], classes: 2 }, 1);
+  const before = model.trainableWeights.map((w) => Array.from(w.read().dataSync()));
+  await trainModel({
+    model,
+    labeled: { set: images(8, 10), labels: Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1]) },
+    unlabeled: { set: images(8, 200), probabilities: new Float32Array(16).fill(0.5) },
+    classes: 2,
+    stats: { mean: [0.5], std: [0.25] },
+    train: e.stages[1].train,
+    pseudoLabels: e.pseudoLabels,
+    noise: {},
+    rng: createRng(0),
+    ...overrides,
+  });
+  return { model, before };
+}
+
 async function countNoise(withUnlabeledNoise: boolean) {
   const seen = { labeled: 0, unlabeled: 0, byUnlabeledNoise: 0 };
   // labeled images are 10s, unlabeled 200s: the noise functions see which part an image is from
@@ -30,23 +49,11 @@ async function countNoise(withUnlabeledNoise: boolean) {
     if (img.data[0] === 200) seen.byUnlabeledNoise++;
     return img;
   };
-  const model = buildModel(e.stages[1].model, { inputShape: [6, 6, 1], classes: 2 }, 1);
-  try {
-    await trainModel({
-      model,
-      labeled: { set: images(8, 10), labels: Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1]) },
-      unlabeled: { set: images(8, 200), probabilities: new Float32Array(16).fill(0.5) },
-      classes: 2,
-      stats: { mean: [0.5], std: [0.25] },
-      train: e.stages[1].train,
-      pseudoLabels: e.pseudoLabels,
-      noise: { image: count },
-      ...(withUnlabeledNoise ? { unlabeledNoise: { image: unlabeledNoise } } : {}),
-      rng: createRng(0),
-    });
-  } finally {
-    model.dispose();
-  }
+  const { model } = await trainTiny({
+    noise: { image: count },
+    ...(withUnlabeledNoise ? { unlabeledNoise: { image: unlabeledNoise } } : {}),
+  });
+  model.dispose();
   return seen;
 }
 
@@ -67,24 +74,12 @@ describe('trainer noise', () => {
   //   ema = (2/11) (0.1 w0 + 0.9 w1) + (9/11) w2
   it('trainer - the trained model ends with the EMA weights', async () => {
     const trainable = async (steps: number, emaDecay: number) => {
-      const model = buildModel(e.stages[1].model, { inputShape: [6, 6, 1], classes: 2 }, 1);
-      const w0 = model.trainableWeights.map((w) => Array.from(w.read().dataSync()));
-      try {
-        await trainModel({
-          model,
-          labeled: { set: images(8, 10), labels: Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1]) },
-          unlabeled: { set: images(8, 200), probabilities: new Float32Array(16).fill(0.5) },
-          classes: 2,
-          stats: { mean: [0.5], std: [0.25] },
-          train: { ...e.stages[1].train, steps, emaDecay, warmupEpochs: 0, learningRate: 1 },
-          pseudoLabels: e.pseudoLabels,
-          noise: {},
-          rng: createRng(0),
-        });
-        return { w0, w: model.trainableWeights.map((w) => Array.from(w.read().dataSync())) };
-      } finally {
-        model.dispose();
-      }
+      const { model, before } = await trainTiny({
+        train: { ...e.stages[1].train, steps, emaDecay, warmupEpochs: 0, learningRate: 1 },
+      });
+      const w = model.trainableWeights.map((v) => Array.from(v.read().dataSync()));
+      model.dispose();
+      return { w0: before, w };
     };
     const { w0, w: w1 } = await trainable(1, 0);
     const { w: w2 } = await trainable(2, 0);
