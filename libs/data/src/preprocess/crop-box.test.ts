@@ -163,6 +163,17 @@ describe('crop-box', () => {
     });
   });
 
+  it('generateRandomCrop - the repair keeps the aspect: width from the new height times it (aspect 3/4)', () => {
+    // maxPx 1000: maxH = lrint(sqrt(1000 / 0.75)) = lrint(36.5) = 37, w = lrint(27.75) = 28, area 1036 > 1000
+    // -> h = 36, w = lrint(36 * 0.75) = 27, area 972
+    expect(generateRandomCrop(100, 100, 0.08, 0.1, 0.75, pinned('high').rng)).toEqual({
+      top: 63,
+      left: 72,
+      height: 36,
+      width: 27,
+    });
+  });
+
   it('generateRandomCrop - no height draw when only one height fits, no offset draw when the crop spans the side', () => {
     // area [0.5, 0.51] of 100x100: h = lrint(70.7) = 71 = maxH = lrint(71.4): one height, no draw
     const one = pinned('high');

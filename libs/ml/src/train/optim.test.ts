@@ -121,32 +121,37 @@ describe('optimisation', () => {
     w.dispose();
   });
 
-  it('rmsprop - state lists ms then mom per variable; weights without a gradient or decay are left alone', () => {
-    const a = tf.variable(tf.tensor1d([2]), true, 'w_state_a');
-    const bn = tf.variable(tf.tensor1d([3]), true, 'w_state_bn');
-    const idle = tf.variable(tf.tensor1d([4]), true, 'w_state_idle');
-    const before = tf.memory().numTensors;
-    const opt = new Optimizer([a, bn, idle], {
-      kind: 'rmsprop',
-      weightDecay: 0.5,
-      decayed: (name) => !name.endsWith('_bn'),
+  // Both update paths: tfjs ops, and the native kernel where the addon is loaded.
+  for (const native of [false, true]) {
+    it(`rmsprop - state lists ms then mom per variable; weights without a gradient or decay are left alone (${native ? 'native' : 'ops'})`, () => {
+      configureOnednn({ enabled: native });
+      const a = tf.variable(tf.tensor1d([2]), true, `w_state_a_${native}`);
+      const bn = tf.variable(tf.tensor1d([3]), true, `w_state_bn_${native}`);
+      const idle = tf.variable(tf.tensor1d([4]), true, `w_state_idle_${native}`);
+      const before = tf.memory().numTensors;
+      const opt = new Optimizer([a, bn, idle], {
+        kind: 'rmsprop',
+        weightDecay: 0.5,
+        decayed: (name) => !name.includes('_bn_'),
+      });
+      opt.apply({ [a.name]: tf.tensor1d([0]), [bn.name]: tf.tensor1d([0]) }, 0.1);
+      // a: g = .5 * 2 = 1 -> ms = .9 + .1 = 1, mom = .1 / sqrt(1.001); bn: not decayed, g = 0 -> unchanged
+      const { slots } = opt.state();
+      expect(slots).toHaveLength(6);
+      expect(slots[0].dataSync()[0]).toBeCloseTo(1, 6);
+      expect(slots[1].dataSync()[0]).toBeCloseTo(0.1 / Math.sqrt(1.001), 6);
+      expect(slots[2].dataSync()[0]).toBeCloseTo(0.9, 6);
+      expect(slots[3].dataSync()[0]).toBe(0);
+      expect(slots.every((s) => !s.trainable)).toBe(true);
+      expect(a.dataSync()[0]).toBeCloseTo(2 - 0.1 / Math.sqrt(1.001), 6);
+      expect(bn.dataSync()[0]).toBe(3);
+      expect(idle.dataSync()[0]).toBe(4);
+      opt.dispose();
+      expect(tf.memory().numTensors).toBe(before + 2); // only the two gradients, which the caller owns
+      for (const v of [a, bn, idle]) v.dispose();
+      configureOnednn({ enabled: true });
     });
-    opt.apply({ w_state_a: tf.tensor1d([0]), w_state_bn: tf.tensor1d([0]) }, 0.1);
-    // a: g = .5 * 2 = 1 -> ms = .9 + .1 = 1, mom = .1 / sqrt(1.001); bn: not decayed, g = 0 -> unchanged
-    const { slots } = opt.state();
-    expect(slots).toHaveLength(6);
-    expect(slots[0].dataSync()[0]).toBeCloseTo(1, 6);
-    expect(slots[1].dataSync()[0]).toBeCloseTo(0.1 / Math.sqrt(1.001), 6);
-    expect(slots[2].dataSync()[0]).toBeCloseTo(0.9, 6);
-    expect(slots[3].dataSync()[0]).toBe(0);
-    expect(slots.every((s) => !s.trainable)).toBe(true);
-    expect(a.dataSync()[0]).toBeCloseTo(2 - 0.1 / Math.sqrt(1.001), 6);
-    expect(bn.dataSync()[0]).toBe(3);
-    expect(idle.dataSync()[0]).toBe(4);
-    opt.dispose();
-    expect(tf.memory().numTensors).toBe(before + 2); // only the two gradients, which the caller owns
-    for (const v of [a, bn, idle]) v.dispose();
-  });
+  }
 
   it('schedule - finalLearningRate picks decayEpochs so the last epoch decays to it', () => {
     const o = {
