@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,6 +123,51 @@ describe('noisy cli', () => {
     expect(io.stderrText).toMatch(/unknown command 'fly'/);
     expect(await main(['run', 'x.yaml', '--bogus'], capture())).toBe(2);
   });
+
+  it('noisy run - Ctrl-C stops the run saying how to resume (exit 130, no FAILED); the rerun says it resumes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-'));
+    await writeFile(join(dir, 'exp.yaml'), tiny);
+    const root = join(import.meta.dirname, '..', '..');
+    const noisy = (onErr?: (text: string, kill: () => void) => void) =>
+      new Promise<{ code: number | null; err: string }>((done) => {
+        const child = spawn(
+          process.execPath,
+          [
+            join(root, 'tools/cli/bin/noisy.js'),
+            'run',
+            join(dir, 'exp.yaml'),
+            '--store',
+            join(dir, 'store'),
+            '--offline',
+          ],
+          { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+        );
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+          onErr?.(err, () => child.kill('SIGINT'));
+        });
+        child.on('exit', (code) => done({ code, err }));
+      });
+    // Interrupted once the teacher is committed and prediction has started (a user's Ctrl-C).
+    let sent = false;
+    const first = await noisy((err, kill) => {
+      if (!sent && /predict/.test(err)) {
+        sent = true;
+        kill();
+      }
+    });
+    expect(sent).toBe(true);
+    expect(first.code, first.err).toBe(130);
+    expect(first.err).toMatch(/interrupted: run \S+ stopped; its committed steps are kept: run the same command again/);
+    expect(first.err).not.toMatch(/FAILED/);
+    const second = await noisy();
+    expect(second.code, second.err).toBe(0);
+    const resumed = /resuming run (\S+): (\d+) committed step\(s\) are kept/.exec(second.err);
+    expect(resumed, second.err).not.toBeNull();
+    expect(Number(resumed![2])).toBeGreaterThanOrEqual(2); // at least the dataset and the teacher
+    expect(first.err).toContain(`run ${resumed![1]}`);
+  }, 180_000);
 
   it('noisy report and export - a run id the store does not have is named as such (exit code 2)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-'));

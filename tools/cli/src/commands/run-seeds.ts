@@ -5,7 +5,7 @@
 import { basename, dirname, join } from 'node:path';
 import { printSeedsReport, runIdFor, runSeeds } from '@noisy/pipeline';
 import type { CommandIo } from './io.js';
-import { prepareRun, runWithProgress, type RunFlags } from './run.js';
+import { INTERRUPTED_EXIT, RunInterrupted, announceResume, prepareRun, runWithProgress, type RunFlags } from './run.js';
 
 export interface SeedsFlags extends RunFlags {
   seeds: number[];
@@ -27,12 +27,18 @@ export async function runSeedsCommand(file: string, flags: SeedsFlags, io: Comma
     seeds: flags.seeds,
     control: flags.control,
     out: out ?? undefined,
-    runner: (e, arm) => {
+    runner: async (e, arm) => {
       const runId = runIdFor(e);
       io.err(`noisy: seed ${arm.seed}${arm.control ? ' control' : ''}: run ${runId}\n`);
+      await announceResume(store, runId, io);
       return runWithProgress(store, e, runId, flags, io);
     },
+  }).catch((err: unknown) => {
+    if (!(err instanceof RunInterrupted)) throw err;
+    io.err(`\nnoisy: ${err.message} (every seed's finished runs are kept too)\n`);
+    return null;
   });
+  if (!report) return INTERRUPTED_EXIT;
   io.out('\n');
   printSeedsReport(report, (line) => io.out(`${line}\n`));
   if (out) {

@@ -69,7 +69,28 @@ function localRanks(backend: string, storeUrl: string): GangLauncher {
 /** The ranks start in the repository root: a relative --store path must not move with them. */
 const absoluteStore = (url: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : resolve(url));
 
-/** Drive one compiled experiment on the embedded default with progress on stderr; SIGINT cancels it. */
+/** Ctrl-C stopped the run: not a failure; its committed steps stay and a rerun resumes. */
+export class RunInterrupted extends Error {
+  constructor(readonly runId: string) {
+    super(`interrupted: run ${runId} stopped; its committed steps are kept: run the same command again to resume`);
+  }
+}
+
+/** Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it). */
+export const INTERRUPTED_EXIT = 130;
+
+/** Say, before a run starts, whether it resumes one the store has begun (and how far it got). */
+export async function announceResume(store: ObjectStore, runId: string, io: CommandIo): Promise<void> {
+  if (!(await store.head(runKeys.experiment(runId)))) return;
+  if (await store.head(runKeys.summary(runId))) {
+    io.err(`noisy: run ${runId} already finished in this store: checking its steps, nothing is recomputed\n`);
+    return;
+  }
+  const committed = (await store.list(`runs/${runId}/`)).filter((k) => /manifest\.json$/.test(k)).length;
+  io.err(`noisy: resuming run ${runId}: ${committed} committed step(s) are kept, the rest runs\n`);
+}
+
+/** Drive one compiled experiment on the embedded default with progress on stderr; SIGINT stops it (RunInterrupted). */
 export async function runWithProgress(
   store: ObjectStore,
   experiment: CompiledExperiment,
@@ -88,7 +109,8 @@ export async function runWithProgress(
       runId,
       signal: controller.signal,
       onProgress: (p) => progress.progress(p),
-      onRunEvent: (e) => progress.run(e),
+      // Once interrupted, the run's own "failed: cancelled" is not news: RunInterrupted says it.
+      onRunEvent: (e) => (controller.signal.aborted ? undefined : progress.run(e)),
       worker: {
         allowDownload: !flags.offline,
         gang: localRanks(flags.backend ?? experiment.backend, absoluteStore(flags.store)),
@@ -96,6 +118,9 @@ export async function runWithProgress(
     });
     progress.done();
     return summary;
+  } catch (err) {
+    if (controller.signal.aborted) throw new RunInterrupted(runId);
+    throw err;
   } finally {
     progress.done();
     process.off('SIGINT', onSignal);
@@ -106,6 +131,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
   const { experiment, store } = await prepareRun(file, flags, io);
   const runId = flags.runId ?? runIdFor(experiment);
   io.err(`noisy: run ${runId}\n`);
+  await announceResume(store, runId, io);
   // Traces are off in the embedded default unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT).
   const telemetry = setupTelemetry('noisy-cli');
   try {
@@ -120,6 +146,10 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
     );
     if (flags.summary) await writeFile(flags.summary, `${JSON.stringify(summary, null, 2)}\n`);
     return 0;
+  } catch (err) {
+    if (!(err instanceof RunInterrupted)) throw err;
+    io.err(`\nnoisy: ${err.message}\n`);
+    return INTERRUPTED_EXIT;
   } finally {
     await telemetry.shutdown();
   }
