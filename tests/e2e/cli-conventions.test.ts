@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { encodePng, openSynthetic } from '@noisy/data';
 import type { CommandIo } from '../../tools/cli/src/commands/io.js';
 import { main } from '../../tools/cli/src/main.js';
@@ -76,6 +77,33 @@ describe('noisy run conventions', () => {
     const io = captured();
     expect(await main(['run', join(dir, 'exp.yaml'), '--store', store, '--set', 'train.steps=-3'], io)).toBe(2);
     expect(io.errText).toMatch(/exp\.yaml: train\.steps/);
+  });
+
+  it('noisy run <run>/experiment.yaml - runs the stored experiment again (the same run: it resumes); the record is not a file to run', async () => {
+    const saved = join(store, 'runs', runs[0].runId, 'experiment.yaml');
+    const text = await readFile(saved, 'utf8');
+    expect(text).toMatch(/^# The experiment of run /);
+    expect(text).toMatch(/steps: 40/); // the --set overrides are in it
+    const again = captured();
+    expect(await main(['run', saved, '--store', store, '--offline'], again), again.errText).toBe(0);
+    expect(again.errText).toContain(`noisy: run ${runs[0].runId}\n`);
+    expect(again.errText).toMatch(/already finished in this store/);
+    const record = captured();
+    const json = join(store, 'runs', runs[0].runId, 'experiment.json');
+    expect(await main(['run', json, '--store', store], record)).toBe(2);
+    expect(record.errText).toMatch(/is a run's record, not an experiment file: run .*experiment\.yaml/);
+  });
+
+  it('noisy run --print-config - prints the compiled experiment with its defaults and overrides; runs nothing', async () => {
+    const io = captured();
+    const empty = join(dir, 'no-store');
+    expect(
+      await main(['run', join(dir, 'exp.yaml'), '--print-config', '--set', 'train.steps=7', '--store', empty], io),
+    ).toBe(0);
+    const printed = parseYaml(io.text) as { stages: Array<{ train: { steps: number; emaDecay: number } }> };
+    expect(printed.stages.map((st) => st.train.steps)).toEqual([7, 7]);
+    expect(printed.stages[0].train.emaDecay).toBe(0.9999); // a default the file does not give
+    await expect(readFile(join(empty, 'runs'))).rejects.toThrow(/ENOENT/);
   });
 
   it('NOISY_STORE_URL - the run went to that store, and noisy runs reads it without --store', async () => {

@@ -51,6 +51,8 @@ const gen = (runId: string, g: number) => `runs/${runId}/gen-${g}`;
 export const runKeys = {
   root: (runId: string) => `runs/${runId}`,
   experiment: (runId: string) => `runs/${runId}/experiment.json`,
+  /** The experiment as the user gave it (overrides applied), runnable again: `noisy run <it>`. */
+  experimentFile: (runId: string) => `runs/${runId}/experiment.yaml`,
   summary: (runId: string) => `runs/${runId}/summary.json`,
   report: (runId: string) => `runs/${runId}/report.html`,
   /** The controller's view of the run (state, message, updated): what GetRun shows after a restart. */

@@ -1,6 +1,6 @@
 // Read an experiment YAML (or JSON) file and compile it; errors name the file and field path.
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, compileExperimentFrom, parseExperimentText, type CompiledExperiment } from '@noisy/core';
 
 /** Paths inside the experiment are relative to the file that names them. */
@@ -26,6 +26,12 @@ export async function readExperimentFile(path: string): Promise<Record<string, u
     );
   }
   const raw = parseExperimentText(text, path);
+  // A run's record (runs/<id>/experiment.json) holds the compiled experiment, not a file to run.
+  if (raw && typeof raw === 'object' && 'runId' in raw && 'datasetId' in raw && 'experiment' in raw)
+    throw new ConfigError(
+      path,
+      `is a run's record, not an experiment file: run ${join(dirname(path), 'experiment.yaml')} to run that experiment again`,
+    );
   resolvePaths(raw, dirname(resolve(path)));
   return raw;
 }

@@ -9,6 +9,7 @@ import { reportError } from './errors.js';
 import { collect, controllerOptions, intFlag, numberFlag, seedList, storeOption } from './flags.js';
 import { parseOverride } from './overrides.js';
 import { experimentSchemaText } from './schema.js';
+import { printConfig } from './print-config.js';
 
 // Commands are imported when they run, so --help, --version and schema answer without loading
 // TensorFlow.js and the kernels (seconds); the kernels' switch is applied before a command loads.
@@ -74,12 +75,17 @@ function program(io: CommandIo, done: (code: number) => void): Command {
     .addOption(new Option('--backend <name>', "tfjs backend (default: the experiment file's)").choices(BACKENDS))
     .option('--offline', 'never download datasets', false)
     .option('--dry-run', 'validate the experiment against its data and print the plan; train nothing')
+    .option('--print-config', 'print the compiled experiment (every default filled in) as YAML; run nothing')
     .option('--set <path=value>', 'override a field of the experiment, e.g. train.steps=800 (repeatable)', collect)
     .option('--seeds <list>', 'run once per seed, e.g. 0,1,2, and print mean ± sd per generation', seedList)
     .option('--control', "with --seeds: also run each seed's no-pseudo-label control and print the paired gains")
     .action(async (file: string, o) => {
       const overrides = ((o.set ?? []) as string[]).map((s) => parseOverride(s));
       if (o.control && !o.seeds) throw new ConfigError('--control', 'needs --seeds (e.g. --seeds 0,1,2 --control)');
+      if (o.printConfig) {
+        done(await printConfig(file, overrides, io));
+        return;
+      }
       if (o.dryRun) {
         done(
           await (await commands.dryRun()).dryRunCommand(file, { offline: o.offline, overrides, store: o.store }, io),

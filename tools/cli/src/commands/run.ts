@@ -1,5 +1,6 @@
 // noisy run <experiment.yaml>: the whole Noisy Student loop on the embedded default.
 import { writeFile } from 'node:fs/promises';
+import { stringify } from 'yaml';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { selectBackend } from '@noisy/ml';
@@ -36,7 +37,8 @@ export interface RunFlags {
 /** What every `noisy run` does first: compile the file with its overrides, open the store, pick the backend. */
 export async function prepareRun(file: string, flags: RunFlags, io: CommandIo) {
   const overrides = flags.overrides ?? [];
-  const experiment = compileExperimentFrom(applyOverrides(await readExperimentFile(file), overrides), file);
+  const raw = applyOverrides(await readExperimentFile(file), overrides);
+  const experiment = compileExperimentFrom(raw, file);
   const store = await openStore(flags.store);
   const backend = await selectBackend((flags.backend ?? experiment.backend) as 'auto');
   const kernels = backend.kernels
@@ -48,7 +50,7 @@ export async function prepareRun(file: string, flags: RunFlags, io: CommandIo) {
     `noisy: backend ${backend.name} (${backend.provider}${backend.gpu ? ', GPU' : ''}${kernels}); store ${store.url}\n`,
   );
   if (overrides.length) io.err(`noisy: overrides ${describeOverrides(overrides)}\n`);
-  return { experiment, store };
+  return { experiment, store, raw };
 }
 
 /**
@@ -68,6 +70,17 @@ function localRanks(backend: string, storeUrl: string): GangLauncher {
 
 /** The ranks start in the repository root: a relative --store path must not move with them. */
 const absoluteStore = (url: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : resolve(url));
+
+/**
+ * Keep the experiment as given (overrides applied, paths absolute) beside the run, as a file
+ * `noisy run` takes: running it again resumes the same run.
+ */
+async function saveExperimentFile(store: ObjectStore, runId: string, raw: Record<string, unknown>): Promise<void> {
+  const text =
+    `# The experiment of run ${runId}, as given (overrides applied, paths made absolute).\n` +
+    `# noisy run this file to run it again: the same run id, so it resumes.\n${stringify(raw)}`;
+  await store.putIfAbsent(runKeys.experimentFile(runId), new TextEncoder().encode(text));
+}
 
 /** Ctrl-C stopped the run: not a failure; its committed steps stay and a rerun resumes. */
 export class RunInterrupted extends Error {
@@ -128,10 +141,11 @@ export async function runWithProgress(
 }
 
 export async function runCommand(file: string, flags: RunFlags, io: CommandIo): Promise<number> {
-  const { experiment, store } = await prepareRun(file, flags, io);
+  const { experiment, store, raw } = await prepareRun(file, flags, io);
   const runId = flags.runId ?? runIdFor(experiment);
   io.err(`noisy: run ${runId}\n`);
   await announceResume(store, runId, io);
+  await saveExperimentFile(store, runId, raw);
   // Traces are off in the embedded default unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT).
   const telemetry = setupTelemetry('noisy-cli');
   try {
