@@ -1,6 +1,6 @@
 // The CLI's conventions on real runs: `--set` overrides recorded in the run, NOISY_STORE_URL as
 // the store, the model path `noisy run` prints accepted by --model, and `runs --compare`.
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +150,19 @@ describe('noisy run conventions', () => {
     const rows = (await readFile(byPath, 'utf8')).trim().split('\n');
     expect(rows).toHaveLength(5);
     expect(await readFile(byPath, 'utf8')).toBe(await readFile(byKey, 'utf8'));
+    // A copy of the folder under another name, elsewhere (docs/cli.md invites `cp -r`), predicts the same.
+    const copy = join(dir, 'elsewhere', 'mymodel');
+    await cp(printed, copy, { recursive: true });
+    const byCopy = join(dir, 'by-copy.csv');
+    expect(await main(['predict', '--model', copy, '--input', folder, '--out', byCopy], quietIo())).toBe(0);
+    expect(await readFile(byCopy, 'utf8')).toBe(await readFile(byPath, 'utf8'));
+    // A copy without its attempt folder names what is missing.
+    const bare = join(dir, 'elsewhere', 'bare');
+    await mkdir(bare, { recursive: true });
+    await cp(join(printed, 'manifest.json'), join(bare, 'manifest.json'));
+    const err = captured();
+    expect(await main(['predict', '--model', bare, '--input', folder, '--out', join(dir, 'x.csv')], err)).toBe(2);
+    expect(err.errText).toMatch(/which is not in this folder .*copy the whole model folder/);
   });
 
   it('noisy runs --compare - the generations of several runs side by side, top-1 / top-5 from their summaries', async () => {

@@ -107,18 +107,39 @@ export async function loadCheckpoint(
     new TextDecoder().decode(manifestBytes ?? (await readCheckpointManifest(store, prefix))),
   ) as CommitRecord;
   // manifest -> each file. Part keys are relative to the store the run wrote (runs/<id>/gen-1/model/
-  // meta.json, or under an attempt's folder); this store may be rooted elsewhere (a checkpoint
-  // folder given on disk): map each key to this prefix through the deepest ancestor named like it.
-  const local = (key: string) => {
+  // attempt-<id>/meta.json); this store may be rooted elsewhere (a checkpoint folder given on disk,
+  // copied and renamed): the first of these that exists is the file, tried in order:
+  //   the key below the deepest ancestor named like `prefix` (the folder kept its name),
+  //   the key from its attempt folder on, under `prefix` (a copied folder, any name),
+  //   the file name under `prefix` (a flat copy), the key itself.
+  const candidates = (key: string): string[] => {
     const segs = key.split('/');
+    const out: string[] = [];
     for (let i = segs.length - 1; i > 0; i--)
-      if (`/${segs.slice(0, i).join('/')}`.endsWith(`/${prefix}`)) return `${prefix}/${segs.slice(i).join('/')}`;
-    return key;
+      if (`/${segs.slice(0, i).join('/')}`.endsWith(`/${prefix}`)) {
+        out.push(`${prefix}/${segs.slice(i).join('/')}`);
+        break;
+      }
+    const attempt = segs.findIndex((x) => x.startsWith('attempt-'));
+    if (attempt >= 0) out.push(`${prefix}/${segs.slice(attempt).join('/')}`);
+    out.push(`${prefix}/${segs.at(-1)}`, key);
+    return out;
   };
   const read = async (file: string) => {
     const part = manifest.parts?.find((p) => p.key.split('/').at(-1) === file);
     if (!part) throw new ArtifactError(manifestKey, `lists no ${file}: not a checkpoint's manifest`);
-    const key = local(part.key);
+    const tried = candidates(part.key);
+    let key: string | undefined;
+    for (const k of tried)
+      if (await store.head(k)) {
+        key = k;
+        break;
+      }
+    if (!key)
+      throw new ArtifactError(
+        manifestKey,
+        `lists ${part.key}, which is not in this folder (looked for ${tried.join(', ')}): copy the whole model folder, attempt-* folders included; a run that reused this model from an earlier run keeps its files in that run's folder`,
+      );
     const bytes = await store.get(key);
     if (sha256Hex(bytes) !== part.sha256)
       throw new ArtifactError(key, 'sha256 does not match the manifest: the checkpoint is corrupt');
