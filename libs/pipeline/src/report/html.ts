@@ -113,7 +113,7 @@ function samples(p: PseudoLabelView): string {
 function pseudoLabels(m: ReportModel, p: PseudoLabelView): string[] {
   const buckets = Array.from({ length: CONFIDENCE_BUCKETS }, (_, b) => (b / CONFIDENCE_BUCKETS).toFixed(2));
   return [
-    `<h2>Pseudo-labels for generation ${p.generation} (teacher: ${p.teacherLabel})</h2>`,
+    `<h2>Pseudo-labels for generation ${p.generation} (predicted by ${p.generation === 1 ? 'the teacher' : p.teacherLabel})</h2>`,
     barChart(
       'Predicted class: before and after balancing',
       m.classNames,

@@ -25,12 +25,13 @@ export interface Series {
 
 const colorOf = (s: Series, i: number) => s.color ?? PALETTE[i % PALETTE.length];
 
+// Below the plot (B): x tick values, the x axis name, then the legend.
 const W = 560,
-  H = 240,
+  H = 256,
   L = 48,
   R = 12,
   T = 12,
-  B = 40;
+  B = 56;
 
 function frame(body: string, title: string, yMax: number, yFmt: (v: number) => string, legend: Series[]): string {
   const ticks = [0, 0.25, 0.5, 0.75, 1]
@@ -80,6 +81,18 @@ export function barChart(
   return frame(body, title, max, yFmt, series);
 }
 
+/** Five ticks along the x axis (0 to xMax, whole numbers), with their values below it. */
+function xTicks(xMax: number, x: (v: number) => number): string {
+  const values = [...new Set([0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(xMax * f)))];
+  return values
+    .map(
+      (v) =>
+        `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${H - B}" y2="${H - B + 4}" stroke="#999"/>` +
+        `<text x="${x(v).toFixed(1)}" y="${H - B + 14}" text-anchor="middle" font-size="10">${v}</text>`,
+    )
+    .join('');
+}
+
 /** Lines over a shared x axis: epochs (value index) or the series' own x values (steps). */
 export function lineChart(title: string, series: Series[], yFmt: (v: number) => string, xLabel = 'epoch'): string {
   const xOf = (s: Series, i: number) => s.x?.[i] ?? i;
@@ -95,6 +108,7 @@ export function lineChart(title: string, series: Series[], yFmt: (v: number) => 
           `points="${s.values.map((v, i) => `${x(xOf(s, i)).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
       )
       .join('') +
-    `<text x="${(W + L) / 2}" y="${H - B + 14}" text-anchor="middle" font-size="10">${esc(xLabel)}</text>`;
+    xTicks(xMax, x) +
+    `<text x="${(W + L) / 2}" y="${H - B + 26}" text-anchor="middle" font-size="10">${esc(xLabel)}</text>`;
   return frame(body, title, max, yFmt, series);
 }
