@@ -85,8 +85,8 @@ describe('noisy cli', () => {
     expect(missing.io.stderrText).toMatch(/nope-images\.gz: cannot read IDX file: ENOENT/);
     const runs = await readdir(join(missing.dir, 'store', 'runs'));
     const files = await readdir(join(missing.dir, 'store', 'runs', runs[0]));
-    // No manifest, no summary: the run record and the failed task's durable failure marker only.
-    expect(files.sort()).toEqual(['experiment.json', 'failures']);
+    // No manifest, no summary: the run record, its runnable experiment and the failed task's failure marker.
+    expect(files.sort()).toEqual(['experiment.json', 'experiment.yaml', 'failures']); // no manifest, no summary
   });
 
   it('noisy run - an unusable work directory is named', async () => {
@@ -168,6 +168,25 @@ describe('noisy cli', () => {
     expect(Number(resumed![2])).toBeGreaterThanOrEqual(2); // at least the dataset and the teacher
     expect(first.err).toContain(`run ${resumed![1]}`);
   }, 180_000);
+
+  it('noisy run - with a dev split the model line and runs/<id>/best name the generation best on dev', async () => {
+    const { code, io, dir } = await runWith(tiny, ['--set', 'data.dev=15']);
+    expect(code, io.stderrText).toBe(0);
+    const runId = /noisy: run (\S+)/.exec(io.stderrText)![1];
+    const summary = JSON.parse(await readFile(join(dir, 'store', 'runs', runId, 'summary.json'), 'utf8'));
+    // chosen independently of the code: highest dev top-1, the later one on a tie
+    const devs: number[] = summary.generations.map((g: { dev: { top1: number } }) => g.dev.top1);
+    const best = devs.lastIndexOf(Math.max(...devs));
+    expect(summary.best).toBe(best);
+    expect(io.stdout).toMatch(new RegExp(`model: +\\S+/gen-${best}/model  \\(generation ${best}, best dev top-1\\)`));
+    const evalOf = async (model: string) => {
+      const out = capture();
+      const args = ['--data', join(dir, 'exp.yaml'), '--store', join(dir, 'store'), '--json', '--offline'];
+      expect(await main(['eval', '--model', model, ...args], out), out.stderrText).toBe(0);
+      return out.stdout;
+    };
+    expect(await evalOf(`runs/${runId}/best`)).toBe(await evalOf(`runs/${runId}/gen-${best}/model`));
+  });
 
   it('noisy report and export - a run id the store does not have is named as such (exit code 2)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-'));

@@ -3,7 +3,10 @@
 // so a key never silently resolves to an unrelated local folder.
 import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
-import type { ObjectStore } from '@noisy/platform';
+import { ConfigError } from '@noisy/core';
+import { runKeys } from '@noisy/contracts';
+import { getJson, type ObjectStore } from '@noisy/platform';
+import { checkpointPrefix, type RunSummary } from '@noisy/pipeline';
 import { openStore } from './store.js';
 
 export interface ModelLocation {
@@ -19,6 +22,9 @@ const isFile = (p: string) =>
   );
 
 export async function locateModel(store: ObjectStore, value: string): Promise<ModelLocation> {
+  // runs/<id>/best: the generation the run chose on dev (its summary's `best`, else the last one).
+  const best = /^runs\/([^/]+)\/best\/?$/.exec(value);
+  if (best) return { store, prefix: await bestModel(store, best[1]) };
   const cleaned = value
     .replace(/^file:\/\//, '')
     .replace(/\/(meta|model|manifest)\.json$/, '')
@@ -42,4 +48,15 @@ export function displayKey(store: ObjectStore, key: string): string {
   const abs = resolve(store.url.slice('file://'.length), key);
   const rel = relative(process.cwd(), abs);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+}
+
+/** The checkpoint of the generation a finished run recommends (chosen on dev, else its last). */
+async function bestModel(store: ObjectStore, runId: string): Promise<string> {
+  if (!(await store.head(runKeys.summary(runId))))
+    throw new ConfigError(
+      '--model',
+      `runs/${runId}/best: run '${runId}' has no summary in ${store.url} (unknown, or not finished)`,
+    );
+  const summary = await getJson<RunSummary>(store, runKeys.summary(runId));
+  return checkpointPrefix(store, runId, summary.best ?? summary.generations.at(-1)!.generation);
 }

@@ -38,6 +38,21 @@ export interface RunSummary {
   datasetId: string;
   classes: number;
   generations: GenerationSummary[];
+  /**
+   * The generation with the highest dev top-1 (ties: the later one), the model to use; null without
+   * a dev split (test must not choose). Absent in summaries written before it existed.
+   */
+  best?: number | null;
+}
+
+/** The generation chosen on dev: highest dev top-1, the later one on a tie; null without dev. */
+export function bestOnDev(generations: readonly Pick<GenerationSummary, 'generation' | 'dev'>[]): number | null {
+  let best: { generation: number; top1: number } | null = null;
+  for (const g of generations) {
+    if (!g.dev) return null;
+    if (!best || g.dev.top1 >= best.top1) best = { generation: g.generation, top1: g.dev.top1 };
+  }
+  return best?.generation ?? null;
 }
 
 const modelLabel = (m: { name: string; width: number; depth: number }) =>
@@ -90,6 +105,7 @@ export async function buildSummary(
     datasetId,
     classes: info.classNames.length,
     generations,
+    best: bestOnDev(generations),
   };
   await putJson(store, runKeys.summary(runId), summary);
   return summary;

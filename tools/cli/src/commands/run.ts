@@ -150,13 +150,19 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
   const telemetry = setupTelemetry('noisy-cli');
   try {
     const summary = await runWithProgress(store, experiment, runId, flags, io);
+    // The model to use: the generation chosen on dev; the last one when the data has no dev split.
     const last = summary.generations.at(-1)!.generation;
-    const model = await checkpointPrefix(store, summary.runId, last);
+    const chosen = summary.best ?? last;
+    const model = await checkpointPrefix(store, summary.runId, chosen);
+    const why =
+      summary.best === null || summary.best === undefined
+        ? 'the last generation (no dev split to choose on)'
+        : `generation ${chosen}, best dev top-1`;
     io.out(
       `\n${generationTable(summary.generations)}\n\n` +
         `summary: ${displayKey(store, runKeys.summary(summary.runId))}\n` +
         `report:  ${displayKey(store, runKeys.report(summary.runId))}\n` +
-        `model:   ${displayKey(store, model)}\n`,
+        `model:   ${displayKey(store, model)}  (${why})\n`,
     );
     if (flags.summary) await writeFile(flags.summary, `${JSON.stringify(summary, null, 2)}\n`);
     return 0;
