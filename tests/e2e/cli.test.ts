@@ -128,7 +128,7 @@ describe('noisy cli', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-'));
     await writeFile(join(dir, 'exp.yaml'), tiny);
     const root = join(import.meta.dirname, '..', '..');
-    const noisy = (onErr?: (text: string, kill: () => void) => void) =>
+    const noisy = (onStart?: (interrupt: () => void) => void) =>
       new Promise<{ code: number | null; err: string }>((done) => {
         const child = spawn(
           process.execPath,
@@ -145,19 +145,38 @@ describe('noisy cli', () => {
         let err = '';
         child.stderr.on('data', (d: Buffer) => {
           err += d.toString();
-          onErr?.(err, () => child.kill('SIGINT'));
         });
+        onStart?.(() => child.kill('SIGINT'));
         child.on('exit', (code) => done({ code, err }));
       });
-    // Interrupted once the teacher is committed and prediction has started (a user's Ctrl-C).
+    // Interrupted (a user's Ctrl-C) once the teacher's evaluation is committed; its TensorBoard
+    // curve must be on disk by then (written while the run goes on, not after it).
+    const runDir = async () => {
+      const runs = await readdir(join(dir, 'store', 'runs')).catch((): string[] => []);
+      return runs.length ? join(dir, 'store', 'runs', runs[0]) : null;
+    };
+    const evaluated = async () => {
+      const d = await runDir();
+      return (
+        d !== null && (await readdir(join(d, 'gen-0', 'eval')).catch((): string[] => [])).includes('manifest.json')
+      );
+    };
+    const tensorboard = async () => readdir(join((await runDir())!, 'tensorboard', 'gen-0')).catch(() => []);
     let sent = false;
-    const first = await noisy((err, kill) => {
-      if (!sent && /predict/.test(err)) {
-        sent = true;
-        kill();
-      }
+    let poll: NodeJS.Timeout | undefined;
+    const first = await noisy((interrupt) => {
+      poll = setInterval(() => {
+        void evaluated().then((done) => {
+          if (done && !sent) {
+            sent = true;
+            interrupt();
+          }
+        });
+      }, 50);
     });
+    clearInterval(poll);
     expect(sent).toBe(true);
+    expect((await tensorboard())[0]).toMatch(/^events\.out\.tfevents\./);
     expect(first.code, first.err).toBe(130);
     expect(first.err).toMatch(/interrupted: run \S+ stopped; its committed steps are kept: run the same command again/);
     expect(first.err).not.toMatch(/FAILED/);
@@ -165,7 +184,7 @@ describe('noisy cli', () => {
     expect(second.code, second.err).toBe(0);
     const resumed = /resuming run (\S+): (\d+) committed step\(s\) are kept/.exec(second.err);
     expect(resumed, second.err).not.toBeNull();
-    expect(Number(resumed![2])).toBeGreaterThanOrEqual(2); // at least the dataset and the teacher
+    expect(Number(resumed![2])).toBeGreaterThanOrEqual(2); // at least the teacher's model and evaluation
     expect(first.err).toContain(`run ${resumed![1]}`);
   }, 180_000);
 

@@ -39,6 +39,11 @@ function encodeScalar(e: ScalarEvent): Uint8Array {
   });
 }
 
+/** Scalar records to append to an event file that already has its version record (live curves). */
+export function encodeEventRecords(events: readonly ScalarEvent[]): Uint8Array {
+  return encodeTFRecords(events.map(encodeScalar));
+}
+
 /** A whole event file: the version record, then one record per scalar point, in the given order. */
 export function encodeEventFile(events: readonly ScalarEvent[], wallTime = events[0]?.wallTime ?? 0): Uint8Array {
   const version = encodeEvent(wallTime, 0, (w) => w.tag(3, WireType.LengthDelimited).string(EVENT_FILE_VERSION));

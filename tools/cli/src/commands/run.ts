@@ -20,6 +20,7 @@ import type { ObjectStore } from '@noisy/platform';
 import { readExperimentFile } from '../experiment-file.js';
 import { displayKey } from '../model-arg.js';
 import { applyOverrides, describeOverrides, type Override } from '../overrides.js';
+import { liveTensorBoard } from '../live-tensorboard.js';
 import { createProgress } from '../progress.js';
 import { generationTable } from '../table.js';
 import type { CommandIo } from './io.js';
@@ -112,6 +113,9 @@ export async function runWithProgress(
   io: CommandIo,
 ): Promise<RunSummary> {
   const progress = createProgress(io.stderr);
+  const live = liveTensorBoard(store, runId, (err) =>
+    io.err(`noisy: live TensorBoard curves not written: ${err instanceof Error ? err.message : String(err)}\n`),
+  );
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -121,9 +125,15 @@ export async function runWithProgress(
       experiment,
       runId,
       signal: controller.signal,
-      onProgress: (p) => progress.progress(p),
-      // Once interrupted, the run's own "failed: cancelled" is not news: RunInterrupted says it.
-      onRunEvent: (e) => (controller.signal.aborted ? undefined : progress.run(e)),
+      onProgress: (p) => {
+        progress.progress(p);
+        live.progress(p);
+      },
+      onRunEvent: (e) => {
+        live.run(e);
+        // Once interrupted, the run's own "failed: cancelled" is not news: RunInterrupted says it.
+        if (!controller.signal.aborted) progress.run(e);
+      },
       worker: {
         allowDownload: !flags.offline,
         gang: localRanks(flags.backend ?? experiment.backend, absoluteStore(flags.store)),
@@ -137,6 +147,7 @@ export async function runWithProgress(
   } finally {
     progress.done();
     process.off('SIGINT', onSignal);
+    await live.settle();
   }
 }
 
