@@ -1,6 +1,9 @@
 // `noisy cancel` and `noisy status` (with NOISY_CONTROLLER) against the controller's
 // real gRPC handlers and run manager, in this process, on in-memory ports. No workers are
 // attached, so a started run stays running until it is cancelled.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controllerPb } from '@noisy/contracts/grpc';
@@ -52,7 +55,12 @@ describe('noisy cancel', () => {
     expect(await main(['cancel', 'cancel-me-1', '--controller', address], io)).toBe(0);
     expect(io.text).toMatch(/^cancel-me-1: cancelled/);
     const status = captured();
-    expect(await main(['status', 'cancel-me-1', '--json'], status)).toBe(2); // --controller is required
+    // Without a controller, status reads the local store, which does not have this cluster run.
+    const local = captured();
+    expect(
+      await main(['status', 'cancel-me-1', '--json', '--store', await mkdtemp(join(tmpdir(), 'st-'))], local),
+    ).toBe(2);
+    expect(local.errText).toMatch(/no such run 'cancel-me-1'/);
     process.env.NOISY_CONTROLLER = address; // ...or comes from the environment, as for the services
     try {
       expect(await main(['status', 'cancel-me-1', '--json'], status)).toBe(0);

@@ -106,6 +106,21 @@ describe('noisy run conventions', () => {
     await expect(readFile(join(empty, 'runs'))).rejects.toThrow(/ENOENT/);
   });
 
+  it('noisy status and watch - a finished local run, without a controller: its generations and the best on dev', async () => {
+    const io = captured();
+    expect(await main(['status', runs[0].runId, '--store', store, '--json'], io)).toBe(0);
+    const st = JSON.parse(io.text);
+    const summary = JSON.parse(await readFile(join(store, 'runs', runs[0].runId, 'summary.json'), 'utf8'));
+    expect(st).toMatchObject({ runId: runs[0].runId, state: 'finished', best: null });
+    expect(st.generations.map((g: { top1: number }) => g.top1)).toEqual(
+      summary.generations.map((g: { top1: number }) => g.top1),
+    );
+    expect(st.committed).toBeGreaterThan(5);
+    const watch = captured();
+    expect(await main(['watch', runs[0].runId, '--store', store], watch)).toBe(0);
+    expect(watch.text).toMatch(new RegExp(`^${runs[0].runId}: finished; \\d+ steps committed`));
+  });
+
   it('NOISY_STORE_URL - the run went to that store, and noisy runs reads it without --store', async () => {
     expect(runs[0].out).toContain(`summary: ${join(store, 'runs', runs[0].runId, 'summary.json')}`);
     const io = captured();

@@ -87,6 +87,15 @@ describe('noisy cli', () => {
     const files = await readdir(join(missing.dir, 'store', 'runs', runs[0]));
     // No manifest, no summary: the run record, its runnable experiment and the failed task's failure marker.
     expect(files.sort()).toEqual(['experiment.json', 'experiment.yaml', 'failures']); // no manifest, no summary
+    // noisy status (no controller) reads it from the store: failed, naming the task and the file.
+    const status = capture();
+    expect(await main(['status', runs[0], '--store', join(missing.dir, 'store'), '--json'], status)).toBe(0);
+    const st = JSON.parse(status.stdout);
+    expect(st).toMatchObject({ runId: runs[0], state: 'failed', committed: 0, generations: [] });
+    expect(st.message).toMatch(/task \S+:0:ingest\S* failed: .*nope-images\.gz/);
+    const watch = capture();
+    expect(await main(['watch', runs[0], '--store', join(missing.dir, 'store')], watch)).toBe(1);
+    expect(watch.stdout).toMatch(/: failed \(task /);
   });
 
   it('noisy run - an unusable work directory is named', async () => {
@@ -223,7 +232,7 @@ describe('noisy cli', () => {
     for (const argv of [
       ['runs', '--top-k', '5'],
       ['report', 'r1', '--generation', '1'],
-      ['status', 'r1', '--controller', '127.0.0.1:1', '--store', 'x'],
+      ['cancel', 'r1', '--controller', '127.0.0.1:1', '--store', 'x'],
     ]) {
       const io = capture();
       expect(await main(argv, io), argv.join(' ')).toBe(2);

@@ -26,6 +26,7 @@ const commands = {
   eval: () => command(() => import('./commands/eval.js')),
   exportModel: () => command(() => import('./commands/export-model.js')),
   export: () => command(() => import('./commands/export.js')),
+  localStatus: () => command(() => import('./commands/local-status.js')),
   predict: () => command(() => import('./commands/predict.js')),
   remote: () => command(() => import('./commands/remote.js')),
   report: () => command(() => import('./commands/report.js')),
@@ -117,16 +118,30 @@ function program(io: CommandIo, done: (code: number) => void): Command {
       );
     });
 
-  addControllerOptions(root.command('status'), 'controller address', true)
-    .description("a cluster run's state and generations")
+  addControllerOptions(root.command('status'), 'ask this controller (a cluster run) instead of the store')
+    .description("a run's state and generations: from its controller, or from the store for a local run")
     .argument('<run-id>', 'the run')
+    .addOption(storeOption())
     .option('--json', 'print the run as JSON', false)
-    .action(async (runId: string, o) => done(await (await commands.remote()).remoteStatus(runId, o, io)));
+    .action(async (runId: string, o) =>
+      done(
+        o.controller
+          ? await (await commands.remote()).remoteStatus(runId, o, io)
+          : await (await commands.localStatus()).localStatus(runId, o, io),
+      ),
+    );
 
-  addControllerOptions(root.command('watch'), 'controller address', true)
-    .description("follow a cluster run's progress until it ends")
+  addControllerOptions(root.command('watch'), 'follow this controller (a cluster run) instead of the store')
+    .description('follow a run until it ends: through its controller, or by what a local run commits')
     .argument('<run-id>', 'the run')
-    .action(async (runId: string, o) => done(await (await commands.remote()).remoteWatch(runId, o, io)));
+    .addOption(storeOption())
+    .action(async (runId: string, o) =>
+      done(
+        o.controller
+          ? await (await commands.remote()).remoteWatch(runId, o, io)
+          : await (await commands.localStatus()).localWatch(runId, o, io),
+      ),
+    );
 
   addControllerOptions(root.command('cancel'), 'controller address', true)
     .description('cancel a cluster run (finished steps stay; resume by running the experiment again)')
