@@ -126,4 +126,34 @@ describe('imagenet bad input', () => {
     expect(r.committed).toBe(true);
     expect((await readFile(join(root, 'clean-copy', SHARD))).length).toBeGreaterThan(jpeg.length);
   });
+
+  it('ingest - small pictures of varying size decoded to pixels (pictures: auto) fail ingest naming one, and commit nothing', async () => {
+    const dir = join(root, 'varying');
+    await generateImageNetLike({
+      dir,
+      classes: 3,
+      trainPerClass: 4,
+      validationPerClass: 1,
+      trainShards: 1,
+      sides: [16, 48],
+      seed: 4,
+    });
+    const e = compileExperiment({
+      seed: 1,
+      data: { source: { kind: 'tfrecord', dir }, labeledPerClass: 1, unlabeledShards: 1 },
+      students: [{}],
+    });
+    const store = new MemoryObjectStore();
+    const ctx: StageContext = { store, progress: () => {}, shouldStop: () => false, allowDownload: false };
+    const id = datasetIdFor(e, sha256Hex);
+    const err = await ingest(ctx, e, id).then(
+      () => null,
+      (x: unknown) => x,
+    );
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toMatch(
+      /picture \S+ is \d+x\d+x3, but the dataset's pictures are \d+x\d+x3 \(its first picture\): pictures of varying size need data\.source\.pictures: encoded/,
+    );
+    expect(await isCommitted(store, datasetKeys.manifest(id))).toBe(false);
+  });
 });

@@ -148,6 +148,26 @@ export async function ingestSelect(ctx: StageContext, e: CompiledExperiment, dat
   });
 }
 
+/**
+ * Pictures decoded to pixels must all have the dataset's shape (taken from its first picture):
+ * one that differs fails ingest here, naming it, rather than the first training step later.
+ */
+function checkPictureShape(
+  img: { height: number; width: number; channels: number },
+  shape: readonly number[],
+  part: string,
+  id: string,
+): void {
+  const [h, w, c] = shape;
+  if (img.height === h && img.width === w && img.channels === c) return;
+  throw new DataError(
+    part,
+    `picture ${id} is ${img.height}x${img.width}x${img.channels}, but the dataset's pictures are ${h}x${w}x${c} ` +
+      '(its first picture): pictures of varying size need data.source.pictures: encoded (cropped and resized to ' +
+      "each model's resolution when it trains), or resize them to one size first",
+  );
+}
+
 /** Per-channel sums of what a write task keeps as labeled or unlabeled (raw pixels and table rows). */
 class Sums {
   n = 0;
@@ -226,6 +246,7 @@ export async function ingestWrite(
           }
           if (!role || role.split !== split || role.shard !== shard) continue;
           const s = await r.sample();
+          if (s.image && !info.encoded) checkPictureShape(s.image, info.shape, where, s.id);
           if (split !== 'test' && split !== 'dev') sums?.add(s);
           // Unlabeled shards carry no label: the student must not see it.
           const rec = encodeSample(
