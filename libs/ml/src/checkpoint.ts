@@ -120,7 +120,8 @@ export async function loadCheckpoint(
         out.push(`${prefix}/${segs.slice(i).join('/')}`);
         break;
       }
-    const attempt = segs.findIndex((x) => x.startsWith('attempt-'));
+    // The attempt folder (the last `attempt-<hex>`: a run id may itself start with "attempt-").
+    const attempt = segs.findLastIndex((x) => /^attempt-[0-9a-f]+$/.test(x));
     if (attempt >= 0) out.push(`${prefix}/${segs.slice(attempt).join('/')}`);
     out.push(`${prefix}/${segs.at(-1)}`, key);
     return out;

@@ -30,16 +30,21 @@ export class ServiceProcess {
       env: { ...process.env, ...this.env, NOISY_GRPC_PORT: String(this.port) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    let partial = ''; // a log line split across chunks
     child.stderr!.on('data', (d: Buffer) => {
       const text = d.toString();
       this.log += text;
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!;
       // Armed: SIGKILL as soon as the service says it started a matching task, while it holds it.
-      const m = this.armed && /"msg":"task started".*?"taskId":"([^"]+)"/.exec(text);
-      if (m && this.armed!.step.test(m[1])) {
+      for (const line of lines) {
+        const m = this.armed && /"msg":"task started".*?"taskId":"([^"]+)"/.exec(line);
+        if (!m || !this.armed!.step.test(m[1])) continue;
         const { killed } = this.armed!;
         this.armed = null;
         child.kill('SIGKILL');
         killed(m[1]);
+        break;
       }
     });
     this.child = child;

@@ -25,6 +25,7 @@ export function liveTensorBoard(store: ObjectStore, runId: string, onError: (err
   const root = store.url.slice('file://'.length);
   let created: number | null = null;
   let pending: Promise<void> = Promise.resolve();
+  let failed = false; // after one failure (a full disk, a read-only folder) say so once and stop
   const startedAt = async () =>
     (created ??= Date.parse((await getJson<RunRecord>(store, runKeys.experiment(runId))).createdAt) / 1000);
   const append = (g: number, started: number, events: ScalarEvent[]) => {
@@ -36,7 +37,12 @@ export function liveTensorBoard(store: ObjectStore, runId: string, onError: (err
     appendFileSync(file, encodeEventRecords(events));
   };
   const chain = (work: () => Promise<void>) => {
-    pending = pending.then(work).catch(onError);
+    if (failed) return;
+    pending = pending.then(work).catch((err: unknown) => {
+      if (failed) return;
+      failed = true;
+      onError(err);
+    });
   };
   return {
     progress(p) {

@@ -47,9 +47,11 @@ async function sniff(path: string): Promise<'picture' | 'idx' | 'unknown'> {
   }
   if (head.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47])) || (head[0] === 0xff && head[1] === 0xd8))
     return 'picture';
-  // IDX: two zero bytes, then the element type (0x08 = unsigned byte), then the dimension count.
-  if (head[0] === 0 && head[1] === 0 && head[2] === 0x08 && head[3] >= 1 && head[3] <= 4) return 'idx';
-  if (head[0] === 0x1f && head[1] === 0x8b && IDX_NAME.test(path)) return 'idx'; // gzipped IDX
+  // IDX: two zero bytes, then the element type and the dimension count (the IDX reader says
+  // which types it takes); gzip: an IDX file compressed (the reader names anything else).
+  if (head[0] === 0 && head[1] === 0) return 'idx';
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'idx';
+  if (IDX_NAME.test(path)) return 'idx';
   return 'unknown';
 }
 

@@ -205,10 +205,12 @@ export async function commitStepWith<K extends string, D>(
   schema: EnvelopeSchema<K, D>,
   work: (attempt: string) => Promise<StepOutput<D>>,
   cache?: CacheInputs,
+  /** How the step cache reads a parent (stages/manifests.ts: validated against its kind's schema, so the hash sees normalised data). */
+  readParent: (key: string) => Promise<ManifestEnvelope> = (k) => readManifestWith(store, k, AnyEnvelopeSchema),
 ): Promise<string> {
   if (await verifyCommitWith(store, key, schema)) return key;
   const started = performance.now();
-  const hash = cache ? await stepCacheKey(kind, cache, (k) => readManifestWith(store, k, AnyEnvelopeSchema)) : null;
+  const hash = cache ? await stepCacheKey(kind, cache, readParent) : null;
   if (hash) {
     const earlier = await lookupStep(store, kind, hash);
     if (earlier && earlier !== key && (await verifyCommitWith(store, earlier, schema))) {

@@ -78,7 +78,7 @@ function accuracy(m: ReportModel): string[] {
     '<h2>Training curves</h2>',
     lineChart(
       'Training loss per epoch',
-      gens.map((g) => ({ name: g.label, values: g.lossPerEpoch })),
+      gens.map((g) => ({ name: g.label, values: g.lossPerEpoch, x: g.epochs })),
       (v) => v.toFixed(2),
     ),
     ...(gens.some((g) => g.curve.step.length)

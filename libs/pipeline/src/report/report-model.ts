@@ -32,6 +32,8 @@ export interface GenerationRow {
   perClass: number[];
   pseudoLabeled: number;
   lossPerEpoch: number[];
+  /** The epoch number of each loss (1-based, as training counts them). */
+  epochs: number[];
   /** The per-step curve as training reported it (empty for runs without one). */
   curve: { step: number[]; loss: number[]; lr: number[] };
 }
@@ -155,6 +157,7 @@ export async function buildReportModel(store: ObjectStore, runId: string): Promi
       perClass: metrics.perClass,
       pseudoLabeled: train.pseudoLabeled,
       lossPerEpoch: train.epochs.map((r) => r.loss),
+      epochs: train.epochs.map((r) => r.epoch),
       curve: curveOf(await readCurve(store, runId, g)),
     });
   }

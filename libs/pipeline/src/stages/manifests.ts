@@ -109,5 +109,5 @@ export function commitStep<K extends ManifestKind>(
   work: (attempt: string) => Promise<StepResult<K>>,
   cache?: CacheInputs,
 ): Promise<string> {
-  return commitStepWith(store, key, kind, manifestSchema(kind), work, cache);
+  return commitStepWith(store, key, kind, manifestSchema(kind), work, cache, (k) => readManifest(store, k));
 }

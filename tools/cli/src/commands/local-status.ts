@@ -39,7 +39,7 @@ export async function localRunStatus(store: ObjectStore, runId: string): Promise
     const { taskId } = await getJson<{ taskId?: string }>(store, key);
     const failure = typeof taskId === 'string' ? await readFailure(store, runId, taskId) : null;
     if (failure) {
-      const message = `task ${taskId} failed: ${failure.error}`;
+      const message = `task ${taskId} failed: ${failure.error}; running the experiment again retries it`;
       return { runId, state: 'failed', message, committed, generations, best: null };
     }
   }

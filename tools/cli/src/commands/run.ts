@@ -76,10 +76,18 @@ const absoluteStore = (url: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? u
  * Keep the experiment as given (overrides applied, paths absolute) beside the run, as a file
  * `noisy run` takes: running it again resumes the same run.
  */
-async function saveExperimentFile(store: ObjectStore, runId: string, raw: Record<string, unknown>): Promise<void> {
+async function saveExperimentFile(
+  store: ObjectStore,
+  runId: string,
+  raw: Record<string, unknown>,
+  customId: boolean,
+): Promise<void> {
+  const again = customId
+    ? `noisy run this file --run-id ${runId} to run it again (it resumes)`
+    : 'noisy run this file to run it again: the same run id, so it resumes';
   const text =
     `# The experiment of run ${runId}, as given (overrides applied, paths made absolute).\n` +
-    `# noisy run this file to run it again: the same run id, so it resumes.\n${stringify(raw)}`;
+    `# ${again}.\n${stringify(raw)}`;
   await store.putIfAbsent(runKeys.experimentFile(runId), new TextEncoder().encode(text));
 }
 
@@ -156,7 +164,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIo): 
   const runId = flags.runId ?? runIdFor(experiment);
   io.err(`noisy: run ${runId}\n`);
   await announceResume(store, runId, io);
-  await saveExperimentFile(store, runId, raw);
+  await saveExperimentFile(store, runId, raw, flags.runId !== undefined);
   // Traces are off in the embedded default unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT).
   const telemetry = setupTelemetry('noisy-cli');
   try {
