@@ -56,9 +56,18 @@ async function ingestWithBadRecord(name: string, bad: Example): Promise<{ err: u
     seed: 2,
   });
   await writeFile(join(dir, SHARD), encodeTFRecords([...good, encodeExample(bad)]));
+  return ingestDir(dir, 'encoded');
+}
+
+/** Ingest the TFRecord set in `dir`; the error (or null) and whether a dataset was committed. */
+async function ingestDir(dir: string, pictures?: 'encoded'): Promise<{ err: unknown; committed: boolean }> {
   const e = compileExperiment({
     seed: 1,
-    data: { source: { kind: 'tfrecord', dir, pictures: 'encoded' }, labeledPerClass: 1, unlabeledShards: 1 },
+    data: {
+      source: { kind: 'tfrecord', dir, ...(pictures ? { pictures } : {}) },
+      labeledPerClass: 1,
+      unlabeledShards: 1,
+    },
     students: [{}],
   });
   const store = new MemoryObjectStore();
@@ -138,22 +147,11 @@ describe('imagenet bad input', () => {
       sides: [16, 48],
       seed: 4,
     });
-    const e = compileExperiment({
-      seed: 1,
-      data: { source: { kind: 'tfrecord', dir }, labeledPerClass: 1, unlabeledShards: 1 },
-      students: [{}],
-    });
-    const store = new MemoryObjectStore();
-    const ctx: StageContext = { store, progress: () => {}, shouldStop: () => false, allowDownload: false };
-    const id = datasetIdFor(e, sha256Hex);
-    const err = await ingest(ctx, e, id).then(
-      () => null,
-      (x: unknown) => x,
-    );
+    const { err, committed } = await ingestDir(dir);
     expect(err).toBeInstanceOf(DataError);
     expect((err as Error).message).toMatch(
       /picture \S+ is \d+x\d+x3, but the dataset's pictures are \d+x\d+x3 \(its first picture\): pictures of varying size need data\.source\.pictures: encoded/,
     );
-    expect(await isCommitted(store, datasetKeys.manifest(id))).toBe(false);
+    expect(committed).toBe(false);
   });
 });
