@@ -1,7 +1,6 @@
 // Live curves: progress events become scalars in the generation's event file as they arrive,
 // readable at any moment (TensorBoard reads a growing file), under the name the final file has.
-import { readFile, readdir } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,5 +56,21 @@ describe('live tensorboard', () => {
     });
     live.progress(step(1, 1));
     await live.settle();
+  });
+
+  it('liveTensorBoard - a file that cannot be written is reported once, and the run goes on without live curves', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'live-tb-'));
+    const store = new FileObjectStore(dir);
+    const created = '2026-12-08T01:00:00.000Z';
+    await putJson(store, runKeys.experiment('r1'), { runId: 'r1', createdAt: created });
+    // a folder where the event file should be: every append fails (EISDIR)
+    await mkdir(join(dir, runKeys.tensorboard('r1'), 'gen-1', eventFileName(Date.parse(created) / 1000, 'gen-1')), {
+      recursive: true,
+    });
+    const errors: unknown[] = [];
+    const live = liveTensorBoard(store, 'r1', (e) => errors.push(e));
+    for (let i = 1; i <= 5; i++) live.progress(step(i, 1 / i));
+    await live.settle();
+    expect(errors).toHaveLength(1);
   });
 });

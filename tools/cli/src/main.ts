@@ -9,7 +9,7 @@ import { reportError } from './errors.js';
 import { collect, controllerOptions, intFlag, numberFlag, seedList, storeOption } from './flags.js';
 import { parseOverride } from './overrides.js';
 import { experimentSchemaText } from './schema.js';
-import { printConfig } from './print-config.js';
+import { printConfig } from './commands/print-config.js';
 
 // Commands are imported when they run, so --help, --version and schema answer without loading
 // TensorFlow.js and the kernels (seconds); the kernels' switch is applied before a command loads.
